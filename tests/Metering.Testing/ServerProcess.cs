@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Commons.Metering.Testing;
+
+/// <summary>A real server process started for a test on a loopback port, with its output kept
+/// for the failure message. Tests FAIL (never skip) when the binary is missing: the message
+/// names the Debian package that provides it.</summary>
+public class ServerProcess : IDisposable
+{
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public ServerProcess(string name, string binary, string debianPackage, IEnumerable<string> args,
+        int port, string? workingDirectory = null, IDictionary<string, string>? environment = null)
+    {
+        Name = name;
+        Binary = binary;
+        DebianPackage = debianPackage;
+        Args = args.ToArray();
+        Port = port;
+        WorkingDirectory = workingDirectory;
+        Environment = environment ?? new Dictionary<string, string>();
+    }
+
+    public string Name { get; }
+    public string Binary { get; }
+    public string DebianPackage { get; }
+    public IReadOnlyList<string> Args { get; }
+    public int Port { get; }
+    public string? WorkingDirectory { get; }
+    public IDictionary<string, string> Environment { get; }
+    public bool IsRunning => _process is { HasExited: false };
+
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    /// <summary>Absolute path of a binary on PATH or in the usual system folders, or a clear
+    /// exception naming the package to install.</summary>
+    public static string Require(string binary, string debianPackage)
+    {
+        if (Path.IsPathRooted(binary))
+        {
+            if (File.Exists(binary)) return binary;
+        }
+        else
+        {
+            var dirs = (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+                .Concat(new[] { "/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin", "/sbin" });
+            foreach (var dir in dirs.Where(d => d.Length > 0))
+            {
+                var candidate = Path.Combine(dir, binary);
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+        throw new InvalidOperationException(
+            $"'{binary}' was not found. Install the Debian package '{debianPackage}' " +
+            $"(sudo apt-get install {debianPackage}) or run tools/test.sh, which installs it.");
+    }
+
+    public void Start(TimeSpan? readyTimeout = null)
+    {
+        var path = Require(Binary, DebianPackage);
+        var psi = new ProcessStartInfo(path)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = WorkingDirectory ?? System.Environment.CurrentDirectory,
+        };
+        foreach (var a in Args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in Environment) psi.Environment[k] = v;
+        _process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        WaitForPort(readyTimeout ?? TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Kills the process (SIGKILL) and waits for it to be gone.</summary>
+    public void Kill()
+    {
+        if (_process is null) return;
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException) { }
+    }
+
+    /// <summary>Stops the process and starts it again with the same arguments and port.</summary>
+    public void Restart(TimeSpan? readyTimeout = null)
+    {
+        Kill();
+        _process?.Dispose();
+        Start(readyTimeout);
+    }
+
+    public virtual void Dispose()
+    {
+        Kill();
+        _process?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_output)
+        {
+            if (_output.Length < 1_000_000) _output.AppendLine(line);
+        }
+    }
+
+    private void WaitForPort(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process!.HasExited)
+                throw new InvalidOperationException(
+                    $"{Name} exited with code {_process.ExitCode} before listening on 127.0.0.1:{Port}:\n{Output}");
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect("127.0.0.1", Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(50);
+            }
+        }
+        throw new TimeoutException($"{Name} did not listen on 127.0.0.1:{Port} within {timeout}:\n{Output}");
+    }
+}
