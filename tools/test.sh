@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what the tests need when it is missing, then runs every test in the solution.
+# Real servers are started by the tests themselves on free loopback ports; this script only
+# makes sure their binaries are installed (Debian/Ubuntu packages, through sudo when not root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
+have mosquitto        || missing+=(mosquitto)
+have mosquitto_pub    || missing+=(mosquitto-clients)
+have influxd          || missing+=(influxdb)
+have victoria-metrics || missing+=(victoria-metrics)
+have chromium         || missing+=(chromium)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing test dependencies: ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # On machines with systemd, the mosquitto package starts a system broker on port 1883.
+  # The tests never use 1883 (they pick free ports), but `dotnet run` of the gateway does:
+  # see README.md "Port 1883 is already in use".
+fi
+
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+status=0
+dotnet test Metering.sln --logger "trx" --results-directory "$results" "$@" || status=$?
+
+# One closing line that any CI reader understands, summed over every test project.
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  line=$(grep -o '<Counters [^>]*>' "$trx" | head -n1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$line"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$line")
+  n=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$line")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0}))
+done
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then echo "no test ran"; exit 1; fi
+exit $status
