@@ -1,0 +1,133 @@
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace Commons.Metering.Gateway.Sinks;
+
+internal enum DrainOutcome
+{
+    /// <summary>Nothing after the cursor.</summary>
+    Idle,
+
+    /// <summary>Delivered a batch smaller than BatchSize: caught up.</summary>
+    Partial,
+
+    /// <summary>Delivered a full batch: more may be waiting.</summary>
+    Full,
+
+    /// <summary>The write (after retries) or the bookkeeping failed; rows stay in the outbox.</summary>
+    Failed,
+
+    /// <summary>The breaker is open; nothing was attempted; rows stay in the outbox.</summary>
+    BreakerOpen,
+}
+
+/// <summary>Delivers one sink's share of the outbox: reads up to BatchSize rows after its cursor,
+/// writes them through the resilience pipeline, then moves the cursor and prunes, each in a short
+/// transaction. A crash between write and cursor move re-sends the batch; InfluxDB overwrites a
+/// point with the same series and timestamp, so storage stays exactly-once.</summary>
+internal sealed partial class SinkDrain
+{
+    private readonly ISinkWriter _writer;
+    private readonly SinkOutbox _outbox;
+    private readonly InfluxOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly IReadOnlyCollection<string> _allSinks;
+    private readonly CircuitBreakerStateProvider _breaker = new();
+    private readonly ResiliencePipeline _pipeline;
+    private long _cursor = -1;
+    private long _written;
+    private long _failed;
+    private long _deadLettered;
+    private long _depth;
+    private volatile string? _lastError;
+
+    public SinkDrain(ISinkWriter writer, SinkOutbox outbox, InfluxOptions options, TimeProvider time,
+        ILogger log, IReadOnlyCollection<string> allSinks)
+    {
+        _writer = writer;
+        _outbox = outbox;
+        _options = options;
+        _time = time;
+        _log = log;
+        _allSinks = allSinks;
+        _pipeline = SinkPipeline.Build(writer.Name, options, time, _breaker, log);
+    }
+
+    public string Name => _writer.Name;
+
+    /// <summary>Last outbox id delivered (or dead-lettered); -1 before the first cycle.</summary>
+    public long Cursor => Interlocked.Read(ref _cursor);
+
+    public SinkSnapshot Snapshot() => new(
+        Name,
+        Interlocked.Read(ref _depth),
+        SinkPipeline.StateName(_breaker.CircuitState),
+        Interlocked.Read(ref _written),
+        Interlocked.Read(ref _failed),
+        _lastError)
+    {
+        DeadLetteredTotal = Interlocked.Read(ref _deadLettered),
+    };
+
+    /// <summary>One cycle. Throws only OperationCanceledException on shutdown.</summary>
+    public async Task<DrainOutcome> DrainOnceAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<OutboxRow> batch = [];
+        List<DeadLetter> dead = [];
+        try
+        {
+            if (Cursor < 0) Interlocked.Exchange(ref _cursor, _outbox.ReadCursor(Name));
+            // Nothing to write: return before the pipeline, so that the breaker counts real writes
+            // only (idle successes would dilute the failure ratio of an outage).
+            if (RefreshDepth() == 0) return DrainOutcome.Idle;
+            // Reading inside the pipeline: an open breaker skips the read too, and a retry picks up
+            // rows that arrived meanwhile.
+            await _pipeline.ExecuteAsync(async token =>
+            {
+                batch = _outbox.ReadAfter(Cursor, _options.BatchSize);
+                dead = [];
+                if (batch.Count > 0) await WriteIsolatingRejectsAsync(batch, dead, token).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+            if (batch.Count == 0) return DrainOutcome.Idle;
+            var last = batch[^1].Id;
+            _outbox.Commit(Name, last, dead, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            Interlocked.Exchange(ref _cursor, last);
+            Interlocked.Add(ref _written, batch.Count - dead.Count);
+            Interlocked.Add(ref _deadLettered, dead.Count);
+            _outbox.Prune(_allSinks);
+            RefreshDepth();
+            return batch.Count >= _options.BatchSize ? DrainOutcome.Full : DrainOutcome.Partial;
+        }
+        catch (BrokenCircuitException)
+        {
+            return DrainOutcome.BreakerOpen; // depth was refreshed at the start of this cycle
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _lastError = e.Message;
+            LogCycleFailed(_log, Name, e.Message, Interlocked.Read(ref _depth));
+            TryRefreshDepth();
+            return DrainOutcome.Failed;
+        }
+    }
+
+    /// <summary>Rows after the cursor: ids are handed out in commit order and only rows at or below
+    /// every cursor are ever deleted, so the high-water mark minus the cursor counts them exactly.</summary>
+    private long RefreshDepth()
+    {
+        var depth = Math.Max(0, _outbox.MaxId() - Cursor);
+        Interlocked.Exchange(ref _depth, depth);
+        return depth;
+    }
+
+    private void TryRefreshDepth()
+    {
+        try { RefreshDepth(); }
+        catch (Microsoft.Data.Sqlite.SqliteException) { } // keep the last known depth
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sink {Sink}: write failed ({Error}); {Depth} rows wait in the outbox")]
+    private static partial void LogCycleFailed(ILogger log, string sink, string error, long depth);
+}

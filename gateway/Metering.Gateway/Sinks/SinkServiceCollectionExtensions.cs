@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Commons.Metering.Gateway.Sinks;
+
+public static class SinkServiceCollectionExtensions
+{
+    /// <summary>Registers the Metering:Influx options (validated at start), the sink writer chosen
+    /// by Kind, the hosted drain service and <see cref="ISinkStatus"/>. The outbox lives in
+    /// {Metering:Storage:DataDirectory}/metering.db.</summary>
+    public static IServiceCollection AddMeteringSinks(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<InfluxOptions>()
+            .Bind(configuration.GetSection(SinkConstants.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InfluxOptions>, InfluxOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => new SinkOutbox(DatabasePath(configuration)));
+        services.TryAddSingleton<SinkSet>();
+        services.TryAddSingleton<ISinkStatus>(sp => sp.GetRequiredService<SinkSet>());
+        services.AddHostedService<SinkDrainService>();
+        return services;
+    }
+
+    internal static string DatabasePath(IConfiguration configuration)
+    {
+        var dir = configuration[SinkConstants.DataDirectoryKey];
+        if (string.IsNullOrWhiteSpace(dir)) dir = SinkConstants.FallbackDataDirectory;
+        return Path.Combine(dir, SinkConstants.DatabaseFileName);
+    }
+}
