@@ -1,0 +1,106 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using Commons.Metering.Gateway.Ingest;
+
+namespace Commons.Metering.Gateway.Actuation;
+
+/// <summary>A downlink command (docs/protocol.md, "command"). Which optional fields a command carries
+/// depends on <see cref="Op"/>.</summary>
+public sealed record Command(string Cid, long ExpMs, string Op, string? Channel = null, long? Limit = null,
+    long? PeriodS = null, long? Stage = null, string? State = null);
+
+/// <summary>Encodes downlink commands in the field order of docs/protocol.md and validates them with the
+/// rules and error words the device applies (err of up/ack: unknown_op, bad_field,
+/// unsupported_version), so the gateway never sends a command a device would refuse. The actuation
+/// issue builds on it.</summary>
+public static class CommandCodec
+{
+    public static readonly IReadOnlySet<string> Ops = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "allowance", "stage", "valve", "relay", "ping",
+    };
+
+    /// <summary>docs/protocol.md, "command": stage 0-3 (normal, moderate, high, emergency).</summary>
+    public const long MaxStage = 3;
+
+    public static byte[] Encode(Command c)
+    {
+        if (!TryCheck(c, out var reason)) throw new ArgumentException($"command is invalid ({reason})", nameof(c));
+        using var ms = new MemoryStream(128);
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("v", PayloadDecoder.SupportedVersion);
+            w.WriteString("cid", c.Cid);
+            w.WriteNumber("exp", c.ExpMs);
+            w.WriteString("op", c.Op);
+            switch (c.Op)
+            {
+                case "allowance":
+                    w.WriteString("ch", c.Channel);
+                    w.WriteNumber("limit", c.Limit!.Value);
+                    w.WriteNumber("period_s", c.PeriodS!.Value);
+                    break;
+                case "stage":
+                    w.WriteNumber("stage", c.Stage!.Value);
+                    break;
+                case "valve" or "relay":
+                    w.WriteString("ch", c.Channel);
+                    w.WriteString("state", c.State);
+                    break;
+            }
+            w.WriteEndObject();
+        }
+        return ms.ToArray();
+    }
+
+    /// <summary>Decodes a command payload with the device's rules; false with the device's err word.</summary>
+    public static bool TryDecode(ReadOnlySpan<byte> payload, [NotNullWhen(true)] out Command? command, out string reason)
+    {
+        command = null;
+        reason = "bad_field";
+        if (payload.Length is 0 or > PayloadDecoder.MaxPayloadBytes) return false;
+        JsonDocument doc;
+        try
+        {
+            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = PayloadDecoder.MaxDepth });
+            if (!JsonDocument.TryParseValue(ref reader, out doc!)) return false;
+        }
+        catch (JsonException) { return false; }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return false;
+            if (Int(root, "v") is not { } v) return false;
+            if (v != PayloadDecoder.SupportedVersion) { reason = "unsupported_version"; return false; }
+            var op = Str(root, "op");
+            if (op is not null && !Ops.Contains(op)) { reason = "unknown_op"; return false; }
+            var c = new Command(Str(root, "cid") ?? "", Int(root, "exp") ?? -1, op ?? "", Str(root, "ch"), Int(root, "limit"),
+                Int(root, "period_s"), Int(root, "stage"), Str(root, "state"));
+            if (!TryCheck(c, out reason)) return false;
+            command = c;
+            return true;
+        }
+    }
+
+    private static bool TryCheck(Command c, out string reason)
+    {
+        reason = "unknown_op";
+        if (!Ops.Contains(c.Op)) return false;
+        reason = "bad_field";
+        if (!JsonFields.IsToken32(c.Cid) || c.ExpMs < 0) return false;
+        return c.Op switch
+        {
+            "allowance" => JsonFields.IsChannelName(c.Channel) && c.Limit >= 0 && c.PeriodS >= 1,
+            "stage" => c.Stage is >= 0 and <= MaxStage,
+            "valve" or "relay" => JsonFields.IsChannelName(c.Channel) && c.State is "open" or "closed",
+            _ => true,
+        };
+    }
+
+    private static string? Str(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+
+    private static long? Int(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt64(out var v) ? v : null;
+}

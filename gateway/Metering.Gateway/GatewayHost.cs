@@ -1,0 +1,81 @@
+using System.Net;
+using Commons.Metering.Gateway.Http;
+using Commons.Metering.Gateway.Options;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Commons.Metering.Gateway;
+
+/// <summary>Builds and runs the gateway; turns the expected start failures (invalid configuration,
+/// a port in use) into one clear message and an exit code, without a stack trace.</summary>
+public static class GatewayHost
+{
+    public const int ExitOk = 0;
+    public const int ExitFailure = 1;
+    public const int ExitInvalidConfiguration = 2;
+    public const int ExitPortInUse = 3;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        // appsettings.json beside the dll, whatever the working directory (./data stays relative to it).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        GatewayOptions options;
+        try
+        {
+            options = builder.Configuration.GetSection(GatewayDefaults.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key: "Failed to convert configuration value at 'Metering:Broker:Port' to type 'System.Int32'".
+            return Fail(ExitInvalidConfiguration, "Invalid configuration: " + e.Message);
+        }
+        var errors = GatewayOptionsValidator.Errors(options).ToList();
+        if (errors.Count > 0) return Fail(ExitInvalidConfiguration, "Invalid configuration:\n  " + string.Join("\n  ", errors));
+        var taken = PortCheck.Problems(options).ToList();
+        if (taken.Count > 0) return Fail(ExitPortInUse, string.Join("\n", taken));
+
+        builder.Services.AddMeteringGateway(builder.Configuration);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(options.Http.Host), options.Http.Port));
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapMeteringApi();
+        app.Logger.LogInformation("{Configuration}", EffectiveConfiguration.Describe(options, builder.Configuration));
+        try
+        {
+            await app.RunAsync();
+            return ExitOk;
+        }
+        catch (OptionsValidationException e)
+        {
+            return Fail(ExitInvalidConfiguration, "Invalid configuration:\n  " + string.Join("\n  ", e.Failures));
+        }
+        catch (Exception e) when (IsAddressInUse(e))
+        {
+            // Lost a race with another program after PortCheck.
+            return Fail(ExitPortInUse, PortCheck.BrokerPortTaken(options.Broker.Host, options.Broker.Port) + "\nor: " +
+                PortCheck.HttpPortTaken(options.Http.Host, options.Http.Port));
+        }
+    }
+
+    private static bool IsAddressInUse(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is AddressInUseException) return true;
+            if (e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }) return true;
+        }
+        return false;
+    }
+
+    private static int Fail(int code, string message)
+    {
+        Console.Error.WriteLine(message);
+        return code;
+    }
+}

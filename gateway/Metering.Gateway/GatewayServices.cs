@@ -1,0 +1,64 @@
+using Commons.Metering.Gateway.Demo;
+using Commons.Metering.Gateway.Http;
+using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Ledger.Sqlite;
+using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Sinks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Commons.Metering.Gateway;
+
+/// <summary>Wires the pipeline in the order data flows. Hosted services start in registration order
+/// and stop in reverse: the ledger opens first and drains last; the broker stops taking uplinks
+/// before the ledger closes.</summary>
+public static class GatewayServices
+{
+    public static IServiceCollection AddMeteringGateway(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<GatewayOptions>()
+            .Bind(configuration.GetSection(GatewayDefaults.Section))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        var options = configuration.GetSection(GatewayDefaults.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+
+        // Ledger: the state store seam, then the single writer.
+        services.AddSingleton<IStateStore>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Storage;
+            return o.Provider switch
+            {
+                StorageProvider.Sqlite => new SqliteStateStore(o.DataDirectory, o.Synchronous),
+                _ => throw new NotSupportedException($"Metering:Storage:Provider '{o.Provider}' is not supported yet."),
+            };
+        });
+        services.AddSingleton<MeterRegistry>();
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<LedgerWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<LedgerWriter>());
+
+        // Demo mode: the meters exist before the broker takes the first uplink.
+        if (options.Demo.SimulatedMeters > 0) services.AddHostedService<DemoFleetService>();
+
+        // Ingest.
+        services.AddSingleton<BrokerHealth>();
+        services.AddSingleton<IngestPipeline>();
+        if (options.Broker.Mode == BrokerMode.External) services.AddHostedService<ExternalBrokerIngest>();
+        else services.AddHostedService<EmbeddedBrokerIngest>();
+
+        // Policy, Actuation: later issues.
+
+        // Sinks: drain sink_outbox (filled by the ledger in its own transaction) toward InfluxDB.
+        services.AddMeteringSinks(configuration);
+
+        // Http.
+        services.AddSingleton(sp => new MetricsExporter(
+            sp.GetRequiredService<GatewayMetrics>(), sp.GetRequiredService<IStateStore>(), sp.GetService<ISinkStatus>()));
+        services.AddProblemDetails();
+        return services;
+    }
+}

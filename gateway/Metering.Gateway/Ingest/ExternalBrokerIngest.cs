@@ -1,0 +1,162 @@
+using System.Threading.Channels;
+using Commons.Metering.Gateway.Options;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace Commons.Metering.Gateway.Ingest;
+
+/// <summary>Ingest from an external broker (mosquitto, EMQX): a persistent session (fixed client id,
+/// cleanSession=false) subscribed to commons/v1/+/+/up/# at QoS 1, with manual acknowledgement.
+/// The receive handler only queues the uplink for the ledger (AutoAcknowledge=false), so up to the
+/// broker's in-flight window is committing at once and group commit can batch it; an acknowledger
+/// sends the PUBACKs in receive order (MQTT 3.1.1 section 4.6) once each commit is done. A failed
+/// commit drops the connection: the broker then redelivers everything not yet acknowledged.
+/// MQTTnet 5 client: Source/MQTTnet/MqttClient.cs, ProcessReceivedPublishPackets, acknowledges
+/// only when eventArgs.AutoAcknowledge stays true; AcknowledgeAsync sends the PUBACK later.</summary>
+internal sealed class ExternalBrokerIngest(
+    IngestPipeline pipeline,
+    BrokerHealth health,
+    IOptions<GatewayOptions> options,
+    TimeProvider time,
+    ILogger<ExternalBrokerIngest> logger) : BackgroundService
+{
+    private readonly BrokerOptions _o = options.Value.Broker;
+    private IMqttClient? _client;
+    private Channel<Inflight>? _acks;
+    private TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var client = new MqttClientFactory().CreateMqttClient();
+        _client = client;
+        client.ApplicationMessageReceivedAsync += OnMessageAsync;
+        client.DisconnectedAsync += _ =>
+        {
+            _disconnected.TrySetResult();
+            return Task.CompletedTask;
+        };
+        var delayMs = _o.ReconnectMinDelayMs;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ConnectAndRunAsync(client, stoppingToken).ConfigureAwait(false);
+                delayMs = _o.ReconnectMinDelayMs;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                health.Set(false, $"broker {_o.Host}:{_o.Port} unreachable: {e.Message}");
+                logger.LogWarning("Broker {Host}:{Port} not reachable ({Error}); retrying in {DelayMs} ms",
+                    _o.Host, _o.Port, e.Message, delayMs);
+            }
+            // Backoff with jitter so many gateways do not reconnect in step.
+            var jittered = delayMs / 2 + Random.Shared.Next(delayMs / 2 + 1);
+            try { await Task.Delay(TimeSpan.FromMilliseconds(jittered), time, stoppingToken).ConfigureAwait(false); }
+            catch (OperationCanceledException) { break; }
+            delayMs = Math.Min(delayMs * 2, _o.ReconnectMaxDelayMs);
+        }
+        health.Set(false, "stopped");
+        if (client.IsConnected)
+        {
+            try { await client.DisconnectAsync().ConfigureAwait(false); }
+            catch (Exception e) { logger.LogDebug(e, "Disconnect on shutdown failed"); }
+        }
+    }
+
+    private async Task ConnectAndRunAsync(IMqttClient client, CancellationToken stoppingToken)
+    {
+        _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var acks = Channel.CreateUnbounded<Inflight>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        _acks = acks;
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(_o.Host, _o.Port)
+            .WithClientId(_o.ClientId)
+            // Persistent session: the broker keeps the subscription and queues uplinks while the gateway is away.
+            .WithCleanSession(false)
+            .WithProtocolVersion(MqttProtocolVersion.V311)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(30)); // MQTT keep-alive; the broker drops us after 1.5x
+        if (!string.IsNullOrEmpty(_o.Username)) builder = builder.WithCredentials(_o.Username, _o.Password);
+        var acker = Task.Run(() => AcknowledgeInOrderAsync(client, acks.Reader), CancellationToken.None);
+        try
+        {
+            var connect = await client.ConnectAsync(builder.Build(), stoppingToken).ConfigureAwait(false);
+            if (connect.ResultCode != MqttClientConnectResultCode.Success)
+                throw new InvalidOperationException($"CONNACK {connect.ResultCode}");
+            // Resubscribe on every connection: harmless when the session already has it.
+            var subscribe = new MqttClientSubscribeOptionsBuilder()
+                .WithTopicFilter(UplinkTopic.SubscriptionFilter, MqttQualityOfServiceLevel.AtLeastOnce)
+                .Build();
+            await client.SubscribeAsync(subscribe, stoppingToken).ConfigureAwait(false);
+            health.Set(true, $"subscribed to {UplinkTopic.SubscriptionFilter} on {_o.Host}:{_o.Port} as '{_o.ClientId}' (session present: {connect.IsSessionPresent})");
+            logger.LogInformation("Connected to broker {Host}:{Port} as {ClientId}, session present: {SessionPresent}",
+                _o.Host, _o.Port, _o.ClientId, connect.IsSessionPresent);
+            await _disconnected.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+            health.Set(false, $"disconnected from {_o.Host}:{_o.Port}");
+            logger.LogWarning("Disconnected from broker {Host}:{Port}", _o.Host, _o.Port);
+        }
+        finally
+        {
+            acks.Writer.TryComplete();
+            await acker.ConfigureAwait(false);
+        }
+    }
+
+    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
+    {
+        var topic = e.ApplicationMessage.Topic;
+        e.AutoAcknowledge = false;
+        Task<IngestResult> commit;
+        try
+        {
+            commit = pipeline.HandleAsync(topic, e.ApplicationMessage.Payload, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            commit = Task.FromException<IngestResult>(ex);
+        }
+        if (_acks is null || !_acks.Writer.TryWrite(new Inflight(commit, e, topic)))
+            logger.LogWarning("Uplink on {Topic} arrived while reconnecting; the broker will redeliver it", topic);
+        return Task.CompletedTask;
+    }
+
+    private async Task AcknowledgeInOrderAsync(IMqttClient client, ChannelReader<Inflight> reader)
+    {
+        var failed = false;
+        await foreach (var item in reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                await item.Commit.ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                if (!failed)
+                {
+                    logger.LogError(ex, "Uplink on {Topic} not committed; reconnecting so the broker redelivers it", item.Topic);
+                    failed = true;
+                    _ = client.DisconnectAsync(); // acknowledgements stop here, the session keeps the rest
+                }
+                continue;
+            }
+            if (failed || !client.IsConnected) continue;
+            try
+            {
+                await item.Message.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                logger.LogDebug(ex, "PUBACK for {Topic} not sent (connection lost); it will be redelivered", item.Topic);
+            }
+        }
+    }
+
+    private sealed record Inflight(Task<IngestResult> Commit, MqttApplicationMessageReceivedEventArgs Message, string Topic);
+}

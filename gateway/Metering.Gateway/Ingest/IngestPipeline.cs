@@ -1,0 +1,158 @@
+using System.Buffers;
+using Commons.Metering.Gateway.Http;
+using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Options;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Commons.Metering.Gateway.Ingest;
+
+public enum IngestStatus
+{
+    Committed,
+    Duplicate,
+    Rejected,
+}
+
+/// <summary>What became of one uplink. Every outcome is acknowledged to the broker: a rejected
+/// payload will not get better by being sent again, and a duplicate was already committed. Only a
+/// failed commit (an exception from <see cref="IngestPipeline.HandleAsync"/>) withholds the ack.</summary>
+public readonly record struct IngestResult(IngestStatus Status, RejectReason? Reason = null, IReadOnlyList<ReadingFlag>? Flags = null);
+
+/// <summary>topic -> decode and validate -> registry -> clock -> ledger (dedupe, usage, outbox) in one
+/// transaction. Shared by the embedded broker's interceptor and the external broker's subscription.</summary>
+public sealed class IngestPipeline
+{
+    /// <summary>docs/protocol.md, "Rejection reasons": more than 1 day ahead of the gateway clock.</summary>
+    public static readonly TimeSpan MaxClockAhead = TimeSpan.FromDays(1);
+
+    /// <summary>docs/protocol.md, "Rejection reasons": more than 400 days behind the gateway clock.</summary>
+    public static readonly TimeSpan MaxClockBehind = TimeSpan.FromDays(400);
+
+    private readonly MeterRegistry _registry;
+    private readonly LedgerWriter _ledger;
+    private readonly GatewayMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly bool _autoRegister;
+    private readonly RateLimitedLog _log;
+
+    public IngestPipeline(MeterRegistry registry, LedgerWriter ledger, GatewayMetrics metrics, TimeProvider time,
+        IOptions<GatewayOptions> options, ILogger<IngestPipeline> logger)
+    {
+        _registry = registry;
+        _ledger = ledger;
+        _metrics = metrics;
+        _time = time;
+        _autoRegister = options.Value.Registry.AutoRegister;
+        _log = new RateLimitedLog(logger, time, RateLimitedLog.DefaultWindow);
+    }
+
+    public Task<IngestResult> HandleAsync(string topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    {
+        if (!UplinkTopic.TryParse(topic, out var t)) return Task.FromResult(Reject(RejectReason.BadTopic, topic, "not commons/v1/{community}/{meter}/up/{reading|event|status|ack} with valid ids"));
+        if (payload.Length > PayloadDecoder.MaxPayloadBytes) return Task.FromResult(Reject(RejectReason.Oversized, topic, $"{payload.Length} bytes"));
+        var bytes = payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray();
+        return t.Kind switch
+        {
+            UplinkKind.Reading => HandleReading(t, bytes, cancellationToken),
+            UplinkKind.Event => HandleEvent(t, bytes, cancellationToken),
+            UplinkKind.Status => HandleStatus(t, bytes, cancellationToken),
+            _ => HandleAck(t, bytes, cancellationToken),
+        };
+    }
+
+    private Task<IngestResult> HandleReading(UplinkTopic t, ReadOnlySpan<byte> payload, CancellationToken ct)
+    {
+        if (!PayloadDecoder.TryDecodeReading(payload, out var reading, out var reason)) return Rejected(reason, t, "payload");
+        var register = false;
+        if (!_registry.TryGet(t.Meter, out var meter))
+        {
+            if (!_autoRegister) return Rejected(RejectReason.UnknownMeter, t, "not in the registry (POST /api/v1/meters or Registry:AutoRegister)");
+            var resource = reading.Channels[0].Resource;
+            meter = new MeterInfo(t.Meter, t.Community, resource);
+            register = true;
+        }
+        if (meter.Community != t.Community) return Rejected(RejectReason.UnknownMeter, t, $"registered in community '{meter.Community}'");
+        foreach (var ch in reading.Channels)
+        {
+            if (ch.Resource != meter.Resource)
+                return Rejected(RejectReason.BadUnit, t, $"channel '{ch.Name}' is in {ch.Resource.Unit()}, the meter measures {meter.Resource.Name()} in {meter.Resource.Unit()}");
+        }
+        if (!ClockOk(reading.TsMs, t, out var clockResult)) return Task.FromResult(clockResult);
+        return Commit(new ReadingWrite(meter, reading, NowMs(), register), t, ct);
+    }
+
+    private Task<IngestResult> HandleEvent(UplinkTopic t, ReadOnlySpan<byte> payload, CancellationToken ct)
+    {
+        if (!PayloadDecoder.TryDecodeEvent(payload, out var ev, out var reason)) return Rejected(reason, t, "payload");
+        if (!Known(t, out var meter, out var rejected)) return Task.FromResult(rejected);
+        if (!ClockOk(ev.TsMs, t, out var clockResult)) return Task.FromResult(clockResult);
+        return Commit(new EventWrite(meter, ev, NowMs()), t, ct);
+    }
+
+    private Task<IngestResult> HandleStatus(UplinkTopic t, ReadOnlySpan<byte> payload, CancellationToken ct)
+    {
+        if (!PayloadDecoder.TryDecodeStatus(payload, out var status, out var reason)) return Rejected(reason, t, "payload");
+        if (!Known(t, out var meter, out var rejected)) return Task.FromResult(rejected);
+        return Commit(new StatusWrite(meter, status, NowMs()), t, ct);
+    }
+
+    private Task<IngestResult> HandleAck(UplinkTopic t, ReadOnlySpan<byte> payload, CancellationToken ct)
+    {
+        if (!PayloadDecoder.TryDecodeAck(payload, out var ack, out var reason)) return Rejected(reason, t, "payload");
+        if (!Known(t, out var meter, out var rejected)) return Task.FromResult(rejected);
+        return Commit(new AckWrite(meter, ack, NowMs()), t, ct);
+    }
+
+    private async Task<IngestResult> Commit(LedgerWrite write, UplinkTopic t, CancellationToken ct)
+    {
+        var outcome = await _ledger.SubmitAsync(write, ct).ConfigureAwait(false);
+        if (outcome.Status == LedgerStatus.Duplicate)
+        {
+            _metrics.CountRejected(RejectReason.Duplicate);
+            _log.Log(LogLevel.Information, RejectReason.Duplicate.Name(), t.ToString(), "already committed, acknowledged again");
+            return new IngestResult(IngestStatus.Duplicate, RejectReason.Duplicate);
+        }
+        _metrics.UplinksCommitted.WithLabels(t.Kind.ToString().ToLowerInvariant()).Inc();
+        if (write is ReadingWrite) _metrics.ReadingsIngested.Inc();
+        foreach (var flag in outcome.Flags)
+        {
+            _metrics.CountFlag(flag);
+            _log.Log(LogLevel.Information, flag.Name(), t.ToString(), $"seq {((ReadingWrite)write).Reading.Seq}");
+        }
+        return new IngestResult(IngestStatus.Committed, null, outcome.Flags);
+    }
+
+    private bool Known(UplinkTopic t, out MeterInfo meter, out IngestResult rejected)
+    {
+        rejected = default;
+        if (_registry.TryGet(t.Meter, out meter) && meter.Community == t.Community) return true;
+        rejected = Reject(RejectReason.UnknownMeter, t.ToString(), "not in the registry");
+        return false;
+    }
+
+    private bool ClockOk(long tsMs, UplinkTopic t, out IngestResult rejected)
+    {
+        rejected = default;
+        var now = _time.GetUtcNow();
+        if (tsMs > (now + MaxClockAhead).ToUnixTimeMilliseconds())
+            rejected = Reject(RejectReason.ClockFuture, t.ToString(), $"ts {tsMs} is more than 1 day ahead of {now:O}");
+        else if (tsMs < (now - MaxClockBehind).ToUnixTimeMilliseconds())
+            rejected = Reject(RejectReason.ClockPast, t.ToString(), $"ts {tsMs} is more than 400 days behind {now:O}");
+        else
+            return true;
+        return false;
+    }
+
+    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private Task<IngestResult> Rejected(RejectReason reason, UplinkTopic t, string detail) =>
+        Task.FromResult(Reject(reason, t.ToString(), detail));
+
+    private IngestResult Reject(RejectReason reason, string topic, string detail)
+    {
+        _metrics.CountRejected(reason);
+        _log.Log(LogLevel.Warning, reason.Name(), topic, detail);
+        return new IngestResult(IngestStatus.Rejected, reason);
+    }
+}

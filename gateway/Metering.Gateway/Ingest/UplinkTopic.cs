@@ -1,0 +1,54 @@
+using System.Text.RegularExpressions;
+
+namespace Commons.Metering.Gateway.Ingest;
+
+public enum UplinkKind
+{
+    Reading,
+    Event,
+    Status,
+    Ack,
+}
+
+/// <summary>commons/v1/{community}/{meter}/up/{reading|event|status|ack} (docs/protocol.md, "Topics").</summary>
+public readonly partial record struct UplinkTopic(string Community, string Meter, UplinkKind Kind)
+{
+    public const string Root = "commons";
+    public const string LayoutVersion = "v1";
+
+    /// <summary>The gateway's subscription on an external broker.</summary>
+    public const string SubscriptionFilter = "commons/v1/+/+/up/#";
+
+    /// <summary>True for topics the gateway owns: under commons/ with an "up" level. Anything else
+    /// (downlinks, other applications) passes through the embedded broker untouched.</summary>
+    public static bool IsUplinkCandidate(string topic) =>
+        topic.StartsWith(Root + "/", StringComparison.Ordinal) && topic.Contains("/up", StringComparison.Ordinal);
+
+    public static bool TryParse(string topic, out UplinkTopic parsed)
+    {
+        parsed = default;
+        var parts = topic.Split('/');
+        if (parts.Length != 6 || parts[0] != Root || parts[1] != LayoutVersion || parts[4] != "up") return false;
+        if (!IsId(parts[2]) || !IsId(parts[3])) return false;
+        UplinkKind kind;
+        switch (parts[5])
+        {
+            case "reading": kind = UplinkKind.Reading; break;
+            case "event": kind = UplinkKind.Event; break;
+            case "status": kind = UplinkKind.Status; break;
+            case "ack": kind = UplinkKind.Ack; break;
+            default: return false;
+        }
+        parsed = new UplinkTopic(parts[2], parts[3], kind);
+        return true;
+    }
+
+    /// <summary>Community and meter ids: ^[a-z0-9][a-z0-9_-]{0,47}$ (docs/protocol.md, "Topics").</summary>
+    public static bool IsId(string? value) => value is not null && IdPattern().IsMatch(value);
+
+    public override string ToString() =>
+        $"{Root}/{LayoutVersion}/{Community}/{Meter}/up/{Kind.ToString().ToLowerInvariant()}";
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,47}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex IdPattern();
+}

@@ -1,0 +1,56 @@
+using Commons.Metering.Gateway.Ingest;
+
+namespace Commons.Metering.Gateway.Ledger;
+
+/// <summary>The state store seam (DESIGN.md, "Growing past one machine"): SQLite today, PostgreSQL
+/// by configuration later. The ledger rules live in <see cref="LedgerBatch"/> and talk to the store
+/// only through these primitives, so a new store implements storage, never the rules.</summary>
+public interface IStateStore : IDisposable
+{
+    /// <summary>Creates or upgrades the schema; called once before anything else.</summary>
+    void Open();
+
+    /// <summary>Starts the transaction of one group-commit batch. Only the single ledger writer calls it.</summary>
+    ILedgerTransaction Begin();
+
+    IReadOnlyList<MeterInfo> LoadMeters();
+
+    IReadOnlyList<MeterView> ListMeters();
+
+    /// <summary>Usage per channel of the hour buckets whose start lies in [fromHourMs, toMs).</summary>
+    IReadOnlyList<ChannelUsage> Usage(string meter, long fromHourMs, long toMs);
+
+    /// <summary>Rows waiting in sink_outbox.</summary>
+    long OutboxDepth();
+}
+
+/// <summary>One transaction of the ledger writer. Savepoints isolate one write of a batch, so a
+/// write that fails rolls back alone and the rest of the batch still commits.</summary>
+public interface ILedgerTransaction : IDisposable
+{
+    void Savepoint();
+    void Release();
+    void RollbackToSavepoint();
+    void Commit();
+
+    MeterInfo? GetMeter(string id);
+    void InsertMeter(MeterInfo meter, long registeredMs);
+
+    MeterState GetMeterState(string meter);
+    void SetMeterState(string meter, MeterState state, long lastSeenMs);
+
+    /// <summary>Inserts the reading row keyed (meter, seq); false when it already exists (duplicate).</summary>
+    bool TryInsertReading(string meter, Reading reading, long receivedMs, string? flags);
+    void InsertReadingChannel(string meter, long seq, ChannelRegister channel, long usage, string? flag);
+    ChannelState? GetChannel(string meter, string channel);
+    void SetChannel(string meter, string channel, ChannelState state);
+    void AddHourlyUsage(string meter, string channel, long hourStartMs, long usage);
+
+    /// <summary>Inserts the event row keyed (meter, seq); false when it already exists.</summary>
+    bool TryInsertEvent(string meter, DeviceEvent ev, long receivedMs);
+    void UpsertStatus(string meter, DeviceStatus status, long receivedMs);
+    void InsertAck(string meter, CommandAck ack, long receivedMs);
+
+    /// <summary>Appends one InfluxDB line-protocol row to sink_outbox (drained by the sinks).</summary>
+    void AppendOutbox(string line);
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Commons.Metering.Gateway.Http;
+using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Options;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Commons.Metering.Gateway.Ledger;
+
+/// <summary>The single ledger writer with group commit: it drains a bounded channel of pending
+/// writes, takes up to Ledger:MaxBatchSize (or whatever is queued), applies them in one transaction
+/// and only then completes each caller's task, which is when the uplink may be acknowledged.
+/// While one batch commits (one fsync), the next one queues up, so the fsync cost is shared.</summary>
+public sealed class LedgerWriter : IHostedService, IDisposable
+{
+    private readonly IStateStore _store;
+    private readonly MeterRegistry _registry;
+    private readonly GatewayMetrics _metrics;
+    private readonly ILogger<LedgerWriter> _logger;
+    private readonly Channel<Pending> _queue;
+    private readonly LedgerBatch _batch;
+    private readonly int _maxBatch;
+    private Task? _loop;
+
+    public LedgerWriter(IStateStore store, MeterRegistry registry, GatewayMetrics metrics,
+        IOptions<GatewayOptions> options, ILogger<LedgerWriter> logger)
+    {
+        _store = store;
+        _registry = registry;
+        _metrics = metrics;
+        _logger = logger;
+        var o = options.Value;
+        _maxBatch = o.Ledger.MaxBatchSize;
+        _batch = new LedgerBatch(o.Influx.SinkConfigured);
+        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(o.Ledger.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public bool IsRunning => _loop is { IsCompleted: false };
+
+    /// <summary>Queues a write; the task completes after its transaction committed (or faults, and
+    /// then the uplink must not be acknowledged).</summary>
+    public async Task<LedgerOutcome> SubmitAsync(LedgerWrite write, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(write);
+        await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+        return await pending.Done.Task.ConfigureAwait(false);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _store.Open();
+        _registry.Load(_store.LoadMeters());
+        _logger.LogInformation("Ledger open with {Meters} registered meters", _registry.Count);
+        _loop = Task.Run(RunAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Takes no new writes, commits what is queued, then closes the store.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        if (_loop is not null) await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _store.Dispose();
+
+    private async Task RunAsync()
+    {
+        var batch = new List<Pending>(_maxBatch);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var p)) batch.Add(p);
+            _metrics.LedgerQueueDepth.Set(_queue.Reader.Count);
+            if (batch.Count > 0) CommitBatch(batch);
+        }
+    }
+
+    private void CommitBatch(List<Pending> batch)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var outcomes = new (LedgerOutcome? Outcome, Exception? Error)[batch.Count];
+        try
+        {
+            using var tx = _store.Begin();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                tx.Savepoint();
+                try
+                {
+                    outcomes[i] = (_batch.Apply(tx, batch[i].Write), null);
+                    tx.Release();
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // One bad write rolls back alone; the rest of the batch still commits.
+                    tx.RollbackToSavepoint();
+                    outcomes[i] = (null, e);
+                    _logger.LogError(e, "Ledger write for meter {Meter} failed and was rolled back", batch[i].Write.Meter);
+                }
+            }
+            tx.Commit();
+        }
+        catch (Exception e)
+        {
+            _metrics.CommitFailures.Inc();
+            _logger.LogError(e, "Ledger transaction of {Count} writes failed; none is acknowledged", batch.Count);
+            foreach (var p in batch) p.Done.TrySetException(e);
+            return;
+        }
+        _metrics.CommitSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        _metrics.CommitBatchSize.Observe(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (outcome, error) = outcomes[i];
+            if (error is not null) { batch[i].Done.TrySetException(error); continue; }
+            AfterCommit(batch[i].Write, outcome!);
+            batch[i].Done.TrySetResult(outcome!);
+        }
+    }
+
+    private void AfterCommit(LedgerWrite write, LedgerOutcome outcome)
+    {
+        if (outcome.Status == LedgerStatus.Duplicate) return;
+        switch (write)
+        {
+            case RegisterMeterWrite r when outcome.Status == LedgerStatus.Committed:
+                _registry.Committed(r.MeterInfo);
+                break;
+            case ReadingWrite r when r.RegisterMeter:
+                _registry.Committed(r.MeterInfo);
+                break;
+        }
+    }
+
+    private sealed class Pending(LedgerWrite write)
+    {
+        public LedgerWrite Write { get; } = write;
+
+        // Continuations run off the writer's thread, so acknowledging never delays the next batch.
+        public TaskCompletionSource<LedgerOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

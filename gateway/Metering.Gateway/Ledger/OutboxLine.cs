@@ -1,0 +1,29 @@
+using Commons.Metering.Gateway.Ingest;
+using InfluxDB.Client.Api.Domain;
+using InfluxDB.Client.Writes;
+
+namespace Commons.Metering.Gateway.Ledger;
+
+/// <summary>The sink_outbox row of one channel of a committed reading, in InfluxDB line protocol
+/// built by InfluxDB.Client's PointData (escaping is the library's). The contract with the Sinks:
+/// measurement 'reading'; tags community, meter, channel, resource; integer fields reg, usage, seq
+/// and the string field flag only when flagged; timestamp = device time in milliseconds.</summary>
+public static class OutboxLine
+{
+    public const string Measurement = "reading";
+
+    public static string For(MeterInfo meter, Reading reading, ChannelRegister channel, long usageBase, string? flag)
+    {
+        var point = PointData.Measurement(Measurement)
+            .Tag("community", meter.Community)
+            .Tag("meter", meter.Id)
+            .Tag("channel", channel.Name)
+            .Tag("resource", meter.Resource.Name())
+            .Field("reg", channel.Register)
+            .Field("usage", usageBase)
+            .Field("seq", reading.Seq)
+            .Timestamp(reading.TsMs, WritePrecision.Ms);
+        if (flag is not null) point = point.Field("flag", flag);
+        return point.ToLineProtocol();
+    }
+}

@@ -1,0 +1,117 @@
+using Commons.Metering.Gateway.Ingest;
+using Microsoft.Data.Sqlite;
+
+namespace Commons.Metering.Gateway.Ledger.Sqlite;
+
+/// <summary>One group-commit transaction on the writer connection. Commands are prepared once per
+/// transaction and re-bound for every row.</summary>
+internal sealed class SqliteLedgerTransaction : ILedgerTransaction
+{
+    private readonly SqliteConnection _connection;
+    private readonly SqliteTransaction _tx;
+    private const string SavepointName = "w";
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    public SqliteLedgerTransaction(SqliteConnection connection)
+    {
+        _connection = connection;
+        // BEGIN IMMEDIATE: take the write lock now rather than upgrade later (https://sqlite.org/lang_transaction.html).
+        _tx = connection.BeginTransaction(deferred: false);
+    }
+
+    public void Savepoint() => _tx.Save(SavepointName);
+    public void Release() => _tx.Release(SavepointName);
+    public void RollbackToSavepoint() { _tx.Rollback(SavepointName); _tx.Release(SavepointName); }
+    public void Commit() => _tx.Commit();
+
+    public MeterInfo? GetMeter(string id)
+    {
+        using var r = Query("SELECT community, resource FROM meters WHERE id = $a", id);
+        return r.Read() && Resources.TryParse(r.GetString(1), out var res) ? new MeterInfo(id, r.GetString(0), res) : null;
+    }
+
+    public void InsertMeter(MeterInfo meter, long registeredMs) =>
+        Run("INSERT OR IGNORE INTO meters(id, community, resource, registered_ms) VALUES ($a, $b, $c, $d)",
+            meter.Id, meter.Community, meter.Resource.Name(), registeredMs);
+
+    public MeterState GetMeterState(string meter)
+    {
+        using var r = Query("SELECT last_seq, last_reading_seq FROM meters WHERE id = $a", meter);
+        return r.Read() ? new MeterState(r.GetInt64(0), r.GetInt64(1)) : default;
+    }
+
+    public void SetMeterState(string meter, MeterState state, long lastSeenMs) =>
+        Run("UPDATE meters SET last_seq = $b, last_reading_seq = $c, last_seen_ms = MAX(COALESCE(last_seen_ms, 0), $d) WHERE id = $a",
+            meter, state.LastSeq, state.LastReadingSeq, lastSeenMs);
+
+    public bool TryInsertReading(string meter, Reading reading, long receivedMs, string? flags) =>
+        Run("INSERT OR IGNORE INTO readings(meter, seq, ts_ms, received_ms, flag, permit) VALUES ($a, $b, $c, $d, $e, $f)",
+            meter, reading.Seq, reading.TsMs, receivedMs, flags, reading.Permit) == 1;
+
+    public void InsertReadingChannel(string meter, long seq, ChannelRegister channel, long usage, string? flag) =>
+        Run("INSERT INTO reading_channels(meter, seq, channel, unit, reg, usage, flag) VALUES ($a, $b, $c, $d, $e, $f, $g)",
+            meter, seq, channel.Name, channel.Resource.Unit(), channel.Register, usage, flag);
+
+    public ChannelState? GetChannel(string meter, string channel)
+    {
+        using var r = Query("SELECT last_seq, last_reg FROM channels WHERE meter = $a AND channel = $b", meter, channel);
+        return r.Read() ? new ChannelState(r.GetInt64(0), r.GetInt64(1)) : null;
+    }
+
+    public void SetChannel(string meter, string channel, ChannelState state) =>
+        Run("""
+            INSERT INTO channels(meter, channel, last_seq, last_reg) VALUES ($a, $b, $c, $d)
+            ON CONFLICT(meter, channel) DO UPDATE SET last_seq = excluded.last_seq, last_reg = excluded.last_reg
+            """, meter, channel, state.LastSeq, state.LastRegister);
+
+    public void AddHourlyUsage(string meter, string channel, long hourStartMs, long usage) =>
+        Run("""
+            INSERT INTO hourly_usage(meter, channel, hour_ms, usage) VALUES ($a, $b, $c, $d)
+            ON CONFLICT(meter, channel, hour_ms) DO UPDATE SET usage = usage + excluded.usage
+            """, meter, channel, hourStartMs, usage);
+
+    public bool TryInsertEvent(string meter, DeviceEvent ev, long receivedMs) =>
+        Run("INSERT OR IGNORE INTO events(meter, seq, ts_ms, kind, channel, detail, received_ms) VALUES ($a, $b, $c, $d, $e, $f, $g)",
+            meter, ev.Seq, ev.TsMs, ev.Kind, ev.Channel, ev.Detail, receivedMs) == 1;
+
+    public void UpsertStatus(string meter, DeviceStatus s, long receivedMs) =>
+        Run("""
+            INSERT INTO device_status(meter, state, fw, boot, outbox, batt_mv, ts_ms, received_ms) VALUES ($a, $b, $c, $d, $e, $f, $g, $h)
+            ON CONFLICT(meter) DO UPDATE SET state = excluded.state, fw = COALESCE(excluded.fw, fw),
+                boot = COALESCE(excluded.boot, boot), outbox = COALESCE(excluded.outbox, outbox),
+                batt_mv = COALESCE(excluded.batt_mv, batt_mv), ts_ms = COALESCE(excluded.ts_ms, ts_ms),
+                received_ms = excluded.received_ms
+            """, meter, s.State, s.Firmware, s.Boot, s.Outbox, s.BatteryMv, s.TsMs, receivedMs);
+
+    public void InsertAck(string meter, CommandAck ack, long receivedMs) =>
+        Run("INSERT INTO acks(meter, cid, ok, err, ts_ms, received_ms) VALUES ($a, $b, $c, $d, $e, $f)",
+            meter, ack.CommandId, ack.Ok ? 1 : 0, ack.Error, ack.TsMs, receivedMs);
+
+    public void AppendOutbox(string line) => Run("INSERT INTO sink_outbox(line) VALUES ($a)", line);
+
+    public void Dispose()
+    {
+        foreach (var c in _commands.Values) c.Dispose();
+        _tx.Dispose();
+    }
+
+    private static readonly string[] Names = ["$a", "$b", "$c", "$d", "$e", "$f", "$g", "$h"];
+
+    private SqliteCommand Prepare(string sql, object?[] args)
+    {
+        if (!_commands.TryGetValue(sql, out var cmd))
+        {
+            cmd = _connection.CreateCommand();
+            cmd.Transaction = _tx;
+            cmd.CommandText = sql;
+            for (var i = 0; i < args.Length; i++) cmd.Parameters.Add(new SqliteParameter(Names[i], null));
+            _commands[sql] = cmd;
+        }
+        for (var i = 0; i < args.Length; i++) cmd.Parameters[i].Value = args[i] ?? DBNull.Value;
+        return cmd;
+    }
+
+    private int Run(string sql, params object?[] args) => Prepare(sql, args).ExecuteNonQuery();
+
+    private SqliteDataReader Query(string sql, params object?[] args) => Prepare(sql, args).ExecuteReader();
+}

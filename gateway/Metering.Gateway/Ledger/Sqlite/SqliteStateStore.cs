@@ -1,0 +1,159 @@
+using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Options;
+using Microsoft.Data.Sqlite;
+
+namespace Commons.Metering.Gateway.Ledger.Sqlite;
+
+/// <summary>The embedded state store: one SQLite file in WAL mode. One connection writes (the
+/// ledger writer's); the API reads through short-lived read-only connections, which WAL lets run
+/// beside the writer.
+/// synchronous=FULL by default: in WAL mode FULL syncs the log at every commit, so a commit that
+/// has been acknowledged to a device survives power loss (NORMAL survives a process crash but can
+/// lose the last commits on power loss, and the device has already deleted those readings).
+/// Group commit pays that fsync once per batch (https://sqlite.org/pragma.html#pragma_synchronous,
+/// https://sqlite.org/wal.html).</summary>
+internal sealed class SqliteStateStore : IStateStore
+{
+    private readonly string _path;
+    private readonly SqliteSynchronous _synchronous;
+    private SqliteConnection? _writer;
+
+    public SqliteStateStore(string dataDirectory, SqliteSynchronous synchronous)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        _path = Path.GetFullPath(Path.Combine(dataDirectory, GatewayDefaults.DatabaseFileName));
+        _synchronous = synchronous;
+    }
+
+    public string DatabasePath => _path;
+
+    public void Open()
+    {
+        _writer = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = _path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false,
+        }.ToString());
+        _writer.Open();
+        Exec(_writer, "PRAGMA journal_mode=WAL;");
+        Exec(_writer, $"PRAGMA synchronous={_synchronous.ToString().ToUpperInvariant()};");
+        using (var tx = _writer.BeginTransaction())
+        {
+            Exec(_writer, SqliteSchema.Create, tx);
+            Exec(_writer, $"PRAGMA user_version={SqliteSchema.Version};", tx);
+            tx.Commit();
+        }
+    }
+
+    public ILedgerTransaction Begin() =>
+        new SqliteLedgerTransaction(_writer ?? throw new InvalidOperationException("store not opened"));
+
+    public IReadOnlyList<MeterInfo> LoadMeters()
+    {
+        using var c = Reader();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id, community, resource FROM meters ORDER BY id";
+        using var r = cmd.ExecuteReader();
+        var list = new List<MeterInfo>();
+        while (r.Read()) list.Add(ToMeter(r.GetString(0), r.GetString(1), r.GetString(2)));
+        return list;
+    }
+
+    public IReadOnlyList<MeterView> ListMeters()
+    {
+        using var c = Reader();
+        var channels = new Dictionary<string, List<ChannelView>>();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT meter, channel, last_seq, last_reg FROM channels ORDER BY meter, channel";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                if (!channels.TryGetValue(r.GetString(0), out var list)) channels[r.GetString(0)] = list = [];
+                list.Add(new ChannelView(r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
+            }
+        }
+        var statuses = new Dictionary<string, StatusView>();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT meter, state, fw, boot, outbox, batt_mv, ts_ms, received_ms FROM device_status";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                statuses[r.GetString(0)] = new StatusView(r.GetString(1), NullableString(r, 2), NullableLong(r, 3),
+                    NullableLong(r, 4), NullableLong(r, 5), NullableLong(r, 6), r.GetInt64(7));
+            }
+        }
+        var meters = new List<MeterView>();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT id, community, resource, last_seq, last_seen_ms FROM meters ORDER BY id";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                var id = r.GetString(0);
+                meters.Add(new MeterView(ToMeter(id, r.GetString(1), r.GetString(2)), NullableLong(r, 4), r.GetInt64(3),
+                    channels.GetValueOrDefault(id) ?? [], statuses.GetValueOrDefault(id)));
+            }
+        }
+        return meters;
+    }
+
+    public IReadOnlyList<ChannelUsage> Usage(string meter, long fromHourMs, long toMs)
+    {
+        using var c = Reader();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            SELECT ch.channel, COALESCE((SELECT SUM(h.usage) FROM hourly_usage h
+                WHERE h.meter = ch.meter AND h.channel = ch.channel AND h.hour_ms >= $from AND h.hour_ms < $to), 0)
+            FROM channels ch WHERE ch.meter = $meter ORDER BY ch.channel
+            """;
+        cmd.Parameters.AddWithValue("$meter", meter);
+        cmd.Parameters.AddWithValue("$from", fromHourMs);
+        cmd.Parameters.AddWithValue("$to", toMs);
+        using var r = cmd.ExecuteReader();
+        var list = new List<ChannelUsage>();
+        while (r.Read()) list.Add(new ChannelUsage(r.GetString(0), r.GetInt64(1)));
+        return list;
+    }
+
+    public long OutboxDepth()
+    {
+        using var c = Reader();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM sink_outbox";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _writer = null;
+    }
+
+    private SqliteConnection Reader()
+    {
+        var c = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = _path, Mode = SqliteOpenMode.ReadOnly,
+        }.ToString());
+        c.Open();
+        return c;
+    }
+
+    private static MeterInfo ToMeter(string id, string community, string resource) =>
+        Resources.TryParse(resource, out var res)
+            ? new MeterInfo(id, community, res)
+            : throw new InvalidDataException($"meters row '{id}' has unknown resource '{resource}'");
+
+    private static long? NullableLong(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+
+    private static string? NullableString(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static void Exec(SqliteConnection c, string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,111 @@
+namespace Commons.Metering.Gateway.Options;
+
+/// <summary>Where the broker is: in this process (default) or a separate server.</summary>
+public enum BrokerMode
+{
+    /// <summary>In-process MQTTnet.Server; the device's PUBACK waits for the ledger commit.</summary>
+    Embedded,
+
+    /// <summary>mosquitto, EMQX, ...: the gateway subscribes with a persistent session and
+    /// acknowledges manually after the commit.</summary>
+    External,
+}
+
+/// <summary>The state store behind <see cref="Ledger.IStateStore"/>.</summary>
+public enum StorageProvider
+{
+    Sqlite,
+}
+
+/// <summary>SQLite's synchronous pragma in WAL mode (https://sqlite.org/pragma.html#pragma_synchronous).</summary>
+public enum SqliteSynchronous
+{
+    /// <summary>fsync at every commit: a committed (and therefore acknowledged) reading survives
+    /// power loss. Default, because the device deletes a reading once it has its PUBACK.</summary>
+    Full,
+
+    /// <summary>fsync only at checkpoints: survives a process crash but may lose the last commits
+    /// on power loss. Only for benchmarks or a UPS-backed machine.</summary>
+    Normal,
+}
+
+/// <summary>Options of the gateway, bound from the "Metering" section and environment variables
+/// (Metering__Broker__Port=1884). Validated at start by <see cref="GatewayOptionsValidator"/>.</summary>
+public sealed class GatewayOptions
+{
+    public BrokerOptions Broker { get; set; } = new();
+    public HttpOptions Http { get; set; } = new();
+    public StorageOptions Storage { get; set; } = new();
+    public LedgerOptions Ledger { get; set; } = new();
+    public RegistryOptions Registry { get; set; } = new();
+    public InfluxKindOptions Influx { get; set; } = new();
+    public DemoOptions Demo { get; set; } = new();
+}
+
+public sealed class BrokerOptions
+{
+    public BrokerMode Mode { get; set; } = BrokerMode.Embedded;
+
+    /// <summary>Embedded: the IP address to bind. External: the broker's host name or address.</summary>
+    public string Host { get; set; } = GatewayDefaults.BrokerHost;
+
+    public int Port { get; set; } = GatewayDefaults.BrokerPort;
+
+    /// <summary>External mode: fixed client id, so the broker keeps the gateway's session (and the
+    /// readings published while the gateway is down).</summary>
+    public string ClientId { get; set; } = GatewayDefaults.BrokerClientId;
+
+    public string? Username { get; set; }
+
+    /// <summary>Secret: masked in the logged configuration.</summary>
+    public string? Password { get; set; }
+
+    public int ReconnectMinDelayMs { get; set; } = GatewayDefaults.ReconnectMinDelayMs;
+    public int ReconnectMaxDelayMs { get; set; } = GatewayDefaults.ReconnectMaxDelayMs;
+}
+
+public sealed class HttpOptions
+{
+    public string Host { get; set; } = GatewayDefaults.HttpHost;
+    public int Port { get; set; } = GatewayDefaults.HttpPort;
+}
+
+public sealed class StorageOptions
+{
+    public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
+
+    /// <summary>Folder of the SQLite file (metering.db); relative paths are relative to the
+    /// working directory.</summary>
+    public string DataDirectory { get; set; } = GatewayDefaults.DataDirectory;
+
+    public SqliteSynchronous Synchronous { get; set; } = SqliteSynchronous.Full;
+}
+
+public sealed class LedgerOptions
+{
+    public int MaxBatchSize { get; set; } = GatewayDefaults.MaxBatchSize;
+    public int QueueCapacity { get; set; } = GatewayDefaults.QueueCapacity;
+}
+
+public sealed class RegistryOptions
+{
+    /// <summary>Register unknown meters on their first reading, with the resource inferred from
+    /// the unit. Off by default: an unknown meter is rejected as 'unknown_meter'.</summary>
+    public bool AutoRegister { get; set; }
+}
+
+/// <summary>Only the sink kind: the Sinks feature binds the rest of Metering:Influx itself. Any
+/// kind other than None makes the ledger write line-protocol rows into sink_outbox.</summary>
+public sealed class InfluxKindOptions
+{
+    public string Kind { get; set; } = GatewayDefaults.InfluxKindNone;
+
+    public bool SinkConfigured =>
+        !string.IsNullOrWhiteSpace(Kind) && !Kind.Equals(GatewayDefaults.InfluxKindNone, StringComparison.OrdinalIgnoreCase);
+}
+
+public sealed class DemoOptions
+{
+    /// <summary>Number of simulated meters run in-process (0 = demo mode off).</summary>
+    public int SimulatedMeters { get; set; }
+}

@@ -1,0 +1,53 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace Commons.Metering.Gateway.Options;
+
+/// <summary>Checks the options at start (ValidateOnStart). Every message names the setting both as
+/// a configuration key and as the environment variable that sets it.</summary>
+internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    /// <summary>Demo fleets above this size belong in tools/Metering.Bench, not in a demo.</summary>
+    internal const int MaxSimulatedMeters = 10_000;
+
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var errors = Errors(options).ToList();
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    internal static IEnumerable<string> Errors(GatewayOptions o)
+    {
+        foreach (var e in Port("Broker:Port", o.Broker.Port)) yield return e;
+        foreach (var e in Port("Http:Port", o.Http.Port)) yield return e;
+        if (string.IsNullOrWhiteSpace(o.Broker.Host))
+            yield return Field("Broker:Host", "must not be empty", o.Broker.Host);
+        else if (o.Broker.Mode == BrokerMode.Embedded && !IPAddress.TryParse(o.Broker.Host, out _))
+            yield return Field("Broker:Host", "must be an IP address to bind the embedded broker to (e.g. 127.0.0.1)", o.Broker.Host);
+        if (!IPAddress.TryParse(o.Http.Host, out _))
+            yield return Field("Http:Host", "must be an IP address to bind the HTTP API to (e.g. 127.0.0.1)", o.Http.Host);
+        if (o.Broker.Mode == BrokerMode.External && string.IsNullOrWhiteSpace(o.Broker.ClientId))
+            yield return Field("Broker:ClientId", "must not be empty in External mode (the persistent session is keyed by it)", o.Broker.ClientId);
+        if (o.Broker.ReconnectMinDelayMs < 1)
+            yield return Field("Broker:ReconnectMinDelayMs", "must be at least 1", o.Broker.ReconnectMinDelayMs);
+        if (o.Broker.ReconnectMaxDelayMs < o.Broker.ReconnectMinDelayMs)
+            yield return Field("Broker:ReconnectMaxDelayMs", "must be at least Broker:ReconnectMinDelayMs", o.Broker.ReconnectMaxDelayMs);
+        if (string.IsNullOrWhiteSpace(o.Storage.DataDirectory))
+            yield return Field("Storage:DataDirectory", "must not be empty", o.Storage.DataDirectory);
+        if (o.Ledger.MaxBatchSize is < 1 or > 10_000)
+            yield return Field("Ledger:MaxBatchSize", "must be between 1 and 10000", o.Ledger.MaxBatchSize);
+        if (o.Ledger.QueueCapacity < o.Ledger.MaxBatchSize)
+            yield return Field("Ledger:QueueCapacity", "must be at least Ledger:MaxBatchSize", o.Ledger.QueueCapacity);
+        if (o.Demo.SimulatedMeters is < 0 or > MaxSimulatedMeters)
+            yield return Field("Demo:SimulatedMeters", $"must be between 0 and {MaxSimulatedMeters}", o.Demo.SimulatedMeters);
+    }
+
+    private static IEnumerable<string> Port(string key, int port)
+    {
+        if (port is < 1 or > 65535) yield return Field(key, "must be between 1 and 65535", port);
+    }
+
+    internal static string Field(string key, string rule, object? value) =>
+        $"{GatewayDefaults.Section}:{key} {rule} (was '{value}'); set it in appsettings.json or as " +
+        $"{GatewayDefaults.Section}__{key.Replace(":", "__", StringComparison.Ordinal)}.";
+}

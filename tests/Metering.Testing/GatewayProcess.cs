@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Commons.Metering.Testing;
+
+/// <summary>The BUILT gateway (gateway/Metering.Gateway/bin/{Configuration}/net10.0/Metering.Gateway.dll)
+/// run as a real process with `dotnet`, on free loopback ports and a temporary data directory.
+/// Start() waits for /healthz; Kill() is SIGKILL (a crash), Restart() starts it again on the same
+/// ports and data. Output (stdout + stderr) is kept for failure messages.
+/// Usage:
+///   using var gw = new GatewayProcess();                        // embedded broker, fresh data dir
+///   gw.Environment["Metering__Registry__AutoRegister"] = "true"; // any extra setting
+///   gw.Start();
+///   ... MQTT to 127.0.0.1:gw.BrokerPort, HTTP to gw.BaseUrl ...</summary>
+public sealed class GatewayProcess : IDisposable
+{
+    private readonly StringBuilder _output = new();
+    private readonly TempDir? _ownedDataDir;
+    private Process? _process;
+
+    public GatewayProcess(string? dataDirectory = null, int? brokerPort = null, int? httpPort = null)
+    {
+        if (dataDirectory is null) _ownedDataDir = new TempDir("gateway");
+        DataDirectory = dataDirectory ?? _ownedDataDir!.Path;
+        BrokerPort = brokerPort ?? FreePort.Next();
+        HttpPort = httpPort ?? FreePort.Next();
+        Environment["Metering__Broker__Port"] = BrokerPort.ToString();
+        Environment["Metering__Http__Port"] = HttpPort.ToString();
+        Environment["Metering__Storage__DataDirectory"] = DataDirectory;
+        Environment["DOTNET_ENVIRONMENT"] = "Production";
+    }
+
+    /// <summary>Embedded mode: where the gateway's broker listens. External mode: set
+    /// Environment["Metering__Broker__Port"] to the external broker's port instead.</summary>
+    public int BrokerPort { get; }
+    public int HttpPort { get; }
+    public string DataDirectory { get; }
+    public Uri BaseUrl => new($"http://127.0.0.1:{HttpPort}/");
+
+    /// <summary>Environment of the process (Metering__* settings); change before Start/Restart.</summary>
+    public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>();
+
+    public bool HasExited => _process is null || _process.HasExited;
+    public int ExitCode => _process?.ExitCode ?? throw new InvalidOperationException("not started");
+
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    /// <summary>The gateway dll of the same build configuration as the calling test assembly, found
+    /// by walking up to the folder that holds Metering.sln.</summary>
+    public static string GatewayDll
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Metering.sln"))) dir = dir.Parent;
+            if (dir is null) throw new InvalidOperationException($"Metering.sln not found above {AppContext.BaseDirectory}");
+#if DEBUG
+            const string configuration = "Debug";
+#else
+            const string configuration = "Release";
+#endif
+            var dll = Path.Combine(dir.FullName, "gateway", "Metering.Gateway", "bin", configuration, "net10.0", "Metering.Gateway.dll");
+            if (!File.Exists(dll)) throw new FileNotFoundException($"Build the gateway first (dotnet build gateway/Metering.Gateway): {dll} is missing", dll);
+            return dll;
+        }
+    }
+
+    /// <summary>Starts the process and waits until /healthz answers 200.</summary>
+    public void Start(TimeSpan? readyTimeout = null)
+    {
+        Launch();
+        WaitHealthy(readyTimeout ?? TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Starts the process and waits for it to exit (for start-up failures); returns the exit code.</summary>
+    public int RunToExit(TimeSpan? timeout = null)
+    {
+        Launch();
+        if (!_process!.WaitForExit((int)(timeout ?? TimeSpan.FromSeconds(60)).TotalMilliseconds))
+        {
+            Kill();
+            throw new TimeoutException($"gateway did not exit:\n{Output}");
+        }
+        _process.WaitForExit(); // flush the output handlers
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, like a crash or a power cut of the process.</summary>
+    public void Kill()
+    {
+        if (_process is null) return;
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException) { }
+    }
+
+    /// <summary>SIGTERM-like graceful stop is not needed by the tests; Restart kills and starts again.</summary>
+    public void Restart(TimeSpan? readyTimeout = null)
+    {
+        Kill();
+        _process?.Dispose();
+        _process = null;
+        Start(readyTimeout);
+    }
+
+    public HttpClient CreateHttpClient() => new() { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
+
+    public void Dispose()
+    {
+        Kill();
+        _process?.Dispose();
+        _ownedDataDir?.Dispose();
+    }
+
+    private void Launch()
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = DataDirectory,
+        };
+        psi.ArgumentList.Add(GatewayDll);
+        foreach (var (k, v) in Environment) psi.Environment[k] = v;
+        Append($"--- start {DateTime.UtcNow:O}");
+        _process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    private void WaitHealthy(TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process!.HasExited)
+                throw new InvalidOperationException($"gateway exited with code {_process.ExitCode} before it was healthy:\n{Output}");
+            try
+            {
+                using var response = http.GetAsync("healthz").GetAwaiter().GetResult();
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            Thread.Sleep(100);
+        }
+        throw new TimeoutException($"gateway not healthy at {BaseUrl}healthz within {timeout}:\n{Output}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_output)
+        {
+            if (_output.Length < 2_000_000) _output.AppendLine(line);
+        }
+    }
+}
