@@ -1,1 +1,19 @@
-return 0;
+using System.CommandLine;
+using Commons.Metering.Bench;
+
+// Commons Metering benchmarks: each command measures, prints the machine, the figures and
+// their ratio to a reference measured in the same run, and exits 3 when a target is missed.
+var meters = new Option<int>("--meters") { Description = "Simulated meters (MQTT clients)", DefaultValueFactory = _ => 100 };
+var perMeter = new Option<int>("--readings-per-meter") { Description = "Readings each meter publishes", DefaultValueFactory = _ => 200 };
+var e2e = new Command("e2e", "End-to-end readings/s (publish -> ledger commit -> InfluxDB accepted), embedded broker and mosquitto, against mosquitto's broker-only rate.")
+{
+    meters, perMeter,
+};
+e2e.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(perMeter), Console.Out).RunAsync(cancel));
+
+var coreReadings = new Option<int>("--readings") { Description = "Readings measured after warm-up", DefaultValueFactory = _ => 100_000 };
+var core = new Command("core", "The firmware core on the host: bytes allocated and time per reading in steady state.") { coreReadings };
+core.SetAction(r => new CoreBenchmark(r.GetValue(coreReadings), Console.Out).Run());
+
+var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, core };
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using MQTTnet;
+using MQTTnet.Protocol;
+using Commons.Metering.Testing;
+using Commons.Metering.Testing.Servers;
+
+namespace Commons.Metering.Bench;
+
+/// <summary>End-to-end readings/s (publish -> ledger commit -> InfluxDB accepted) with the
+/// embedded broker and with mosquitto, next to mosquitto's own broker-only delivery rate to a
+/// plain subscriber, all measured in this run with the same load.</summary>
+internal sealed class E2eBenchmark(int meters, int readingsPerMeter, TextWriter log)
+{
+    private const string Community = "bench";
+    private const string Database = "metering";
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
+    private readonly long _startUnixMs = DateTimeOffset.UtcNow.AddHours(-6).ToUnixTimeMilliseconds();
+
+    public sealed record Result(string Name, long Readings, TimeSpan Elapsed)
+    {
+        public double Rate => Readings / Elapsed.TotalSeconds;
+    }
+
+    public async Task<Result> BrokerOnlyAsync(CancellationToken cancel)
+    {
+        using var mosquitto = new Mosquitto();
+        mosquitto.Start();
+        var total = (long)meters * readingsPerMeter;
+        long received = 0;
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscriber = new MqttClientFactory().CreateMqttClient();
+        subscriber.ApplicationMessageReceivedAsync += _ =>
+        {
+            if (Interlocked.Increment(ref received) == total) all.TrySetResult();
+            return Task.CompletedTask;
+        };
+        await subscriber.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", mosquitto.Port)
+            .WithClientId("bench-subscriber").WithCleanSession(true).Build(), cancel);
+        await subscriber.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter($"commons/v1/{Community}/+/up/reading", MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancel);
+
+        await using var load = await LoadPublisher.ConnectAsync(mosquitto.Port, Community, meters, readingsPerMeter, _startUnixMs, cancel);
+        var watch = Stopwatch.StartNew();
+        await load.PublishAllAsync(cancel);
+        await all.Task.WaitAsync(Deadline, cancel);
+        watch.Stop();
+        return new Result("broker only: mosquitto -> plain subscriber (reference)", total, watch.Elapsed);
+    }
+
+    public async Task<Result> GatewayAsync(bool external, CancellationToken cancel)
+    {
+        using var influx = Influxd.StartNew();
+        await influx.CreateDatabaseAsync(Database);
+        using var mosquitto = external ? new Mosquitto() : null;
+        mosquitto?.Start();
+        using var gateway = new GatewayProcess();
+        gateway.Environment["Metering__Registry__AutoRegister"] = "true";
+        gateway.Environment["Metering__Influx__Kind"] = "V1";
+        gateway.Environment["Metering__Influx__Url"] = influx.Url;
+        gateway.Environment["Metering__Influx__Database"] = Database;
+        gateway.Environment["Logging__LogLevel__Default"] = "Warning";
+        if (mosquitto is not null)
+        {
+            gateway.Environment["Metering__Broker__Mode"] = "External";
+            gateway.Environment["Metering__Broker__Port"] = mosquitto.Port.ToString();
+        }
+        gateway.Start();
+        var brokerPort = mosquitto?.Port ?? gateway.BrokerPort;
+        var total = (long)meters * readingsPerMeter;
+        using var http = gateway.CreateHttpClient();
+
+        await using var load = await LoadPublisher.ConnectAsync(brokerPort, Community, meters, readingsPerMeter, _startUnixMs, cancel);
+        var watch = Stopwatch.StartNew();
+        var publishing = load.PublishAllAsync(cancel);
+        while (true)
+        {
+            if (watch.Elapsed > Deadline) throw new TimeoutException($"not all readings committed and written in {Deadline}:\n{gateway.Output}");
+            if (publishing.IsFaulted) await publishing;
+            var metrics = await http.GetStringAsync("metrics", cancel);
+            var committed = Prometheus.Sum(metrics, "metering_readings_ingested_total");
+            var written = Prometheus.Sum(metrics, "metering_sink_written_total");
+            if (committed >= total && written >= total) break;
+            await Task.Delay(20, cancel);
+        }
+        watch.Stop();
+        await publishing;
+
+        // Honesty check: InfluxDB holds every reading exactly once.
+        var rows = await influx.QueryRowsAsync(Database, "SELECT count(reg) FROM reading");
+        var stored = rows.Count == 0 ? 0 : rows[0][1].GetInt64();
+        if (stored != total) throw new InvalidOperationException($"InfluxDB holds {stored} readings, expected {total}");
+        var name = external ? "end to end: mosquitto -> gateway -> ledger -> influxd" : "end to end: embedded broker -> ledger -> influxd";
+        return new Result(name, total, watch.Elapsed);
+    }
+
+    public async Task<int> RunAsync(CancellationToken cancel)
+    {
+        log.WriteLine($"machine: {MachineInfo.Describe()}");
+        log.WriteLine($"load: {meters} meters x {readingsPerMeter} readings = {(long)meters * readingsPerMeter} readings, QoS 1, one in flight per meter");
+        var reference = await BrokerOnlyAsync(cancel);
+        Print(reference, null);
+        var embedded = await GatewayAsync(external: false, cancel);
+        Print(embedded, reference);
+        var external = await GatewayAsync(external: true, cancel);
+        Print(external, reference);
+        const double target = 0.5; // issue #2: end to end at least 0.5x the broker-only rate
+        var ok = embedded.Rate / reference.Rate >= target && external.Rate / reference.Rate >= target;
+        log.WriteLine($"target: end-to-end >= {target:F1}x broker-only: {(ok ? "met" : "NOT met")}");
+        return ok ? 0 : 3;
+    }
+
+    private void Print(Result r, Result? reference)
+    {
+        var ratio = reference is null ? "1.00 (reference)" : $"{r.Rate / reference.Rate:F2}x reference";
+        log.WriteLine($"{r.Name,-58} {r.Rate,10:F0} readings/s  ({r.Readings} in {r.Elapsed.TotalSeconds:F2} s)  {ratio}");
+    }
+}
