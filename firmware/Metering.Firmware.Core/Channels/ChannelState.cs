@@ -1,0 +1,72 @@
+using System;
+
+namespace Commons.Metering.Firmware
+{
+    /// <summary>The state behind every kind of channel. Guarded by the device's lock, which the
+    /// public channel objects share, because pulses arrive on interrupt threads.</summary>
+    internal sealed class ChannelState
+    {
+        public const int KindPulse = 1;
+        public const int KindRegister = 2;
+        public const int KindAccumulator = 3;
+
+        public readonly int Kind;
+        public readonly string Name;
+        public readonly byte[] NameBytes;
+        public readonly byte[] UnitBytes;
+        /// <summary>FNV-1a of name, a zero byte and unit: the channel's identity in flash.</summary>
+        public readonly uint Hash;
+        public readonly object Sync;
+
+        public long Register;
+        /// <summary>Pulse channels: the part of a unit not yet in <see cref="Register"/>, in
+        /// 1/<see cref="PulsesDenominator"/> units (0 &lt;= Remainder &lt; denominator).</summary>
+        public long Remainder;
+        public long UnitsNumerator = 1;
+        public long PulsesDenominator = 1;
+        public long DebounceMs;
+        public bool HasEdge;
+        public long LastEdgeUptimeMs;
+        /// <summary>Register channels: sampled since start (the meter's own value wins over recovery).</summary>
+        public bool Sampled;
+
+        public ChannelState(int kind, string name, string unit, object sync)
+        {
+            Kind = kind;
+            Name = name;
+            NameBytes = Ascii.Bytes(name);
+            UnitBytes = Ascii.Bytes(unit);
+            Hash = HashOf(name, unit);
+            Sync = sync;
+        }
+
+        /// <summary>Adds pulses: register += pulses * numerator / denominator, keeping the remainder
+        /// so no fraction of a unit is ever lost or counted twice.</summary>
+        public void AddPulses(long pulses)
+        {
+            if (pulses < 0)
+            {
+                throw new ArgumentOutOfRangeException("pulses");
+            }
+            long scaled = Remainder + pulses * UnitsNumerator;
+            Register += scaled / PulsesDenominator;
+            Remainder = scaled % PulsesDenominator;
+        }
+
+        public static uint HashOf(string name, string unit)
+        {
+            // FNV-1a 32-bit: offset basis 2166136261, prime 16777619 (IETF draft-eastlake-fnv).
+            uint hash = 2166136261;
+            for (int i = 0; i < name.Length; i++)
+            {
+                hash = (hash ^ name[i]) * 16777619;
+            }
+            hash *= 16777619; // the zero separator
+            for (int i = 0; i < unit.Length; i++)
+            {
+                hash = (hash ^ unit[i]) * 16777619;
+            }
+            return hash;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+namespace Commons.Metering.Firmware
+{
+    /// <summary>What a device is and how it behaves; read once by the <see cref="MeterDevice"/>
+    /// constructor (later changes have no effect). Comes from device storage, never from source.</summary>
+    public sealed class DeviceConfig
+    {
+        /// <summary>Community id, ^[a-z0-9][a-z0-9_-]{0,47}$ (docs/protocol.md, Topics).</summary>
+        public string Community;
+
+        /// <summary>Meter id, same alphabet; also the MQTT client id.</summary>
+        public string MeterId;
+
+        public string FirmwareVersion = "1.0.0";
+
+        /// <summary>One reading a minute: enough resolution for daily allowances and leak flags.</summary>
+        public int ReadingIntervalMs = 60000;
+
+        /// <summary>Totals are written at most every 5 minutes (flash wear: see totals-ring.md).</summary>
+        public int PersistIntervalMs = 300000;
+
+        /// <summary>Records the outbox holds (about 4 hours of readings at one a minute before
+        /// thinning starts); RAM cost is about 21 bytes each.</summary>
+        public int OutboxCapacity = 256;
+
+        /// <summary>Uplinks published but not yet acknowledged; 1 keeps strict order on the wire.</summary>
+        public int MaxInflight = 1;
+
+        public int ReconnectMinMs = 1000;
+
+        /// <summary>Five minutes: the longest a device waits between connection attempts.</summary>
+        public int ReconnectMaxMs = 300000;
+    }
+}

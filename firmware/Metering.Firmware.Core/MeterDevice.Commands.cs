@@ -1,0 +1,156 @@
+using Commons.Metering.Firmware.Protocol;
+using Commons.Metering.Firmware.Storage;
+
+namespace Commons.Metering.Firmware
+{
+    /// <summary>Downlink commands (docs/protocol.md, command): parsed, checked for expiry,
+    /// executed at most once per cid, acknowledged through the outbox.</summary>
+    public sealed partial class MeterDevice
+    {
+        private readonly CommandParser _parser = new CommandParser();
+        private readonly Command _command = new Command();
+        private readonly byte[] _commandPayload = new byte[Limits.MaxPayloadBytes];
+        private readonly string[] _cids = new string[Limits.RememberedCids];
+        private readonly byte[] _cidResults = new byte[Limits.RememberedCids];
+        private int _cidCount;
+        private ICommandHandler _handler;
+
+        /// <summary>Commands wait in the inbox until the clock is set: expiry and the ack's ts need it.</summary>
+        private void ProcessCommands(long unix)
+        {
+            for (int n = 0; n < Limits.InboxMessages; n++)
+            {
+                int length = _inbox.TakeMessage(_commandPayload);
+                if (length < 0)
+                {
+                    return;
+                }
+                Execute(length, unix);
+            }
+        }
+
+        private void Execute(int length, long unix)
+        {
+            byte reason = _parser.Parse(_commandPayload, length, _command);
+            string cid = _command.Cid;
+            if (cid == null)
+            {
+                // Nothing to acknowledge against: say so in an event.
+                lock (_sync)
+                {
+                    int eventLength = OutboxRecord.Event(_record, EventKind.CmdRejected, null, Words.RejectReasons[reason], false, 0);
+                    Enqueue(_record, eventLength, 0, unix);
+                }
+                return;
+            }
+            int remembered;
+            lock (_sync)
+            {
+                remembered = IndexOfCid(cid);
+            }
+            if (reason == RejectReason.None && remembered >= 0)
+            {
+                Acknowledge(cid, _cidResults[remembered], unix); // a redelivery: not executed again
+                return;
+            }
+            if (reason == RejectReason.None && unix > _command.ExpiresUnixMs)
+            {
+                reason = RejectReason.Expired;
+            }
+            if (reason != RejectReason.None)
+            {
+                Acknowledge(cid, reason, unix);
+                return;
+            }
+            // At most once: the cid is in flash before the command takes effect.
+            lock (_sync)
+            {
+                RememberCid(cid, RejectReason.None);
+                Persist(_seqReservedThrough);
+            }
+            byte result = Apply(_command);
+            if (result != RejectReason.None)
+            {
+                lock (_sync)
+                {
+                    _cidResults[IndexOfCid(cid)] = result;
+                    Persist(_seqReservedThrough);
+                }
+            }
+            Acknowledge(cid, result, unix);
+        }
+
+        /// <summary>Runs the command's effect outside the lock; returns the ack's reason code.</summary>
+        private byte Apply(Command c)
+        {
+            if (c.Op == CommandOp.Ping)
+            {
+                return RejectReason.None;
+            }
+            ICommandHandler handler = _handler;
+            if (handler == null)
+            {
+                return RejectReason.UnknownOp;
+            }
+            bool applied;
+            switch (c.Op)
+            {
+                case CommandOp.Allowance: applied = handler.ApplyAllowance(c.Channel, c.Limit, c.PeriodS); break;
+                case CommandOp.Stage: applied = handler.ApplyStage(c.Stage); break;
+                case CommandOp.Valve: applied = handler.ApplyValve(c.Channel, c.Open); break;
+                default: applied = handler.ApplyRelay(c.Channel, c.Open); break;
+            }
+            return applied ? RejectReason.None : RejectReason.BadField;
+        }
+
+        private void Acknowledge(string cid, byte reason, long unix)
+        {
+            lock (_sync)
+            {
+                Enqueue(_record, OutboxRecord.Ack(_record, cid, reason), 0, unix);
+            }
+        }
+
+        private int IndexOfCid(string cid)
+        {
+            for (int i = 0; i < _cidCount; i++)
+            {
+                if (_cids[i] == cid)
+                {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        /// <summary>Keeps the last <see cref="Limits.RememberedCids"/> cids, oldest first.</summary>
+        private void RememberCid(string cid, byte result)
+        {
+            if (_cidCount == _cids.Length)
+            {
+                for (int i = 1; i < _cidCount; i++)
+                {
+                    _cids[i - 1] = _cids[i];
+                    _cidResults[i - 1] = _cidResults[i];
+                }
+                _cidCount--;
+            }
+            _cids[_cidCount] = cid;
+            _cidResults[_cidCount] = result;
+            _cidCount++;
+        }
+
+        private void RestoreCids(bool hasTotals)
+        {
+            _cidCount = 0;
+            if (!hasTotals)
+            {
+                return;
+            }
+            for (int i = 0; i < _totalsState.CidCount; i++)
+            {
+                RememberCid(_totalsState.Cids[i], _totalsState.CidResults[i]);
+            }
+        }
+    }
+}

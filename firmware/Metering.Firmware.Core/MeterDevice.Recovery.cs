@@ -1,0 +1,193 @@
+using System;
+using Commons.Metering.Firmware.Protocol;
+using Commons.Metering.Firmware.Storage;
+
+namespace Commons.Metering.Firmware
+{
+    /// <summary>Start-up recovery and the persisted totals (totals-ring.md).</summary>
+    public sealed partial class MeterDevice
+    {
+        private TotalsRing _totals;
+        private Outbox _outbox;
+        private readonly TotalsState _totalsState = new TotalsState();
+        private readonly long[] _persistedRegister = new long[Limits.MaxChannels];
+        private readonly long[] _persistedRemainder = new long[Limits.MaxChannels];
+        private long _lastPersistUptimeMs;
+
+        private long _nextSeq = 1;
+        private long _seqReservedThrough;
+        private long _lastTsMs;
+        private int _bootCount;
+        private long _nextReadingUptimeMs;
+
+        /// <summary>Recovers registers, sequence numbers, timestamps and the outbox from the block
+        /// store, counts the boot, reserves a fresh block of sequence numbers and queues a boot
+        /// event. Call once, after the channels are added.</summary>
+        public void Start()
+        {
+            lock (_sync)
+            {
+                if (_started)
+                {
+                    throw new InvalidOperationException("already started");
+                }
+                if (_channelCount == 0)
+                {
+                    throw new InvalidOperationException("add at least one channel before Start");
+                }
+                FlashLayout layout = new FlashLayout(_store);
+                _totals = new TotalsRing(_store, layout.TotalsFirstBlock, layout.TotalsBlockCount);
+                _outbox = new Outbox(_store, layout.OutboxFirstBlock, layout.OutboxBlocksPerHalf, _outboxCapacity);
+                bool hasTotals = _totals.Recover(_totalsState);
+                OutboxRecovery recovered = new OutboxRecovery();
+                _outbox.Recover(recovered);
+
+                RestoreChannels(hasTotals, recovered);
+                long lastSeq = hasTotals ? _totalsState.SeqReservedThrough : 0;
+                if (recovered.MaxSeq > lastSeq)
+                {
+                    lastSeq = recovered.MaxSeq;
+                }
+                // Everything up to the last reservation may have been used: skip past all of it.
+                _nextSeq = lastSeq + 1;
+                _seqReservedThrough = lastSeq;
+                _lastTsMs = hasTotals && _totalsState.LastTsMs > recovered.MaxTsMs ? _totalsState.LastTsMs : recovered.MaxTsMs;
+                _bootCount = (hasTotals ? _totalsState.BootCount : 0) + 1;
+                RestoreCids(hasTotals);
+
+                Persist(_nextSeq - 1 + Limits.SeqReserveBlock);
+                _started = true;
+                long up = _clock.UptimeMs;
+                _nextReadingUptimeMs = up;
+                if (recovered.DroppedAtRecovery > 0)
+                {
+                    _thinnedUnreported += recovered.DroppedAtRecovery;
+                }
+                Emit(_record, OutboxRecord.Event(_record, EventKind.Boot, null, null, false, 0), 0, up);
+            }
+        }
+
+        /// <summary>Writes the totals now (before a planned shutdown, after a forest booking).</summary>
+        public void PersistNow()
+        {
+            lock (_sync)
+            {
+                RequireStarted();
+                Persist(_seqReservedThrough);
+            }
+        }
+
+        /// <summary>Register per channel: the larger of the newest totals record and the newest
+        /// reading in the outbox (which may have been published after that record). Pulses
+        /// counted before Start are kept on top.</summary>
+        private void RestoreChannels(bool hasTotals, OutboxRecovery recovered)
+        {
+            for (int c = 0; c < _channelCount; c++)
+            {
+                ChannelState state = _channels[c];
+                long register = 0;
+                long remainder = 0;
+                int t = hasTotals ? _totalsState.IndexOf(state.Hash) : -1;
+                if (t >= 0)
+                {
+                    register = _totalsState.Registers[t];
+                    remainder = _totalsState.Remainders[t];
+                }
+                int r = recovered.IndexOf(state.Hash);
+                if (r >= 0 && recovered.Registers[r] > register)
+                {
+                    register = recovered.Registers[r];
+                    remainder = 0; // under one unit, unknown: dropped, never double counted
+                }
+                if (state.Kind == ChannelState.KindRegister)
+                {
+                    if (!state.Sampled)
+                    {
+                        state.Register = register;
+                    }
+                }
+                else
+                {
+                    state.Register += register;
+                    if (remainder >= 0 && remainder < state.PulsesDenominator)
+                    {
+                        long scaled = state.Remainder + remainder;
+                        state.Register += scaled / state.PulsesDenominator;
+                        state.Remainder = scaled % state.PulsesDenominator;
+                    }
+                }
+                _lastReadingRegister[c] = state.Register;
+            }
+        }
+
+        /// <summary>Writes a totals record; <paramref name="seqReservedThrough"/> takes effect in
+        /// RAM only once it is in flash.</summary>
+        private void Persist(long seqReservedThrough)
+        {
+            TotalsState s = _totalsState;
+            s.SeqReservedThrough = seqReservedThrough;
+            s.LastTsMs = _lastTsMs;
+            s.BootCount = _bootCount;
+            s.ChannelCount = _channelCount;
+            for (int c = 0; c < _channelCount; c++)
+            {
+                s.Hashes[c] = _channels[c].Hash;
+                s.Registers[c] = _channels[c].Register;
+                s.Remainders[c] = _channels[c].Remainder;
+            }
+            s.CidCount = _cidCount;
+            for (int i = 0; i < _cidCount; i++)
+            {
+                s.Cids[i] = _cids[i];
+                s.CidResults[i] = _cidResults[i];
+            }
+            _totals.Write(s);
+            _seqReservedThrough = seqReservedThrough;
+            for (int c = 0; c < _channelCount; c++)
+            {
+                _persistedRegister[c] = s.Registers[c];
+                _persistedRemainder[c] = s.Remainders[c];
+            }
+            _lastPersistUptimeMs = _clock.UptimeMs;
+        }
+
+        private bool TotalsChanged()
+        {
+            for (int c = 0; c < _channelCount; c++)
+            {
+                if (_channels[c].Register != _persistedRegister[c] || _channels[c].Remainder != _persistedRemainder[c])
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /// <summary>The next sequence number; reserves (persists) a new block first when the
+        /// reserved ones are used up, so a number is never used before it is safe in flash.</summary>
+        private long NextSeq()
+        {
+            if (_nextSeq > _seqReservedThrough)
+            {
+                Persist(_nextSeq - 1 + Limits.SeqReserveBlock);
+            }
+            return _nextSeq++;
+        }
+
+        /// <summary>Strictly increasing timestamps: a clock that stands still or steps back
+        /// yields last + 1 ms.</summary>
+        private long NextTs(long candidateMs)
+        {
+            _lastTsMs = candidateMs > _lastTsMs ? candidateMs : _lastTsMs + 1;
+            return _lastTsMs;
+        }
+
+        private void RequireStarted()
+        {
+            if (!_started)
+            {
+                throw new InvalidOperationException("call Start first");
+            }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using Commons.Metering.Firmware.Protocol;
+using Commons.Metering.Firmware.Session;
+using Commons.Metering.Firmware.Storage;
+
+namespace Commons.Metering.Firmware
+{
+    /// <summary>The MQTT session (README: "Session"): connect with the retained offline will,
+    /// subscribe, publish the retained online status, then publish the outbox in order at QoS 1
+    /// within a small in-flight window; a record leaves the outbox only on its PUBACK. After a
+    /// loss, unacknowledged records are sent again after a jittered exponential backoff.
+    /// Transport calls are made without holding any lock.</summary>
+    public sealed partial class MeterDevice
+    {
+        private readonly string _root;
+        private readonly string _readingTopic;
+        private readonly string _eventTopic;
+        private readonly string _statusTopic;
+        private readonly string _ackTopic;
+        private readonly string _commandTopic;
+        private readonly byte[] _willPayload;
+        private readonly ReconnectBackoff _backoff;
+        private readonly TransportInbox _inbox;
+
+        // Owned by the Tick thread.
+        private readonly JsonWriter _json = new JsonWriter(Limits.MaxPayloadBytes);
+        private readonly byte[] _publishRecord = new byte[OutboxRecord.MaxBytes];
+        private bool _connected;
+        private int _attempt;
+        private long _nextConnectUptimeMs;
+
+        /// <summary>Drives the device: takes a reading every ReadingIntervalMs (by uptime), writes
+        /// the totals when they changed and PersistIntervalMs has passed, processes PUBACKs,
+        /// connection losses and commands, (re)connects and publishes. Call often, from one thread.</summary>
+        public void Tick()
+        {
+            long up = _clock.UptimeMs;
+            long unix = _clock.UnixMs;
+            lock (_sync)
+            {
+                Housekeeping(up, unix);
+            }
+            DrainTransportEvents(up);
+            if (unix != 0)
+            {
+                ProcessCommands(unix);
+            }
+            bool missedEvents = _inbox.TakeOverflow();
+            if (_connected && (missedEvents || !_transport.IsConnected))
+            {
+                Drop(up, true);
+            }
+            if (!_connected && (up < _nextConnectUptimeMs || !TryConnect(up, unix)))
+            {
+                return;
+            }
+            PublishWindow(up);
+        }
+
+        private void DrainTransportEvents(long up)
+        {
+            int kind;
+            int messageId;
+            // Bounded: a callback storm cannot keep the Tick thread here.
+            for (int n = 0; n < _inbox.EventCapacity && _inbox.TakeEvent(out kind, out messageId); n++)
+            {
+                if (kind == TransportInbox.EventLost)
+                {
+                    if (_connected)
+                    {
+                        Drop(up, false);
+                    }
+                    continue;
+                }
+                lock (_sync)
+                {
+                    int i = messageId > 0 ? _outbox.IndexOfMessageId(messageId) : -1;
+                    if (i >= 0)
+                    {
+                        if (_outbox.SerialAt(i) == _thinnedSerial)
+                        {
+                            _thinnedSerial = 0;
+                        }
+                        _outbox.Remove(i);
+                    }
+                }
+            }
+        }
+
+        private bool TryConnect(long up, long unix)
+        {
+            if (!_transport.Connect(_meterId, _statusTopic, _willPayload))
+            {
+                ScheduleReconnect(up);
+                return false;
+            }
+            int depth;
+            lock (_sync)
+            {
+                depth = _outbox.Count;
+            }
+            PayloadEncoder.StatusOnline(_json, _firmware, _bootCount, depth, unix != 0, unix);
+            if (!_transport.Subscribe(_commandTopic) || _transport.Publish(_statusTopic, _json.Buffer, _json.Length, true) <= 0)
+            {
+                _transport.Disconnect();
+                ScheduleReconnect(up);
+                return false;
+            }
+            _connected = true;
+            _attempt = 0;
+            return true;
+        }
+
+        /// <summary>Publishes the unsent records of the window, oldest first.</summary>
+        private void PublishWindow(long up)
+        {
+            for (int sent = 0; sent < _maxInflight; sent++)
+            {
+                int serial;
+                string topic = null;
+                lock (_sync)
+                {
+                    int i = _outbox.FirstUnsent(_maxInflight);
+                    while (i >= 0 && (topic = Render(i)) == null)
+                    {
+                        _outbox.Remove(i); // no longer intact in flash, or no channel left to name
+                        i = _outbox.FirstUnsent(_maxInflight);
+                    }
+                    if (i < 0)
+                    {
+                        return;
+                    }
+                    serial = _outbox.SerialAt(i);
+                    _outbox.SetMessageId(i, Outbox.Sending);
+                }
+                int messageId = _transport.Publish(topic, _json.Buffer, _json.Length, false);
+                lock (_sync)
+                {
+                    int i = _outbox.IndexOfSerial(serial);
+                    if (i >= 0)
+                    {
+                        _outbox.SetMessageId(i, messageId > 0 ? messageId : 0);
+                    }
+                }
+                if (messageId <= 0)
+                {
+                    Drop(up, true);
+                    return;
+                }
+            }
+        }
+
+        /// <summary>Renders outbox record <paramref name="i"/> to JSON in <see cref="_json"/>;
+        /// returns its topic, or null when it cannot be rendered.</summary>
+        private string Render(int i)
+        {
+            byte[] r = _publishRecord;
+            if (_outbox.Read(i, r) < 0)
+            {
+                return null;
+            }
+            long seq = OutboxRecord.Seq(r);
+            long ts = OutboxRecord.Ts(r);
+            byte kind = OutboxRecord.Kind(r);
+            int body = OutboxRecord.BodyAt;
+            if (kind == OutboxRecord.KindEvent)
+            {
+                int detailAt = body + 2 + r[body + 1];
+                PayloadEncoder.Event(_json, seq, ts, r[body], r, body + 2, r[body + 1], r, detailAt + 1, r[detailAt]);
+                return _eventTopic;
+            }
+            if (kind == OutboxRecord.KindAck)
+            {
+                PayloadEncoder.Ack(_json, r, body + 2, r[body + 1], r[body], ts);
+                return _ackTopic;
+            }
+            PayloadEncoder.BeginReading(_json, seq, ts);
+            int written = 0;
+            int channels = OutboxRecord.ChannelCount(r);
+            for (int k = 0; k < channels; k++)
+            {
+                int c = IndexOfHash(OutboxRecord.ChannelHash(r, k));
+                if (c >= 0)
+                {
+                    PayloadEncoder.Channel(_json, written++, _channels[c].NameBytes, _channels[c].UnitBytes,
+                        OutboxRecord.ChannelRegister(r, k));
+                }
+            }
+            if (written == 0)
+            {
+                return null;
+            }
+            int permitAt = OutboxRecord.PermitAt(r);
+            PayloadEncoder.EndReading(_json, r, permitAt + 1, OutboxRecord.HasPermit(r) ? r[permitAt] : 0);
+            return _readingTopic;
+        }
+
+        /// <summary>The session is gone: nothing is in flight any more (all of it will be sent
+        /// again), and the next attempt waits the first backoff step.</summary>
+        private void Drop(long up, bool disconnect)
+        {
+            _connected = false;
+            if (disconnect)
+            {
+                _transport.Disconnect();
+            }
+            lock (_sync)
+            {
+                _outbox.ClearInFlight();
+            }
+            _attempt = 0;
+            ScheduleReconnect(up);
+        }
+
+        private void ScheduleReconnect(long up)
+        {
+            _nextConnectUptimeMs = up + _backoff.DelayMs(_attempt);
+            if (_attempt < 30)
+            {
+                _attempt++;
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+namespace Commons.Metering.Firmware.Protocol
+{
+    /// <summary>Operation codes of a downlink command (docs/protocol.md, command: `op`).</summary>
+    internal static class CommandOp
+    {
+        public const int None = 0;
+        public const int Allowance = 1;
+        public const int Stage = 2;
+        public const int Valve = 3;
+        public const int Relay = 4;
+        public const int Ping = 5;
+
+        public static readonly string[] Names = new string[] { "", "allowance", "stage", "valve", "relay", "ping" };
+    }
+
+    /// <summary>A parsed downlink command; one instance is reused for every message.</summary>
+    internal sealed class Command
+    {
+        /// <summary>The command id when it was present and well formed (even if the command is
+        /// otherwise rejected, so the rejection can be acknowledged); null otherwise.</summary>
+        public string Cid;
+        public long ExpiresUnixMs;
+        public int Op;
+        public string Channel;
+        public long Limit;
+        public long PeriodS;
+        public int Stage;
+        /// <summary>`state`: true for "open", false for "closed".</summary>
+        public bool Open;
+
+        public void Clear()
+        {
+            Cid = null;
+            ExpiresUnixMs = 0;
+            Op = CommandOp.None;
+            Channel = null;
+            Limit = 0;
+            PeriodS = 0;
+            Stage = 0;
+            Open = false;
+        }
+    }
+}

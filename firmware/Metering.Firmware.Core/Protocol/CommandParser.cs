@@ -1,0 +1,206 @@
+namespace Commons.Metering.Firmware.Protocol
+{
+    /// <summary>Parses and validates a downlink command (docs/protocol.md, command). Returns a
+    /// <see cref="RejectReason"/> code: a malformed or incomplete command is `bad_field`, a `"v"`
+    /// other than 1 is `unsupported_version`, an unknown `op` is `unknown_op`. Expiry needs the
+    /// clock and is checked by the caller.</summary>
+    internal sealed class CommandParser
+    {
+        private const int KeyCapacity = 16;
+        private const int StringCapacity = 32;
+
+        private readonly JsonCursor _cursor = new JsonCursor();
+        private readonly char[] _key = new char[KeyCapacity];
+        private readonly char[] _value = new char[StringCapacity];
+
+        // What was seen, and whether a known field had the wrong type or shape.
+        private bool _hasVersion, _hasExpiry, _hasLimit, _hasPeriod, _hasStage, _hasState, _fieldBad;
+        private long _version;
+        private long _stage;
+        private string _op;
+
+        public byte Parse(byte[] payload, int count, Command into)
+        {
+            into.Clear();
+            _hasVersion = _hasExpiry = _hasLimit = _hasPeriod = _hasStage = _hasState = _fieldBad = false;
+            _version = 0;
+            _stage = 0;
+            _op = null;
+            if (count > Limits.MaxPayloadBytes || !ReadObject(payload, count, into))
+            {
+                return RejectReason.BadField;
+            }
+            if (!_hasVersion)
+            {
+                return RejectReason.BadField;
+            }
+            if (_version != 1)
+            {
+                return RejectReason.UnsupportedVersion;
+            }
+            if (into.Cid == null || !_hasExpiry || _op == null)
+            {
+                return RejectReason.BadField;
+            }
+            into.Op = Words.IndexOf(CommandOp.Names, _op);
+            if (into.Op <= CommandOp.None)
+            {
+                into.Op = CommandOp.None;
+                return RejectReason.UnknownOp;
+            }
+            return _fieldBad || !OpFieldsValid(into) ? RejectReason.BadField : RejectReason.None;
+        }
+
+        private bool OpFieldsValid(Command c)
+        {
+            switch (c.Op)
+            {
+                case CommandOp.Allowance:
+                    return Ascii.IsChannelName(c.Channel) && _hasLimit && c.Limit >= 0 && _hasPeriod && c.PeriodS > 0;
+                case CommandOp.Stage:
+                    // OpenADR SIMPLE levels 0-3 (docs/protocol.md, command: `stage` 0-3).
+                    if (!_hasStage || _stage < 0 || _stage > 3)
+                    {
+                        return false;
+                    }
+                    c.Stage = (int)_stage;
+                    return true;
+                case CommandOp.Valve:
+                case CommandOp.Relay:
+                    return Ascii.IsChannelName(c.Channel) && _hasState;
+                default:
+                    return true; // ping carries nothing
+            }
+        }
+
+        /// <summary>Reads the top-level object; false when the text is not a well-formed object.</summary>
+        private bool ReadObject(byte[] payload, int count, Command into)
+        {
+            JsonCursor j = _cursor;
+            j.Reset(payload, count);
+            if (!j.Consume('{'))
+            {
+                return false;
+            }
+            if (!j.Consume('}'))
+            {
+                while (true)
+                {
+                    int keyLength = j.ReadString(_key);
+                    if (keyLength < 0 || !j.Consume(':') || !ReadField(keyLength, into))
+                    {
+                        return false;
+                    }
+                    if (j.Consume('}'))
+                    {
+                        break;
+                    }
+                    if (!j.Consume(','))
+                    {
+                        return false;
+                    }
+                }
+            }
+            return j.AtEnd;
+        }
+
+        /// <summary>Reads the value of one field; false only when the JSON itself is malformed.</summary>
+        private bool ReadField(int keyLength, Command into)
+        {
+            if (KeyIs("v", keyLength)) { return ReadNumber(out _version, ref _hasVersion); }
+            if (KeyIs("exp", keyLength)) { return ReadNumber(out into.ExpiresUnixMs, ref _hasExpiry); }
+            if (KeyIs("limit", keyLength)) { return ReadNumber(out into.Limit, ref _hasLimit); }
+            if (KeyIs("period_s", keyLength)) { return ReadNumber(out into.PeriodS, ref _hasPeriod); }
+            if (KeyIs("stage", keyLength)) { return ReadNumber(out _stage, ref _hasStage); }
+            if (KeyIs("cid", keyLength))
+            {
+                string cid;
+                if (!ReadText(out cid)) { return false; }
+                into.Cid = Ascii.IsToken(cid) ? cid : null;
+                return true;
+            }
+            if (KeyIs("ch", keyLength))
+            {
+                return ReadText(out into.Channel);
+            }
+            if (KeyIs("op", keyLength))
+            {
+                return ReadText(out _op);
+            }
+            if (KeyIs("state", keyLength))
+            {
+                string state;
+                if (!ReadText(out state)) { return false; }
+                _hasState = state == "open" || state == "closed";
+                into.Open = state == "open";
+                return true;
+            }
+            return _cursor.SkipValue(1);
+        }
+
+        private bool ReadNumber(out long value, ref bool seen)
+        {
+            if (_cursor.Peek() == '"')
+            {
+                value = 0;
+                _fieldBad = true;
+                return _cursor.SkipValue(1);
+            }
+            int result = _cursor.ReadInt64(out value);
+            if (result == JsonCursor.NumberMalformed)
+            {
+                // true/false/null/objects are well-formed JSON of the wrong type.
+                _fieldBad = true;
+                return _cursor.SkipValue(1);
+            }
+            if (result == JsonCursor.NumberNotInteger || seen)
+            {
+                _fieldBad = true; // a fraction, an exponent, an overflow, or a duplicate key
+            }
+            seen = true;
+            return true;
+        }
+
+        /// <summary>Reads a string field (null when of the wrong type or too long, which the
+        /// validators then refuse); false only when the JSON is malformed.</summary>
+        private bool ReadText(out string text)
+        {
+            text = null;
+            if (_cursor.Peek() != '"')
+            {
+                _fieldBad = true;
+                return _cursor.SkipValue(1);
+            }
+            int length = _cursor.ReadString(_value);
+            if (length < 0)
+            {
+                return false;
+            }
+            if (length <= _value.Length)
+            {
+                text = new string(_value, 0, length);
+            }
+            else
+            {
+                _fieldBad = true;
+            }
+            return true;
+        }
+
+        private bool KeyIs(string name, int keyLength)
+        {
+            if (keyLength != name.Length)
+            {
+                return false;
+            }
+            for (int i = 0; i < keyLength; i++)
+            {
+                if (_key[i] != name[i])
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,151 @@
+using System;
+using Commons.Metering.Firmware.Platform;
+
+namespace Commons.Metering.Firmware.Session
+{
+    /// <summary>Receives the transport's callbacks, on any thread, and queues them for the next
+    /// Tick. A callback only takes this inbox's own short lock and never the device lock, and the
+    /// device never calls the transport while holding this lock: no lock-order deadlock is
+    /// possible, and a slow flash write never stalls the MQTT receive thread. Allocation-free.</summary>
+    internal sealed class TransportInbox : ITransportListener
+    {
+        public const int EventAck = 1;
+        public const int EventLost = 2;
+
+        private readonly object _lock = new object();
+        private readonly string _commandTopic;
+
+        private readonly int[] _eventKind;
+        private readonly int[] _eventId;
+        private int _eventHead;
+        private int _eventCount;
+        private bool _overflow;
+
+        private readonly byte[][] _messages;
+        private readonly int[] _messageLength;
+        private int _messageHead;
+        private int _messageCount;
+        private int _droppedMessages;
+
+        public TransportInbox(string commandTopic, int eventCapacity)
+        {
+            _commandTopic = commandTopic;
+            _eventKind = new int[eventCapacity];
+            _eventId = new int[eventCapacity];
+            _messages = new byte[Limits.InboxMessages][];
+            _messageLength = new int[Limits.InboxMessages];
+            for (int i = 0; i < _messages.Length; i++)
+            {
+                _messages[i] = new byte[Limits.MaxPayloadBytes];
+            }
+        }
+
+        public int EventCapacity { get { return _eventKind.Length; } }
+
+        /// <summary>Commands dropped because the inbox was full or they were oversized.</summary>
+        public int DroppedMessages
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _droppedMessages;
+                }
+            }
+        }
+
+        public void OnPublished(int messageId)
+        {
+            Push(EventAck, messageId);
+        }
+
+        public void OnConnectionLost()
+        {
+            Push(EventLost, 0);
+        }
+
+        public void OnMessage(string topic, byte[] payload, int count)
+        {
+            if (topic != _commandTopic)
+            {
+                return;
+            }
+            lock (_lock)
+            {
+                if (_messageCount == _messages.Length || count > Limits.MaxPayloadBytes || count < 0)
+                {
+                    _droppedMessages++;
+                    return;
+                }
+                int slot = (_messageHead + _messageCount) % _messages.Length;
+                Array.Copy(payload, 0, _messages[slot], 0, count);
+                _messageLength[slot] = count;
+                _messageCount++;
+            }
+        }
+
+        /// <summary>Takes the oldest queued event; false when there is none.</summary>
+        public bool TakeEvent(out int kind, out int messageId)
+        {
+            lock (_lock)
+            {
+                if (_eventCount == 0)
+                {
+                    kind = 0;
+                    messageId = 0;
+                    return false;
+                }
+                kind = _eventKind[_eventHead];
+                messageId = _eventId[_eventHead];
+                _eventHead = (_eventHead + 1) % _eventKind.Length;
+                _eventCount--;
+                return true;
+            }
+        }
+
+        /// <summary>True once after events were lost to a full queue (the session then reconnects,
+        /// so nothing waits forever for an acknowledgement it missed).</summary>
+        public bool TakeOverflow()
+        {
+            lock (_lock)
+            {
+                bool overflow = _overflow;
+                _overflow = false;
+                return overflow;
+            }
+        }
+
+        /// <summary>Copies the oldest queued command into <paramref name="into"/>; returns its length or -1.</summary>
+        public int TakeMessage(byte[] into)
+        {
+            lock (_lock)
+            {
+                if (_messageCount == 0)
+                {
+                    return -1;
+                }
+                int length = _messageLength[_messageHead];
+                Array.Copy(_messages[_messageHead], 0, into, 0, length);
+                _messageHead = (_messageHead + 1) % _messages.Length;
+                _messageCount--;
+                return length;
+            }
+        }
+
+        private void Push(int kind, int messageId)
+        {
+            lock (_lock)
+            {
+                if (_eventCount == _eventKind.Length)
+                {
+                    _overflow = true;
+                    return;
+                }
+                int slot = (_eventHead + _eventCount) % _eventKind.Length;
+                _eventKind[slot] = kind;
+                _eventId[slot] = messageId;
+                _eventCount++;
+            }
+        }
+    }
+}

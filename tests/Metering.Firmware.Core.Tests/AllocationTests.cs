@@ -1,0 +1,103 @@
+using Commons.Metering.Firmware;
+using Commons.Metering.Firmware.Platform;
+using Commons.Metering.Tests.Doubles;
+
+namespace Commons.Metering.Tests;
+
+/// <summary>The hot path (count, read, encode, enqueue, publish, acknowledge, persist, compact,
+/// thin) allocates nothing in steady state: the ESP32 has about 80 KB of managed heap.</summary>
+public class AllocationTests
+{
+    /// <summary>A broker that records nothing (so the test measures only the device).</summary>
+    private sealed class QuietTransport : IMqttTransport
+    {
+        private ITransportListener? _listener;
+        private int _nextId = 1;
+        private int _lastId;
+
+        public bool AcceptConnections { get; set; } = true;
+        public bool IsConnected { get; private set; }
+        public int Publishes { get; private set; }
+
+        public bool Connect(string clientId, string willTopic, byte[] willPayload) => IsConnected = AcceptConnections;
+        public void Disconnect() => IsConnected = false;
+        public bool Subscribe(string topic) => IsConnected;
+        public void SetListener(ITransportListener listener) => _listener = listener;
+
+        public int Publish(string topic, byte[] payload, int count, bool retain)
+        {
+            if (!IsConnected) { return -1; }
+            Publishes++;
+            _lastId = _nextId++;
+            return _lastId;
+        }
+
+        public void AckLast() => _listener!.OnPublished(_lastId);
+    }
+
+    private static (MeterDevice Device, ManualClock Clock, QuietTransport Transport, PulseChannel Water, RegisterChannel Energy) Build()
+    {
+        var clock = new ManualClock(Rig.Epoch);
+        var transport = new QuietTransport();
+        var device = new MeterDevice(Rig.NewConfig(), clock, new FlashDouble(), transport, new SeededRandom(1));
+        var water = device.AddPulseChannel("main", "mL", 1000, 450, 50);
+        var energy = device.AddRegisterChannel("grid_import", "Wh");
+        device.Start();
+        return (device, clock, transport, water, energy);
+    }
+
+    private static long Cycle(MeterDevice device, ManualClock clock, QuietTransport transport, PulseChannel water, RegisterChannel energy, int i)
+    {
+        clock.Advance(60_000);
+        water.OnEdge(clock.UptimeMs);
+        water.AddPulses(37);
+        energy.Sample(1_000 + i);
+        device.Tick();          // reading: encode, persist, publish
+        transport.AckLast();
+        device.Tick();          // PUBACK: removed
+        return device.OutboxDepth;
+    }
+
+    [Fact]
+    public void Online_steady_state_allocates_zero_bytes_per_reading()
+    {
+        var (device, clock, transport, water, energy) = Build();
+        for (int i = 0; i < 2_000; i++)
+        {
+            Cycle(device, clock, transport, water, energy, i); // warm-up, includes compactions
+        }
+        int published = transport.Publishes;
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3_000; i++)
+        {
+            Cycle(device, clock, transport, water, energy, i);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(transport.Publishes - published >= 3_000);
+        Assert.InRange(device.OutboxDepth, 0, 1); // the newest reading waits for the next PUBACK
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void Offline_steady_state_with_thinning_allocates_zero_bytes_per_reading()
+    {
+        var (device, clock, transport, water, energy) = Build();
+        transport.AcceptConnections = false;
+        for (int i = 0; i < 2_000; i++)
+        {
+            Cycle(device, clock, transport, water, energy, i);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3_000; i++)
+        {
+            Cycle(device, clock, transport, water, energy, i);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.InRange(device.OutboxDepth, 128, 256); // full and thinning
+        Assert.Equal(0, allocated);
+    }
+}

@@ -1,0 +1,279 @@
+using Commons.Metering.Firmware;
+using Commons.Metering.Tests.Doubles;
+
+namespace Commons.Metering.Tests.Storage;
+
+/// <summary>Power cut after the k-th programmed byte of an operation, for every k, then reboot:
+/// the register recovered is never below what was persisted (or published) and never above what
+/// was counted, no acknowledged-pending record is lost, and no sequence number is used twice.</summary>
+public class PowerCutTests
+{
+    /// <summary>Small flash so that the outbox halves fill quickly: 8 blocks of 1 KB.</summary>
+    private static FlashDouble SmallFlash() => new(1024, 8);
+
+    private sealed record Outcome(Rig Before, Rig After, bool Completed);
+
+    /// <summary>Replays <paramref name="arrange"/> on fresh flash for every cut position of
+    /// <paramref name="act"/>; returns each outcome after a reboot.</summary>
+    private static List<Outcome> ForEveryCut(Func<Rig> arrange, Action<Rig> act)
+    {
+        var dry = arrange();
+        long start = dry.Flash.BytesProgrammed;
+        act(dry);
+        long length = dry.Flash.BytesProgrammed - start;
+        Assert.True(length > 0, "the operation programs no flash");
+
+        var outcomes = new List<Outcome>();
+        for (long k = 0; k <= length; k++)
+        {
+            var rig = arrange();
+            rig.Flash.CutPowerAfter(k);
+            bool completed = true;
+            try { act(rig); } catch (PowerCutException) { completed = false; }
+            Assert.Equal(k == length, completed);
+            outcomes.Add(new Outcome(rig, rig.Reboot(), completed));
+        }
+        return outcomes;
+    }
+
+    private static Rig OfflineWater()
+    {
+        var rig = Rig.Started(Rig.WaterMeter, SmallFlash());
+        rig.Transport.AcceptConnections = false;
+        return rig;
+    }
+
+    [Fact]
+    public void Cut_during_a_totals_write_never_loses_persisted_usage_nor_counts_a_pulse_twice()
+    {
+        var outcomes = ForEveryCut(
+            () =>
+            {
+                var rig = OfflineWater();
+                rig.WaterChannel.AddPulses(4500); // 10 L
+                rig.Device.PersistNow();
+                rig.WaterChannel.AddPulses(900);  // 2 L more, not yet persisted
+                return rig;
+            },
+            rig => rig.Device.PersistNow());
+
+        foreach (var o in outcomes)
+        {
+            long register = o.After.WaterChannel.Register;
+            Assert.InRange(register, 10_000, 12_000);
+            Assert.Equal(o.Completed ? 12_000 : 10_000, register);
+        }
+    }
+
+    [Fact]
+    public void Cut_during_the_totals_write_that_moves_to_a_new_block_never_loses_usage()
+    {
+        // Find the persist that has to erase the next ring block.
+        int persists = 0;
+        var probe = OfflineWater();
+        int erases = probe.Flash.EraseCounts.Sum();
+        while (probe.Flash.EraseCounts.Sum() == erases)
+        {
+            probe.WaterChannel.AddPulses(450);
+            probe.Device.PersistNow();
+            persists++;
+        }
+
+        var outcomes = ForEveryCut(
+            () =>
+            {
+                var rig = OfflineWater();
+                for (int i = 0; i < persists - 1; i++)
+                {
+                    rig.WaterChannel.AddPulses(450);
+                    rig.Device.PersistNow();
+                }
+                rig.WaterChannel.AddPulses(450);
+                return rig;
+            },
+            rig => rig.Device.PersistNow());
+
+        foreach (var o in outcomes)
+        {
+            long expected = (o.Completed ? persists : persists - 1) * 1000L;
+            Assert.Equal(expected, o.After.WaterChannel.Register);
+            // The ring keeps working after the cut.
+            o.After.WaterChannel.AddPulses(450);
+            o.After.Device.PersistNow();
+            Assert.Equal(expected + 1000, o.After.Reboot().WaterChannel.Register);
+        }
+    }
+
+    [Fact]
+    public void Cut_while_a_reading_is_queued_keeps_every_complete_record_and_never_reuses_a_seq()
+    {
+        var outcomes = ForEveryCut(
+            () =>
+            {
+                var rig = OfflineWater();
+                rig.Run(3 * 60_000, 60_000);       // three readings pending
+                rig.WaterChannel.AddPulses(4500);
+                return rig;
+            },
+            rig => rig.Device.ReadNow());
+
+        foreach (var o in outcomes)
+        {
+            var after = o.After;
+            after.Transport.AcceptConnections = true;
+            after.Drain();
+            var readings = after.Readings.ToList();
+            long[] seqs = readings.Select(r => r.Seq).ToArray();
+            Assert.Equal(seqs.Distinct().Count(), seqs.Length);
+            Assert.Equal(seqs.Order(), seqs);
+            // The three earlier readings are there; the cut one (and the 10 L it carried, never
+            // persisted otherwise) only if its record was complete.
+            Assert.True(readings.Count(r => Rig.RegisterOf(r, "main") == 0) >= 3);
+            long withTenLitres = readings.Count(r => Rig.RegisterOf(r, "main") == 10_000);
+            Assert.Equal(o.Completed ? 2 : 0, withTenLitres); // the record + the first reading after reboot
+            Assert.True(o.Before.Transport.Published.Count == 0);
+            Assert.Equal(o.Completed ? 10_000 : 0, after.WaterChannel.Register);
+        }
+    }
+
+    [Fact]
+    public void Cut_during_compaction_loses_no_pending_record_and_no_published_register()
+    {
+        Rig Arrange()
+        {
+            var rig = Rig.Started(Rig.WaterMeter, SmallFlash());
+            // Online: readings are published and acknowledged, filling the half with removed records.
+            for (int i = 0; i < 60; i++)
+            {
+                rig.WaterChannel.AddPulses(450);
+                rig.Clock.Advance(60_000);
+                rig.Device.Tick();
+                rig.Transport.AckAll();
+                rig.Device.Tick();
+            }
+            rig.Transport.DropConnection();
+            rig.Transport.AcceptConnections = false;
+            for (int i = 0; i < 4; i++)
+            {
+                rig.WaterChannel.AddPulses(450);
+                rig.Clock.Advance(60_000);
+                rig.Device.Tick();
+            }
+            return rig;
+        }
+
+        // Queue readings until one triggers a compaction; cut that one at every byte.
+        var probe = Arrange();
+        int before = probe.Flash.EraseCounts.Sum();
+        int extra = 0;
+        while (probe.Flash.EraseCounts.Sum() == before)
+        {
+            probe.WaterChannel.AddPulses(450);
+            probe.Device.ReadNow();
+            extra++;
+        }
+        Rig ArrangeAll()
+        {
+            var rig = Arrange();
+            for (int i = 0; i < extra - 1; i++)
+            {
+                rig.WaterChannel.AddPulses(450);
+                rig.Device.ReadNow();
+            }
+            rig.WaterChannel.AddPulses(450);
+            return rig;
+        }
+        long publishedMax = 60_000;
+        long pendingCount = 4 + (extra - 1);
+
+        var outcomes = ForEveryCut(ArrangeAll, rig => rig.Device.ReadNow());
+        Assert.True(outcomes.Count > 100);
+        foreach (var o in outcomes)
+        {
+            var after = o.After;
+            Assert.True(after.WaterChannel.Register >= publishedMax);
+            after.Transport.AcceptConnections = true;
+            after.Drain();
+            var registers = after.Readings.Select(r => Rig.RegisterOf(r, "main")).ToList();
+            // Every pending register 61..(64 + extra - 1) L reaches the gateway.
+            for (long litres = 61; litres <= 60 + pendingCount; litres++)
+            {
+                Assert.Contains(litres * 1000, registers);
+            }
+            long[] seqs = after.Readings.Select(r => r.Seq).ToArray();
+            Assert.Equal(seqs.Order(), seqs);
+        }
+    }
+
+    [Fact]
+    public void Cut_during_compaction_of_an_acknowledged_outbox_never_moves_a_register_back()
+    {
+        static void Minute(Rig rig)
+        {
+            rig.WaterChannel.AddPulses(450);
+            rig.Clock.Advance(60_000);
+            rig.Device.Tick();
+            rig.Transport.AckAll();
+            rig.Device.Tick();
+            rig.Transport.AckAll();
+            rig.Device.Tick();
+        }
+
+        // Online, everything acknowledged: the minute whose reading compacts the outbox.
+        var probe = Rig.Started(Rig.WaterMeter, SmallFlash());
+        int minutes = 0;
+        int before = probe.Flash.EraseCounts[2..].Sum();
+        while (probe.Flash.EraseCounts[2..].Sum() == before)
+        {
+            Minute(probe);
+            minutes++;
+        }
+        Rig Arrange()
+        {
+            var rig = Rig.Started(Rig.WaterMeter, SmallFlash());
+            for (int i = 0; i < minutes - 1; i++)
+            {
+                Minute(rig);
+            }
+            Assert.Equal(0, rig.Device.OutboxDepth);
+            rig.WaterChannel.AddPulses(450);
+            rig.Clock.Advance(60_000);
+            return rig;
+        }
+
+        var outcomes = ForEveryCut(Arrange, rig => rig.Device.Tick());
+        foreach (var o in outcomes)
+        {
+            long published = Rig.RegisterOf(o.Before.Readings.Last(), "main");
+            Assert.InRange(o.After.WaterChannel.Register, published, o.Before.WaterChannel.Register);
+        }
+    }
+
+    [Fact]
+    public void Cut_during_an_acknowledgement_flag_write_at_worst_sends_the_record_again()
+    {
+        var outcomes = ForEveryCut(
+            () =>
+            {
+                var rig = Rig.Started(Rig.WaterMeter, SmallFlash());
+                rig.WaterChannel.AddPulses(4500);
+                rig.Device.Tick(); // boot event published
+                rig.Transport.AckAll();
+                rig.Device.Tick(); // reading published
+                return rig;
+            },
+            rig =>
+            {
+                rig.Transport.AckAll();
+                rig.Device.Tick();
+            });
+
+        foreach (var o in outcomes)
+        {
+            var after = o.After;
+            after.Drain();
+            int resent = after.Readings.Count(r => Rig.RegisterOf(r, "main") == 10_000 && r.Seq == o.Before.Readings.Last().Seq);
+            Assert.Equal(o.Completed ? 0 : 1, resent);
+        }
+    }
+}
