@@ -20,10 +20,18 @@ public static class GatewayHost
     public const int ExitInvalidConfiguration = 2;
     public const int ExitPortInUse = 3;
 
+    /// <summary>Meters the <c>--demo</c> switch simulates unless Metering:Demo:SimulatedMeters says otherwise.</summary>
+    public const int DemoMeters = 30;
+
     public static async Task<int> RunAsync(string[] args)
     {
+        // `--demo` (the README's run command) is short for --Metering:Demo:SimulatedMeters=30.
+        var demo = args.Contains("--demo");
+        args = args.Where(a => a != "--demo").ToArray();
         // appsettings.json beside the dll, whatever the working directory (./data stays relative to it).
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        if (demo && builder.Configuration["Metering:Demo:SimulatedMeters"] is null or "0")
+            builder.Configuration["Metering:Demo:SimulatedMeters"] = DemoMeters.ToString(System.Globalization.CultureInfo.InvariantCulture);
         GatewayOptions options;
         try
         {
@@ -46,6 +54,7 @@ public static class GatewayHost
         app.UseStatusCodePages();
         app.MapMeteringApi();
         app.Logger.LogInformation("{Configuration}", EffectiveConfiguration.Describe(options, builder.Configuration));
+        app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(WhereToLook(options, builder.Configuration)));
         try
         {
             await app.RunAsync();
@@ -77,5 +86,19 @@ public static class GatewayHost
     {
         Console.Error.WriteLine(message);
         return code;
+    }
+
+    private static string WhereToLook(GatewayOptions o, IConfiguration configuration)
+    {
+        var http = $"http://{o.Http.Host}:{o.Http.Port}";
+        var simulated = configuration.GetValue<int>("Metering:Demo:SimulatedMeters");
+        var broker = o.Broker.Mode == BrokerMode.Embedded ? $"embedded MQTT broker on {o.Broker.Host}:{o.Broker.Port}" : $"external MQTT broker {o.Broker.Host}:{o.Broker.Port}";
+        var demo = simulated > 0 ? $"  {simulated} simulated meters publish a reading every {Demo.DemoFleetService.ReadingIntervalMs / 1000} s.\n" : "";
+        return "\nCommons Metering gateway is running (" + broker + ", state in " + Path.GetFullPath(o.Storage.DataDirectory) + ").\n" +
+            $"  meters and their registers: {http}/api/v1/meters\n" +
+            $"  usage of one meter:         {http}/api/v1/meters/METER_ID/usage?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z\n" +
+            $"  metrics (Prometheus):       {http}/metrics\n" +
+            $"  health:                     {http}/healthz\n" +
+            demo + "  Press Ctrl+C to stop.\n";
     }
 }

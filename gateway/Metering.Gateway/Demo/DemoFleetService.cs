@@ -1,3 +1,5 @@
+using Commons.Metering.Firmware.Host.Fleet;
+using Commons.Metering.Firmware.Host.Mqtt;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
@@ -7,46 +9,64 @@ using Microsoft.Extensions.Options;
 
 namespace Commons.Metering.Gateway.Demo;
 
-/// <summary>Demo mode (Metering:Demo:SimulatedMeters > 0): registers the simulated meters and is the
-/// extension point where the simulated fleet (firmware core on the host runtime, publishing to the
-/// broker like real devices) is started. Registered only when demo mode is on; it starts after the
-/// ledger and before the broker, so the meters exist before the first reading arrives.</summary>
+/// <summary>Demo mode (Metering:Demo:SimulatedMeters > 0, or <c>--demo</c>): registers a simulated
+/// fleet of water, energy and forest meters and runs it in this process. Each meter is the real
+/// firmware core on the host runtime with its own flash file under {DataDirectory}/sim and its own
+/// MQTT connection to the broker, exactly like a field device. Registered only in demo mode; it
+/// starts after the ledger and before the broker, so the meters exist before the first reading
+/// (the devices retry until the broker listens).</summary>
 internal sealed class DemoFleetService(
     LedgerWriter ledger,
     IOptions<GatewayOptions> options,
     TimeProvider time,
-    ILogger<DemoFleetService> logger) : IHostedService
+    ILogger<DemoFleetService> logger) : IHostedService, IAsyncDisposable
 {
     public const string Community = "demo";
 
-    /// <summary>demo-w001..: water, demo-e001..: energy, demo-f001..: forest, in turn.</summary>
-    public static IReadOnlyList<MeterInfo> Meters(int count)
+    /// <summary>A reading every 5 s of real time: something to watch without flooding the demo's ledger.</summary>
+    public const int ReadingIntervalMs = 5_000;
+
+    private MeterFleet? _fleet;
+
+    /// <summary>The fleet's options for <paramref name="o"/>: one water, one energy, one forest meter in turn.</summary>
+    public static FleetOptions FleetOptionsFor(GatewayOptions o) => new()
     {
-        var list = new List<MeterInfo>(count);
-        for (var i = 0; i < count; i++)
+        Broker = new MqttBrokerOptions { Host = o.Broker.Host, Port = o.Broker.Port },
+        DataDirectory = Path.Combine(o.Storage.DataDirectory, "sim"),
+        Community = Community,
+        Meters = o.Demo.SimulatedMeters,
+        Mix = (1, 1, 1),
+        ReadingIntervalMs = ReadingIntervalMs,
+        ClockSpeed = 1,
+    };
+
+    public static IReadOnlyList<MeterInfo> Meters(FleetOptions fleet) =>
+        Enumerable.Range(0, fleet.Meters).Select(i => new MeterInfo(fleet.MeterIdOf(i), Community, fleet.KindOf(i) switch
         {
-            var resource = (Resource)(i % 3);
-            var letter = resource switch { Resource.Water => 'w', Resource.Energy => 'e', _ => 'f' };
-            list.Add(new MeterInfo($"demo-{letter}{i + 1:D4}", Community, resource));
-        }
-        return list;
-    }
+            MeterKind.Water => Resource.Water,
+            MeterKind.Energy => Resource.Energy,
+            _ => Resource.Forest,
+        })).ToList();
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var meters = Meters(options.Value.Demo.SimulatedMeters);
+        var fleetOptions = FleetOptionsFor(options.Value);
+        var meters = Meters(fleetOptions);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await Task.WhenAll(meters.Select(m => ledger.SubmitAsync(new RegisterMeterWrite(m, now), cancellationToken)));
-        logger.LogInformation("Demo mode: {Count} simulated meters registered in community '{Community}'", meters.Count, Community);
-        await StartFleetAsync(meters, cancellationToken);
+        _fleet = new MeterFleet(fleetOptions);
+        _fleet.Start();
+        logger.LogInformation("Demo mode: {Count} simulated meters in community '{Community}' publish a reading every {IntervalMs} ms to {Broker}",
+            meters.Count, Community, ReadingIntervalMs, fleetOptions.Broker);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => StopFleetAsync(cancellationToken);
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_fleet is not null) await _fleet.StopAsync(graceful: true);
+    }
 
-    /// <summary>EXTENSION POINT: start the simulated fleet here (Metering.Firmware.Host's simulator,
-    /// one device per meter, connecting to the broker at Metering:Broker:Host/Port).</summary>
-    private Task StartFleetAsync(IReadOnlyList<MeterInfo> meters, CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>EXTENSION POINT: stop the simulated fleet.</summary>
-    private Task StopFleetAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        if (_fleet is not null) await _fleet.DisposeAsync();
+    }
 }

@@ -159,15 +159,26 @@ public sealed class EmbeddedGatewayTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 
     [Fact]
-    public async Task DemoMode_RegistersTheSimulatedMeters()
+    public async Task DemoMode_RegistersTheSimulatedFleet_AndItsReadingsReachTheLedger()
     {
         using var gw = new GatewayProcess();
         gw.Environment["Metering__Demo__SimulatedMeters"] = "3";
         gw.Start();
         using var http = gw.CreateHttpClient();
         var meters = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("api/v1/meters");
-        Assert.Equal(["demo-e0002:energy", "demo-f0003:forest", "demo-w0001:water"],
+        Assert.Equal(["e-0002:energy", "f-0003:forest", "w-0001:water"],
             meters.EnumerateArray().Select(m => $"{m.GetProperty("id").GetString()}:{m.GetProperty("resource").GetString()}"));
+
+        // The in-process fleet (the real firmware core) connects and its readings are committed.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            meters = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("api/v1/meters");
+            var seen = meters.EnumerateArray().Count(m => m.TryGetProperty("lastSeq", out var s) && s.ValueKind == System.Text.Json.JsonValueKind.Number);
+            if (seen == 3) break;
+            Assert.True(DateTime.UtcNow < deadline, $"demo meters did not report within 30 s: {meters}\n{gw.Output}");
+            await Task.Delay(200);
+        }
     }
 
     [Fact]

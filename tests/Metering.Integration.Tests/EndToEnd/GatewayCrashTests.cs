@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Commons.Metering.Firmware.Host.Fleet;
+using Commons.Metering.Firmware.Host.Mqtt;
+using Commons.Metering.Testing;
+using Commons.Metering.Testing.Servers;
+using Xunit.Abstractions;
+
+namespace Commons.Metering.Tests.EndToEnd;
+
+/// <summary>Issue #2, "Crash test": the gateway process is killed with SIGKILL at random moments
+/// (10 times) while 100 simulated meters — the real firmware core, each with its own flash file
+/// and outbox — stream at least 50,000 readings through its embedded broker. Every time it is
+/// restarted on the same data. Afterwards every meter's ledger equals the device's truth exactly,
+/// and InfluxDB holds every committed reading exactly once.</summary>
+[Trait("Category", "Integration")]
+public sealed class GatewayCrashTests(ITestOutputHelper output)
+{
+    private const int Meters = 100;
+    private const int Kills = 10;
+    private const long MinReadings = 50_000;
+
+    [Fact]
+    public async Task GatewayKilledAtRandomTenTimes_LedgerEqualsDeviceTruth_AndInfluxHoldsEachReadingOnce()
+    {
+        var seed = Environment.TickCount;
+        output.WriteLine($"kill schedule seed: {seed}");
+        var random = new Random(seed);
+
+        using var influx = Influxd.StartNew();
+        await influx.CreateDatabaseAsync(LedgerProbe.Database);
+        using var gateway = new GatewayProcess();
+        gateway.Environment["Metering__Registry__AutoRegister"] = "true";
+        gateway.Environment["Metering__Influx__Kind"] = "V1";
+        gateway.Environment["Metering__Influx__Url"] = influx.Url;
+        gateway.Environment["Metering__Influx__Database"] = LedgerProbe.Database;
+        gateway.Environment["Logging__LogLevel__Default"] = "Warning";
+        gateway.Start();
+
+        using var flash = new TempDir("crash-fleet");
+        await using var fleet = new MeterFleet(new FleetOptions
+        {
+            Broker = new MqttBrokerOptions { Host = "127.0.0.1", Port = gateway.BrokerPort, AckTimeout = TimeSpan.FromSeconds(20) },
+            DataDirectory = flash.Path,
+            Community = "crash",
+            Meters = Meters,
+            // A reading a device-minute, the clock 600x: ~10 readings/s per meter, ~1000/s in all.
+            ReadingIntervalMs = 60_000,
+            ClockSpeed = 600,
+            Seed = seed,
+        });
+        fleet.Start();
+
+        var watch = Stopwatch.StartNew();
+        var kills = 0;
+        long committed = 0;
+        while (kills < Kills || committed < MinReadings)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(6), $"only {committed} readings committed after {kills} kills\n{gateway.Output}");
+            Assert.Null(fleet.Fault);
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1500, 5000)));
+            if (kills < Kills)
+            {
+                gateway.Kill();
+                kills++;
+                await Task.Delay(TimeSpan.FromMilliseconds(random.Next(0, 1000)));
+                gateway.Restart();
+            }
+            committed = LedgerProbe.CommittedReadings(gateway.DataDirectory);
+            output.WriteLine($"{watch.Elapsed.TotalSeconds,6:F1} s: {kills} kills, {committed} readings committed, fleet {fleet.Status()}");
+        }
+
+        await fleet.FreezeAsync();
+        Assert.True(await fleet.WaitForDrainAsync(TimeSpan.FromMinutes(3)), $"device outboxes did not drain: {fleet.Status()}");
+        using var http = gateway.CreateHttpClient();
+        await LedgerProbe.WaitForSinkDrainAsync(http, TimeSpan.FromMinutes(2));
+        output.WriteLine($"{watch.Elapsed.TotalSeconds,6:F1} s: drained; {LedgerProbe.CommittedReadings(gateway.DataDirectory)} readings committed");
+
+        // 1. The ledger equals the devices' truth, meter by meter, channel by channel.
+        var mismatches = new List<string>();
+        foreach (var truth in fleet.Truth())
+            foreach (var channel in truth.Channels)
+            {
+                var ledger = await LedgerProbe.UsageAsync(http, truth.MeterId, channel.Name);
+                if (ledger != channel.Usage) mismatches.Add($"{truth.MeterId}/{channel.Name}: ledger {ledger}, device {channel.Usage}");
+            }
+        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
+
+        // 2. InfluxDB holds every committed reading exactly once (same count, same usage).
+        var rows = LedgerProbe.LedgerRows(gateway.DataDirectory);
+        var points = await LedgerProbe.InfluxRowsAsync(influx);
+        Assert.True(rows.Values.Sum(r => r.Count) >= MinReadings, $"only {rows.Values.Sum(r => r.Count)} channel readings");
+        Assert.Equal(rows.OrderBy(r => r.Key).ToList(), points.OrderBy(p => p.Key).ToList());
+        Assert.Equal(Kills, kills);
+    }
+}
