@@ -1,0 +1,71 @@
+using Commons.Metering.Firmware.Host.Mqtt;
+using Commons.Metering.Firmware.Host.Platform;
+using Commons.Metering.Firmware.Host.Replay;
+
+namespace Commons.Metering.Firmware.Host.Fleet;
+
+/// <summary>What a <see cref="MeterFleet"/> runs. Defaults live here and nowhere else.</summary>
+public sealed class FleetOptions
+{
+    public required MqttBrokerOptions Broker { get; init; }
+
+    /// <summary>Holds each meter's flash file and the fleet's clock, so a restart from the same
+    /// directory continues every meter's sequence numbers, registers and outbox.</summary>
+    public required string DataDirectory { get; init; }
+
+    public string Community { get; init; } = "demo";
+    public int Meters { get; init; } = 30;
+
+    /// <summary>Relative shares of water, energy and forest meters (default 6:3:1).</summary>
+    public (int Water, int Energy, int Forest) Mix { get; init; } = (6, 3, 1);
+
+    /// <summary>Device time between periodic readings.</summary>
+    public int ReadingIntervalMs { get; init; } = 60_000;
+
+    /// <summary>Device milliseconds per real millisecond; 1 is real time.</summary>
+    public double ClockSpeed { get; init; } = 1;
+
+    /// <summary>Device time at start; by default now at speed 1 and a week back when sped up,
+    /// so a sped-up run stays in the past (the gateway rejects readings more than a day ahead,
+    /// docs/protocol.md "clock_future"). A restart continues after the time the fleet saved.</summary>
+    public long? ClockStartUnixMs { get; init; }
+
+    public int OutboxCapacity { get; init; } = 256;
+    public int MaxInflight { get; init; } = 1;
+
+    /// <summary>Threads that step the meters; 2 matches the project's 2-core machines.</summary>
+    public int Workers { get; init; } = 2;
+
+    /// <summary>How often each worker steps all its meters (PUBACKs step a meter at once).</summary>
+    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Mean firewood loads per forest meter per day (see <see cref="Sensors.ForestLoadProfile"/>).</summary>
+    public double ForestLoadsPerDay { get; init; } = Sensors.ForestLoadProfile.DefaultLoadsPerDay;
+    public BlockStoreDurability Durability { get; init; } = BlockStoreDurability.ProcessCrash;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
+    public void Validate()
+    {
+        if (!ProtocolIds.IsMeterId(Community)) throw new ArgumentException($"community '{Community}' must match ^[a-z0-9][a-z0-9_-]{{0,47}}$");
+        if (Meters is < 1 or > 100_000) throw new ArgumentOutOfRangeException(nameof(Meters), Meters, "1..100000");
+        if (Mix.Water < 0 || Mix.Energy < 0 || Mix.Forest < 0 || Mix.Water + Mix.Energy + Mix.Forest == 0)
+            throw new ArgumentException("the mix needs non-negative shares with a positive sum");
+        if (ReadingIntervalMs < 1) throw new ArgumentOutOfRangeException(nameof(ReadingIntervalMs));
+        if (!(ClockSpeed > 0) || double.IsInfinity(ClockSpeed)) throw new ArgumentOutOfRangeException(nameof(ClockSpeed));
+        if (Workers < 1) throw new ArgumentOutOfRangeException(nameof(Workers));
+    }
+
+    /// <summary>The kind of meter number <paramref name="index"/> (0-based): the mix repeats in
+    /// blocks, water first, so the same options always give the same fleet.</summary>
+    public MeterKind KindOf(int index)
+    {
+        var total = Mix.Water + Mix.Energy + Mix.Forest;
+        var slot = index % total;
+        return slot < Mix.Water ? MeterKind.Water : slot < Mix.Water + Mix.Energy ? MeterKind.Energy : MeterKind.Forest;
+    }
+
+    public string MeterIdOf(int index) =>
+        (KindOf(index) switch { MeterKind.Water => "w-", MeterKind.Energy => "e-", _ => "f-" }) + (index + 1).ToString("D4");
+}

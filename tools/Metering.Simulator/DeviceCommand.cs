@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Commons.Metering.Firmware.Host.Board;
+using Commons.Metering.Firmware.Host.Fleet;
+using Commons.Metering.Firmware.Host.Replay;
+
+namespace Commons.Metering.Simulator;
+
+/// <summary><c>device</c>: one meter on this host, on a GPIO pulse input when the board has one.</summary>
+internal static class DeviceCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var meter = new Option<string>("--meter") { Description = "Meter id (^[a-z0-9][a-z0-9_-]{0,47}$), also the MQTT client id", Required = true };
+        var kind = new Option<string>("--kind") { Description = "water (mL) or energy (Wh)", DefaultValueFactory = _ => "water" };
+        kind.AcceptOnlyFromAmong("water", "energy");
+        var pin = new Option<int?>("--pulse-pin") { Description = "GPIO (BCM) of the pulse input; without it, or without GPIO, a simulated household" };
+        var units = new Option<long?>("--units-per-pulse") { Description = "Register units per pulse (default 1000 mL for water, 1 Wh for energy)" };
+        var interval = new Option<int>("--interval-ms") { Description = "Time between readings, ms", DefaultValueFactory = _ => 60_000 };
+        var data = new Option<string>("--data") { Description = "Directory of the flash file", DefaultValueFactory = _ => "./data/device" };
+
+        var command = new Command("device", "Runs one meter on this host: the real core, the system clock, a flash file, and the pulse input on a GPIO pin when the board has GPIO (a simulated household otherwise). Runs until Ctrl+C.");
+        common.AddTo(command);
+        foreach (var o in new Option[] { meter, kind, pin, units, interval, data }) command.Add(o);
+        command.SetAction(async (result, cancel) =>
+        {
+            var id = result.GetValue(meter)!;
+            var community = result.GetValue(common.Community)!;
+            if (!ProtocolIds.IsMeterId(id) || !ProtocolIds.IsMeterId(community))
+            {
+                Console.Error.WriteLine("error: --meter and --community must match ^[a-z0-9][a-z0-9_-]{0,47}$");
+                return ExitCodes.Usage;
+            }
+            BoardMeterOptions options;
+            try
+            {
+                options = new BoardMeterOptions
+                {
+                    Broker = common.BrokerOptions(result),
+                    Community = community,
+                    MeterId = id,
+                    DataDirectory = result.GetValue(data)!,
+                    Kind = result.GetValue(kind) == "energy" ? MeterKind.Energy : MeterKind.Water,
+                    PulsePin = result.GetValue(pin),
+                    UnitsNumerator = result.GetValue(units),
+                    ReadingIntervalMs = result.GetValue(interval),
+                };
+            }
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.Usage;
+            }
+            using var device = new BoardMeter(options);
+            Console.WriteLine($"device {community}/{id}: {options.Kind}, pulses from {device.Source}, broker {options.Broker}, " +
+                              $"a reading every {options.ReadingIntervalMs} ms, flash {Path.GetFullPath(options.DataDirectory)}");
+            var run = device.RunAsync(cancel);
+            var everConnected = false;
+            while (!run.IsCompleted)
+            {
+                await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None));
+                everConnected |= device.IsConnected;
+                Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] register {device.Register}  seq {device.LastSeq}  outbox {device.OutboxDepth}  connected {device.IsConnected}");
+            }
+            await run;
+            return everConnected ? ExitCodes.Ok : ExitCodes.BrokerUnreachable;
+        });
+        return command;
+    }
+}
