@@ -15,5 +15,9 @@ var coreReadings = new Option<int>("--readings") { Description = "Readings measu
 var core = new Command("core", "The firmware core on the host: bytes allocated and time per reading in steady state.") { coreReadings };
 core.SetAction(r => new CoreBenchmark(r.GetValue(coreReadings), Console.Out).Run());
 
-var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, core };
+var datasets = new Option<string>("--datasets") { Description = "Folder holding daiad/ and opsd/", DefaultValueFactory = _ => "../shared/datasets" };
+var datasetCommand = new Command("datasets", "Parses the full real datasets, checks the figures their README states, and measures parse throughput.") { datasets };
+datasetCommand.SetAction(r => new DatasetBenchmark(r.GetValue(datasets)!, Console.Out).Run());
+
+var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, core, datasetCommand };
 return await root.Parse(args).InvokeAsync();

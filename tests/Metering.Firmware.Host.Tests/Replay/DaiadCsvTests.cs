@@ -62,13 +62,4 @@ public sealed class DaiadCsvTests
         var e = Assert.Throws<FormatException>(() => DaiadCsv.Read(new StringReader(csv)));
         Assert.Contains("line 3", e.Message);
     }
-
-    [Fact]
-    public void FullFile_Has89HouseholdsAnd43Decreases()
-    {
-        var data = DaiadCsv.Read(Path.Combine(TestData.FullDatasets, "daiad", "daiad_swm_trialA_extended.csv"));
-        Assert.Equal(148_484, data.Rows.Count); // datasets README
-        Assert.Equal(89, data.MeterIds.Count);
-        Assert.Equal(43, ExpectedLedger.Compute(data.Rows).TotalDecreases);
-    }
 }

@@ -59,18 +59,4 @@ public sealed class OpsdCsvTests
         Assert.Equal(2, data.DuplicateMismatches);
         Assert.Equal(new[] { 1000L, 2000L, 3000L }, data.Rows.Select(r => r.Register));
     }
-
-    [Fact]
-    public void AllSixHomes_ParseWithValidIdsAndNoDecreases()
-    {
-        for (var home = 1; home <= 6; home++)
-        {
-            var data = OpsdCsv.Read(Path.Combine(TestData.FullDatasets, "opsd", $"power_of_residential_{home}.csv"));
-            Assert.Equal($"e-res{home}", data.MeterIds.Single());
-            Assert.All(data.Rows.Select(r => r.Channel).Distinct(), c => Assert.True(ProtocolIds.IsChannelName(c), c));
-            Assert.Equal(home == 4 ? 1 : 0, data.DuplicateColumns.Count);
-            Assert.Equal(0, data.DuplicateMismatches);
-            Assert.Equal(0, ExpectedLedger.Compute(data.Rows).TotalDecreases);
-        }
-    }
 }

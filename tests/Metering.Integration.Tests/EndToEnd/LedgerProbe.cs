@@ -62,6 +62,21 @@ internal static class LedgerProbe
         return result;
     }
 
+    /// <summary>Polls InfluxDB until it holds exactly <paramref name="expected"/> (or the time is
+    /// up, when it returns what it holds for the caller's assertion to show).</summary>
+    public static async Task<Dictionary<(string Meter, string Channel), (long Count, long Usage)>> WaitForInfluxAsync(
+        Influxd influx, IReadOnlyDictionary<(string Meter, string Channel), (long Count, long Usage)> expected, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var points = await InfluxRowsAsync(influx);
+            var same = points.Count == expected.Count && expected.All(e => points.TryGetValue(e.Key, out var p) && p == e.Value);
+            if (same || DateTime.UtcNow > deadline) return points;
+            await Task.Delay(200);
+        }
+    }
+
     public static async Task WaitForSinkDrainAsync(HttpClient http, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -73,5 +88,34 @@ internal static class LedgerProbe
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"sink outbox not drained: {line}");
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>For a failure message: the readings of one channel that the ledger holds and
+    /// InfluxDB does not (or the other way round), with their device times and flags, and the
+    /// sink's dead letters.</summary>
+    public static async Task<string> ExplainAsync(Influxd influx, string dataDirectory, string meter, string channel)
+    {
+        var influxSeqs = (await influx.QueryRowsAsync(Database, $"SELECT seq FROM reading WHERE meter='{meter}' AND channel='{channel}'"))
+            .Select(r => r[1].GetInt64()).ToHashSet();
+        var sb = new System.Text.StringBuilder($"{meter}/{channel}: ");
+        using var db = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "metering.db")};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT c.seq, r.ts_ms, c.usage, c.flag FROM reading_channels c JOIN readings r ON r.meter = c.meter AND r.seq = c.seq WHERE c.meter = $m AND c.channel = $c ORDER BY c.seq";
+        cmd.Parameters.AddWithValue("$m", meter);
+        cmd.Parameters.AddWithValue("$c", channel);
+        var ledgerSeqs = new HashSet<long>();
+        using (var r = cmd.ExecuteReader())
+            while (r.Read())
+            {
+                ledgerSeqs.Add(r.GetInt64(0));
+                if (!influxSeqs.Contains(r.GetInt64(0)))
+                    sb.Append($"[ledger only: seq {r.GetInt64(0)} ts {r.GetInt64(1)} usage {r.GetInt64(2)} flag {(r.IsDBNull(3) ? "-" : r.GetString(3))}] ");
+            }
+        foreach (var seq in influxSeqs.Where(s => !ledgerSeqs.Contains(s))) sb.Append($"[influx only: seq {seq}] ");
+        using var dead = db.CreateCommand();
+        dead.CommandText = "SELECT count(*) FROM sink_dead_letter";
+        sb.Append($"dead letters: {dead.ExecuteScalar()}");
+        return sb.ToString();
     }
 }
