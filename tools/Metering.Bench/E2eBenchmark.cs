@@ -72,6 +72,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, TextWriter 
         await using var load = await LoadPublisher.ConnectAsync(brokerPort, Community, meters, readingsPerMeter, _startUnixMs, cancel);
         var watch = Stopwatch.StartNew();
         var publishing = load.PublishAllAsync(cancel);
+        TimeSpan? ledgerDone = null;
         while (true)
         {
             if (watch.Elapsed > Deadline) throw new TimeoutException($"not all readings committed and written in {Deadline}:\n{gateway.Output}");
@@ -79,6 +80,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, TextWriter 
             var metrics = await http.GetStringAsync("metrics", cancel);
             var committed = Prometheus.Sum(metrics, "metering_readings_ingested_total");
             var written = Prometheus.Sum(metrics, "metering_sink_written_total");
+            if (committed >= total) ledgerDone ??= watch.Elapsed;
             if (committed >= total && written >= total) break;
             await Task.Delay(20, cancel);
         }
@@ -90,6 +92,11 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, TextWriter 
         var stored = rows.Count == 0 ? 0 : rows[0][1].GetInt64();
         if (stored != total) throw new InvalidOperationException($"InfluxDB holds {stored} readings, expected {total}");
         var name = external ? "end to end: mosquitto -> gateway -> ledger -> influxd" : "end to end: embedded broker -> ledger -> influxd";
+        var final = await http.GetStringAsync("metrics", cancel);
+        var batches = Math.Max(1, Prometheus.Sum(final, "metering_ledger_commit_batch_size_count"));
+        log.WriteLine($"  ledger committed all after {ledgerDone!.Value.TotalSeconds:F2} s, InfluxDB after {watch.Elapsed.TotalSeconds:F2} s; " +
+                      $"{batches:F0} transactions, mean batch {Prometheus.Sum(final, "metering_ledger_commit_batch_size_sum") / batches:F0}, " +
+                      $"writer busy {Prometheus.Sum(final, "metering_ledger_commit_seconds_sum"):F2} s");
         return new Result(name, total, watch.Elapsed);
     }
 

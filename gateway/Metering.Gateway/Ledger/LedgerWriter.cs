@@ -86,11 +86,39 @@ public sealed class LedgerWriter : IHostedService, IDisposable
     {
         var started = Stopwatch.GetTimestamp();
         var outcomes = new (LedgerOutcome? Outcome, Exception? Error)[batch.Count];
+        // The common case: every write applies, one transaction, no savepoints (two statements
+        // per write saved). If any write throws, the whole transaction rolls back and the batch
+        // is applied again with a savepoint per write, so the bad one rolls back alone.
+        if (!TryCommit(batch, outcomes, isolate: false) && !TryCommit(batch, outcomes, isolate: true))
+        {
+            foreach (var p in batch) p.Done.TrySetException(_lastFailure!);
+            return;
+        }
+        _metrics.CommitSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        _metrics.CommitBatchSize.Observe(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (outcome, error) = outcomes[i];
+            if (error is not null) { batch[i].Done.TrySetException(error); continue; }
+            AfterCommit(batch[i].Write, outcome!);
+            batch[i].Done.TrySetResult(outcome!);
+        }
+    }
+
+    private Exception? _lastFailure;
+
+    private bool TryCommit(List<Pending> batch, (LedgerOutcome? Outcome, Exception? Error)[] outcomes, bool isolate)
+    {
         try
         {
             using var tx = _store.Begin();
             for (var i = 0; i < batch.Count; i++)
             {
+                if (!isolate)
+                {
+                    outcomes[i] = (_batch.Apply(tx, batch[i].Write), null);
+                    continue;
+                }
                 tx.Savepoint();
                 try
                 {
@@ -106,22 +134,15 @@ public sealed class LedgerWriter : IHostedService, IDisposable
                 }
             }
             tx.Commit();
+            return true;
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            _lastFailure = e;
+            if (!isolate) return false; // retried write by write
             _metrics.CommitFailures.Inc();
             _logger.LogError(e, "Ledger transaction of {Count} writes failed; none is acknowledged", batch.Count);
-            foreach (var p in batch) p.Done.TrySetException(e);
-            return;
-        }
-        _metrics.CommitSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        _metrics.CommitBatchSize.Observe(batch.Count);
-        for (var i = 0; i < batch.Count; i++)
-        {
-            var (outcome, error) = outcomes[i];
-            if (error is not null) { batch[i].Done.TrySetException(error); continue; }
-            AfterCommit(batch[i].Write, outcome!);
-            batch[i].Done.TrySetResult(outcome!);
+            return false;
         }
     }
 

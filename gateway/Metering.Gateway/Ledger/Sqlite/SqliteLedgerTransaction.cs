@@ -4,25 +4,51 @@ using Microsoft.Data.Sqlite;
 namespace Commons.Metering.Gateway.Ledger.Sqlite;
 
 /// <summary>One group-commit transaction on the writer connection. Commands are prepared once per
-/// transaction and re-bound for every row.</summary>
+/// connection (<see cref="WriterState"/>) and re-bound for every row. Meter and channel state is
+/// read through an overlay: writes of this transaction first, then the committed state in memory,
+/// then SQLite; the overlay reaches <see cref="WriterState"/> only when the commit succeeded.</summary>
 internal sealed class SqliteLedgerTransaction : ILedgerTransaction
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _tx;
+    private readonly WriterState _state;
     private const string SavepointName = "w";
-    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Overlay _overlay = new();
+    private Overlay? _savepoint;
 
-    public SqliteLedgerTransaction(SqliteConnection connection)
+    public SqliteLedgerTransaction(SqliteConnection connection, WriterState state)
     {
         _connection = connection;
+        _state = state;
         // BEGIN IMMEDIATE: take the write lock now rather than upgrade later (https://sqlite.org/lang_transaction.html).
         _tx = connection.BeginTransaction(deferred: false);
     }
 
-    public void Savepoint() => _tx.Save(SavepointName);
-    public void Release() => _tx.Release(SavepointName);
-    public void RollbackToSavepoint() { _tx.Rollback(SavepointName); _tx.Release(SavepointName); }
-    public void Commit() => _tx.Commit();
+    public void Savepoint()
+    {
+        _tx.Save(SavepointName);
+        _savepoint = new Overlay();
+    }
+
+    public void Release()
+    {
+        _tx.Release(SavepointName);
+        _savepoint?.MergeInto(_overlay.Meters, _overlay.Channels);
+        _savepoint = null;
+    }
+
+    public void RollbackToSavepoint()
+    {
+        _tx.Rollback(SavepointName);
+        _tx.Release(SavepointName);
+        _savepoint = null;
+    }
+
+    public void Commit()
+    {
+        _tx.Commit();
+        _overlay.MergeInto(_state.Meters, _state.Channels);
+    }
 
     public MeterInfo? GetMeter(string id)
     {
@@ -36,13 +62,21 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
 
     public MeterState GetMeterState(string meter)
     {
+        if (_savepoint is not null && _savepoint.Meters.TryGetValue(meter, out var s)) return s;
+        if (_overlay.Meters.TryGetValue(meter, out s) || _state.Meters.TryGetValue(meter, out s)) return s;
         using var r = Query("SELECT last_seq, last_reading_seq FROM meters WHERE id = $a", meter);
-        return r.Read() ? new MeterState(r.GetInt64(0), r.GetInt64(1)) : default;
+        if (!r.Read()) return default; // not registered yet: nothing to remember
+        s = new MeterState(r.GetInt64(0), r.GetInt64(1));
+        _state.Meters[meter] = s;      // committed state, read from disk
+        return s;
     }
 
-    public void SetMeterState(string meter, MeterState state, long lastSeenMs) =>
+    public void SetMeterState(string meter, MeterState state, long lastSeenMs)
+    {
         Run("UPDATE meters SET last_seq = $b, last_reading_seq = $c, last_seen_ms = MAX(COALESCE(last_seen_ms, 0), $d) WHERE id = $a",
             meter, state.LastSeq, state.LastReadingSeq, lastSeenMs);
+        (_savepoint ?? _overlay).Meters[meter] = state;
+    }
 
     public bool TryInsertReading(string meter, Reading reading, long receivedMs, string? flags) =>
         Run("INSERT OR IGNORE INTO readings(meter, seq, ts_ms, received_ms, flag, permit) VALUES ($a, $b, $c, $d, $e, $f)",
@@ -54,15 +88,24 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
 
     public ChannelState? GetChannel(string meter, string channel)
     {
+        var key = (meter, channel);
+        if (_savepoint is not null && _savepoint.Channels.TryGetValue(key, out var s)) return s;
+        if (_overlay.Channels.TryGetValue(key, out s) || _state.Channels.TryGetValue(key, out s)) return s;
         using var r = Query("SELECT last_seq, last_reg FROM channels WHERE meter = $a AND channel = $b", meter, channel);
-        return r.Read() ? new ChannelState(r.GetInt64(0), r.GetInt64(1)) : null;
+        if (!r.Read()) return null;    // first reading of this channel: the baseline
+        s = new ChannelState(r.GetInt64(0), r.GetInt64(1));
+        _state.Channels[key] = s;      // committed state, read from disk
+        return s;
     }
 
-    public void SetChannel(string meter, string channel, ChannelState state) =>
+    public void SetChannel(string meter, string channel, ChannelState state)
+    {
         Run("""
             INSERT INTO channels(meter, channel, last_seq, last_reg) VALUES ($a, $b, $c, $d)
             ON CONFLICT(meter, channel) DO UPDATE SET last_seq = excluded.last_seq, last_reg = excluded.last_reg
             """, meter, channel, state.LastSeq, state.LastRegister);
+        (_savepoint ?? _overlay).Channels[(meter, channel)] = state;
+    }
 
     public void AddHourlyUsage(string meter, string channel, long hourStartMs, long usage) =>
         Run("""
@@ -89,24 +132,22 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
 
     public void AppendOutbox(string line) => Run("INSERT INTO sink_outbox(line) VALUES ($a)", line);
 
-    public void Dispose()
-    {
-        foreach (var c in _commands.Values) c.Dispose();
-        _tx.Dispose();
-    }
+    public void Dispose() => _tx.Dispose(); // rolls back unless committed; the overlay is dropped with it
 
     private static readonly string[] Names = ["$a", "$b", "$c", "$d", "$e", "$f", "$g", "$h"];
 
     private SqliteCommand Prepare(string sql, object?[] args)
     {
-        if (!_commands.TryGetValue(sql, out var cmd))
+        if (!_state.Commands.TryGetValue(sql, out var cmd))
         {
             cmd = _connection.CreateCommand();
             cmd.Transaction = _tx;
             cmd.CommandText = sql;
             for (var i = 0; i < args.Length; i++) cmd.Parameters.Add(new SqliteParameter(Names[i], null));
-            _commands[sql] = cmd;
+            cmd.Prepare();
+            _state.Commands[sql] = cmd;
         }
+        cmd.Transaction = _tx;
         for (var i = 0; i < args.Length; i++) cmd.Parameters[i].Value = args[i] ?? DBNull.Value;
         return cmd;
     }
@@ -114,4 +155,17 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
     private int Run(string sql, params object?[] args) => Prepare(sql, args).ExecuteNonQuery();
 
     private SqliteDataReader Query(string sql, params object?[] args) => Prepare(sql, args).ExecuteReader();
+
+    /// <summary>State written by this transaction (or by its open savepoint).</summary>
+    private sealed class Overlay
+    {
+        public Dictionary<string, MeterState> Meters { get; } = new(StringComparer.Ordinal);
+        public Dictionary<(string Meter, string Channel), ChannelState> Channels { get; } = new();
+
+        public void MergeInto(Dictionary<string, MeterState> meters, Dictionary<(string Meter, string Channel), ChannelState> channels)
+        {
+            foreach (var (k, v) in Meters) meters[k] = v;
+            foreach (var (k, v) in Channels) channels[k] = v;
+        }
+    }
 }

@@ -17,6 +17,7 @@ internal sealed class SqliteStateStore : IStateStore
     private readonly string _path;
     private readonly SqliteSynchronous _synchronous;
     private SqliteConnection? _writer;
+    private readonly WriterState _writerState = new();
 
     public SqliteStateStore(string dataDirectory, SqliteSynchronous synchronous)
     {
@@ -45,7 +46,7 @@ internal sealed class SqliteStateStore : IStateStore
     }
 
     public ILedgerTransaction Begin() =>
-        new SqliteLedgerTransaction(_writer ?? throw new InvalidOperationException("store not opened"));
+        new SqliteLedgerTransaction(_writer ?? throw new InvalidOperationException("store not opened"), _writerState);
 
     public IReadOnlyList<MeterInfo> LoadMeters()
     {
@@ -126,6 +127,7 @@ internal sealed class SqliteStateStore : IStateStore
 
     public void Dispose()
     {
+        _writerState.Dispose();
         _writer?.Dispose();
         _writer = null;
     }
