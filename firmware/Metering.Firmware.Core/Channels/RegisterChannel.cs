@@ -5,29 +5,12 @@ namespace Commons.Metering.Firmware
     /// <summary>A meter that keeps its own register (e.g. PZEM-004T energy in Wh). Samples are
     /// passed through as they are, decreases included (a meter swap or rollover), so the gateway
     /// can flag them; the readings around a decrease are pinned against thinning.</summary>
-    public sealed class RegisterChannel
+    public sealed class RegisterChannel : MeterChannel
     {
-        private readonly ChannelState _state;
-
         internal RegisterChannel(ChannelState state)
+            : base(state)
         {
-            _state = state;
         }
-
-        public string Name { get { return _state.Name; } }
-
-        public long Register
-        {
-            get
-            {
-                lock (_state.Sync)
-                {
-                    return _state.Register;
-                }
-            }
-        }
-
-        internal ChannelState State { get { return _state; } }
 
         /// <summary>Records the meter's register; must be &gt;= 0 (docs/protocol.md: reg &gt;= 0).</summary>
         public void Sample(long register)
@@ -36,10 +19,10 @@ namespace Commons.Metering.Firmware
             {
                 throw new ArgumentOutOfRangeException("register");
             }
-            lock (_state.Sync)
+            lock (State.Sync)
             {
-                _state.Register = register;
-                _state.Sampled = true;
+                State.Register = register;
+                State.Sampled = true;
             }
         }
     }
