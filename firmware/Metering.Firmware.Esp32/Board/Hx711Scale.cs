@@ -1,0 +1,87 @@
+using System.Device.Gpio;
+using System.Threading;
+using Commons.Metering.Firmware.Drivers;
+
+namespace Commons.Metering.Esp32.Board
+{
+    /// <summary>The HX711 bit-banged on two GPIOs; the conversion, filter and calibration are the
+    /// core's (Drivers/Hx711.cs, SampleFilter, LoadCellCalibration).</summary>
+    internal sealed class Hx711Scale
+    {
+        /// <summary>Channel A, gain 128: the full-scale input of +-20 mV suits a load cell at 5 V or
+        /// 3.3 V excitation (HX711 datasheet, input selection table).</summary>
+        private const int Gain = 128;
+
+        /// <summary>DOUT falls when a conversion is ready: every 100 ms at 10 SPS (RATE pin low).
+        /// Three conversion times without one means the HX711 is unpowered or not wired.</summary>
+        private const int ReadyTimeoutMs = 300;
+
+        private const int ReadyPollMs = 5;
+
+        private readonly GpioPin _dout;
+        private readonly GpioPin _sck;
+        private readonly SampleFilter _filter;
+        private readonly LoadCellCalibration _calibration;
+        private readonly int _pulses = Hx711.PulsesPerRead(Gain);
+
+        public Hx711Scale(GpioController gpio, int doutGpio, int sckGpio, LoadCellCalibration calibration, int samples)
+        {
+            _dout = gpio.OpenPin(doutGpio, PinMode.Input);
+            _sck = gpio.OpenPin(sckGpio, PinMode.Output);
+            _sck.Write(PinValue.Low); // PD_SCK high for more than 60 us powers the HX711 down
+            _calibration = calibration;
+            _filter = new SampleFilter(samples);
+        }
+
+        /// <summary>One conversion in counts; false on timeout or saturation.</summary>
+        public bool TryReadCounts(out int counts)
+        {
+            counts = 0;
+            int waitedMs = 0;
+            while (_dout.Read() == PinValue.High)
+            {
+                if (waitedMs >= ReadyTimeoutMs)
+                {
+                    return false;
+                }
+                Thread.Sleep(ReadyPollMs);
+                waitedMs += ReadyPollMs;
+            }
+            int raw = 0;
+            for (int i = 0; i < _pulses; i++)
+            {
+                // Datasheet timing: PD_SCK high 0.2-50 us; DOUT valid 0.1 us after the rising edge.
+                _sck.Write(PinValue.High);
+                if (i < Hx711.DataBits)
+                {
+                    raw = (raw << 1) | (_dout.Read() == PinValue.High ? 1 : 0);
+                }
+                _sck.Write(PinValue.Low);
+            }
+            counts = Hx711.ToCounts(raw);
+            return !Hx711.IsSaturated(counts);
+        }
+
+        /// <summary>Median of the configured number of conversions, in grams. False when fewer than
+        /// half of them succeeded or the scale is not calibrated.</summary>
+        public bool TryWeigh(out long grams)
+        {
+            grams = 0;
+            _filter.Clear();
+            for (int i = 0; i < _filter.Capacity; i++)
+            {
+                int counts;
+                if (TryReadCounts(out counts))
+                {
+                    _filter.Add(counts);
+                }
+            }
+            long median;
+            if (_filter.Count * 2 < _filter.Capacity || !_filter.TryMedian(out median))
+            {
+                return false;
+            }
+            return _calibration.TryGrams((int)median, out grams);
+        }
+    }
+}
