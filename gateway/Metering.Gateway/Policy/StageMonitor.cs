@@ -1,0 +1,59 @@
+namespace Commons.Metering.Gateway.Policy;
+
+/// <summary>The shortage stage of one resource from its triggers, with hysteresis: a stage's trigger
+/// becomes active when its signal crosses the threshold and inactive only once the signal is back past
+/// threshold +/- hysteresis. The stage is the highest active one, or a declared minimum (an emergency
+/// or a council decision) when that is higher. Every change is audited.</summary>
+public sealed class StageMonitor
+{
+    private readonly ResourcePolicy _policy;
+    private readonly IAuditSink? _audit;
+    private readonly bool[] _active;
+    private int _declared;
+
+    public StageMonitor(ResourcePolicy policy, IAuditSink? audit = null)
+    {
+        _policy = policy;
+        _audit = audit;
+        _active = new bool[policy.Stages.Length];
+    }
+
+    public int Current { get; private set; }
+
+    /// <summary>Feeds one measured value; returns the stage after it.</summary>
+    public int Observe(string meter, string channel, long value)
+    {
+        for (var i = 0; i < _policy.Stages.Length; i++)
+        {
+            if (_policy.Stages[i].Trigger is not { } t || t.Meter != meter || t.Channel != channel) continue;
+            _active[i] = t.Direction == TriggerDirection.Below
+                ? (_active[i] ? value < t.Threshold + t.Hysteresis : value < t.Threshold)
+                : (_active[i] ? value > t.Threshold - t.Hysteresis : value > t.Threshold);
+        }
+        return Update($"{meter}/{channel}={value}");
+    }
+
+    /// <summary>A minimum stage held regardless of triggers (0 to release).</summary>
+    public int Declare(int stage, string why)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stage);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(stage, 3);
+        _declared = stage;
+        return Update(why);
+    }
+
+    private int Update(string cause)
+    {
+        var triggered = 0;
+        for (var i = 0; i < _active.Length; i++)
+            if (_active[i]) triggered = Math.Max(triggered, _policy.Stages[i].Stage);
+        var next = Math.Max(triggered, _declared);
+        if (next != Current)
+        {
+            _audit?.Append("stage-monitor", AuditRoles.System, "stage.changed",
+                new { resource = _policy.Resource.ToString().ToLowerInvariant(), from = Current, to = next, cause });
+            Current = next;
+        }
+        return Current;
+    }
+}
