@@ -19,5 +19,10 @@ var datasets = new Option<string>("--datasets") { Description = "Folder holding 
 var datasetCommand = new Command("datasets", "Parses the full real datasets, checks the figures their README states, and measures parse throughput.") { datasets };
 datasetCommand.SetAction(r => new DatasetBenchmark(r.GetValue(datasets)!, Console.Out).Run());
 
-var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, core, datasetCommand };
+var fuzzInputs = new Option<long>("--inputs") { Description = "Hostile inputs to run", DefaultValueFactory = _ => 1_000_000 };
+var fuzzVectors = new Option<string>("--vectors") { Description = "Golden vectors folder", DefaultValueFactory = _ => "tests/vectors/v1" };
+var fuzz = new Command("fuzz", "Hostile uplinks through the real pipeline and ledger: inputs/s, the reasons histogram, a valid stream kept exact.") { fuzzInputs, fuzzVectors };
+fuzz.SetAction(r => new FuzzBenchmark(r.GetValue(fuzzInputs), r.GetValue(fuzzVectors)!, Console.Out).RunAsync());
+
+var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, core, datasetCommand, fuzz };
 return await root.Parse(args).InvokeAsync();

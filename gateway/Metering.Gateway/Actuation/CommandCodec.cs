@@ -59,7 +59,8 @@ public static class CommandCodec
     {
         command = null;
         reason = "bad_field";
-        if (payload.Length is 0 or > PayloadDecoder.MaxPayloadBytes) return false;
+        // Invalid UTF-8 or an escaped lone surrogate made GetString throw (found by fuzzing).
+        if (payload.Length is 0 or > PayloadDecoder.MaxPayloadBytes || !System.Text.Unicode.Utf8.IsValid(payload)) return false;
         JsonDocument doc;
         try
         {
@@ -69,18 +70,25 @@ public static class CommandCodec
         catch (JsonException) { return false; }
         using (doc)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return false;
-            if (Int(root, "v") is not { } v) return false;
-            if (v != PayloadDecoder.SupportedVersion) { reason = "unsupported_version"; return false; }
-            var op = Str(root, "op");
-            if (op is not null && !Ops.Contains(op)) { reason = "unknown_op"; return false; }
-            var c = new Command(Str(root, "cid") ?? "", Int(root, "exp") ?? -1, op ?? "", Str(root, "ch"), Int(root, "limit"),
-                Int(root, "period_s"), Int(root, "stage"), Str(root, "state"));
-            if (!TryCheck(c, out reason)) return false;
-            command = c;
-            return true;
+            try { return TryDecodeRoot(doc.RootElement, out command, out reason); }
+            catch (InvalidOperationException) { reason = "bad_field"; return false; }
         }
+    }
+
+    private static bool TryDecodeRoot(JsonElement root, [NotNullWhen(true)] out Command? command, out string reason)
+    {
+        command = null;
+        reason = "bad_field";
+        if (root.ValueKind != JsonValueKind.Object) return false;
+        if (Int(root, "v") is not { } v) return false;
+        if (v != PayloadDecoder.SupportedVersion) { reason = "unsupported_version"; return false; }
+        var op = Str(root, "op");
+        if (op is not null && !Ops.Contains(op)) { reason = "unknown_op"; return false; }
+        var c = new Command(Str(root, "cid") ?? "", Int(root, "exp") ?? -1, op ?? "", Str(root, "ch"), Int(root, "limit"),
+            Int(root, "period_s"), Int(root, "stage"), Str(root, "state"));
+        if (!TryCheck(c, out reason)) return false;
+        command = c;
+        return true;
     }
 
     private static bool TryCheck(Command c, out string reason)

@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Registry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MQTTnet.Protocol;
 using MQTTnet.Server;
 
 namespace Commons.Metering.Gateway.Ingest;
@@ -28,7 +30,14 @@ internal sealed class EmbeddedBrokerIngest(
     IOptions<GatewayOptions> options,
     ILogger<EmbeddedBrokerIngest> logger) : IHostedService, IDisposable
 {
+    private readonly BrokerAuthorizer _auth = new(options, logger);
+
+    // Refusals come from outside and may come in floods: one line per kind per window.
+    private readonly RateLimitedLog _refusals = new(logger, TimeProvider.System, RateLimitedLog.DefaultWindow);
     private MqttServer? _server;
+
+    /// <summary>SessionItems key of the authenticated account (set at connect).</summary>
+    private const string AccountKey = "metering.account";
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -50,6 +59,12 @@ internal sealed class EmbeddedBrokerIngest(
         serverOptions.DefaultEndpointOptions.ReuseAddress = true;
         _server = factory.CreateMqttServer(serverOptions);
         _server.InterceptingPublishAsync += OnPublishAsync;
+        if (_auth.Required)
+        {
+            _server.ValidatingConnectionAsync += OnConnectAsync;
+            _server.InterceptingSubscriptionAsync += OnSubscribeAsync;
+            logger.LogInformation("Embedded broker requires authentication; accounts from {Path}", Path.GetFullPath(_auth.FilePath));
+        }
         await _server.StartAsync().ConfigureAwait(false);
         health.Set(true, $"embedded broker listening on {o.Host}:{o.Port}");
         logger.LogInformation("Embedded MQTT broker listening on {Host}:{Port}", o.Host, o.Port);
@@ -63,9 +78,55 @@ internal sealed class EmbeddedBrokerIngest(
 
     public void Dispose() => _server?.Dispose();
 
+    /// <summary>Anonymous, unknown user, wrong password, or a device not using its meter id as
+    /// client id: refused with "bad user name or password" (MQTT 3.1.1 return code 4).</summary>
+    private Task OnConnectAsync(ValidatingConnectionEventArgs e)
+    {
+        var account = _auth.Authenticate(e.UserName, e.Password, e.ClientId);
+        if (account is null)
+        {
+            _refusals.Log(LogLevel.Warning, "broker_refused_connect", $"client {e.ClientId}",
+                $"user {e.UserName ?? "(anonymous)"}: unknown user, wrong password or client id not the meter id");
+            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+        }
+        else
+        {
+            e.SessionItems[AccountKey] = account;
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task OnSubscribeAsync(InterceptingSubscriptionEventArgs e)
+    {
+        if (e.SessionItems?[AccountKey] is BrokerAccount account && BrokerAuthorizer.MaySubscribe(account, e.TopicFilter.Topic))
+            return Task.CompletedTask;
+        _refusals.Log(LogLevel.Warning, "broker_refused_subscribe", e.TopicFilter.Topic, $"client {e.ClientId}: outside its ACL");
+        e.ProcessSubscription = false;
+        e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>With authentication on, a client's publish outside its ACL is dropped like mosquitto
+    /// does (MQTT 3.1.1 has no way to refuse a PUBLISH; the PUBACK still goes out). Messages the
+    /// server itself injects come with the server's session items (MqttServer.ServerSessionItems,
+    /// MQTTnet docs of InjectedMqttApplicationMessage.CustomSessionItems) and pass; anything else
+    /// without an account is refused (fail closed).</summary>
+    private bool PublishAllowed(InterceptingPublishEventArgs e)
+    {
+        if (!_auth.Required) return true;
+        if (_server is not null && ReferenceEquals(e.SessionItems, _server.ServerSessionItems)) return true;
+        return e.SessionItems?[AccountKey] is BrokerAccount account && BrokerAuthorizer.MayPublish(account, e.ApplicationMessage.Topic);
+    }
+
     private async Task OnPublishAsync(InterceptingPublishEventArgs e)
     {
         var topic = e.ApplicationMessage.Topic;
+        if (!PublishAllowed(e))
+        {
+            _refusals.Log(LogLevel.Warning, "broker_dropped_publish", topic, $"client {e.ClientId}: outside its ACL");
+            e.ProcessPublish = false;
+            return;
+        }
         if (!UplinkTopic.IsUplinkCandidate(topic)) return;
         try
         {

@@ -16,7 +16,9 @@ namespace Commons.Metering.Gateway.Ingest;
 /// sends the PUBACKs in receive order (MQTT 3.1.1 section 4.6) once each commit is done. A failed
 /// commit drops the connection: the broker then redelivers everything not yet acknowledged.
 /// MQTTnet 5 client: Source/MQTTnet/MqttClient.cs, ProcessReceivedPublishPackets, acknowledges
-/// only when eventArgs.AutoAcknowledge stays true; AcknowledgeAsync sends the PUBACK later.</summary>
+/// only when eventArgs.AutoAcknowledge stays true; AcknowledgeAsync sends the PUBACK later.
+/// A <see cref="SubscriptionWatchdog"/> publishes heartbeats to the gateway's own subscription and
+/// reconnects when the broker goes silent while the connection still looks up.</summary>
 internal sealed class ExternalBrokerIngest(
     IngestPipeline pipeline,
     BrokerHealth health,
@@ -25,6 +27,9 @@ internal sealed class ExternalBrokerIngest(
     ILogger<ExternalBrokerIngest> logger) : BackgroundService
 {
     private readonly BrokerOptions _o = options.Value.Broker;
+    private readonly SubscriptionWatchdog _watchdog = new(time, options.Value.Broker.WatchdogIntervalMs, options.Value.Broker.WatchdogTimeoutMs);
+    private readonly string _heartbeatTopic = SubscriptionWatchdog.HeartbeatTopic(options.Value.Broker.ClientId);
+    private long _heartbeats;
     private IMqttClient? _client;
     private Channel<Inflight>? _acks;
     private TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -98,7 +103,34 @@ internal sealed class ExternalBrokerIngest(
             health.Set(true, $"subscribed to {UplinkTopic.SubscriptionFilter} on {_o.Host}:{_o.Port} as '{_o.ClientId}' (session present: {connect.IsSessionPresent})");
             logger.LogInformation("Connected to broker {Host}:{Port} as {ClientId}, session present: {SessionPresent}",
                 _o.Host, _o.Port, _o.ClientId, connect.IsSessionPresent);
-            await _disconnected.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+            using var connection = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var deaf = _watchdog.Enabled
+                ? _watchdog.RunAsync(ct => PublishHeartbeatAsync(client, ct), connection.Token)
+                : Task.Delay(Timeout.Infinite, connection.Token).ContinueWith(_ => (false, ""), TaskScheduler.Default);
+            try
+            {
+                var ended = await Task.WhenAny(_disconnected.Task, deaf).WaitAsync(stoppingToken).ConfigureAwait(false);
+                if (ended == deaf && !_disconnected.Task.IsCompleted && await deaf.ConfigureAwait(false) is (false, var off))
+                {
+                    logger.LogWarning("Subscription watchdog off for this connection: {Why}", off);
+                    await _disconnected.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+                }
+                else if (ended == deaf && !_disconnected.Task.IsCompleted)
+                {
+                    var (_, why) = await deaf.ConfigureAwait(false);
+                    health.Set(false, $"deaf on {_o.Host}:{_o.Port}: {why}; reconnecting");
+                    logger.LogWarning("Subscription watchdog: {Why}; dropping the connection to {Host}:{Port} to reconnect and subscribe again",
+                        why, _o.Host, _o.Port);
+                    await DropAsync(client).ConfigureAwait(false);
+                    return;
+                }
+            }
+            finally
+            {
+                await connection.CancelAsync().ConfigureAwait(false);
+                // How a heartbeat cut short by the connection's end failed is of no interest.
+                try { await deaf.ConfigureAwait(false); } catch (Exception) { }
+            }
             health.Set(false, $"disconnected from {_o.Host}:{_o.Port}");
             logger.LogWarning("Disconnected from broker {Host}:{Port}", _o.Host, _o.Port);
         }
@@ -109,14 +141,37 @@ internal sealed class ExternalBrokerIngest(
         }
     }
 
+    /// <summary>QoS 1, so the broker keeps it in order with the uplinks; the payload only tells
+    /// heartbeats apart in a broker trace.</summary>
+    private Task PublishHeartbeatAsync(IMqttClient client, CancellationToken ct) =>
+        client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(_heartbeatTopic)
+            .WithPayload(Interlocked.Increment(ref _heartbeats).ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build(), ct);
+
+    /// <summary>Closes a connection the watchdog found deaf; bounded, since a half-open socket may not
+    /// take the DISCONNECT. The disconnected handler then ends the connection's wait.</summary>
+    private async Task DropAsync(IMqttClient client)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)); // our bound
+        try { await client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token).ConfigureAwait(false); }
+        catch (Exception e) { logger.LogDebug(e, "Disconnect of a deaf connection failed"); }
+    }
+
     private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         var topic = e.ApplicationMessage.Topic;
         e.AutoAcknowledge = false;
+        _watchdog.Heard();
         Task<IngestResult> commit;
+        if (topic == _heartbeatTopic) _watchdog.Echoed();
         try
         {
-            commit = pipeline.HandleAsync(topic, e.ApplicationMessage.Payload, CancellationToken.None);
+            // A heartbeat is acknowledged in order with the uplinks; it has nothing to commit.
+            commit = topic == _heartbeatTopic
+                ? Task.FromResult(new IngestResult(IngestStatus.Committed))
+                : pipeline.HandleAsync(topic, e.ApplicationMessage.Payload, CancellationToken.None);
         }
         catch (Exception ex)
         {

@@ -16,7 +16,8 @@ public enum IngestStatus
 
 /// <summary>What became of one uplink. Every outcome is acknowledged to the broker: a rejected
 /// payload will not get better by being sent again, and a duplicate was already committed. Only a
-/// failed commit (an exception from <see cref="IngestPipeline.HandleAsync"/>) withholds the ack.</summary>
+/// failed commit or a refusal (an exception from <see cref="IngestPipeline.HandleAsync"/>, for a
+/// refusal <see cref="IngestRefusedException"/>) withholds the ack.</summary>
 public readonly record struct IngestResult(IngestStatus Status, RejectReason? Reason = null, IReadOnlyList<ReadingFlag>? Flags = null);
 
 /// <summary>topic -> decode and validate -> registry -> clock -> ledger (dedupe, usage, outbox) in one
@@ -35,6 +36,7 @@ public sealed class IngestPipeline
     private readonly TimeProvider _time;
     private readonly bool _autoRegister;
     private readonly RateLimitedLog _log;
+    private readonly MeterRateLimiter _limiter;
 
     public IngestPipeline(MeterRegistry registry, LedgerWriter ledger, GatewayMetrics metrics, TimeProvider time,
         IOptions<GatewayOptions> options, ILogger<IngestPipeline> logger)
@@ -45,11 +47,23 @@ public sealed class IngestPipeline
         _time = time;
         _autoRegister = options.Value.Registry.AutoRegister;
         _log = new RateLimitedLog(logger, time, RateLimitedLog.DefaultWindow);
+        var broker = options.Value.Broker;
+        // External mode: the broker already sent the device its PUBACK, so refusing here would only
+        // stall the gateway's own session; per-client limits belong to that broker (docs/protocol.md).
+        _limiter = broker.Mode == BrokerMode.Embedded
+            ? new MeterRateLimiter(broker.RateLimitPerMeterPerSecond, broker.RateLimitBurst, time)
+            : new MeterRateLimiter(0, 0, time);
     }
 
     public Task<IngestResult> HandleAsync(string topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
         if (!UplinkTopic.TryParse(topic, out var t)) return Task.FromResult(Reject(RejectReason.BadTopic, topic, "not commons/v1/{community}/{meter}/up/{reading|event|status|ack} with valid ids"));
+        // Before any decoding, so a flood costs the gateway as little as possible.
+        if (!_limiter.TryAcquire(t.Meter))
+        {
+            Reject(RejectReason.RateLimited, topic, $"over {_limiter.PerSecond}/s (burst {_limiter.Burst}); not acknowledged, the device resends");
+            return Task.FromException<IngestResult>(new IngestRefusedException(RejectReason.RateLimited, topic));
+        }
         if (payload.Length > PayloadDecoder.MaxPayloadBytes) return Task.FromResult(Reject(RejectReason.Oversized, topic, $"{payload.Length} bytes"));
         var bytes = payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray();
         return t.Kind switch

@@ -30,7 +30,16 @@ internal static partial class JsonFields
             r.Skip();
             return null;
         }
-        return r.GetString();
+        try
+        {
+            return r.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped lone surrogate ("\ud800") is valid JSON syntax but no string (found by fuzzing).
+            Fail(ref error, RejectReason.Malformed);
+            return null;
+        }
     }
 
     public static bool? Bool(ref Utf8JsonReader r, ref RejectReason? error, bool seenBefore)

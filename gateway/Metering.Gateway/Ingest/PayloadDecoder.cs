@@ -106,10 +106,13 @@ internal static partial class PayloadDecoder
         return list;
     }
 
+    /// <summary>Size first, then UTF-8 (docs/protocol.md, "Encoding": UTF-8 JSON; RFC 8259 section 8.1).
+    /// Utf8JsonReader does not validate the UTF-8 inside strings it skips, and GetString throws
+    /// InvalidOperationException on it (found by tests/Metering.Gateway.Tests/Fuzz).</summary>
     private static bool Precheck(ReadOnlySpan<byte> payload, out RejectReason reason)
     {
         reason = payload.Length > MaxPayloadBytes ? RejectReason.Oversized : RejectReason.Malformed;
-        return payload.Length is > 0 and <= MaxPayloadBytes;
+        return payload.Length is > 0 and <= MaxPayloadBytes && System.Text.Unicode.Utf8.IsValid(payload);
     }
 
     private static bool StartObject(ref Utf8JsonReader r) => r.Read() && r.TokenType == JsonTokenType.StartObject;

@@ -14,6 +14,10 @@ public enum RejectReason
     ClockFuture,
     ClockPast,
     NegativeRegister,
+
+    /// <summary>The meter is over its uplink rate limit (embedded broker, Ingest/MeterRateLimiter.cs):
+    /// refused without commit and without PUBACK, so the device keeps the uplink and resends it.</summary>
+    RateLimited,
 }
 
 /// <summary>Flags that do not reject (metering_flagged_total{flag="..."}).</summary>
@@ -38,6 +42,7 @@ public static class Wire
         RejectReason.ClockFuture => "clock_future",
         RejectReason.ClockPast => "clock_past",
         RejectReason.NegativeRegister => "negative_register",
+        RejectReason.RateLimited => "rate_limited",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 

@@ -16,6 +16,10 @@ internal static class GatewayDefaults
     /// <summary>Fixed client id of the gateway's persistent session on an external broker.</summary>
     public const string BrokerClientId = "metering-gateway";
 
+    /// <summary>Off so the demo and existing setups keep working; production turns it on
+    /// (README, "Broker credentials").</summary>
+    public const bool BrokerRequireAuthentication = false;
+
     public const int ReconnectMinDelayMs = 500;
     public const int ReconnectMaxDelayMs = 30_000;
 

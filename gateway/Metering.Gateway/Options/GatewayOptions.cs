@@ -60,8 +60,25 @@ public sealed class BrokerOptions
     /// <summary>Secret: masked in the logged configuration.</summary>
     public string? Password { get; set; }
 
+    /// <summary>Embedded: refuse anonymous clients and enforce the topic ACL from the credentials
+    /// file (Registry/CredentialsFile.cs) that `metering provision` fills. Off by default only so the
+    /// demo and local trials work without provisioning; production must turn it on.</summary>
+    public bool RequireAuthentication { get; set; } = GatewayDefaults.BrokerRequireAuthentication;
+
     public int ReconnectMinDelayMs { get; set; } = GatewayDefaults.ReconnectMinDelayMs;
     public int ReconnectMaxDelayMs { get; set; } = GatewayDefaults.ReconnectMaxDelayMs;
+
+    /// <summary>Embedded: per-meter uplink rate limit (token bucket, Ingest/MeterRateLimiter.cs);
+    /// excess uplinks are refused unacknowledged (reason rate_limited). 0 turns it off. External
+    /// mode: not applied, the broker already acknowledged the device (docs/protocol.md).</summary>
+    public double RateLimitPerMeterPerSecond { get; set; } = Ingest.MeterRateLimiter.DefaultPerSecond;
+    public int RateLimitBurst { get; set; } = Ingest.MeterRateLimiter.DefaultBurst;
+
+    /// <summary>External: the subscription watchdog publishes a heartbeat to itself this often and
+    /// reconnects when none comes back within WatchdogTimeoutMs (Ingest/SubscriptionWatchdog.cs).
+    /// 0 turns it off.</summary>
+    public int WatchdogIntervalMs { get; set; } = Ingest.SubscriptionWatchdog.DefaultIntervalMs;
+    public int WatchdogTimeoutMs { get; set; } = Ingest.SubscriptionWatchdog.DefaultTimeoutMs;
 }
 
 public sealed class HttpOptions

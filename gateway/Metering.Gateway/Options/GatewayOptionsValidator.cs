@@ -28,10 +28,18 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             yield return Field("Http:Host", "must be an IP address to bind the HTTP API to (e.g. 127.0.0.1)", o.Http.Host);
         if (o.Broker.Mode == BrokerMode.External && string.IsNullOrWhiteSpace(o.Broker.ClientId))
             yield return Field("Broker:ClientId", "must not be empty in External mode (the persistent session is keyed by it)", o.Broker.ClientId);
+        if (o.Broker.Mode == BrokerMode.External && o.Broker.RequireAuthentication)
+            yield return Field("Broker:RequireAuthentication", "applies to the embedded broker only; for an external broker use the password and ACL files of `metering broker credentials`", o.Broker.RequireAuthentication);
         if (o.Broker.ReconnectMinDelayMs < 1)
             yield return Field("Broker:ReconnectMinDelayMs", "must be at least 1", o.Broker.ReconnectMinDelayMs);
         if (o.Broker.ReconnectMaxDelayMs < o.Broker.ReconnectMinDelayMs)
             yield return Field("Broker:ReconnectMaxDelayMs", "must be at least Broker:ReconnectMinDelayMs", o.Broker.ReconnectMaxDelayMs);
+        if (!(o.Broker.RateLimitPerMeterPerSecond >= 0) || double.IsInfinity(o.Broker.RateLimitPerMeterPerSecond))
+            yield return Field("Broker:RateLimitPerMeterPerSecond", "must be a finite number, at least 0 (0 turns the limit off)", o.Broker.RateLimitPerMeterPerSecond);
+        if (o.Broker.RateLimitBurst < 0)
+            yield return Field("Broker:RateLimitBurst", "must be at least 0 (0 turns the limit off)", o.Broker.RateLimitBurst);
+        if (o.Broker.WatchdogIntervalMs < 0 || o.Broker.WatchdogTimeoutMs < 0 || (o.Broker.WatchdogIntervalMs > 0 && o.Broker.WatchdogTimeoutMs <= o.Broker.WatchdogIntervalMs))
+            yield return Field("Broker:WatchdogTimeoutMs", "must be above Broker:WatchdogIntervalMs (both 0 or more; an interval of 0 turns the watchdog off)", o.Broker.WatchdogTimeoutMs);
         if (string.IsNullOrWhiteSpace(o.Storage.DataDirectory))
             yield return Field("Storage:DataDirectory", "must not be empty", o.Storage.DataDirectory);
         if (o.Ledger.MaxBatchSize is < 1 or > 10_000)

@@ -2,7 +2,7 @@ namespace Commons.Metering.Testing.Servers;
 
 /// <summary>A real mosquitto (Debian package 'mosquitto', /usr/sbin/mosquitto) on a free loopback
 /// port with its own config, persistence and log in a temporary folder. Settings: anonymous access
-/// (loopback only), persistence so queued messages of persistent sessions survive a broker restart,
+/// (loopback only; or, with the second constructor, a password_file and acl_file and no anonymous access), persistence so queued messages of persistent sessions survive a broker restart,
 /// max_inflight_messages 1000 and max_queued_messages 100000 so a gateway that was down gets its
 /// backlog; 'user' is the current user, since mosquitto started as root would otherwise drop to
 /// the 'mosquitto' user and lose access to the folder. Restart() keeps the folder, the port and therefore the stored sessions.</summary>
@@ -10,24 +10,33 @@ public sealed class Mosquitto : ServerProcess
 {
     private readonly TempDir _dir;
 
-    public Mosquitto() : this(new TempDir("mosquitto"), FreePort.Next())
+    public Mosquitto() : this(new TempDir("mosquitto"), FreePort.Next(), null, null)
     {
     }
 
-    private Mosquitto(TempDir dir, int port)
-        : base("mosquitto", "mosquitto", "mosquitto", ["-c", WriteConfig(dir, port)], port, dir.Path)
+    /// <summary>Authenticated broker: anonymous clients refused, users from a mosquitto password_file,
+    /// access from an acl_file (e.g. the files of `metering broker credentials`).</summary>
+    public Mosquitto(string passwordFile, string aclFile) : this(new TempDir("mosquitto"), FreePort.Next(), passwordFile, aclFile)
+    {
+    }
+
+    private Mosquitto(TempDir dir, int port, string? passwordFile, string? aclFile)
+        : base("mosquitto", "mosquitto", "mosquitto", ["-c", WriteConfig(dir, port, passwordFile, aclFile)], port, dir.Path)
     {
         _dir = dir;
     }
 
     public string Directory => _dir.Path;
 
-    private static string WriteConfig(TempDir dir, int port)
+    private static string WriteConfig(TempDir dir, int port, string? passwordFile, string? aclFile)
     {
         var config = dir.File("mosquitto.conf");
+        var access = passwordFile is null
+            ? "allow_anonymous true"
+            : $"allow_anonymous false\npassword_file {Path.GetFullPath(passwordFile)}" + (aclFile is null ? "" : $"\nacl_file {Path.GetFullPath(aclFile)}");
         File.WriteAllText(config, $"""
             listener {port} 127.0.0.1
-            allow_anonymous true
+            {access}
             user {System.Environment.UserName}
             persistence true
             persistence_location {dir.Path}/

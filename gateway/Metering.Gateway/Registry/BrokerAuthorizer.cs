@@ -1,0 +1,64 @@
+using Commons.Metering.Gateway.Options;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Commons.Metering.Gateway.Registry;
+
+/// <summary>The embedded broker's access rules, from the same credentials file the command line
+/// exports for mosquitto (<see cref="CredentialsFile"/>). The file is re-read when its write time or
+/// length changes (checked at each connect: one stat call), so a newly provisioned device can
+/// connect without a gateway restart. A file that cannot be read keeps the last good accounts and is
+/// logged; with no good read ever, nobody is let in.</summary>
+internal sealed class BrokerAuthorizer(IOptions<GatewayOptions> options, ILogger logger)
+{
+    private readonly Lock _sync = new();
+    private Dictionary<string, BrokerAccount> _accounts = new(StringComparer.Ordinal);
+    private (DateTime WriteTimeUtc, long Length) _loaded = (DateTime.MinValue, -1);
+
+    public bool Required => options.Value.Broker.RequireAuthentication;
+
+    public string FilePath => Path.Combine(options.Value.Storage.DataDirectory, CredentialsFile.FileName);
+
+    /// <summary>The account when the user exists and the password matches its hash; devices must
+    /// also use their meter id as client id (docs/protocol.md, Transport), so one device cannot take
+    /// over another's persistent session and with it that device's downlinks.</summary>
+    public BrokerAccount? Authenticate(string? user, string? password, string clientId)
+    {
+        if (string.IsNullOrEmpty(user) || password is null) return null;
+        var account = Find(user);
+        if (account is null || !MosquittoPasswordHash.Verify(password, account.PasswordHash)) return null;
+        if (account.Role == BrokerRole.Device && !string.Equals(clientId, account.User, StringComparison.Ordinal)) return null;
+        return account;
+    }
+
+    public BrokerAccount? Find(string user)
+    {
+        Reload();
+        lock (_sync) return _accounts.GetValueOrDefault(user);
+    }
+
+    public static bool MayPublish(BrokerAccount account, string topic) => TopicAcl.AnyCovers(account.PublishFilters, topic);
+
+    public static bool MaySubscribe(BrokerAccount account, string filter) => TopicAcl.AnyCovers(account.ReadFilters, filter);
+
+    private void Reload()
+    {
+        var path = FilePath;
+        var info = new FileInfo(path);
+        var stamp = info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, 0L);
+        lock (_sync)
+        {
+            if (stamp == _loaded) return;
+            try
+            {
+                _accounts = CredentialsFile.Read(path).ToDictionary(a => a.User, StringComparer.Ordinal);
+                _loaded = stamp;
+                logger.LogInformation("Broker credentials loaded from {Path}: {Count} accounts", path, _accounts.Count);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                logger.LogError(e, "Broker credentials file {Path} unreadable; keeping the {Count} accounts loaded before", path, _accounts.Count);
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+namespace Commons.Metering.Gateway.Registry;
+
+/// <summary>MQTT topic-filter arithmetic for the access rules (MQTT 3.1.1, section 4.7: '/'
+/// separates levels, '+' matches one level, '#' the rest including the parent level).</summary>
+internal static class TopicAcl
+{
+    /// <summary>docs/protocol.md, Topics: commons/v1/{community}/{meter}/...</summary>
+    public const string Root = "commons/v1";
+
+    /// <summary>True when every topic that <paramref name="filter"/> can match is also matched by
+    /// <paramref name="pattern"/>. A plain topic name is a filter that matches only itself, so this
+    /// answers both "may publish to this topic" and "may subscribe with this filter".</summary>
+    public static bool Covers(string pattern, string filter)
+    {
+        var p = pattern.Split('/');
+        var f = filter.Split('/');
+        for (var i = 0; i < f.Length; i++)
+        {
+            if (i >= p.Length) return false;
+            if (p[i] == "#") return true;
+            if (f[i] == "#") return false;
+            if (p[i] == "+") continue;
+            if (f[i] == "+" || !string.Equals(p[i], f[i], StringComparison.Ordinal)) return false;
+        }
+        // "a/#" also matches "a" (MQTT 3.1.1, 4.7.1.2).
+        return p.Length == f.Length || (p.Length == f.Length + 1 && p[^1] == "#");
+    }
+
+    public static bool AnyCovers(IEnumerable<string> patterns, string filter) => patterns.Any(p => Covers(p, filter));
+}

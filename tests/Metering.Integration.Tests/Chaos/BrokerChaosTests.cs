@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using Commons.Metering.Testing;
+using Commons.Metering.Testing.Servers;
+using Xunit.Abstractions;
+
+namespace Commons.Metering.Tests.Chaos;
+
+/// <summary>Issue #6, chaos: the external broker (a real mosquitto) restarted under load, and a
+/// gateway connection that goes deaf while it still looks connected. Devices are the real firmware
+/// core (MeterFleet); the gateway is the real process. Afterwards the ledger equals every device's
+/// truth.</summary>
+[Trait("Category", "Integration")]
+public sealed class BrokerChaosTests(ITestOutputHelper output)
+{
+    private static GatewayProcess ExternalGateway(int brokerPort)
+    {
+        var gw = new GatewayProcess();
+        gw.Environment["Metering__Broker__Mode"] = "External";
+        gw.Environment["Metering__Broker__Port"] = brokerPort.ToString();
+        gw.Environment["Metering__Broker__ClientId"] = "gateway-chaos";
+        gw.Environment["Metering__Broker__ReconnectMaxDelayMs"] = "1000";
+        gw.Environment["Metering__Broker__WatchdogIntervalMs"] = "500";
+        gw.Environment["Metering__Broker__WatchdogTimeoutMs"] = "2000";
+        gw.Environment["Metering__Registry__AutoRegister"] = "true";
+        gw.Environment["Logging__LogLevel__Default"] = "Warning";
+        return gw;
+    }
+
+    [Fact]
+    public async Task MosquittoRestartedUnderLoad_DevicesAndGatewayReconnectAndResubscribe_NothingLost()
+    {
+        using var broker = new Mosquitto();
+        broker.Start();
+        using var gateway = ExternalGateway(broker.Port);
+        gateway.Start();
+        using var flash = new TempDir("chaos-broker");
+        await using var fleet = ChaosKit.Fleet(flash, broker.Port, "chaos-a", meters: 20);
+        fleet.Start();
+        var watch = Stopwatch.StartNew();
+        await ChaosKit.UntilAsync(() => ChaosKit.Committed(gateway) >= 300, TimeSpan.FromSeconds(15), () => $"{fleet.Status()}\n{gateway.Output}");
+
+        // A clean restart: mosquitto saves its persistence file on SIGTERM, so what it acknowledged
+        // to a device survives (a SIGKILL may lose up to its autosave_interval of 1 s: its limit).
+        StopGracefully(broker);
+        var atRestart = ChaosKit.Committed(gateway);
+        output.WriteLine($"{watch.Elapsed.TotalSeconds:F1} s: mosquitto stopped with {atRestart} readings committed; {fleet.Status()}");
+        await Task.Delay(1000);
+        broker.Restart();
+        await ChaosKit.UntilAsync(() => ChaosKit.Committed(gateway) >= atRestart + 500, TimeSpan.FromSeconds(15),
+            () => $"{ChaosKit.Committed(gateway)} committed; {fleet.Status()}\n{ChaosKit.Tail(gateway.Output)}");
+        output.WriteLine($"{watch.Elapsed.TotalSeconds:F1} s: readings flow again, {ChaosKit.Committed(gateway)} committed; {fleet.Status()}");
+
+        await ChaosKit.AssertLedgerEqualsTruthAsync(fleet, gateway, output, TimeSpan.FromSeconds(15));
+        output.WriteLine($"{watch.Elapsed.TotalSeconds:F1} s: done");
+    }
+
+    [Fact]
+    public async Task ConnectionGoneDeafButStillOpen_WatchdogReconnectsWithinSeconds_NothingLost()
+    {
+        using var broker = new Mosquitto();
+        broker.Start();
+        await using var proxy = new ChaosProxy(broker.Port); // only the gateway goes through it
+        using var gateway = ExternalGateway(proxy.Port);
+        gateway.Start();
+        using var flash = new TempDir("chaos-deaf");
+        await using var fleet = ChaosKit.Fleet(flash, broker.Port, "chaos-deaf", meters: 10);
+        fleet.Start();
+        await ChaosKit.UntilAsync(() => ChaosKit.Committed(gateway) >= 200, TimeSpan.FromSeconds(15), () => $"{fleet.Status()}\n{gateway.Output}");
+
+        // The gateway's TCP connection stays open, mosquitto keeps sending, nothing arrives: MQTT
+        // keep-alive (30 s, dropped after 1.5x) would take 45 s to notice.
+        proxy.DeafenExisting();
+        var deafAt = ChaosKit.Committed(gateway);
+        var watch = Stopwatch.StartNew();
+        await ChaosKit.UntilAsync(() => gateway.Output.Contains("Subscription watchdog: ", StringComparison.Ordinal), TimeSpan.FromSeconds(10),
+            () => ChaosKit.Tail(gateway.Output));
+        var noticed = watch.Elapsed;
+        await ChaosKit.UntilAsync(() => ChaosKit.Committed(gateway) >= deafAt + 300, TimeSpan.FromSeconds(10),
+            () => $"{ChaosKit.Committed(gateway)} committed\n{ChaosKit.Tail(gateway.Output)}");
+        output.WriteLine($"deaf noticed after {noticed.TotalSeconds:F1} s, readings flowing again after {watch.Elapsed.TotalSeconds:F1} s; " +
+            $"{proxy.Accepted} gateway connections");
+        Assert.True(proxy.Accepted >= 2, "the gateway never opened a new connection");
+
+        await ChaosKit.AssertLedgerEqualsTruthAsync(fleet, gateway, output, TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public async Task BrokerAclForbidsTheHeartbeat_WatchdogStandsDown_InsteadOfReconnectingAQuietGatewayForever()
+    {
+        using var files = new TempDir("chaos-acl");
+        var passwords = files.File("passwords");
+        using (var p = Process.Start(ServerProcess.Require("mosquitto_passwd", "mosquitto"), ["-c", "-b", passwords, "gw", "gw-secret"])) p.WaitForExit();
+        // The gateway's rules as Registry/BrokerAccount.cs gives them: read uplinks, write downlinks.
+        File.WriteAllText(files.File("acl"), "user gw\ntopic read commons/v1/+/+/up/#\ntopic write commons/v1/+/+/down/#\n");
+        using var broker = new Mosquitto(passwords, files.File("acl"));
+        broker.Start();
+        using var gateway = ExternalGateway(broker.Port);
+        gateway.Environment["Metering__Broker__Username"] = "gw";
+        gateway.Environment["Metering__Broker__Password"] = "gw-secret";
+        gateway.Start();
+        await ChaosKit.UntilAsync(() => gateway.Output.Contains("watchdog off for this connection", StringComparison.Ordinal), TimeSpan.FromSeconds(10),
+            () => ChaosKit.Tail(gateway.Output));
+        await Task.Delay(3000); // longer than the watchdog's timeout: no reconnect may follow
+        Assert.DoesNotContain("Subscription watchdog: ", gateway.Output, StringComparison.Ordinal);
+        using var http = gateway.CreateHttpClient();
+        Assert.True((await http.GetAsync("healthz")).IsSuccessStatusCode, gateway.Output);
+    }
+
+    /// <summary>SIGTERM to this test's own mosquitto (found by its config path), then waits for it
+    /// to exit; ServerProcess only offers SIGKILL.</summary>
+    private static void StopGracefully(Mosquitto broker)
+    {
+        var config = Path.Combine(broker.Directory, "mosquitto.conf");
+        var pid = Directory.EnumerateDirectories("/proc")
+            .Select(d => (Pid: int.TryParse(Path.GetFileName(d), out var p) ? p : 0, Dir: d))
+            .Where(x => x.Pid > 0)
+            .FirstOrDefault(x =>
+            {
+                try { return File.ReadAllText(Path.Combine(x.Dir, "cmdline")).Contains(config, StringComparison.Ordinal); }
+                catch (IOException) { return false; }
+                catch (UnauthorizedAccessException) { return false; }
+            }).Pid;
+        Assert.True(pid > 0, $"mosquitto with {config} not found");
+        using var process = Process.GetProcessById(pid);
+        using (var kill = Process.Start("kill", ["-TERM", pid.ToString()])) kill.WaitForExit();
+        Assert.True(process.WaitForExit(10_000), "mosquitto did not stop on SIGTERM");
+    }
+}
