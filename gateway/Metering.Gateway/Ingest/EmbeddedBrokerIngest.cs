@@ -133,6 +133,13 @@ internal sealed class EmbeddedBrokerIngest(
             // Returning from this handler releases the PUBACK (see the class comment).
             await pipeline.HandleAsync(topic, e.ApplicationMessage.Payload, e.CancellationToken).ConfigureAwait(false);
         }
+        catch (IngestRefusedException)
+        {
+            // Refused (e.g. rate_limited): the pipeline counted and logged it (rate-limited). No
+            // PUBACK; closing the connection makes the device keep the reading and resend it later.
+            e.ProcessPublish = false;
+            e.CloseConnection = true;
+        }
         catch (Exception ex)
         {
             // Not committed: no PUBACK. Closing the connection makes the device resend it.

@@ -32,7 +32,9 @@ public sealed record BrokerAccount
     public IReadOnlyList<string> PublishFilters => Role switch
     {
         BrokerRole.Device => [$"{TopicAcl.Root}/{Community}/{User}/up/#"],
-        _ => [$"{TopicAcl.Root}/+/+/down/#"],
+        // Downlinks to every device, and the subscription watchdog's heartbeat to itself
+        // (Ingest/SubscriptionWatchdog.cs; "_gateway" is no valid community, so no device topic).
+        _ => [$"{TopicAcl.Root}/+/+/down/#", $"{TopicAcl.Root}/_gateway/+/up/heartbeat"],
     };
 
     /// <summary>Topic filters this account may subscribe to and receive from.</summary>

@@ -72,10 +72,10 @@ public sealed class BrokerChaosTests(ITestOutputHelper output)
         proxy.DeafenExisting();
         var deafAt = ChaosKit.Committed(gateway);
         var watch = Stopwatch.StartNew();
-        await ChaosKit.UntilAsync(() => gateway.Output.Contains("Subscription watchdog: ", StringComparison.Ordinal), TimeSpan.FromSeconds(10),
+        await ChaosKit.UntilAsync(() => gateway.Output.Contains("Subscription watchdog: ", StringComparison.Ordinal), TimeSpan.FromSeconds(20),
             () => ChaosKit.Tail(gateway.Output));
         var noticed = watch.Elapsed;
-        await ChaosKit.UntilAsync(() => ChaosKit.Committed(gateway) >= deafAt + 300, TimeSpan.FromSeconds(10),
+        await ChaosKit.UntilAsync(() => ChaosKit.Committed(gateway) >= deafAt + 300, TimeSpan.FromSeconds(20),
             () => $"{ChaosKit.Committed(gateway)} committed\n{ChaosKit.Tail(gateway.Output)}");
         output.WriteLine($"deaf noticed after {noticed.TotalSeconds:F1} s, readings flowing again after {watch.Elapsed.TotalSeconds:F1} s; " +
             $"{proxy.Accepted} gateway connections");
@@ -98,7 +98,7 @@ public sealed class BrokerChaosTests(ITestOutputHelper output)
         gateway.Environment["Metering__Broker__Username"] = "gw";
         gateway.Environment["Metering__Broker__Password"] = "gw-secret";
         gateway.Start();
-        await ChaosKit.UntilAsync(() => gateway.Output.Contains("watchdog off for this connection", StringComparison.Ordinal), TimeSpan.FromSeconds(10),
+        await ChaosKit.UntilAsync(() => gateway.Output.Contains("watchdog off for this connection", StringComparison.Ordinal), TimeSpan.FromSeconds(20),
             () => ChaosKit.Tail(gateway.Output));
         await Task.Delay(3000); // longer than the watchdog's timeout: no reconnect may follow
         Assert.DoesNotContain("Subscription watchdog: ", gateway.Output, StringComparison.Ordinal);

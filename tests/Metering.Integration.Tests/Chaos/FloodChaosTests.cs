@@ -48,7 +48,8 @@ public sealed class FloodChaosTests(ITestOutputHelper output)
         Assert.True(limited > 0, "the flood was never limited");
         Assert.True(flooderCommitted <= Burst + PerSecond * elapsed * 1.1, $"{flooderCommitted} flood readings got through");
         Assert.True(flooderCommitted >= acked, $"{acked} acknowledged but only {flooderCommitted} committed: acknowledged and dropped");
-        Assert.True(othersPerSecond >= 20 * 10 * 0.7, $"the others were slowed to {othersPerSecond:F0}/s (about 200/s expected)");
+        // Starvation would leave the others next to nothing; half their rate leaves room for a noisy machine.
+        Assert.True(othersPerSecond >= 20 * 10 * 0.5, $"the others were slowed to {othersPerSecond:F0}/s (about 200/s expected)");
         await ChaosKit.AssertLedgerEqualsTruthAsync(fleet, gateway, output, TimeSpan.FromSeconds(15));
     }
 

@@ -62,17 +62,20 @@ internal static class LedgerProbe
         return result;
     }
 
-    /// <summary>Polls InfluxDB until it holds exactly <paramref name="expected"/> (or the time is
-    /// up, when it returns what it holds for the caller's assertion to show).</summary>
-    public static async Task<Dictionary<(string Meter, string Channel), (long Count, long Usage)>> WaitForInfluxAsync(
-        Influxd influx, IReadOnlyDictionary<(string Meter, string Channel), (long Count, long Usage)> expected, TimeSpan timeout)
+    /// <summary>Polls until InfluxDB holds exactly what the ledger holds, reading both anew each
+    /// time (a device's last in-flight reading may still be committed after its fleet stopped), or
+    /// the time is up; returns the last pair for the caller's assertion to show.</summary>
+    public static async Task<(Dictionary<(string Meter, string Channel), (long Count, long Usage)> Ledger,
+        Dictionary<(string Meter, string Channel), (long Count, long Usage)> Influx)> WaitForInfluxToMatchLedgerAsync(
+        Influxd influx, string dataDirectory, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var points = await InfluxRowsAsync(influx);
-            var same = points.Count == expected.Count && expected.All(e => points.TryGetValue(e.Key, out var p) && p == e.Value);
-            if (same || DateTime.UtcNow > deadline) return points;
+            var rows = LedgerRows(dataDirectory);
+            var same = points.Count == rows.Count && rows.All(e => points.TryGetValue(e.Key, out var p) && p == e.Value);
+            if (same || DateTime.UtcNow > deadline) return (rows, points);
             await Task.Delay(200);
         }
     }
@@ -95,8 +98,17 @@ internal static class LedgerProbe
     /// sink's dead letters.</summary>
     public static async Task<string> ExplainAsync(Influxd influx, string dataDirectory, string meter, string channel)
     {
-        var influxSeqs = (await influx.QueryRowsAsync(Database, $"SELECT seq FROM reading WHERE meter='{meter}' AND channel='{channel}'"))
-            .Select(r => r[1].GetInt64()).ToHashSet();
+        // Every point of the channel, in every series (GROUP BY * keeps points apart whose tags differ).
+        var influxPoints = new List<(long Seq, long TimeMs, string Tags)>();
+        var results = await influx.QueryAsync(Database, $"SELECT seq FROM reading WHERE meter='{meter}' AND channel='{channel}' GROUP BY *");
+        foreach (var statement in results.EnumerateArray())
+        {
+            if (!statement.TryGetProperty("series", out var all)) continue;
+            foreach (var series in all.EnumerateArray())
+                foreach (var v in series.GetProperty("values").EnumerateArray())
+                    influxPoints.Add((v[1].GetInt64(), v[0].GetInt64(), series.GetProperty("tags").ToString()));
+        }
+        var influxSeqs = influxPoints.Select(p => p.Seq).ToHashSet();
         var sb = new System.Text.StringBuilder($"{meter}/{channel}: ");
         using var db = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "metering.db")};Mode=ReadOnly;Pooling=False");
         db.Open();
@@ -113,6 +125,8 @@ internal static class LedgerProbe
                     sb.Append($"[ledger only: seq {r.GetInt64(0)} ts {r.GetInt64(1)} usage {r.GetInt64(2)} flag {(r.IsDBNull(3) ? "-" : r.GetString(3))}] ");
             }
         foreach (var seq in influxSeqs.Where(s => !ledgerSeqs.Contains(s))) sb.Append($"[influx only: seq {seq}] ");
+        foreach (var twice in influxPoints.GroupBy(p => p.Seq).Where(g => g.Count() > 1))
+            sb.Append($"[influx holds seq {twice.Key} {twice.Count()} times: {string.Join(", ", twice.Select(p => $"t={p.TimeMs} {p.Tags}"))}] ");
         using var dead = db.CreateCommand();
         dead.CommandText = "SELECT count(*) FROM sink_dead_letter";
         sb.Append($"dead letters: {dead.ExecuteScalar()}");
