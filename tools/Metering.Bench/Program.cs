@@ -4,12 +4,13 @@ using Commons.Metering.Bench;
 // Commons Metering benchmarks: each command measures, prints the machine, the figures and
 // their ratio to a reference measured in the same run, and exits 3 when a target is missed.
 var meters = new Option<int>("--meters") { Description = "Simulated meters (MQTT clients)", DefaultValueFactory = _ => 100 };
-var perMeter = new Option<int>("--readings-per-meter") { Description = "Readings each meter publishes", DefaultValueFactory = _ => 200 };
+var perMeter = new Option<int>("--readings-per-meter") { Description = "Readings each meter publishes", DefaultValueFactory = _ => 500 };
+var noSink = new Option<bool>("--no-sink") { Description = "Run the gateway without InfluxDB (ledger only), to see what the sink costs" };
 var e2e = new Command("e2e", "End-to-end readings/s (publish -> ledger commit -> InfluxDB accepted), embedded broker and mosquitto, against mosquitto's broker-only rate.")
 {
-    meters, perMeter,
+    meters, perMeter, noSink,
 };
-e2e.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(perMeter), Console.Out).RunAsync(cancel));
+e2e.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(perMeter), !r.GetValue(noSink), Console.Out).RunAsync(cancel));
 
 var coreReadings = new Option<int>("--readings") { Description = "Readings measured after warm-up", DefaultValueFactory = _ => 100_000 };
 var core = new Command("core", "The firmware core on the host: bytes allocated and time per reading in steady state.") { coreReadings };

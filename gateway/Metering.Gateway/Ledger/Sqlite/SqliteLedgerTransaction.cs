@@ -33,7 +33,11 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
     public void Release()
     {
         _tx.Release(SavepointName);
-        _savepoint?.MergeInto(_overlay.Meters, _overlay.Channels);
+        if (_savepoint is not null)
+        {
+            _savepoint.MergeInto(_overlay.Meters, _overlay.Channels);
+            foreach (var (meter, ms) in _savepoint.LastSeenMs) _overlay.SeenAt(meter, ms);
+        }
         _savepoint = null;
     }
 
@@ -46,8 +50,23 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
 
     public void Commit()
     {
+        FlushState();
         _tx.Commit();
         _overlay.MergeInto(_state.Meters, _state.Channels);
+    }
+
+    /// <summary>Meter and channel state is written once per meter and channel per batch, at the
+    /// end, not once per reading: a batch often holds several readings of one meter.</summary>
+    private void FlushState()
+    {
+        foreach (var (meter, state) in _overlay.Meters)
+            Run("UPDATE meters SET last_seq = $b, last_reading_seq = $c, last_seen_ms = MAX(COALESCE(last_seen_ms, 0), $d) WHERE id = $a",
+                meter, state.LastSeq, state.LastReadingSeq, _overlay.LastSeenMs[meter]);
+        foreach (var ((meter, channel), state) in _overlay.Channels)
+            Run("""
+                INSERT INTO channels(meter, channel, last_seq, last_reg) VALUES ($a, $b, $c, $d)
+                ON CONFLICT(meter, channel) DO UPDATE SET last_seq = excluded.last_seq, last_reg = excluded.last_reg
+                """, meter, channel, state.LastSeq, state.LastRegister);
     }
 
     public MeterInfo? GetMeter(string id)
@@ -73,9 +92,9 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
 
     public void SetMeterState(string meter, MeterState state, long lastSeenMs)
     {
-        Run("UPDATE meters SET last_seq = $b, last_reading_seq = $c, last_seen_ms = MAX(COALESCE(last_seen_ms, 0), $d) WHERE id = $a",
-            meter, state.LastSeq, state.LastReadingSeq, lastSeenMs);
-        (_savepoint ?? _overlay).Meters[meter] = state;
+        var overlay = _savepoint ?? _overlay;
+        overlay.Meters[meter] = state;
+        overlay.SeenAt(meter, lastSeenMs);
     }
 
     public bool TryInsertReading(string meter, Reading reading, long receivedMs, string? flags) =>
@@ -98,14 +117,8 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
         return s;
     }
 
-    public void SetChannel(string meter, string channel, ChannelState state)
-    {
-        Run("""
-            INSERT INTO channels(meter, channel, last_seq, last_reg) VALUES ($a, $b, $c, $d)
-            ON CONFLICT(meter, channel) DO UPDATE SET last_seq = excluded.last_seq, last_reg = excluded.last_reg
-            """, meter, channel, state.LastSeq, state.LastRegister);
+    public void SetChannel(string meter, string channel, ChannelState state) =>
         (_savepoint ?? _overlay).Channels[(meter, channel)] = state;
-    }
 
     public void AddHourlyUsage(string meter, string channel, long hourStartMs, long usage) =>
         Run("""
@@ -161,6 +174,10 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
     {
         public Dictionary<string, MeterState> Meters { get; } = new(StringComparer.Ordinal);
         public Dictionary<(string Meter, string Channel), ChannelState> Channels { get; } = new();
+        public Dictionary<string, long> LastSeenMs { get; } = new(StringComparer.Ordinal);
+
+        public void SeenAt(string meter, long ms) =>
+            LastSeenMs[meter] = LastSeenMs.TryGetValue(meter, out var seen) ? Math.Max(seen, ms) : ms;
 
         public void MergeInto(Dictionary<string, MeterState> meters, Dictionary<(string Meter, string Channel), ChannelState> channels)
         {

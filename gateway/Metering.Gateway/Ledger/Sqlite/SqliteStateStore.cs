@@ -17,6 +17,10 @@ internal sealed class SqliteStateStore : IStateStore
     private readonly string _path;
     private readonly SqliteSynchronous _synchronous;
     private SqliteConnection? _writer;
+
+    /// <summary>How long the ledger writer waits for a lock held by another connection (the sinks'
+    /// short cursor transactions) before the batch fails and is not acknowledged.</summary>
+    private const int WriterBusyTimeoutMs = 10_000;
     private readonly WriterState _writerState = new();
 
     public SqliteStateStore(string dataDirectory, SqliteSynchronous synchronous)
@@ -36,6 +40,11 @@ internal sealed class SqliteStateStore : IStateStore
         }.ToString());
         _writer.Open();
         Exec(_writer, "PRAGMA journal_mode=WAL;");
+        // The sinks write their cursor on their own connection. Without a busy_timeout, a writer
+        // that meets their lock gets SQLITE_BUSY and Microsoft.Data.Sqlite retries after sleeping
+        // 150 ms (SqliteDataReader.NextResult), stalling every device's PUBACK; SQLite's own busy
+        // handler waits in steps of 1-100 ms instead (https://sqlite.org/c3ref/busy_timeout.html).
+        Exec(_writer, $"PRAGMA busy_timeout={WriterBusyTimeoutMs};");
         Exec(_writer, $"PRAGMA synchronous={_synchronous.ToString().ToUpperInvariant()};");
         using (var tx = _writer.BeginTransaction())
         {
