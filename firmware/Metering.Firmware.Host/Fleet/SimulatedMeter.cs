@@ -11,7 +11,11 @@ namespace Commons.Metering.Firmware.Host.Fleet;
 internal sealed class SimulatedMeter : HostedMeter
 {
     public const string ChannelName = "main";
-    private const long MlPerWaterPulse = 1000; // 1 L per pulse
+    // Water: a YF-S201-class flow sensor, 450 pulses per litre (hardware/sensors/yf-s201-flow), so
+    // a household's use shows within seconds and every run exercises the core's exact rational
+    // calibration (1000 mL per 450 pulses, remainder carried).
+    private const long WaterMl = 1000;
+    private const long WaterPulses = 450;
     private const long WhPerEnergyPulse = 1;   // 1000 imp/kWh
     private const int DebounceMs = 50;         // reed contacts: 50-100 ms (design brief, PCNT note)
 
@@ -35,9 +39,9 @@ internal sealed class SimulatedMeter : HostedMeter
         switch (kind)
         {
             case MeterKind.Water:
-                _pulses = Device.AddPulseChannel(ChannelName, "mL", MlPerWaterPulse, 1, DebounceMs);
+                _pulses = Device.AddPulseChannel(ChannelName, "mL", WaterMl, WaterPulses, DebounceMs);
                 _flow = DiurnalProfile.Water(random, scale);
-                _pending = new PulseAccumulator(MlPerWaterPulse);
+                _pending = new PulseAccumulator((double)WaterMl / WaterPulses);
                 break;
             case MeterKind.Energy:
                 _pulses = Device.AddPulseChannel(ChannelName, "Wh", WhPerEnergyPulse, 1, DebounceMs);
