@@ -21,31 +21,19 @@ internal static partial class PayloadDecoder
     public static bool TryDecodeEvent(ReadOnlySpan<byte> payload, [NotNullWhen(true)] out DeviceEvent? ev, out RejectReason reason)
     {
         ev = null;
-        if (!Precheck(payload, out reason)) return false;
-        long? v = null, seq = null, ts = null;
+        long? seq = null, ts = null;
         string? kind = null, ch = null, detail = null;
         bool kindSeen = false, chSeen = false, detailSeen = false;
-        RejectReason? error = null;
-        try
-        {
-            var r = new Utf8JsonReader(payload, ReaderOptions);
-            if (!StartObject(ref r)) { reason = RejectReason.Malformed; return false; }
-            while (NextProperty(ref r))
+        if (!ReadObject(payload, (ref Utf8JsonReader r, ref RejectReason? error) =>
             {
-                if (r.ValueTextEquals("v"u8)) { r.Read(); v = JsonFields.Int(ref r, ref error, v is not null); }
-                else if (r.ValueTextEquals("seq"u8)) { r.Read(); seq = JsonFields.Int(ref r, ref error, seq is not null); }
+                if (r.ValueTextEquals("seq"u8)) { r.Read(); seq = JsonFields.Int(ref r, ref error, seq is not null); }
                 else if (r.ValueTextEquals("ts"u8)) { r.Read(); ts = JsonFields.Int(ref r, ref error, ts is not null); }
                 else if (r.ValueTextEquals("kind"u8)) { r.Read(); kind = JsonFields.String(ref r, ref error, kindSeen); kindSeen = true; }
                 else if (r.ValueTextEquals("ch"u8)) { r.Read(); ch = JsonFields.String(ref r, ref error, chSeen); chSeen = true; }
                 else if (r.ValueTextEquals("detail"u8)) { r.Read(); detail = JsonFields.String(ref r, ref error, detailSeen); detailSeen = true; }
-                else { r.Read(); r.Skip(); }
-            }
-            EndOfPayload(ref r);
-        }
-        catch (JsonException) { reason = RejectReason.Malformed; return false; }
-
-        if (!Version(v, out reason)) return false;
-        if (error is { } e) { reason = e; return false; }
+                else return false;
+                return true;
+            }, out reason)) return false;
         if (seq is null or < 1 || ts is null || kind is null || !EventKinds.Contains(kind)
             || (chSeen && !JsonFields.IsChannelName(ch)))
         {
@@ -59,32 +47,20 @@ internal static partial class PayloadDecoder
     public static bool TryDecodeStatus(ReadOnlySpan<byte> payload, [NotNullWhen(true)] out DeviceStatus? status, out RejectReason reason)
     {
         status = null;
-        if (!Precheck(payload, out reason)) return false;
-        long? v = null, boot = null, outbox = null, batt = null, ts = null;
+        long? boot = null, outbox = null, batt = null, ts = null;
         string? state = null, fw = null;
         bool stateSeen = false, fwSeen = false;
-        RejectReason? error = null;
-        try
-        {
-            var r = new Utf8JsonReader(payload, ReaderOptions);
-            if (!StartObject(ref r)) { reason = RejectReason.Malformed; return false; }
-            while (NextProperty(ref r))
+        if (!ReadObject(payload, (ref Utf8JsonReader r, ref RejectReason? error) =>
             {
-                if (r.ValueTextEquals("v"u8)) { r.Read(); v = JsonFields.Int(ref r, ref error, v is not null); }
-                else if (r.ValueTextEquals("state"u8)) { r.Read(); state = JsonFields.String(ref r, ref error, stateSeen); stateSeen = true; }
+                if (r.ValueTextEquals("state"u8)) { r.Read(); state = JsonFields.String(ref r, ref error, stateSeen); stateSeen = true; }
                 else if (r.ValueTextEquals("fw"u8)) { r.Read(); fw = JsonFields.String(ref r, ref error, fwSeen); fwSeen = true; }
                 else if (r.ValueTextEquals("boot"u8)) { r.Read(); boot = JsonFields.Int(ref r, ref error, boot is not null); }
                 else if (r.ValueTextEquals("outbox"u8)) { r.Read(); outbox = JsonFields.Int(ref r, ref error, outbox is not null); }
                 else if (r.ValueTextEquals("batt_mv"u8)) { r.Read(); batt = JsonFields.Int(ref r, ref error, batt is not null); }
                 else if (r.ValueTextEquals("ts"u8)) { r.Read(); ts = JsonFields.Int(ref r, ref error, ts is not null); }
-                else { r.Read(); r.Skip(); }
-            }
-            EndOfPayload(ref r);
-        }
-        catch (JsonException) { reason = RejectReason.Malformed; return false; }
-
-        if (!Version(v, out reason)) return false;
-        if (error is { } e) { reason = e; return false; }
+                else return false;
+                return true;
+            }, out reason)) return false;
         if (state is not ("online" or "offline") || boot < 0 || outbox < 0 || batt < 0)
         {
             reason = RejectReason.Malformed;
@@ -97,31 +73,19 @@ internal static partial class PayloadDecoder
     public static bool TryDecodeAck(ReadOnlySpan<byte> payload, [NotNullWhen(true)] out CommandAck? ack, out RejectReason reason)
     {
         ack = null;
-        if (!Precheck(payload, out reason)) return false;
-        long? v = null, ts = null;
+        long? ts = null;
         string? cid = null, err = null;
         bool? ok = null;
         bool cidSeen = false, errSeen = false;
-        RejectReason? error = null;
-        try
-        {
-            var r = new Utf8JsonReader(payload, ReaderOptions);
-            if (!StartObject(ref r)) { reason = RejectReason.Malformed; return false; }
-            while (NextProperty(ref r))
+        if (!ReadObject(payload, (ref Utf8JsonReader r, ref RejectReason? error) =>
             {
-                if (r.ValueTextEquals("v"u8)) { r.Read(); v = JsonFields.Int(ref r, ref error, v is not null); }
-                else if (r.ValueTextEquals("cid"u8)) { r.Read(); cid = JsonFields.String(ref r, ref error, cidSeen); cidSeen = true; }
+                if (r.ValueTextEquals("cid"u8)) { r.Read(); cid = JsonFields.String(ref r, ref error, cidSeen); cidSeen = true; }
                 else if (r.ValueTextEquals("ok"u8)) { r.Read(); ok = JsonFields.Bool(ref r, ref error, ok is not null); }
                 else if (r.ValueTextEquals("err"u8)) { r.Read(); err = JsonFields.String(ref r, ref error, errSeen); errSeen = true; }
                 else if (r.ValueTextEquals("ts"u8)) { r.Read(); ts = JsonFields.Int(ref r, ref error, ts is not null); }
-                else { r.Read(); r.Skip(); }
-            }
-            EndOfPayload(ref r);
-        }
-        catch (JsonException) { reason = RejectReason.Malformed; return false; }
-
-        if (!Version(v, out reason)) return false;
-        if (error is { } e) { reason = e; return false; }
+                else return false;
+                return true;
+            }, out reason)) return false;
         if (!JsonFields.IsToken32(cid) || ok is null || ts is null || (errSeen && !AckErrors.Contains(err!)))
         {
             reason = RejectReason.Malformed;

@@ -30,31 +30,19 @@ internal static partial class PayloadDecoder
     public static bool TryDecodeReading(ReadOnlySpan<byte> payload, [NotNullWhen(true)] out Reading? reading, out RejectReason reason)
     {
         reading = null;
-        if (!Precheck(payload, out reason)) return false;
-        long? v = null, seq = null, ts = null;
+        long? seq = null, ts = null;
         List<ChannelRegister>? channels = null;
         string? permit = null;
         bool permitSeen = false, channelsSeen = false;
-        RejectReason? error = null;
-        try
-        {
-            var r = new Utf8JsonReader(payload, ReaderOptions);
-            if (!StartObject(ref r)) { reason = RejectReason.Malformed; return false; }
-            while (NextProperty(ref r))
+        if (!ReadObject(payload, (ref Utf8JsonReader r, ref RejectReason? error) =>
             {
-                if (r.ValueTextEquals("v"u8)) { r.Read(); v = JsonFields.Int(ref r, ref error, v is not null); }
-                else if (r.ValueTextEquals("seq"u8)) { r.Read(); seq = JsonFields.Int(ref r, ref error, seq is not null); }
+                if (r.ValueTextEquals("seq"u8)) { r.Read(); seq = JsonFields.Int(ref r, ref error, seq is not null); }
                 else if (r.ValueTextEquals("ts"u8)) { r.Read(); ts = JsonFields.Int(ref r, ref error, ts is not null); }
                 else if (r.ValueTextEquals("ch"u8)) { r.Read(); channels = Channels(ref r, ref error, channelsSeen); channelsSeen = true; }
                 else if (r.ValueTextEquals("permit"u8)) { r.Read(); permit = JsonFields.String(ref r, ref error, permitSeen); permitSeen = true; }
-                else { r.Read(); r.Skip(); }
-            }
-            EndOfPayload(ref r);
-        }
-        catch (JsonException) { reason = RejectReason.Malformed; return false; }
-
-        if (!Version(v, out reason)) return false;
-        if (error is { } e) { reason = e; return false; }
+                else return false;
+                return true;
+            }, out reason)) return false;
         if (seq is null or < 1 || ts is null || channels is null || channels.Count is 0 or > MaxChannels
             || (permitSeen && !JsonFields.IsToken32(permit)))
         {
@@ -104,6 +92,37 @@ internal static partial class PayloadDecoder
                 list.Add(new ChannelRegister(name!, resource, register.Value));
         }
         return list;
+    }
+
+    /// <summary>Reads the field a decoder knows at the current property name (consuming its value)
+    /// and returns true; false for a field it does not know, which is then skipped (docs/protocol.md:
+    /// unknown fields are ignored).</summary>
+    private delegate bool FieldReader(ref Utf8JsonReader r, ref RejectReason? error);
+
+    /// <summary>The frame every v1 payload shares: size and UTF-8 precheck, one flat JSON object with
+    /// "v" and the decoder's fields, nothing after it, then the version, then the first field error.
+    /// False with the reason; on true the decoder validates the fields it read.</summary>
+    private static bool ReadObject(ReadOnlySpan<byte> payload, FieldReader readField, out RejectReason reason)
+    {
+        if (!Precheck(payload, out reason)) return false;
+        long? v = null;
+        RejectReason? error = null;
+        try
+        {
+            var r = new Utf8JsonReader(payload, ReaderOptions);
+            if (!StartObject(ref r)) { reason = RejectReason.Malformed; return false; }
+            while (NextProperty(ref r))
+            {
+                if (r.ValueTextEquals("v"u8)) { r.Read(); v = JsonFields.Int(ref r, ref error, v is not null); }
+                else if (!readField(ref r, ref error)) { r.Read(); r.Skip(); }
+            }
+            EndOfPayload(ref r);
+        }
+        catch (JsonException) { reason = RejectReason.Malformed; return false; }
+
+        if (!Version(v, out reason)) return false;
+        if (error is { } e) { reason = e; return false; }
+        return true;
     }
 
     /// <summary>Size first, then UTF-8 (docs/protocol.md, "Encoding": UTF-8 JSON; RFC 8259 section 8.1).
