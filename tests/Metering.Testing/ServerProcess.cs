@@ -82,6 +82,22 @@ public class ServerProcess : IDisposable
         WaitForPort(readyTimeout ?? TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>Stops the process the way an operator would (SIGTERM), so it writes what it holds in
+    /// memory, and waits up to <paramref name="timeout"/>; then kills it (SIGKILL). Returns whether
+    /// it stopped by itself.</summary>
+    public bool Terminate(TimeSpan? timeout = null)
+    {
+        if (_process is null || _process.HasExited) return true;
+        var stopped = Signal(_process.Id, SigTerm) == 0 && _process.WaitForExit(timeout ?? TimeSpan.FromSeconds(30));
+        Kill();
+        return stopped;
+    }
+
+    private const int SigTerm = 15; // signal(7)
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Signal(int pid, int signal);
+
     /// <summary>Kills the process (SIGKILL) and waits for it to be gone.</summary>
     public void Kill()
     {

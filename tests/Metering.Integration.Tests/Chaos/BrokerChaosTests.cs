@@ -106,23 +106,7 @@ public sealed class BrokerChaosTests(ITestOutputHelper output)
         Assert.True((await http.GetAsync("healthz")).IsSuccessStatusCode, gateway.Output);
     }
 
-    /// <summary>SIGTERM to this test's own mosquitto (found by its config path), then waits for it
-    /// to exit; ServerProcess only offers SIGKILL.</summary>
-    private static void StopGracefully(Mosquitto broker)
-    {
-        var config = Path.Combine(broker.Directory, "mosquitto.conf");
-        var pid = Directory.EnumerateDirectories("/proc")
-            .Select(d => (Pid: int.TryParse(Path.GetFileName(d), out var p) ? p : 0, Dir: d))
-            .Where(x => x.Pid > 0)
-            .FirstOrDefault(x =>
-            {
-                try { return File.ReadAllText(Path.Combine(x.Dir, "cmdline")).Contains(config, StringComparison.Ordinal); }
-                catch (IOException) { return false; }
-                catch (UnauthorizedAccessException) { return false; }
-            }).Pid;
-        Assert.True(pid > 0, $"mosquitto with {config} not found");
-        using var process = Process.GetProcessById(pid);
-        using (var kill = Process.Start("kill", ["-TERM", pid.ToString()])) kill.WaitForExit();
-        Assert.True(process.WaitForExit(10_000), "mosquitto did not stop on SIGTERM");
-    }
+    /// <summary>SIGTERM to this test's own mosquitto, as an operator's restart does; waits for it to exit.</summary>
+    private static void StopGracefully(Mosquitto broker) =>
+        Assert.True(broker.Terminate(TimeSpan.FromSeconds(10)), "mosquitto did not stop on SIGTERM");
 }

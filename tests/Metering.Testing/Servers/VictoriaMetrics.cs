@@ -75,19 +75,7 @@ public sealed class VictoriaMetrics : IDisposable
     /// what it holds in memory: VictoriaMetrics keeps the last seconds of samples in memory and a
     /// SIGKILL loses them even after /internal/force_flush (seen with 1.79). Falls back to
     /// <see cref="Kill"/> after <paramref name="timeout"/> (default 30 s).</summary>
-    public void Stop(TimeSpan? timeout = null)
-    {
-        if (!_process.IsRunning) return;
-        var pid = FindPid();
-        if (pid is null || Signal(pid.Value, SigTerm) != 0)
-        {
-            _process.Kill();
-            return;
-        }
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (_process.IsRunning && DateTime.UtcNow < deadline) Thread.Sleep(50);
-        _process.Kill();
-    }
+    public void Stop(TimeSpan? timeout = null) => _process.Terminate(timeout);
 
     /// <summary>Kills the server (SIGKILL), like a crash: recently ingested samples are lost.</summary>
     public void Kill() => _process.Kill();
@@ -148,30 +136,6 @@ public sealed class VictoriaMetrics : IDisposable
         _process.Dispose();
         _http.Dispose();
         _dir.Dispose();
-    }
-
-    private const int SigTerm = 15; // signal(7)
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Signal(int pid, int signal);
-
-    /// <summary>ServerProcess offers only SIGKILL and does not expose the process id, so the id is
-    /// found in /proc by this instance's own (unique) data directory on the command line.</summary>
-    private int? FindPid()
-    {
-        var marker = "\0" + Path.Combine(_dir.Path, "data") + "\0";
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            try
-            {
-                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
-                if (cmdline.Contains(marker, StringComparison.Ordinal)) return pid;
-            }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-        }
-        return null;
     }
 
     private void WaitForHealth(TimeSpan timeout)
