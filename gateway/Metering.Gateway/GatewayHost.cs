@@ -47,12 +47,17 @@ public static class GatewayHost
         var taken = PortCheck.Problems(options).ToList();
         if (taken.Count > 0) return Fail(ExitPortInUse, string.Join("\n", taken));
 
+        var policy = new Policy.PolicyStore();
+        if (options.Policy.Configured && policy.TryLoad(options.Policy.File) is { Ok: false } loaded)
+            return Fail(ExitInvalidConfiguration, $"Invalid policy file {Path.GetFullPath(options.Policy.File)} (Metering:Policy:File):\n  " + string.Join("\n  ", loaded.Errors));
+        builder.Services.AddSingleton(policy);
         builder.Services.AddMeteringGateway(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(options.Http.Host), options.Http.Port));
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapMeteringApi();
+        app.MapPolicyApi();
         app.Logger.LogInformation("{Configuration}", EffectiveConfiguration.Describe(options, builder.Configuration));
         app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(WhereToLook(options, builder.Configuration)));
         try

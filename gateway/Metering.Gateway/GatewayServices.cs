@@ -50,7 +50,9 @@ public static class GatewayServices
         if (options.Broker.Mode == BrokerMode.External) services.AddHostedService<ExternalBrokerIngest>();
         else services.AddHostedService<EmbeddedBrokerIngest>();
 
-        // Policy, Actuation: later issues.
+        // Policy: read-only so far (the host loads Metering:Policy:File and registers the store first).
+        services.TryAddSingleton<Policy.PolicyStore>();
+        // Actuation: later issues.
 
         // Sinks: drain sink_outbox (filled by the ledger in its own transaction) toward InfluxDB.
         services.AddMeteringSinks(configuration);

@@ -37,6 +37,7 @@ internal static partial class EffectiveConfiguration
             ["Registry:AutoRegister"] = o.Registry.AutoRegister.ToString(),
             ["Influx:Kind"] = o.Influx.Kind,
             ["Demo:SimulatedMeters"] = o.Demo.SimulatedMeters.ToString(),
+            ["Policy:File"] = o.Policy.Configured ? Path.GetFullPath(o.Policy.File) : "(none)",
         };
         var section = configuration.GetSection(GatewayDefaults.Section);
         foreach (var (key, value) in section.AsEnumerable(makePathsRelative: true))

@@ -37,4 +37,7 @@ internal static class GatewayDefaults
     public const int QueueCapacity = 10_000;
 
     public const string InfluxKindNone = "None";
+
+    /// <summary>No policy file: the gateway only meters (issue #3 wires the policy in steps).</summary>
+    public const string PolicyFile = "";
 }

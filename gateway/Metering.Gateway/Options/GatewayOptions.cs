@@ -40,6 +40,7 @@ public sealed class GatewayOptions
     public RegistryOptions Registry { get; set; } = new();
     public InfluxKindOptions Influx { get; set; } = new();
     public DemoOptions Demo { get; set; } = new();
+    public PolicyOptions Policy { get; set; } = new();
 }
 
 public sealed class BrokerOptions
@@ -125,4 +126,13 @@ public sealed class DemoOptions
 {
     /// <summary>Number of simulated meters run in-process (0 = demo mode off).</summary>
     public int SimulatedMeters { get; set; }
+}
+
+public sealed class PolicyOptions
+{
+    /// <summary>The community's policy file (YAML, Policy/README.md); empty = no policy. Loaded and
+    /// validated at start: an invalid file stops the gateway with exit code 2.</summary>
+    public string File { get; set; } = GatewayDefaults.PolicyFile;
+
+    public bool Configured => !string.IsNullOrWhiteSpace(File);
 }

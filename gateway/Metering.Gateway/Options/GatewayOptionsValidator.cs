@@ -48,6 +48,8 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             yield return Field("Ledger:QueueCapacity", "must be at least Ledger:MaxBatchSize", o.Ledger.QueueCapacity);
         if (o.Demo.SimulatedMeters is < 0 or > MaxSimulatedMeters)
             yield return Field("Demo:SimulatedMeters", $"must be between 0 and {MaxSimulatedMeters}", o.Demo.SimulatedMeters);
+        if (o.Policy.Configured && !File.Exists(o.Policy.File))
+            yield return Field("Policy:File", $"must name an existing file (looked for {Path.GetFullPath(o.Policy.File)})", o.Policy.File);
     }
 
     private static IEnumerable<string> Port(string key, int port)

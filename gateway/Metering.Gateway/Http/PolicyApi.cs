@@ -1,0 +1,106 @@
+using System.Globalization;
+using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Policy;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Commons.Metering.Gateway.Http;
+
+/// <summary>Read-only view of the policy in force (Metering:Policy:File): the policy itself and each
+/// household's allowance in the current period, with what the ledger says it used.</summary>
+internal static class PolicyApi
+{
+    public static IEndpointRouteBuilder MapPolicyApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/policy", (PolicyStore store) => store.HasPolicy ? Results.Json(ToJson(store.Current)) : NoPolicy());
+        app.MapGet("/api/v1/households/{id}/allowance", Allowance);
+        return app;
+    }
+
+    private static object ToJson(CommunityPolicy p) => new
+    {
+        community = p.Community,
+        version = p.Version,
+        source = p.SourceFile,
+        utcOffset = Offset(p.UtcOffset),
+        households = p.Households.Select(h => new
+        {
+            id = h.Id,
+            persons = h.Persons,
+            meters = h.Meters.Select(m => new { id = m.Id, resource = m.Resource.Name(), channels = m.Channels.Select(c => c.Id) }),
+        }),
+        resources = p.Resources.OrderBy(r => r.Key).ToDictionary(r => r.Key.Name(), r => new
+        {
+            period = r.Value.Period.ToString().ToLowerInvariant(),
+            unit = r.Key.Unit(),
+            cap = r.Value.CapPerPeriod,
+            floorPerPerson = r.Value.FloorPerPersonPerPeriod,
+            sharing = r.Value.Sharing == SharingRule.PerPerson ? "per_person" : "per_household",
+            ceiling = r.Value.CeilingPerHouseholdPerPeriod,
+        }),
+    };
+
+    private static IResult Allowance(string id, string? resource, PolicyStore store, IStateStore ledger, TimeProvider time)
+    {
+        if (!store.HasPolicy) return NoPolicy();
+        if (!Resources.TryParse(resource, out var r)) return Bad("'resource' must be one of water, energy, forest.");
+        var policy = store.Current;
+        var household = policy.Households.FirstOrDefault(h => h.Id == id);
+        if (household is null)
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown household",
+                detail: $"The policy of community '{policy.Community}' has no household '{id}'.");
+        if (!policy.Resources.TryGetValue(r, out var rp))
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Resource not in the policy",
+                detail: $"The policy of community '{policy.Community}' has no section for {r.Name()}.");
+        var now = time.GetUtcNow();
+        var from = PolicyPeriods.StartOf(rp.Period, now, policy.UtcOffset);
+        var to = PolicyPeriods.EndOf(rp.Period, now, policy.UtcOffset);
+        var used = UsedInPeriod(household, r, ledger, from, to);
+        var status = AllowanceCalculator.Compute(policy, r).Status(household.Id, used);
+        return Results.Json(new
+        {
+            household = household.Id,
+            resource = r.Name(),
+            unit = r.Unit(),
+            period = rp.Period.ToString().ToLowerInvariant(),
+            from = from.ToString("O", CultureInfo.InvariantCulture),
+            to = to.ToString("O", CultureInfo.InvariantCulture),
+            floor = status.FloorAmount,
+            allowance = status.Allowance,
+            used = status.Used,
+            remaining = status.Remaining,
+            floorRemaining = status.FloorRemaining,
+            underFloor = status.UnderFloor,
+            exhausted = status.Exhausted,
+        });
+    }
+
+    /// <summary>What the household's meters of <paramref name="resource"/> used in [from, to): the
+    /// ledger's hour buckets of the channels the policy lists (a channel the policy does not name is
+    /// not the household's to account for). Buckets are hours of UTC: with a community offset that is
+    /// not a whole hour, the bucket that straddles the period start counts in the period.</summary>
+    internal static long UsedInPeriod(Household household, Resource resource, IStateStore ledger, DateTimeOffset from, DateTimeOffset to)
+    {
+        var fromHourMs = UsageRules.HourStartMs(from.ToUnixTimeMilliseconds());
+        long used = 0;
+        foreach (var meter in household.Meters.Where(m => m.Resource == resource))
+        {
+            var channels = meter.Channels.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+            used += ledger.Usage(meter.Id, fromHourMs, to.ToUnixTimeMilliseconds())
+                .Where(c => channels.Contains(c.Channel)).Sum(c => c.Usage);
+        }
+        return used;
+    }
+
+    private static string Offset(TimeSpan o) =>
+        (o < TimeSpan.Zero ? "-" : "+") + o.Duration().ToString(@"hh\:mm", CultureInfo.InvariantCulture);
+
+    private static IResult NoPolicy() =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No policy",
+            detail: "No policy is configured: set Metering:Policy:File (Metering__Policy__File) to the community's policy file.");
+
+    private static IResult Bad(string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: detail);
+}
