@@ -62,7 +62,12 @@ public sealed class PolicyApiTests : IDisposable
         var water = body.GetProperty("resources").GetProperty("water");
         Assert.Equal(("day", 1_500_000L, 50_000L), (water.GetProperty("period").GetString(), water.GetProperty("cap").GetInt64(), water.GetProperty("floorPerPerson").GetInt64()));
 
-        // Usage is booked in the hour of device time; seconds before now are in today's period.
+        // Usage is booked in the hour of device time; seconds before now are in today's period,
+        // unless the village's day (UTC+3) is about to turn: then wait until it has turned, so the
+        // test never straddles two periods (the gateway's clock is real, not faked).
+        var local = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(3)).TimeOfDay;
+        if (local > new TimeSpan(23, 58, 0)) await Task.Delay(TimeSpan.FromDays(1) - local + TimeSpan.FromSeconds(30));
+        else if (local < TimeSpan.FromSeconds(30)) await Task.Delay(TimeSpan.FromSeconds(30) - local);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await using var wh01 = new TestDevice("riverside", "w-h01", gw.BrokerPort);
         await using var wh02 = new TestDevice("riverside", "w-h02", gw.BrokerPort);
