@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text;
-
 namespace Commons.Metering.Testing;
 
 /// <summary>The BUILT gateway (gateway/Metering.Gateway/bin/{Configuration}/net10.0/Metering.Gateway.dll)
@@ -14,9 +11,8 @@ namespace Commons.Metering.Testing;
 ///   ... MQTT to 127.0.0.1:gw.BrokerPort, HTTP to gw.BaseUrl ...</summary>
 public sealed class GatewayProcess : IDisposable
 {
-    private readonly StringBuilder _output = new();
     private readonly TempDir? _ownedDataDir;
-    private Process? _process;
+    private readonly ServerProcess _process;
 
     public GatewayProcess(string? dataDirectory = null, int? brokerPort = null, int? httpPort = null)
     {
@@ -28,6 +24,8 @@ public sealed class GatewayProcess : IDisposable
         Environment["Metering__Http__Port"] = HttpPort.ToString();
         Environment["Metering__Storage__DataDirectory"] = DataDirectory;
         Environment["DOTNET_ENVIRONMENT"] = "Production";
+        // Readiness is /healthz (WaitHealthy), not the port: the gateway listens before its ledger is open.
+        _process = new ServerProcess("gateway", "dotnet", "dotnet-sdk-10.0", [GatewayDll], HttpPort, DataDirectory, Environment);
     }
 
     /// <summary>Embedded mode: where the gateway's broker listens. External mode: set
@@ -40,13 +38,10 @@ public sealed class GatewayProcess : IDisposable
     /// <summary>Environment of the process (Metering__* settings); change before Start/Restart.</summary>
     public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>();
 
-    public bool HasExited => _process is null || _process.HasExited;
-    public int ExitCode => _process?.ExitCode ?? throw new InvalidOperationException("not started");
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
 
-    public string Output
-    {
-        get { lock (_output) return _output.ToString(); }
-    }
+    public string Output => _process.Output;
 
     /// <summary>The gateway dll of the same build configuration as the calling test assembly, found
     /// by walking up to the folder that holds Metering.sln.</summary>
@@ -71,44 +66,29 @@ public sealed class GatewayProcess : IDisposable
     /// <summary>Starts the process and waits until /healthz answers 200.</summary>
     public void Start(TimeSpan? readyTimeout = null)
     {
-        Launch();
+        _process.Launch();
         WaitHealthy(readyTimeout ?? TimeSpan.FromSeconds(60));
     }
 
     /// <summary>Starts the process and waits for it to exit (for start-up failures); returns the exit code.</summary>
     public int RunToExit(TimeSpan? timeout = null)
     {
-        Launch();
-        if (!_process!.WaitForExit((int)(timeout ?? TimeSpan.FromSeconds(60)).TotalMilliseconds))
+        _process.Launch();
+        if (!_process.WaitForExit(timeout ?? TimeSpan.FromSeconds(60)))
         {
             Kill();
             throw new TimeoutException($"gateway did not exit:\n{Output}");
         }
-        _process.WaitForExit(); // flush the output handlers
         return _process.ExitCode;
     }
 
     /// <summary>SIGKILL: no shutdown code runs, like a crash or a power cut of the process.</summary>
-    public void Kill()
-    {
-        if (_process is null) return;
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException) { }
-    }
+    public void Kill() => _process.Kill();
 
-    /// <summary>SIGTERM-like graceful stop is not needed by the tests; Restart kills and starts again.</summary>
+    /// <summary>Kills the process and starts it again on the same ports and data.</summary>
     public void Restart(TimeSpan? readyTimeout = null)
     {
         Kill();
-        _process?.Dispose();
-        _process = null;
         Start(readyTimeout);
     }
 
@@ -116,29 +96,8 @@ public sealed class GatewayProcess : IDisposable
 
     public void Dispose()
     {
-        Kill();
-        _process?.Dispose();
+        _process.Dispose();
         _ownedDataDir?.Dispose();
-    }
-
-    private void Launch()
-    {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = DataDirectory,
-        };
-        psi.ArgumentList.Add(GatewayDll);
-        foreach (var (k, v) in Environment) psi.Environment[k] = v;
-        Append($"--- start {DateTime.UtcNow:O}");
-        _process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.Start();
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
     }
 
     private void WaitHealthy(TimeSpan timeout)
@@ -147,7 +106,7 @@ public sealed class GatewayProcess : IDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (_process!.HasExited)
+            if (_process.HasExited)
                 throw new InvalidOperationException($"gateway exited with code {_process.ExitCode} before it was healthy:\n{Output}");
             try
             {
@@ -159,14 +118,5 @@ public sealed class GatewayProcess : IDisposable
             Thread.Sleep(100);
         }
         throw new TimeoutException($"gateway not healthy at {BaseUrl}healthz within {timeout}:\n{Output}");
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null) return;
-        lock (_output)
-        {
-            if (_output.Length < 2_000_000) _output.AppendLine(line);
-        }
     }
 }

@@ -61,8 +61,18 @@ public class ServerProcess : IDisposable
             $"(sudo apt-get install {debianPackage}) or run tools/test.sh, which installs it.");
     }
 
+    /// <summary>Starts the process and waits until it listens on its port.</summary>
     public void Start(TimeSpan? readyTimeout = null)
     {
+        Launch();
+        WaitForPort(readyTimeout ?? TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Starts the process without waiting for it (a previous run of it is released);
+    /// its output is appended to <see cref="Output"/> after a start marker.</summary>
+    public void Launch()
+    {
+        _process?.Dispose();
         var path = Require(Binary, DebianPackage);
         var psi = new ProcessStartInfo(path)
         {
@@ -73,13 +83,26 @@ public class ServerProcess : IDisposable
         };
         foreach (var a in Args) psi.ArgumentList.Add(a);
         foreach (var (k, v) in Environment) psi.Environment[k] = v;
+        Append($"--- start {DateTime.UtcNow:O}");
         _process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.Start();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        WaitForPort(readyTimeout ?? TimeSpan.FromSeconds(30));
+    }
+
+    public bool HasExited => _process is null || _process.HasExited;
+
+    public int ExitCode => _process?.ExitCode ?? throw new InvalidOperationException($"{Name} was not started");
+
+    /// <summary>Waits for the process to exit by itself; false after <paramref name="timeout"/>.</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (_process is null) return true;
+        if (!_process.WaitForExit((int)timeout.TotalMilliseconds)) return false;
+        _process.WaitForExit(); // flush the output handlers
+        return true;
     }
 
     /// <summary>Stops the process the way an operator would (SIGTERM), so it writes what it holds in
@@ -117,7 +140,6 @@ public class ServerProcess : IDisposable
     public void Restart(TimeSpan? readyTimeout = null)
     {
         Kill();
-        _process?.Dispose();
         Start(readyTimeout);
     }
 
@@ -133,7 +155,7 @@ public class ServerProcess : IDisposable
         if (line is null) return;
         lock (_output)
         {
-            if (_output.Length < 1_000_000) _output.AppendLine(line);
+            if (_output.Length < 2_000_000) _output.AppendLine(line);
         }
     }
 
