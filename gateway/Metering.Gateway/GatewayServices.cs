@@ -8,6 +8,7 @@ using Commons.Metering.Gateway.Sinks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Commons.Metering.Gateway;
@@ -47,8 +48,8 @@ public static class GatewayServices
         // Ingest.
         services.AddSingleton<BrokerHealth>();
         services.AddSingleton<IngestPipeline>();
-        if (options.Broker.Mode == BrokerMode.External) services.AddHostedService<ExternalBrokerIngest>();
-        else services.AddHostedService<EmbeddedBrokerIngest>();
+        if (options.Broker.Mode == BrokerMode.External) AddIngest<ExternalBrokerIngest>(services);
+        else AddIngest<EmbeddedBrokerIngest>(services);
 
         // Policy: read-only so far (the host loads Metering:Policy:File and registers the store first).
         services.TryAddSingleton<Policy.PolicyStore>();
@@ -62,5 +63,13 @@ public static class GatewayServices
             sp.GetRequiredService<GatewayMetrics>(), sp.GetRequiredService<IStateStore>(), sp.GetService<ISinkStatus>()));
         services.AddProblemDetails();
         return services;
+    }
+
+    /// <summary>The ingest is also the way downlinks leave: one broker connection for both.</summary>
+    private static void AddIngest<T>(IServiceCollection services) where T : class, IHostedService, IDownlinkPublisher
+    {
+        services.AddSingleton<T>();
+        services.AddHostedService(sp => sp.GetRequiredService<T>());
+        services.AddSingleton<IDownlinkPublisher>(sp => sp.GetRequiredService<T>());
     }
 }

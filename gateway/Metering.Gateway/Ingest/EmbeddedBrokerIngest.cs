@@ -5,6 +5,7 @@ using Commons.Metering.Gateway.Registry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -28,7 +29,7 @@ internal sealed class EmbeddedBrokerIngest(
     IngestPipeline pipeline,
     BrokerHealth health,
     IOptions<GatewayOptions> options,
-    ILogger<EmbeddedBrokerIngest> logger) : IHostedService, IDisposable
+    ILogger<EmbeddedBrokerIngest> logger) : IHostedService, IDownlinkPublisher, IDisposable
 {
     private readonly BrokerAuthorizer _auth = new(options, logger);
 
@@ -77,6 +78,25 @@ internal sealed class EmbeddedBrokerIngest(
     }
 
     public void Dispose() => _server?.Dispose();
+
+    public bool CanPublish => _server is { IsStarted: true };
+
+    /// <summary>Injected as the server itself (its session items pass the ACL check); queued in the
+    /// device's persistent session when it is offline, delivered at QoS 1 when it is back.</summary>
+    public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var server = _server ?? throw new InvalidOperationException("the embedded broker is not running");
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload.ToArray())
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = GatewaySenderId }, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>The sender id of downlinks the gateway injects.</summary>
+    public const string GatewaySenderId = "metering-gateway";
 
     /// <summary>Anonymous, unknown user, wrong password, or a device not using its meter id as
     /// client id: refused with "bad user name or password" (MQTT 3.1.1 return code 4).</summary>

@@ -24,7 +24,7 @@ internal sealed class ExternalBrokerIngest(
     BrokerHealth health,
     IOptions<GatewayOptions> options,
     TimeProvider time,
-    ILogger<ExternalBrokerIngest> logger) : BackgroundService
+    ILogger<ExternalBrokerIngest> logger) : BackgroundService, IDownlinkPublisher
 {
     private readonly BrokerOptions _o = options.Value.Broker;
     private readonly SubscriptionWatchdog _watchdog = new(time, options.Value.Broker.WatchdogIntervalMs, options.Value.Broker.WatchdogTimeoutMs);
@@ -33,6 +33,21 @@ internal sealed class ExternalBrokerIngest(
     private IMqttClient? _client;
     private Channel<Inflight>? _acks;
     private TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool CanPublish => _client is { IsConnected: true };
+
+    /// <summary>QoS 1 through the gateway's own connection: returns after the broker's PUBACK.</summary>
+    public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var client = _client is { IsConnected: true } c ? c : throw new InvalidOperationException($"not connected to the broker {_o.Host}:{_o.Port}");
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload.ToArray())
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        var result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        if (!result.IsSuccess) throw new InvalidOperationException($"broker refused the downlink on {topic}: {result.ReasonCode} {result.ReasonString}");
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -22,11 +22,13 @@ public sealed class LedgerWriter : IHostedService, IDisposable
     private readonly Channel<Pending> _queue;
     private readonly LedgerBatch _batch;
     private readonly int _maxBatch;
+    private readonly ILedgerObserver[] _observers;
     private Task? _loop;
 
     public LedgerWriter(IStateStore store, MeterRegistry registry, GatewayMetrics metrics,
-        IOptions<GatewayOptions> options, ILogger<LedgerWriter> logger)
+        IOptions<GatewayOptions> options, ILogger<LedgerWriter> logger, IEnumerable<ILedgerObserver>? observers = null)
     {
+        _observers = observers?.ToArray() ?? [];
         _store = store;
         _registry = registry;
         _metrics = metrics;
@@ -157,6 +159,15 @@ public sealed class LedgerWriter : IHostedService, IDisposable
             case ReadingWrite r when r.RegisterMeter:
                 _registry.Committed(r.MeterInfo);
                 break;
+        }
+        foreach (var observer in _observers)
+        {
+            try { observer.Committed(write, outcome); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Committed is committed: an observer's bug must not fail the acknowledgement.
+                _logger.LogError(e, "Ledger observer {Observer} failed on a write of meter {Meter}", observer.GetType().Name, write.Meter);
+            }
         }
     }
 
