@@ -12,6 +12,12 @@ var e2e = new Command("e2e", "End-to-end readings/s (publish -> ledger commit ->
 };
 e2e.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(perMeter), !r.GetValue(noSink), Console.Out).RunAsync(cancel));
 
+var ledger = new Command("ledger", "The ledger alone (in-process pipeline + SQLite writer, no MQTT): readings/s and writer time per reading, against plain durable INSERTs on the same disk.")
+{
+    meters, perMeter,
+};
+ledger.SetAction((r, cancel) => new LedgerBenchmark(r.GetValue(meters), r.GetValue(perMeter), Console.Out).RunAsync());
+
 var coreReadings = new Option<int>("--readings") { Description = "Readings measured after warm-up", DefaultValueFactory = _ => 100_000 };
 var core = new Command("core", "The firmware core on the host: bytes allocated and time per reading in steady state.") { coreReadings };
 core.SetAction(r => new CoreBenchmark(r.GetValue(coreReadings), Console.Out).Run());
@@ -25,5 +31,5 @@ var fuzzVectors = new Option<string>("--vectors") { Description = "Golden vector
 var fuzz = new Command("fuzz", "Hostile uplinks through the real pipeline and ledger: inputs/s, the reasons histogram, a valid stream kept exact.") { fuzzInputs, fuzzVectors };
 fuzz.SetAction(r => new FuzzBenchmark(r.GetValue(fuzzInputs), r.GetValue(fuzzVectors)!, Console.Out).RunAsync());
 
-var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, core, datasetCommand, fuzz };
+var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, ledger, core, datasetCommand, fuzz };
 return await root.Parse(args).InvokeAsync();
