@@ -1,19 +1,15 @@
 namespace Commons.Metering.Firmware
 {
-    /// <summary>The effects of downlink commands (docs/protocol.md, command), supplied by the
-    /// board or host. Each method returns true when the command was applied and false when it
-    /// cannot be for this device (e.g. no such channel), which is acknowledged as `bad_field`.
-    /// Called from the thread that calls <see cref="MeterDevice.Tick"/>, outside the device lock.
-    /// Without a handler, every command but `ping` is refused as `unknown_op`.</summary>
+    /// <summary>The outputs of a device (docs/protocol.md, command `valve` / `relay`, and the local
+    /// policy of "Device autonomy"), supplied by the board or host. The core decides; this only
+    /// drives pins. Each method returns true when the output was driven and false when the device
+    /// has no such output, which a command acknowledges as `bad_field`. Called from the thread
+    /// that calls <see cref="MeterDevice.Tick"/>, outside the device lock: for a valve or relay
+    /// command, and whenever the local policy changes a channel's output (a safety trip, a stage,
+    /// a used-up allowance, a new period). Without a handler, `valve` and `relay` are refused as
+    /// `unknown_op`; allowances, stages, safety thresholds and resets are the core's own.</summary>
     public interface ICommandHandler
     {
-        /// <summary>Allowance of <paramref name="limit"/> units of the channel per
-        /// <paramref name="periodS"/> seconds.</summary>
-        bool ApplyAllowance(string channel, long limit, long periodS);
-
-        /// <summary>Shortage stage 0-3 (normal, moderate, high, emergency; OpenADR SIMPLE levels).</summary>
-        bool ApplyStage(int stage);
-
         /// <summary>Valve state: open lets water flow.</summary>
         bool ApplyValve(string channel, bool open);
 

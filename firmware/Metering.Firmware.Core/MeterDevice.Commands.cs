@@ -68,7 +68,7 @@ namespace Commons.Metering.Firmware
                 RememberCid(cid, RejectReason.None);
                 Persist(_seqReservedThrough);
             }
-            byte result = Apply(_command);
+            byte result = Apply(_command, unix);
             if (result != RejectReason.None)
             {
                 lock (_sync)
@@ -80,27 +80,21 @@ namespace Commons.Metering.Firmware
             Acknowledge(cid, result, unix);
         }
 
-        /// <summary>Runs the command's effect outside the lock; returns the ack's reason code.</summary>
-        private byte Apply(Command c)
+        /// <summary>Runs the command's effect: the local policy's ops in the core, valve and relay
+        /// through the handler (outside the lock); returns the ack's reason code.</summary>
+        private byte Apply(Command c, long unix)
         {
-            if (c.Op == CommandOp.Ping)
-            {
-                return RejectReason.None;
-            }
-            ICommandHandler handler = _handler;
-            if (handler == null)
-            {
-                return RejectReason.UnknownOp;
-            }
-            bool applied;
             switch (c.Op)
             {
-                case CommandOp.Allowance: applied = handler.ApplyAllowance(c.Channel, c.Limit, c.PeriodS); break;
-                case CommandOp.Stage: applied = handler.ApplyStage(c.Stage); break;
-                case CommandOp.Valve: applied = handler.ApplyValve(c.Channel, c.Open); break;
-                default: applied = handler.ApplyRelay(c.Channel, c.Open); break;
+                case CommandOp.Ping:
+                    return RejectReason.None;
+                case CommandOp.Valve:
+                case CommandOp.Relay:
+                    ICommandHandler handler = _handler;
+                    return handler == null ? RejectReason.UnknownOp : ApplyOutput(c, handler);
+                default:
+                    return ApplyPolicy(c, unix);
             }
-            return applied ? RejectReason.None : RejectReason.BadField;
         }
 
         private void Acknowledge(string cid, byte reason, long unix)

@@ -20,10 +20,19 @@ namespace Commons.Metering.Firmware
         private int _bootCount;
         private long _nextReadingUptimeMs;
 
-        /// <summary>Recovers registers, sequence numbers, timestamps and the outbox from the block
-        /// store, counts the boot, reserves a fresh block of sequence numbers and queues a boot
-        /// event. Call once, after the channels are added.</summary>
+        /// <summary>Recovers registers, sequence numbers, timestamps, the outbox and the local policy
+        /// from the block store, counts the boot, reserves a fresh block of sequence numbers and
+        /// queues a boot event. Call once, after the channels are added.</summary>
         public void Start()
+        {
+            Start(false);
+        }
+
+        /// <summary>As <see cref="Start()"/>; with <paramref name="wokeFromDeepSleep"/> true (the board
+        /// woke from its own deep sleep, e.g. nanoFramework's Sleep.GetWakeupCause() is not
+        /// Undefined) it is not a boot: the boot count stays and no boot event is queued. After
+        /// <see cref="PrepareForDeepSleep"/> no sequence number is skipped either.</summary>
+        public void Start(bool wokeFromDeepSleep)
         {
             lock (_sync)
             {
@@ -36,6 +45,10 @@ namespace Commons.Metering.Firmware
                     throw new InvalidOperationException("add at least one channel before Start");
                 }
                 FlashLayout layout = new FlashLayout(_store);
+                if (TotalsRing.WorstRecordBytes(_channelCount) > _store.BlockSize)
+                {
+                    throw new InvalidOperationException("a totals record of this many channels does not fit in one flash block");
+                }
                 _totals = new TotalsRing(_store, layout.TotalsFirstBlock, layout.TotalsBlockCount);
                 _outbox = new Outbox(_store, layout.OutboxFirstBlock, layout.OutboxBlocksPerHalf, _outboxCapacity);
                 bool hasTotals = _totals.Recover(_totalsState);
@@ -52,8 +65,9 @@ namespace Commons.Metering.Firmware
                 _nextSeq = lastSeq + 1;
                 _seqReservedThrough = lastSeq;
                 _lastTsMs = hasTotals && _totalsState.LastTsMs > recovered.MaxTsMs ? _totalsState.LastTsMs : recovered.MaxTsMs;
-                _bootCount = (hasTotals ? _totalsState.BootCount : 0) + 1;
+                _bootCount = (hasTotals ? _totalsState.BootCount : 0) + (wokeFromDeepSleep && hasTotals ? 0 : 1);
                 RestoreCids(hasTotals);
+                RestorePolicy(hasTotals);
 
                 Persist(_nextSeq - 1 + Limits.SeqReserveBlock);
                 _started = true;
@@ -63,7 +77,23 @@ namespace Commons.Metering.Firmware
                 {
                     _thinnedUnreported += recovered.DroppedAtRecovery;
                 }
-                Emit(_record, OutboxRecord.Event(_record, EventKind.Boot, null, null, false, 0), 0, up);
+                if (!wokeFromDeepSleep || !hasTotals)
+                {
+                    Emit(_record, OutboxRecord.Event(_record, EventKind.Boot, null, null, false, 0), 0, up);
+                }
+            }
+        }
+
+        /// <summary>Before a planned deep sleep: writes the totals with the sequence-number
+        /// reservation trimmed to the last number used, so the wake (<see cref="Start(bool)"/>)
+        /// continues right after it instead of skipping the rest of the block. Anything queued
+        /// afterwards reserves a new block first, as always.</summary>
+        public void PrepareForDeepSleep()
+        {
+            lock (_sync)
+            {
+                RequireStarted();
+                Persist(_nextSeq - 1);
             }
         }
 
@@ -141,6 +171,7 @@ namespace Commons.Metering.Firmware
                 s.Cids[i] = _cids[i];
                 s.CidResults[i] = _cidResults[i];
             }
+            SavePolicy(s);
             _totals.Write(s);
             _seqReservedThrough = seqReservedThrough;
             for (int c = 0; c < _channelCount; c++)

@@ -44,6 +44,7 @@ namespace Commons.Metering.Firmware
             {
                 ProcessCommands(unix);
             }
+            DriveOutputs();
             bool missedEvents = _inbox.TakeOverflow();
             if (_connected && (missedEvents || !_transport.IsConnected))
             {

@@ -132,6 +132,7 @@ namespace Commons.Metering.Firmware
             {
                 TakeReading(unix);
             }
+            GuardStep(up, unix);
             if (up - _lastPersistUptimeMs >= _persistIntervalMs && TotalsChanged())
             {
                 Persist(_seqReservedThrough);

@@ -33,15 +33,42 @@ public class AllocationTests
         }
 
         public void AckLast() => _listener!.OnPublished(_lastId);
+
+        public void Deliver(string json)
+        {
+            byte[] payload = System.Text.Encoding.UTF8.GetBytes(json);
+            _listener!.OnMessage("commons/v1/valley/house-7/down/cmd", payload, payload.Length);
+        }
     }
 
-    private static (MeterDevice Device, ManualClock Clock, QuietTransport Transport, PulseChannel Water, RegisterChannel Energy) Build()
+    /// <summary>Outputs that only remember their state, as pins do.</summary>
+    private sealed class Pins : ICommandHandler
+    {
+        public int ValveSwitches { get; private set; }
+        public bool EnergyOpen { get; private set; }
+
+        public bool ApplyValve(string channel, bool open)
+        {
+            ValveSwitches++;
+            return true;
+        }
+
+        public bool ApplyRelay(string channel, bool open) => (EnergyOpen = open) || true;
+    }
+
+    private static (MeterDevice Device, ManualClock Clock, QuietTransport Transport, PulseChannel Water, RegisterChannel Energy) Build(
+        bool outputs = false)
     {
         var clock = new ManualClock(Rig.Epoch);
         var transport = new QuietTransport();
         var device = new MeterDevice(Rig.NewConfig(), clock, new FlashDouble(), transport, new SeededRandom(1));
         var water = device.AddPulseChannel("main", "mL", 1000, 450, 50);
         var energy = device.AddRegisterChannel("grid_import", "Wh");
+        if (outputs)
+        {
+            device.SetOutput(water, ChannelOutput.Valve);
+            device.SetOutput(energy, ChannelOutput.Relay);
+        }
         device.Start();
         return (device, clock, transport, water, energy);
     }
@@ -98,6 +125,36 @@ public class AllocationTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.InRange(device.OutboxDepth, 128, 256); // full and thinning
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void Enforcing_a_local_policy_allocates_zero_bytes_per_reading()
+    {
+        var (device, clock, transport, water, energy) = Build(outputs: true);
+        var pins = new Pins();
+        device.SetCommandHandler(pins);
+        // Commands allocate (their cids are kept as strings): all of them during the warm-up.
+        transport.Deliver("""{"v":1,"cid":"a","exp":9999999999999,"op":"allowance","ch":"main","limit":100000,"period_s":86400,"class":"standard"}""");
+        transport.Deliver("""{"v":1,"cid":"s","exp":9999999999999,"op":"safety","ch":"main","leak_s":2000000000,"burst_per_min":100000}""");
+        transport.Deliver("""{"v":1,"cid":"e","exp":9999999999999,"op":"allowance","ch":"grid_import","limit":0,"period_s":3600,"class":"discretionary"}""");
+        transport.Deliver("""{"v":1,"cid":"t","exp":9999999999999,"op":"stage","stage":1}""");
+        for (int i = 0; i < 2_000; i++)
+        {
+            Cycle(device, clock, transport, water, energy, i);
+        }
+        Assert.Equal(1, device.Stage);
+        int switches = pins.ValveSwitches;
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3_000; i++)
+        {
+            Cycle(device, clock, transport, water, energy, i); // two days: roll-overs, curtailments, re-openings
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(pins.EnergyOpen);
+        Assert.True(pins.ValveSwitches - switches >= 3, $"{pins.ValveSwitches - switches} valve switches"); // closed at 100 L, reopened at midnight
         Assert.Equal(0, allocated);
     }
 }

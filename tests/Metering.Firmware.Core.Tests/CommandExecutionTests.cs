@@ -13,8 +13,6 @@ public class CommandExecutionTests
         public List<string> Calls { get; } = [];
         public bool Result { get; set; } = true;
 
-        public bool ApplyAllowance(string channel, long limit, long periodS) => Record($"allowance {channel} {limit} {periodS}");
-        public bool ApplyStage(int stage) => Record($"stage {stage}");
         public bool ApplyValve(string channel, bool open) => Record($"valve {channel} {(open ? "open" : "closed")}");
         public bool ApplyRelay(string channel, bool open) => Record($"relay {channel} {(open ? "open" : "closed")}");
 
@@ -46,10 +44,10 @@ public class CommandExecutionTests
     public void Valid_command_is_executed_and_acknowledged_ok()
     {
         var (rig, handler) = Online();
-        string ack = Deliver(rig, System.Text.Encoding.UTF8.GetString(Vectors.Bytes("valid/cmd-allowance.json")));
+        string ack = Deliver(rig, System.Text.Encoding.UTF8.GetString(Vectors.Bytes("valid/cmd-valve.json")));
 
-        Assert.Equal(["allowance main 500000 86400"], handler.Calls);
-        Assert.StartsWith("""{"v":1,"cid":"c-000042","ok":true,"ts":""", ack);
+        Assert.Equal(["valve main closed"], handler.Calls);
+        Assert.StartsWith("""{"v":1,"cid":"c-000045","ok":true,"ts":""", ack);
         Assert.EndsWith("/up/ack", rig.Acks.Last().Topic);
     }
 
@@ -78,6 +76,7 @@ public class CommandExecutionTests
         string ack = Deliver(rig, """{"v":1,"cid":"c-000043","exp":1764249000000,"op":"stage","stage":2}""");
 
         Assert.Empty(handler.Calls);
+        Assert.Equal(0, rig.Device.Stage);
         Assert.Matches("""^\{"v":1,"cid":"c-000043","ok":false,"err":"expired","ts":\d+\}$""", ack);
     }
 
@@ -106,12 +105,14 @@ public class CommandExecutionTests
     }
 
     [Fact]
-    public void Without_a_handler_only_ping_is_accepted()
+    public void Without_a_handler_valve_and_relay_are_unknown_but_the_local_policy_is_accepted()
     {
         var rig = Rig.Started(Rig.WaterMeter);
         rig.Drain();
         Assert.Contains("\"ok\":true", Deliver(rig, """{"v":1,"cid":"c-1","exp":1764249000000,"op":"ping"}"""));
-        Assert.Contains("\"err\":\"unknown_op\"", Deliver(rig, """{"v":1,"cid":"c-2","exp":1764249000000,"op":"stage","stage":1}"""));
+        Assert.Contains("\"err\":\"unknown_op\"", Deliver(rig, """{"v":1,"cid":"c-2","exp":1764249000000,"op":"valve","ch":"main","state":"open"}"""));
+        Assert.Contains("\"ok\":true", Deliver(rig, """{"v":1,"cid":"c-3","exp":1764249000000,"op":"stage","stage":1}"""));
+        Assert.Equal(1, rig.Device.Stage);
     }
 
     [Fact]
@@ -119,8 +120,12 @@ public class CommandExecutionTests
     {
         var (rig, handler) = Online();
         handler.Result = false;
-        Assert.Contains("\"err\":\"bad_field\"", Deliver(rig, """{"v":1,"cid":"c-5","exp":1764249000000,"op":"relay","ch":"pump","state":"open"}"""));
-        Assert.Equal(["relay pump open"], handler.Calls);
+        Assert.Contains("\"err\":\"bad_field\"", Deliver(rig, """{"v":1,"cid":"c-5","exp":1764249000000,"op":"relay","ch":"main","state":"open"}"""));
+        Assert.Equal(["relay main open"], handler.Calls);
+        // A channel the device does not have is refused by the core itself.
+        Assert.Contains("\"err\":\"bad_field\"", Deliver(rig, """{"v":1,"cid":"c-6","exp":1764249000000,"op":"relay","ch":"pump","state":"open"}"""));
+        Assert.Contains("\"err\":\"bad_field\"", Deliver(rig, """{"v":1,"cid":"c-7","exp":1764249000000,"op":"reset","ch":"pump"}"""));
+        Assert.Single(handler.Calls);
     }
 
     [Fact]
@@ -132,11 +137,11 @@ public class CommandExecutionTests
         rig.Device.Tick();
         rig.Transport.Deliver(CommandTopic, """{"v":1,"cid":"c-1","exp":1764249000000,"op":"stage","stage":1}""");
         rig.Run(10_000, 1_000);
-        Assert.Empty(handler.Calls);
+        Assert.Equal(0, rig.Device.Stage);
 
         rig.Clock.UnixMs = Rig.Epoch;
         rig.Drain();
-        Assert.Equal(["stage 1"], handler.Calls);
+        Assert.Equal(1, rig.Device.Stage);
         Assert.Contains("\"ok\":true", rig.Acks.Single().Text);
     }
 
@@ -147,6 +152,7 @@ public class CommandExecutionTests
         rig.Transport.Deliver("commons/v1/valley/house-8/down/cmd", """{"v":1,"cid":"c-1","exp":1764249000000,"op":"stage","stage":1}""");
         rig.Drain();
         Assert.Empty(handler.Calls);
+        Assert.Equal(0, rig.Device.Stage);
         Assert.Empty(rig.Acks);
     }
 }

@@ -16,10 +16,18 @@ public class FlashWearTests(ITestOutputHelper output)
         return ErasesPerBlockPerDay(online, out _);
     }
 
-    private double[] ErasesPerBlockPerDay(bool online, out double bytesPerDay)
+    private double[] ErasesPerBlockPerDay(bool online, out double bytesPerDay, bool policy = false)
     {
         var rig = Rig.Started(Rig.WaterMeter, new FlashDouble(4096, 16));
         rig.Transport.AcceptConnections = online;
+        if (policy)
+        {
+            // A daily allowance (rolled over every midnight) and safety thresholds on the channel.
+            const string Topic = "commons/v1/valley/house-7/down/cmd";
+            rig.Transport.Deliver(Topic, """{"v":1,"cid":"a","exp":9999999999999,"op":"allowance","ch":"main","limit":9000000000,"period_s":86400,"class":"essential"}""");
+            rig.Transport.Deliver(Topic, """{"v":1,"cid":"s","exp":9999999999999,"op":"safety","ch":"main","leak_s":0,"burst_per_min":1000000}""");
+            rig.Device.Tick();
+        }
         int[] start = (int[])rig.Flash.EraseCounts.Clone();
         long programmed = rig.Flash.BytesProgrammed;
         for (int minute = 0; minute < Days * 1440; minute++)
@@ -53,6 +61,16 @@ public class FlashWearTests(ITestOutputHelper output)
         Report("online", perDay);
         output.WriteLine($"online: {bytes / 1024:F1} KiB programmed per day");
         Assert.All(perDay, p => Assert.InRange(p, 0.1, 2.0)); // every block takes its share, none more
+        Assert.True(EnduranceCycles / perDay.Max() / 365 > 100, "over a century of life");
+    }
+
+    [Fact]
+    public void Online_with_a_local_policy_each_block_still_lasts_over_a_century()
+    {
+        double[] perDay = ErasesPerBlockPerDay(online: true, out double bytes, policy: true);
+        Report("online with a policy", perDay);
+        output.WriteLine($"online with a policy: {bytes / 1024:F1} KiB programmed per day");
+        Assert.All(perDay, p => Assert.InRange(p, 0.1, 2.5));
         Assert.True(EnduranceCycles / perDay.Max() / 365 > 100, "over a century of life");
     }
 

@@ -23,10 +23,15 @@ internal static class FleetCommand
         var duration = new Option<int>("--duration-s") { Description = "Stop after this many seconds (0: run until Ctrl+C)", DefaultValueFactory = _ => 0 };
         var drain = new Option<int>("--drain-timeout-s") { Description = "On stop, wait this long for outboxes to empty", DefaultValueFactory = _ => 60 };
         var seed = new Option<int>("--seed") { Description = "Seed of the simulated usage", DefaultValueFactory = _ => 1 };
+        var draw = new Option<double>("--water-draw-ml")
+        {
+            Description = "Water arrives in whole draws of this many mL with quiet spells between (lets leak detection tell use from a leak); 0: continuous",
+            DefaultValueFactory = _ => 0,
+        };
 
         var command = new Command("fleet", "Runs N simulated meters (water, energy, forest usage profiles), each the real firmware core with its own flash file and MQTT connection.");
         common.AddTo(command);
-        foreach (var o in new Option[] { meters, interval, speed, data, mix, duration, drain, seed }) command.Add(o);
+        foreach (var o in new Option[] { meters, interval, speed, data, mix, duration, drain, seed, draw }) command.Add(o);
 
         command.SetAction(async (result, cancel) =>
         {
@@ -47,6 +52,7 @@ internal static class FleetCommand
                     ClockSpeed = speedValue,
                     Workers = result.GetValue(common.Workers),
                     Seed = result.GetValue(seed),
+                    WaterDrawMl = result.GetValue(draw),
                 };
                 options.Validate();
             }

@@ -30,6 +30,36 @@ namespace Commons.Metering.Firmware
         /// <summary>Register channels: sampled since start (the meter's own value wins over recovery).</summary>
         public bool Sampled;
 
+        // Local policy (docs/protocol.md, "Device autonomy"), persisted with the totals.
+        public int UseClass = Firmware.UseClass.Standard;
+        /// <summary>Allowance period in seconds; 0 = no allowance.</summary>
+        public long AllowancePeriodS;
+        public long AllowanceLimit;
+        public long AllowanceStartUnixMs;
+        /// <summary>Start of the allowance period the baseline belongs to (Unix ms).</summary>
+        public long PeriodStartUnixMs;
+        /// <summary>Register at the start of the current period: use = Register - PeriodBaseline.</summary>
+        public long PeriodBaseline;
+        public int LeakS;
+        public long BurstPerMin;
+        /// <summary>Safety trip: 0, or the event kind code of leak / burst; cleared only by `reset`.</summary>
+        public int Trip;
+
+        // Not persisted: wiring, the gateway's last explicit command, detection and the outputs.
+        public int Output = ChannelOutput.None;
+        public bool CommandedCut;
+        /// <summary>Why the local policy curtails the channel now (<see cref="CutReason"/>).</summary>
+        public int Cut;
+        /// <summary>The output as last driven: 0 on, 1 curtailed, -1 not driven yet.</summary>
+        public int Driven = -1;
+        public readonly FlowWatch Flow = new FlowWatch();
+
+        /// <summary>True when the channel has a policy worth persisting (anything but the defaults).</summary>
+        public bool HasPolicy
+        {
+            get { return UseClass != Firmware.UseClass.Standard || AllowancePeriodS > 0 || LeakS > 0 || BurstPerMin > 0 || Trip != 0; }
+        }
+
         public ChannelState(int kind, string name, string unit, object sync)
         {
             Kind = kind;

@@ -9,8 +9,10 @@ namespace Commons.Metering.Firmware.Protocol
         public const int Valve = 3;
         public const int Relay = 4;
         public const int Ping = 5;
+        public const int Safety = 6;
+        public const int Reset = 7;
 
-        public static readonly string[] Names = new string[] { "", "allowance", "stage", "valve", "relay", "ping" };
+        public static readonly string[] Names = new string[] { "", "allowance", "stage", "valve", "relay", "ping", "safety", "reset" };
     }
 
     /// <summary>A parsed downlink command; one instance is reused for every message.</summary>
@@ -27,6 +29,16 @@ namespace Commons.Metering.Firmware.Protocol
         public int Stage;
         /// <summary>`state`: true for "open", false for "closed".</summary>
         public bool Open;
+        /// <summary>allowance `start` (0 when absent) and `used` (0 when absent).</summary>
+        public long StartUnixMs;
+        public long Used;
+        /// <summary>allowance `class` as a <see cref="UseClass"/> code; 0 when absent.</summary>
+        public int UseClass;
+        /// <summary>stage `curtail` as a <see cref="UseClass"/> threshold; -1 when absent.</summary>
+        public int Curtail;
+        /// <summary>safety `leak_s` and `burst_per_min`.</summary>
+        public int LeakS;
+        public long BurstPerMin;
 
         public void Clear()
         {
@@ -38,6 +50,12 @@ namespace Commons.Metering.Firmware.Protocol
             PeriodS = 0;
             Stage = 0;
             Open = false;
+            StartUnixMs = 0;
+            Used = 0;
+            UseClass = 0;
+            Curtail = -1;
+            LeakS = 0;
+            BurstPerMin = 0;
         }
     }
 }

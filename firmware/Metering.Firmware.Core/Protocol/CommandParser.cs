@@ -15,17 +15,25 @@ namespace Commons.Metering.Firmware.Protocol
 
         // What was seen, and whether a known field had the wrong type or shape.
         private bool _hasVersion, _hasExpiry, _hasLimit, _hasPeriod, _hasStage, _hasState, _fieldBad;
+        private bool _hasStart, _hasUsed, _hasLeak, _hasBurst;
         private long _version;
         private long _stage;
+        private long _leakS;
         private string _op;
+        private string _class;
+        private string _curtail;
 
         public byte Parse(byte[] payload, int count, Command into)
         {
             into.Clear();
             _hasVersion = _hasExpiry = _hasLimit = _hasPeriod = _hasStage = _hasState = _fieldBad = false;
+            _hasStart = _hasUsed = _hasLeak = _hasBurst = false;
             _version = 0;
             _stage = 0;
+            _leakS = 0;
             _op = null;
+            _class = null;
+            _curtail = null;
             if (count > Limits.MaxPayloadBytes || !ReadObject(payload, count, into))
             {
                 return RejectReason.BadField;
@@ -56,7 +64,16 @@ namespace Commons.Metering.Firmware.Protocol
             switch (c.Op)
             {
                 case CommandOp.Allowance:
-                    return Ascii.IsChannelName(c.Channel) && _hasLimit && c.Limit >= 0 && _hasPeriod && c.PeriodS > 0;
+                    if (_class != null)
+                    {
+                        c.UseClass = Words.IndexOf(UseClass.Names, _class);
+                        if (c.UseClass < UseClass.Essential || c.UseClass > UseClass.Discretionary)
+                        {
+                            return false;
+                        }
+                    }
+                    return Ascii.IsChannelName(c.Channel) && _hasLimit && c.Limit >= 0 && _hasPeriod && c.PeriodS > 0
+                        && c.StartUnixMs >= 0 && c.Used >= 0;
                 case CommandOp.Stage:
                     // OpenADR SIMPLE levels 0-3 (docs/protocol.md, command: `stage` 0-3).
                     if (!_hasStage || _stage < 0 || _stage > 3)
@@ -64,7 +81,23 @@ namespace Commons.Metering.Firmware.Protocol
                         return false;
                     }
                     c.Stage = (int)_stage;
-                    return true;
+                    if (_curtail == null)
+                    {
+                        return true;
+                    }
+                    // `curtail`: none, discretionary or standard; never essential.
+                    c.Curtail = Words.IndexOf(UseClass.Names, _curtail);
+                    return c.Curtail >= UseClass.Standard;
+                case CommandOp.Safety:
+                    // leak_s is kept in 32 bits on the device (68 years).
+                    if (!_hasLeak || _leakS < 0 || _leakS > 2147483647 || !_hasBurst || c.BurstPerMin < 0)
+                    {
+                        return false;
+                    }
+                    c.LeakS = (int)_leakS;
+                    return Ascii.IsChannelName(c.Channel);
+                case CommandOp.Reset:
+                    return Ascii.IsChannelName(c.Channel);
                 case CommandOp.Valve:
                 case CommandOp.Relay:
                     return Ascii.IsChannelName(c.Channel) && _hasState;
@@ -112,6 +145,12 @@ namespace Commons.Metering.Firmware.Protocol
             if (KeyIs("limit", keyLength)) { return ReadNumber(out into.Limit, ref _hasLimit); }
             if (KeyIs("period_s", keyLength)) { return ReadNumber(out into.PeriodS, ref _hasPeriod); }
             if (KeyIs("stage", keyLength)) { return ReadNumber(out _stage, ref _hasStage); }
+            if (KeyIs("start", keyLength)) { return ReadNumber(out into.StartUnixMs, ref _hasStart); }
+            if (KeyIs("used", keyLength)) { return ReadNumber(out into.Used, ref _hasUsed); }
+            if (KeyIs("leak_s", keyLength)) { return ReadNumber(out _leakS, ref _hasLeak); }
+            if (KeyIs("burst_per_min", keyLength)) { return ReadNumber(out into.BurstPerMin, ref _hasBurst); }
+            if (KeyIs("class", keyLength)) { return ReadText(out _class); }
+            if (KeyIs("curtail", keyLength)) { return ReadText(out _curtail); }
             if (KeyIs("cid", keyLength))
             {
                 string cid;

@@ -49,10 +49,13 @@ namespace Commons.Metering.Firmware.Protocol
             return true;
         }
 
-        /// <summary>Reads a string, decoding escapes, into <paramref name="into"/>. Returns the
-        /// decoded length, <paramref name="into"/>.Length + 1 when it was longer (consumed all the
-        /// same), or -1 when malformed. Non-ASCII text decodes to '\u0080'+ chars, which no
-        /// validator of ours accepts.</summary>
+        /// <summary>Reads a string into <paramref name="into"/> as UTF-16, decoding escapes and
+        /// UTF-8 (RFC 8259 section 8.1; RFC 3629). Returns the decoded length in chars,
+        /// <paramref name="into"/>.Length + 1 when it was longer (consumed all the same), or -1 when
+        /// malformed: a control character, a bad escape, invalid UTF-8 (a stray continuation
+        /// byte, an overlong form, an encoded surrogate, beyond U+10FFFF, a truncated sequence)
+        /// or a lone surrogate escape. A character beyond U+FFFF takes two chars (a surrogate
+        /// pair), whether it came as four UTF-8 bytes or as an escaped pair.</summary>
         public int ReadString(char[] into)
         {
             if (!Consume('"'))
@@ -74,18 +77,58 @@ namespace Commons.Metering.Firmware.Protocol
                 if (c == '\\')
                 {
                     c = ReadEscape();
-                    if (c < 0)
-                    {
-                        return -1;
-                    }
                 }
-                if (length < into.Length)
+                else if (c >= 0x80)
                 {
-                    into[length] = (char)c;
+                    c = ReadUtf8(c);
                 }
-                length++;
+                if (c < 0)
+                {
+                    return -1;
+                }
+                if (c > 0xFFFF)
+                {
+                    c -= 0x10000;
+                    Put(into, length++, 0xD800 + (c >> 10));
+                    c = 0xDC00 + (c & 0x3FF);
+                }
+                Put(into, length++, c);
             }
             return -1;
+        }
+
+        private static void Put(char[] into, int at, int c)
+        {
+            if (at < into.Length)
+            {
+                into[at] = (char)c;
+            }
+        }
+
+        /// <summary>The code point of the UTF-8 sequence led by <paramref name="lead"/> (already
+        /// consumed), or -1 when the sequence is not well-formed UTF-8 (RFC 3629 section 4).</summary>
+        private int ReadUtf8(int lead)
+        {
+            int more;
+            int min;
+            int value;
+            if (lead >= 0xC2 && lead <= 0xDF) { more = 1; min = 0x80; value = lead & 0x1F; }
+            else if (lead >= 0xE0 && lead <= 0xEF) { more = 2; min = 0x800; value = lead & 0x0F; }
+            else if (lead >= 0xF0 && lead <= 0xF4) { more = 3; min = 0x10000; value = lead & 0x07; }
+            else { return -1; } // a continuation byte, C0/C1 (always overlong) or F5-FF
+            for (int i = 0; i < more; i++)
+            {
+                if (_position >= _end || (_text[_position] & 0xC0) != 0x80)
+                {
+                    return -1;
+                }
+                value = (value << 6) | (_text[_position++] & 0x3F);
+            }
+            if (value < min || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF))
+            {
+                return -1;
+            }
+            return value;
         }
 
         /// <summary>Reads an integer that fits an int64. A fraction or exponent is reported as
@@ -245,9 +288,34 @@ namespace Commons.Metering.Firmware.Protocol
                 case 'n': return '\n';
                 case 'r': return '\r';
                 case 't': return '\t';
-                case 'u': return ReadHex4();
+                case 'u': return ReadUnicodeEscape();
                 default: return -1;
             }
+        }
+
+        /// <summary>\uXXXX, or an escaped surrogate pair as one code point; a lone surrogate is -1.</summary>
+        private int ReadUnicodeEscape()
+        {
+            int value = ReadHex4();
+            if (value >= 0xDC00 && value <= 0xDFFF)
+            {
+                return -1;
+            }
+            if (value < 0xD800 || value > 0xDBFF)
+            {
+                return value;
+            }
+            if (_position + 2 > _end || _text[_position] != '\\' || _text[_position + 1] != 'u')
+            {
+                return -1;
+            }
+            _position += 2;
+            int low = ReadHex4();
+            if (low < 0xDC00 || low > 0xDFFF)
+            {
+                return -1;
+            }
+            return 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00);
         }
 
         private int ReadHex4()

@@ -71,6 +71,8 @@ namespace Commons.Metering.Firmware.Protocol
     internal static class EventKind
     {
         public const byte Boot = 1;
+        public const byte Leak = 2;
+        public const byte Burst = 3;
         public const byte OutboxThinned = 6;
         public const byte CmdRejected = 8;
     }

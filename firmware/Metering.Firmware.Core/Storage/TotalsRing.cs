@@ -1,3 +1,4 @@
+using Commons.Metering.Firmware.Protocol;
 using Commons.Metering.Firmware.Platform;
 
 namespace Commons.Metering.Firmware.Storage
@@ -9,14 +10,25 @@ namespace Commons.Metering.Firmware.Storage
     internal sealed class TotalsRing
     {
         private const byte Magic = 0x5A;
-        private const byte Version = 1;
+        /// <summary>2 adds the local policy after the cids; a version-1 record (no policy) is still read.</summary>
+        private const byte Version = 2;
+        private const int PolicyHeaderBytes = 3;
+        private const int PolicyBytes = 58;
         private const int HeaderBytes = 34;
         private const int ChannelBytes = 20;
         private const int CrcBytes = 4;
 
-        /// <summary>16 channels and 8 cids of 32 characters: 34 + 320 + 8 * 34 + 4.</summary>
+        /// <summary>16 channels, 8 cids of 32 characters and 16 policies: 34 + 320 + 8 * 34 + 3 + 16 * 58 + 4.</summary>
         public const int MaxRecordBytes = HeaderBytes + Limits.MaxChannels * ChannelBytes
-            + Limits.RememberedCids * (2 + Limits.MaxCidLength) + CrcBytes;
+            + Limits.RememberedCids * (2 + Limits.MaxCidLength) + PolicyHeaderBytes + Limits.MaxChannels * PolicyBytes + CrcBytes;
+
+        /// <summary>The largest record a device with <paramref name="channels"/> channels writes:
+        /// it must fit in one block.</summary>
+        public static int WorstRecordBytes(int channels)
+        {
+            return HeaderBytes + channels * (ChannelBytes + PolicyBytes) + Limits.RememberedCids * (2 + Limits.MaxCidLength)
+                + PolicyHeaderBytes + CrcBytes;
+        }
 
         private readonly IBlockStore _store;
         private readonly int _firstBlock;
@@ -121,6 +133,23 @@ namespace Commons.Metering.Firmware.Storage
                 }
                 b[at++] = s.CidResults[i];
             }
+            b[at++] = (byte)s.Stage;
+            b[at++] = (byte)s.StageCurtail;
+            b[at++] = (byte)s.PolicyCount;
+            for (int i = 0; i < s.PolicyCount; i++)
+            {
+                LittleEndian.WriteUInt32(b, at, s.PolicyHashes[i]);
+                b[at + 4] = s.UseClasses[i];
+                b[at + 5] = s.Trips[i];
+                LittleEndian.WriteInt64(b, at + 6, s.AllowanceLimits[i]);
+                LittleEndian.WriteInt64(b, at + 14, s.AllowancePeriodsS[i]);
+                LittleEndian.WriteInt64(b, at + 22, s.AllowanceStarts[i]);
+                LittleEndian.WriteInt64(b, at + 30, s.PeriodStarts[i]);
+                LittleEndian.WriteInt64(b, at + 38, s.PeriodBaselines[i]);
+                LittleEndian.WriteUInt32(b, at + 46, (uint)s.LeaksS[i]);
+                LittleEndian.WriteInt64(b, at + 50, s.BurstsPerMin[i]);
+                at += PolicyBytes;
+            }
             int length = at + CrcBytes;
             LittleEndian.WriteUInt16(b, 2, length);
             FlashRecords.Seal(b, length, 0, 0);
@@ -132,7 +161,7 @@ namespace Commons.Metering.Firmware.Storage
             byte[] b = _buffer;
             int channels = b[32];
             int cids = b[33];
-            if (b[1] != Version || channels > Limits.MaxChannels || cids > Limits.RememberedCids
+            if ((b[1] != Version && b[1] != 1) || channels > Limits.MaxChannels || cids > Limits.RememberedCids
                 || HeaderBytes + channels * ChannelBytes + CrcBytes > length)
             {
                 return false;
@@ -146,6 +175,16 @@ namespace Commons.Metering.Firmware.Storage
                     return false;
                 }
                 at += 2 + cidLength;
+            }
+            int policies = 0;
+            if (b[1] == Version)
+            {
+                policies = at + PolicyHeaderBytes <= length - CrcBytes ? b[at + 2] : 255;
+                if (policies > Limits.MaxChannels || at + PolicyHeaderBytes + policies * PolicyBytes > length - CrcBytes
+                    || !PolicyValid(b, at, policies))
+                {
+                    return false;
+                }
             }
             s.SeqReservedThrough = LittleEndian.ReadInt64(b, 12);
             s.LastTsMs = LittleEndian.ReadInt64(b, 20);
@@ -167,7 +206,61 @@ namespace Commons.Metering.Firmware.Storage
                 s.CidResults[i] = b[at + 1 + cidLength];
                 at += 2 + cidLength;
             }
+            DecodePolicy(s, b, at, policies);
             return true;
+        }
+
+        /// <summary>A record whose CRC holds but whose policy makes no sense is not used: the
+        /// device then falls back to an older record, or to no policy at all (fails safe).</summary>
+        private static bool PolicyValid(byte[] b, int at, int policies)
+        {
+            int curtail = b[at + 1];
+            if (b[at] > 3 || curtail < UseClass.Standard || curtail > UseClass.None)
+            {
+                return false;
+            }
+            at += PolicyHeaderBytes;
+            for (int i = 0; i < policies; i++)
+            {
+                int useClass = b[at + 4];
+                int trip = b[at + 5];
+                if (useClass < UseClass.Essential || useClass > UseClass.Discretionary || (trip != 0 && trip != EventKind.Leak && trip != EventKind.Burst)
+                    || LittleEndian.ReadInt64(b, at + 14) < 0 || (int)LittleEndian.ReadUInt32(b, at + 46) < 0
+                    || LittleEndian.ReadInt64(b, at + 50) < 0)
+                {
+                    return false;
+                }
+                at += PolicyBytes;
+            }
+            return true;
+        }
+
+        private static void DecodePolicy(TotalsState s, byte[] b, int at, int policies)
+        {
+            s.Stage = 0;
+            s.StageCurtail = UseClass.None;
+            s.PolicyCount = policies;
+            if (b[1] != Version)
+            {
+                return;
+            }
+            s.Stage = b[at];
+            s.StageCurtail = b[at + 1];
+            at += PolicyHeaderBytes;
+            for (int i = 0; i < policies; i++)
+            {
+                s.PolicyHashes[i] = LittleEndian.ReadUInt32(b, at);
+                s.UseClasses[i] = b[at + 4];
+                s.Trips[i] = b[at + 5];
+                s.AllowanceLimits[i] = LittleEndian.ReadInt64(b, at + 6);
+                s.AllowancePeriodsS[i] = LittleEndian.ReadInt64(b, at + 14);
+                s.AllowanceStarts[i] = LittleEndian.ReadInt64(b, at + 22);
+                s.PeriodStarts[i] = LittleEndian.ReadInt64(b, at + 30);
+                s.PeriodBaselines[i] = LittleEndian.ReadInt64(b, at + 38);
+                s.LeaksS[i] = (int)LittleEndian.ReadUInt32(b, at + 46);
+                s.BurstsPerMin[i] = LittleEndian.ReadInt64(b, at + 50);
+                at += PolicyBytes;
+            }
         }
     }
 }

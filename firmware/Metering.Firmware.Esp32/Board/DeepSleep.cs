@@ -5,9 +5,17 @@ namespace Commons.Metering.Esp32.Board
 {
     /// <summary>Deep sleep for battery nodes (nanoFramework.Hardware.Esp32.Sleep): wake by timer and,
     /// when the pin map has one, by a button pulling an RTC GPIO low. Waking is a reset: the program
-    /// starts again from Main and the core recovers its state from flash.</summary>
+    /// starts again from Main and the core recovers its state from flash (not counted as a boot).</summary>
     internal static class DeepSleep
     {
+        /// <summary>True when this start is a wake from deep sleep (timer or wake button), false
+        /// after a real reset: power-on, watchdog, brown-out, flashing. Sleep.GetWakeupCause() is
+        /// Undefined unless the reset was an exit from deep sleep (nanoFramework.Hardware.Esp32).</summary>
+        public static bool WokeFromDeepSleep()
+        {
+            return Sleep.GetWakeupCause() != Sleep.WakeupCause.Undefined;
+        }
+
         public static void Enter(int intervalS, int wakeGpio)
         {
             Sleep.EnableWakeupByTimer(TimeSpan.FromTicks((long)intervalS * TimeSpan.TicksPerSecond));

@@ -55,7 +55,8 @@ namespace Commons.Metering.Esp32.Board
                 AddChannel(s.Channels[i]);
             }
             _device.SetCommandHandler(new Outputs(_gpio, s));
-            _device.Start();
+            // A wake from our own deep sleep is not a boot (no boot count, no boot event).
+            _device.Start(DeepSleep.WokeFromDeepSleep());
 
             new WifiLink(s.WifiSsid, s.WifiPassword).StartInBackground();
             Watchdog watchdog = new Watchdog(s.WatchdogMs, _clock);
@@ -83,7 +84,7 @@ namespace Commons.Metering.Esp32.Board
                 watchdog.Feed();
                 if (window != null && window.ShouldSleep(now, _device.OutboxDepth, _device.IsConnected, _forest != null && _forest.Busy))
                 {
-                    _device.PersistNow();
+                    _device.PrepareForDeepSleep(); // totals, and the wake continues the seq block
                     transport.Disconnect();
                     PowerSensors(false);
                     DeepSleep.Enter(s.SleepIntervalS, s.GpioOf("wake_button"));
@@ -107,17 +108,32 @@ namespace Commons.Metering.Esp32.Board
                 {
                     _edges[_edgeCount++] = new EdgePulseInput(_gpio, pin, channel, _clock);
                 }
+                WireOutput(channel, c);
             }
             else if (c.Kind == ChannelSpec.KindRegister)
             {
                 RegisterChannel channel = _device.AddRegisterChannel(c.Name, c.Unit);
                 _pzem = new PzemMeter(s.GpioOf("pzem_rx"), s.GpioOf("pzem_tx"), s.PzemAddress, channel);
+                WireOutput(channel, c);
             }
             else
             {
                 AccumulatorChannel channel = _device.AddAccumulatorChannel(c.Name, c.Unit);
                 Hx711Scale scale = new Hx711Scale(_gpio, s.GpioOf("hx711_dout"), s.GpioOf("hx711_sck"), s.Scale, s.ScaleSamples);
                 _forest = new ForestStation(_device, channel, scale, new PermitReader(_gpio, s));
+            }
+        }
+
+        /// <summary>Tells the core's local policy which output a channel's curtailment drives.</summary>
+        private void WireOutput(MeterChannel channel, ChannelSpec c)
+        {
+            if (c.Valve != null)
+            {
+                _device.SetOutput(channel, ChannelOutput.Valve);
+            }
+            else if (c.Relay != null)
+            {
+                _device.SetOutput(channel, ChannelOutput.Relay);
             }
         }
 

@@ -4,12 +4,12 @@ using Commons.Metering.Firmware.Drivers;
 
 namespace Commons.Metering.Esp32.Board
 {
-    /// <summary>Valve and relay outputs for downlink commands. Fail-safe wiring (hardware/actuators):
-    /// a normally-open valve and loads on the relay's normally-closed contact, so an unpowered or
-    /// rebooting board leaves water and power ON (DESIGN.md, rule 6: fails safe, essential stays
-    /// on). Hence pin HIGH = energised = curtailed: valve closed, relay circuit open.
-    /// Allowances and stages are accepted and remembered for the local guard; enforcing them is
-    /// the guard's job, not this wiring's.</summary>
+    /// <summary>Valve and relay outputs, driven by the core (its local policy and the gateway's
+    /// valve/relay commands). Fail-safe wiring (hardware/actuators): a normally-open valve and
+    /// loads on the relay's normally-closed contact, so an unpowered or rebooting board leaves
+    /// water and power ON (DESIGN.md, rule 6: fails safe, essential stays on). Hence pin HIGH =
+    /// energised = curtailed: valve closed, relay circuit open. The core re-drives a persisted
+    /// safety trip at its first Tick after a reboot.</summary>
     internal sealed class Outputs : ICommandHandler
     {
         private readonly DeviceSetup _setup;
@@ -27,19 +27,6 @@ namespace Commons.Metering.Esp32.Board
                 _valves[i] = Open(gpio, c.Valve);
                 _relays[i] = Open(gpio, c.Relay);
             }
-        }
-
-        public int Stage { get; private set; }
-
-        public bool ApplyAllowance(string channel, long limit, long periodS)
-        {
-            return IndexOf(channel) >= 0;
-        }
-
-        public bool ApplyStage(int stage)
-        {
-            Stage = stage;
-            return true;
         }
 
         public bool ApplyValve(string channel, bool open)

@@ -30,6 +30,15 @@ public sealed class FleetOptions
     /// docs/protocol.md "clock_future"). A restart continues after the time the fleet saved.</summary>
     public long? ClockStartUnixMs { get; init; }
 
+    /// <summary>A clock to use instead of the sped-up one (e.g. a <see cref="SimulatedClock"/> a test
+    /// moves by hand); then <see cref="ClockSpeed"/> and <see cref="ClockStartUnixMs"/> are ignored.</summary>
+    public Firmware.Platform.IClock? Clock { get; init; }
+
+    /// <summary>Water arrives in whole draws of this many mL (a tap run, a flush), so a household
+    /// has quiet spells between them, as real ones do, and leak detection can tell a leak
+    /// (continuous flow) from use. 0 (default): use flows continuously at the profile's rate.</summary>
+    public double WaterDrawMl { get; init; }
+
     public int OutboxCapacity { get; init; } = 256;
     public int MaxInflight { get; init; } = 1;
 
@@ -55,6 +64,7 @@ public sealed class FleetOptions
         if (ReadingIntervalMs < 1) throw new ArgumentOutOfRangeException(nameof(ReadingIntervalMs));
         if (!(ClockSpeed > 0) || double.IsInfinity(ClockSpeed)) throw new ArgumentOutOfRangeException(nameof(ClockSpeed));
         if (Workers < 1) throw new ArgumentOutOfRangeException(nameof(Workers));
+        if (!(WaterDrawMl >= 0) || double.IsInfinity(WaterDrawMl)) throw new ArgumentOutOfRangeException(nameof(WaterDrawMl));
     }
 
     /// <summary>The kind of meter number <paramref name="index"/> (0-based): the mix repeats in

@@ -138,7 +138,7 @@ internal abstract class HostedMeter : IDisposable
         var depth = Device.OutboxDepth;
         var settled = depth == 0 || (_mark is { } m && Transport.AcknowledgedNotRetainedCount - m.Acked >= m.Depth);
         _truth = new MeterTruth(MeterId, Kind, ReadChannels(), depth, Device.IsConnected, Device.LastSeq,
-            Transport.PublishedCount, Transport.AcknowledgedCount, Fault?.Message) { Settled = settled, FinalSeq = _mark?.Seq };
+            Transport.PublishedCount, Transport.AcknowledgedCount, Fault?.Message) { Settled = settled, FinalSeq = _mark?.Seq, Stage = Device.Stage };
     }
 
     protected static DeviceConfig Config(string community, string meterId, int readingIntervalMs, int outboxCapacity, int maxInflight) => new()

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Commons.Metering.Firmware.Host.Platform;
+using Commons.Metering.Firmware.Platform;
 
 namespace Commons.Metering.Firmware.Host.Fleet;
 
@@ -14,7 +15,7 @@ public sealed class MeterFleet : IAsyncDisposable
     private readonly FleetOptions _options;
     private readonly List<SimulatedMeter> _meters = new();
     private MeterScheduler? _scheduler;
-    private ScaledClock? _clock;
+    private IClock? _clock;
     private Timer? _clockSaver;
     private bool _stopped;
 
@@ -40,7 +41,7 @@ public sealed class MeterFleet : IAsyncDisposable
         if (_scheduler is not null) throw new InvalidOperationException("already started");
         var dir = Directory.CreateDirectory(_options.DataDirectory).FullName;
         var metersDir = Directory.CreateDirectory(Path.Combine(dir, "meters")).FullName;
-        _clock = new ScaledClock(StartTime(dir), _options.ClockSpeed);
+        _clock = _options.Clock ?? new ScaledClock(StartTime(dir), _options.ClockSpeed);
         for (var i = 0; i < _options.Meters; i++)
         {
             var id = _options.MeterIdOf(i);
@@ -90,6 +91,31 @@ public sealed class MeterFleet : IAsyncDisposable
             _meters.Sum(m => m.Transport.PublishedCount), _meters.Sum(m => m.Transport.AcknowledgedCount),
             truth.Count(t => t.Fault is not null), ClockUnixMs);
     }
+
+    /// <summary>Starts (or, with 0, ends) a leak on a water meter: <paramref name="mlPerMinute"/> of
+    /// device time flows continuously while its valve is open, on top of the household's use.</summary>
+    public Task SetLeakAsync(string meterId, double mlPerMinute)
+    {
+        var meter = Meter(meterId);
+        return meter.PostAsync(() => meter.SetLeak(mlPerMinute));
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds for the meter's truth; false on timeout.</summary>
+    public async Task<bool> WaitForAsync(string meterId, Func<MeterTruth, bool> condition, TimeSpan timeout,
+        CancellationToken cancellationToken = default)
+    {
+        var meter = Meter(meterId);
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition(meter.Truth))
+        {
+            if (DateTime.UtcNow >= deadline) return false;
+            await Task.Delay(20, cancellationToken);
+        }
+        return true;
+    }
+
+    private SimulatedMeter Meter(string meterId) =>
+        _meters.SingleOrDefault(m => m.MeterId == meterId) ?? throw new ArgumentException($"no meter {meterId} in the fleet", nameof(meterId));
 
     /// <summary>Every meter takes a reading now (in addition to its periodic ones).</summary>
     public Task ReadAllNowAsync() => Task.WhenAll(_meters.Select(m => m.PostAsync(m.ReadNow)));

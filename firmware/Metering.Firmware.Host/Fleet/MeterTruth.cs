@@ -13,6 +13,25 @@ public enum MeterKind
 public sealed record ChannelTruth(string Name, string Unit, long BaselineRegister, long Register)
 {
     public long Usage => Register - BaselineRegister;
+
+    /// <summary>The use class the gateway gave the channel: essential, standard (default) or discretionary.</summary>
+    public string UseClass { get; init; } = "standard";
+
+    /// <summary>The simulated output as driven: valve closed / relay open. Nothing flows meanwhile.</summary>
+    public bool Curtailed { get; init; }
+
+    /// <summary>Why the device's local policy curtails it: none, safety, stage, allowance (a
+    /// gateway valve/relay command shows as <see cref="Curtailed"/> with reason none).</summary>
+    public string CutReason { get; init; } = "none";
+
+    /// <summary>The safety trip in force on the device: null, "leak" or "burst".</summary>
+    public string? Trip { get; init; }
+
+    /// <summary>Use in the current allowance period as the device counts it; null without an allowance.</summary>
+    public long? AllowanceUsed { get; init; }
+
+    /// <summary>The injected leak (mL per minute of device time), 0 when none.</summary>
+    public double LeakMlPerMinute { get; init; }
 }
 
 /// <summary>A meter's state, as its worker last saw it after a step. Published/Acknowledged
@@ -29,6 +48,9 @@ public sealed record MeterTruth(
     /// <summary>After a freeze: the seq of the final reading (the registers it carries are
     /// <see cref="Channels"/>' registers).</summary>
     public long? FinalSeq { get; init; }
+
+    /// <summary>The shortage stage the device last received (0-3).</summary>
+    public int Stage { get; init; }
 
     public ChannelTruth Channel(string name) => Channels.Single(c => c.Name == name);
 }

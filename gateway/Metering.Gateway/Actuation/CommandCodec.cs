@@ -5,9 +5,13 @@ using Commons.Metering.Gateway.Ingest;
 namespace Commons.Metering.Gateway.Actuation;
 
 /// <summary>A downlink command (docs/protocol.md, "command"). Which optional fields a command carries
-/// depends on <see cref="Op"/>.</summary>
+/// depends on <see cref="Op"/>. The device-autonomy fields (docs/protocol.md, "Device autonomy"):
+/// allowance's optional <see cref="StartMs"/> (`start`), <see cref="Used"/> (`used`) and
+/// <see cref="UseClass"/> (`class`); stage's optional <see cref="Curtail"/>; safety's
+/// <see cref="LeakS"/> and <see cref="BurstPerMin"/>.</summary>
 public sealed record Command(string Cid, long ExpMs, string Op, string? Channel = null, long? Limit = null,
-    long? PeriodS = null, long? Stage = null, string? State = null);
+    long? PeriodS = null, long? Stage = null, string? State = null, long? StartMs = null, long? Used = null,
+    string? UseClass = null, string? Curtail = null, long? LeakS = null, long? BurstPerMin = null);
 
 /// <summary>Encodes downlink commands in the field order of docs/protocol.md and validates them with the
 /// rules and error words the device applies (err of up/ack: unknown_op, bad_field,
@@ -17,11 +21,38 @@ public static class CommandCodec
 {
     public static readonly IReadOnlySet<string> Ops = new HashSet<string>(StringComparer.Ordinal)
     {
-        "allowance", "stage", "valve", "relay", "ping",
+        "allowance", "stage", "valve", "relay", "safety", "reset", "ping",
     };
+
+    /// <summary>docs/protocol.md, "Device autonomy": allowance's `class`.</summary>
+    public static readonly IReadOnlySet<string> UseClasses = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "essential", "standard", "discretionary",
+    };
+
+    /// <summary>docs/protocol.md, "Device autonomy": stage's `curtail` (never `essential`).</summary>
+    public static readonly IReadOnlySet<string> CurtailLevels = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "none", "discretionary", "standard",
+    };
+
+    public static Command Allowance(string cid, long expMs, string channel, long limit, long periodS,
+        long? startMs = null, long? used = null, string? useClass = null) =>
+        new(cid, expMs, "allowance", channel, limit, periodS, StartMs: startMs, Used: used, UseClass: useClass);
+
+    public static Command Stage(string cid, long expMs, long stage, string? curtail = null) =>
+        new(cid, expMs, "stage", Stage: stage, Curtail: curtail);
+
+    public static Command Safety(string cid, long expMs, string channel, long leakS, long burstPerMin) =>
+        new(cid, expMs, "safety", channel, LeakS: leakS, BurstPerMin: burstPerMin);
+
+    public static Command Reset(string cid, long expMs, string channel) => new(cid, expMs, "reset", channel);
 
     /// <summary>docs/protocol.md, "command": stage 0-3 (normal, moderate, high, emergency).</summary>
     public const long MaxStage = 3;
+
+    /// <summary>docs/protocol.md, safety: `leak_s` fits the device's 32-bit seconds (68 years).</summary>
+    public const long MaxLeakS = int.MaxValue;
 
     public static byte[] Encode(Command c)
     {
@@ -40,9 +71,21 @@ public static class CommandCodec
                     w.WriteString("ch", c.Channel);
                     w.WriteNumber("limit", c.Limit!.Value);
                     w.WriteNumber("period_s", c.PeriodS!.Value);
+                    if (c.StartMs is { } start) w.WriteNumber("start", start);
+                    if (c.Used is { } used) w.WriteNumber("used", used);
+                    if (c.UseClass is { } useClass) w.WriteString("class", useClass);
                     break;
                 case "stage":
                     w.WriteNumber("stage", c.Stage!.Value);
+                    if (c.Curtail is { } curtail) w.WriteString("curtail", curtail);
+                    break;
+                case "safety":
+                    w.WriteString("ch", c.Channel);
+                    w.WriteNumber("leak_s", c.LeakS!.Value);
+                    w.WriteNumber("burst_per_min", c.BurstPerMin!.Value);
+                    break;
+                case "reset":
+                    w.WriteString("ch", c.Channel);
                     break;
                 case "valve" or "relay":
                     w.WriteString("ch", c.Channel);
@@ -85,7 +128,11 @@ public static class CommandCodec
         var op = Str(root, "op");
         if (op is not null && !Ops.Contains(op)) { reason = "unknown_op"; return false; }
         var c = new Command(Str(root, "cid") ?? "", Int(root, "exp") ?? -1, op ?? "", Str(root, "ch"), Int(root, "limit"),
-            Int(root, "period_s"), Int(root, "stage"), Str(root, "state"));
+            Int(root, "period_s"), Int(root, "stage"), Str(root, "state"), Int(root, "start"), Int(root, "used"),
+            Str(root, "class"), Str(root, "curtail"), Int(root, "leak_s"), Int(root, "burst_per_min"));
+        // A present autonomy field of the wrong type is refused as the device refuses it.
+        if (WrongType(root, "start", JsonValueKind.Number) || WrongType(root, "used", JsonValueKind.Number)
+            || WrongType(root, "class", JsonValueKind.String) || WrongType(root, "curtail", JsonValueKind.String)) return false;
         if (!TryCheck(c, out reason)) return false;
         command = c;
         return true;
@@ -99,12 +146,18 @@ public static class CommandCodec
         if (!JsonFields.IsToken32(c.Cid) || c.ExpMs < 0) return false;
         return c.Op switch
         {
-            "allowance" => JsonFields.IsChannelName(c.Channel) && c.Limit >= 0 && c.PeriodS >= 1,
-            "stage" => c.Stage is >= 0 and <= MaxStage,
+            "allowance" => JsonFields.IsChannelName(c.Channel) && c.Limit >= 0 && c.PeriodS >= 1
+                && c.StartMs is null or >= 0 && c.Used is null or >= 0 && (c.UseClass is null || UseClasses.Contains(c.UseClass)),
+            "stage" => c.Stage is >= 0 and <= MaxStage && (c.Curtail is null || CurtailLevels.Contains(c.Curtail)),
+            "safety" => JsonFields.IsChannelName(c.Channel) && c.LeakS is >= 0 and <= MaxLeakS && c.BurstPerMin is >= 0,
+            "reset" => JsonFields.IsChannelName(c.Channel),
             "valve" or "relay" => JsonFields.IsChannelName(c.Channel) && c.State is "open" or "closed",
             _ => true,
         };
     }
+
+    private static bool WrongType(JsonElement e, string name, JsonValueKind kind) =>
+        e.TryGetProperty(name, out var p) && (p.ValueKind != kind || kind == JsonValueKind.Number && !p.TryGetInt64(out _));
 
     private static string? Str(JsonElement e, string name) =>
         e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;

@@ -32,6 +32,10 @@ public sealed class Rig
     public RegisterChannel? Energy { get; set; }
     public AccumulatorChannel? Harvest { get; set; }
 
+    /// <summary>Channels a setup wants to find by name, and anything else it wires (a handler).</summary>
+    public Dictionary<string, PulseChannel> Taps { get; } = new();
+    public object? Tag { get; set; }
+
     public PulseChannel WaterChannel => Water ?? throw new InvalidOperationException("no water channel");
     public RegisterChannel EnergyChannel => Energy ?? throw new InvalidOperationException("no energy channel");
     public AccumulatorChannel HarvestChannel => Harvest ?? throw new InvalidOperationException("no harvest channel");

@@ -1,3 +1,4 @@
+using Commons.Metering.Firmware;
 using System.Text;
 using Commons.Metering.Firmware.Protocol;
 
@@ -28,6 +29,13 @@ public class CommandParserTests
         if (expect.TryGetProperty("period_s", out var period)) { Assert.Equal(period.GetInt64(), _command.PeriodS); }
         if (expect.TryGetProperty("stage", out var stage)) { Assert.Equal(stage.GetInt32(), _command.Stage); }
         if (expect.TryGetProperty("state", out var state)) { Assert.Equal(state.GetString() == "open", _command.Open); }
+        Assert.Equal(expect.TryGetProperty("start", out var start) ? start.GetInt64() : 0, _command.StartUnixMs);
+        Assert.Equal(expect.TryGetProperty("used", out var used) ? used.GetInt64() : 0, _command.Used);
+        Assert.Equal(expect.TryGetProperty("class", out var cls) ? cls.GetString() : "", UseClass.Names[_command.UseClass]);
+        Assert.Equal(expect.TryGetProperty("curtail", out var curtail) ? curtail.GetString() : null,
+            _command.Curtail < 0 ? null : UseClass.Names[_command.Curtail]);
+        Assert.Equal(expect.TryGetProperty("leak_s", out var leak) ? leak.GetInt32() : 0, _command.LeakS);
+        Assert.Equal(expect.TryGetProperty("burst_per_min", out var burst) ? burst.GetInt64() : 0, _command.BurstPerMin);
     }
 
     [Theory]
@@ -59,6 +67,14 @@ public class CommandParserTests
     [InlineData("""[{"v":1}]""", "bad_field")]
     [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"ping","x":[[[[[[[[[[1]]]]]]]]]]}""", "bad_field")]
     [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"reboot"}""", "unknown_op")]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"safety","ch":"main","leak_s":2147483648,"burst_per_min":1}""", "bad_field")]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"safety","ch":"main","leak_s":60,"burst_per_min":-1}""", "bad_field")]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"safety","leak_s":60,"burst_per_min":1}""", "bad_field")]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"stage","stage":2,"curtail":"Standard"}""", "bad_field")]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"stage","stage":2,"curtail":3}""", "bad_field")]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"allowance","ch":"main","limit":5,"period_s":60,"class":""}""", "bad_field")]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"allowance","ch":"main","limit":5,"period_s":60,"start":-1}""", "bad_field")]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"allowance","ch":"main","limit":5,"period_s":60,"used":1.5}""", "bad_field")]
     public void Malformed_or_invalid_command_is_rejected_with_its_reason(string json, string reason)
     {
         Assert.Equal(reason, Reason(Encoding.UTF8.GetBytes(json)));

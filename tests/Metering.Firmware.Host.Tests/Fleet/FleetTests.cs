@@ -37,7 +37,7 @@ public sealed class FleetTests
         fleet.Start();
         Assert.Equal(new[] { "w-0001", "e-0002", "f-0003" }, fleet.MeterIds);
 
-        Assert.True(await Until(() => fleet.Truth().All(t => t.LastSeq >= 20), Wait), Describe(fleet));
+        Assert.True(await Eventually.Until(() => fleet.Truth().All(t => t.LastSeq >= 20), Wait), Describe(fleet));
         await fleet.FreezeAsync();
         Assert.True(await fleet.WaitForDrainAsync(Wait), Describe(fleet));
         var truth = fleet.Truth();
@@ -77,14 +77,14 @@ public sealed class FleetTests
         await using (var fleet = new MeterFleet(Options(broker.Port, dir.Path)))
         {
             fleet.Start();
-            Assert.True(await Until(() => fleet.Truth().All(t => t.LastSeq >= 10), Wait), Describe(fleet));
+            Assert.True(await Eventually.Until(() => fleet.Truth().All(t => t.LastSeq >= 10), Wait), Describe(fleet));
             first = fleet.Truth();
             await fleet.StopAsync(graceful);
         }
 
         await using var again = new MeterFleet(Options(broker.Port, dir.Path));
         again.Start();
-        Assert.True(await Until(() => again.Truth().All(t => t.LastSeq >= first.Single(f => f.MeterId == t.MeterId).LastSeq + 10), Wait), Describe(again));
+        Assert.True(await Eventually.Until(() => again.Truth().All(t => t.LastSeq >= first.Single(f => f.MeterId == t.MeterId).LastSeq + 10), Wait), Describe(again));
         await again.FreezeAsync();
         Assert.True(await again.WaitForDrainAsync(Wait), Describe(again));
         var truth = again.Truth();
@@ -125,7 +125,7 @@ public sealed class FleetTests
         });
         var watch = System.Diagnostics.Stopwatch.StartNew();
         fleet.Start();
-        Assert.True(await Until(() => fleet.Truth().All(t => t.LastSeq >= 300), TimeSpan.FromMinutes(3)), Describe(fleet));
+        Assert.True(await Eventually.Until(() => fleet.Truth().All(t => t.LastSeq >= 300), TimeSpan.FromMinutes(3)), Describe(fleet));
         await fleet.FreezeAsync();
         Assert.True(await fleet.WaitForDrainAsync(Wait), Describe(fleet));
         var truth = fleet.Truth();
@@ -150,17 +150,6 @@ public sealed class FleetTests
         Assert.Null(fleet.Fault);
         var readings = truth.Sum(t => t.FinalSeq!.Value);
         Console.WriteLine($"100 meters: {readings} uplinks in {elapsed.TotalSeconds:F1} s ({readings / elapsed.TotalSeconds:F0}/s)");
-    }
-
-    private static async Task<bool> Until(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition()) return true;
-            await Task.Delay(20);
-        }
-        return condition();
     }
 
     private static string Describe(MeterFleet fleet) =>

@@ -43,7 +43,9 @@ public sealed class PayloadDecoderVectorTests
         var expect = Vectors.Entry(file).GetProperty("expect");
         var command = new Command(expect.GetProperty("cid").GetString()!, expect.GetProperty("exp").GetInt64(),
             expect.GetProperty("op").GetString()!, OptString(expect, "ch"), OptLong(expect, "limit"),
-            OptLong(expect, "period_s"), OptLong(expect, "stage"), OptString(expect, "state"));
+            OptLong(expect, "period_s"), OptLong(expect, "stage"), OptString(expect, "state"), OptLong(expect, "start"),
+            OptLong(expect, "used"), OptString(expect, "class"), OptString(expect, "curtail"), OptLong(expect, "leak_s"),
+            OptLong(expect, "burst_per_min"));
         Assert.Equal(System.Text.Encoding.UTF8.GetString(Vectors.Bytes(file)).TrimEnd(),
             System.Text.Encoding.UTF8.GetString(CommandCodec.Encode(command)));
         Assert.True(CommandCodec.TryDecode(Vectors.Bytes(file), out var decoded, out var reason), reason);
@@ -56,6 +58,40 @@ public sealed class PayloadDecoderVectorTests
     {
         Assert.False(CommandCodec.TryDecode(Vectors.Bytes(file), out _, out var reason));
         Assert.Equal(Vectors.Entry(file).GetProperty("reason").GetString(), reason);
+    }
+
+    [Theory]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"allowance","ch":"main","limit":5,"period_s":60,"class":7}""")]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"allowance","ch":"main","limit":5,"period_s":60,"start":"0"}""")]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"allowance","ch":"main","limit":5,"period_s":60,"used":1.5}""")]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"stage","stage":2,"curtail":null}""")]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"safety","ch":"main","leak_s":2147483648,"burst_per_min":1}""")]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"safety","ch":"Main","leak_s":60,"burst_per_min":1}""")]
+    public void AutonomyCommand_WithAFieldOfTheWrongTypeOrRange_IsRefusedAsBadField(string json)
+    {
+        Assert.False(CommandCodec.TryDecode(System.Text.Encoding.UTF8.GetBytes(json), out _, out var reason));
+        Assert.Equal("bad_field", reason);
+    }
+
+    [Fact]
+    public void AutonomyCommandFactories_EncodeWhatTheDeviceParses_AndOmitAbsentOptionalFields()
+    {
+        Assert.Equal("""{"v":1,"cid":"a","exp":9,"op":"allowance","ch":"main","limit":5,"period_s":60}""",
+            System.Text.Encoding.UTF8.GetString(CommandCodec.Encode(CommandCodec.Allowance("a", 9, "main", 5, 60))));
+        Assert.Equal("""{"v":1,"cid":"s","exp":9,"op":"stage","stage":3}""",
+            System.Text.Encoding.UTF8.GetString(CommandCodec.Encode(CommandCodec.Stage("s", 9, 3))));
+        foreach (var c in new[]
+        {
+            CommandCodec.Allowance("a", 9, "garden", 0, 86400, 1, 2, "essential"),
+            CommandCodec.Stage("s", 9, 1, "standard"),
+            CommandCodec.Safety("f", 9, "main", 0, 0),
+            CommandCodec.Reset("r", 9, "main"),
+        })
+        {
+            Assert.True(CommandCodec.TryDecode(CommandCodec.Encode(c), out var back, out var reason), reason);
+            Assert.Equal(c, back);
+        }
+        Assert.Throws<ArgumentException>(() => CommandCodec.Encode(CommandCodec.Stage("s", 9, 2, "essential")));
     }
 
     [Fact]
