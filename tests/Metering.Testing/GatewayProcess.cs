@@ -39,6 +39,7 @@ public sealed class GatewayProcess : IDisposable
     public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>();
 
     public bool HasExited => _process.HasExited;
+    public int? Pid => _process.Pid;
     public int ExitCode => _process.ExitCode;
 
     public string Output => _process.Output;

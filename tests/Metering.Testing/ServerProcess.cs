@@ -94,6 +94,9 @@ public class ServerProcess : IDisposable
 
     public bool HasExited => _process is null || _process.HasExited;
 
+    /// <summary>The running process's id (for /proc/{pid}/status in benchmarks), null before Launch.</summary>
+    public int? Pid => _process is { HasExited: false } p ? p.Id : null;
+
     public int ExitCode => _process?.ExitCode ?? throw new InvalidOperationException($"{Name} was not started");
 
     /// <summary>Waits for the process to exit by itself; false after <paramref name="timeout"/>.</summary>

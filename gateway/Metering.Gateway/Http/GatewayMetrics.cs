@@ -37,6 +37,21 @@ public sealed class GatewayMetrics
         SinkBreakerOpen = f.CreateGauge("metering_sink_breaker_state",
             "Breaker state per sink: 1 for the current state.", labelNames: ["sink", "state"]);
         SinkWritten = f.CreateCounter("metering_sink_written_total", "Lines written per sink since start.", labelNames: ["sink"]);
+        BrokerAuthFailures = f.CreateCounter("metering_broker_auth_failures_total",
+            "Embedded broker: connects refused, by reason (anonymous, unknown_user, wrong_password, client_id_not_meter_id).", labelNames: ["reason"]);
+        BrokerAuthDelayed = f.CreateCounter("metering_broker_auth_delayed_total",
+            "Embedded broker: connects held back because their user name or address was refused before.");
+        WatchdogReconnects = f.CreateCounter("metering_broker_watchdog_reconnects_total",
+            "External broker: connections the subscription watchdog found deaf and dropped to reconnect and resubscribe.");
+        // Memory, for the soak benchmark and operators (issue #6): read when /metrics is scraped.
+        var heap = f.CreateGauge("metering_gc_heap_bytes", "Managed heap size after the last garbage collection (GC.GetGCMemoryInfo).");
+        var workingSet = f.CreateGauge("metering_process_working_set_bytes", "Resident memory of the gateway process.");
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            heap.Set(GC.GetGCMemoryInfo().HeapSizeBytes);
+            workingSet.Set(Environment.WorkingSet);
+        });
+        foreach (var reason in Gateway.Registry.BrokerAuthorizer.RefusalReasons) BrokerAuthFailures.WithLabels(reason).Inc(0);
         foreach (var reason in Enum.GetValues<RejectReason>()) Rejected.WithLabels(reason.Name()).Inc(0);
         foreach (var flag in Enum.GetValues<ReadingFlag>()) Flagged.WithLabels(flag.Name()).Inc(0);
         foreach (var kind in Enum.GetValues<UplinkKind>()) UplinksCommitted.WithLabels(kind.ToString().ToLowerInvariant()).Inc(0);
@@ -55,6 +70,9 @@ public sealed class GatewayMetrics
     public Gauge SinkOutboxDepth { get; }
     public Gauge SinkBreakerOpen { get; }
     public Counter SinkWritten { get; }
+    public Counter BrokerAuthFailures { get; }
+    public Counter BrokerAuthDelayed { get; }
+    public Counter WatchdogReconnects { get; }
 
     public void CountRejected(RejectReason reason) => Rejected.WithLabels(reason.Name()).Inc();
 

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Registry;
 using Microsoft.Extensions.Hosting;
@@ -24,18 +27,31 @@ namespace Commons.Metering.Gateway.Ingest;
 /// InterceptingPublishAsync is exactly "PUBACK after commit", and a failed commit closes the
 /// connection so the device keeps the reading and sends it again.
 /// Consequence: one connection's publishes are handled one after the other (the receive loop awaits),
-/// so group commit batches across devices, not within one device's burst.</summary>
+/// so group commit batches across devices, not within one device's burst.
+/// Listeners: the plain one (Broker:Port; 0 = off when TLS is on) and the TLS one (Broker:Tls). Both
+/// belong to the one server, so authentication, the ACL and the PUBACK rule are the same on both.</summary>
 internal sealed class EmbeddedBrokerIngest(
     IngestPipeline pipeline,
     BrokerHealth health,
     IOptions<GatewayOptions> options,
-    ILogger<EmbeddedBrokerIngest> logger) : IHostedService, IDownlinkPublisher, IDisposable
+    ILogger<EmbeddedBrokerIngest> logger,
+    GatewayMetrics? metrics = null,
+    TimeProvider? time = null) : IHostedService, IDownlinkPublisher, IDisposable
 {
     private readonly BrokerAuthorizer _auth = new(options, logger);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ConnectThrottle _throttle = new(time ?? TimeProvider.System,
+        options.Value.Broker.AuthFailureDelayMs, options.Value.Broker.AuthFailureMaxDelayMs);
 
     // Refusals come from outside and may come in floods: one line per kind per window.
     private readonly RateLimitedLog _refusals = new(logger, TimeProvider.System, RateLimitedLog.DefaultWindow);
     private MqttServer? _server;
+    private string _listening = "";
+    private X509Certificate2? _certificate;
+
+    /// <summary>Set while commits fail (e.g. the disk under the ledger is full): /healthz says so
+    /// until an uplink commits again.</summary>
+    private volatile bool _ledgerFailing;
 
     /// <summary>SessionItems key of the authenticated account (set at connect).</summary>
     private const string AccountKey = "metering.account";
@@ -46,18 +62,34 @@ internal sealed class EmbeddedBrokerIngest(
         var factory = new MqttServerFactory();
         var address = IPAddress.Parse(o.Host);
         var v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
-        var serverOptions = factory.CreateServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            // Bind only the configured address: MQTTnet otherwise also listens on [::] (all IPv6
-            // interfaces); IPAddress.None switches a family off (MqttTcpServerAdapter.RegisterListeners).
-            .WithDefaultEndpointBoundIPAddress(v6 ? IPAddress.None : address)
-            .WithDefaultEndpointBoundIPV6Address(v6 ? address : IPAddress.None)
-            .WithDefaultEndpointPort(o.Port)
+        var builder = factory.CreateServerOptionsBuilder()
             // Devices connect with cleanSession=false (docs/protocol.md, "Transport"): keep their sessions.
-            .WithPersistentSessions()
-            .Build();
+            .WithPersistentSessions();
+        // Bind only the configured address: MQTTnet otherwise also listens on [::] (all IPv6
+        // interfaces); IPAddress.None switches a family off (MqttTcpServerAdapter.RegisterListeners).
+        if (o.Port > 0)
+            builder = builder.WithDefaultEndpoint()
+                .WithDefaultEndpointBoundIPAddress(v6 ? IPAddress.None : address)
+                .WithDefaultEndpointBoundIPV6Address(v6 ? address : IPAddress.None)
+                .WithDefaultEndpointPort(o.Port);
+        else
+            builder = builder.WithoutDefaultEndpoint();
+        X509Certificate2? certificate = null;
+        if (o.Tls.Enabled)
+        {
+            certificate = _certificate = BrokerCertificate.Load(o.Tls);
+            builder = builder.WithEncryptedEndpoint()
+                .WithEncryptedEndpointBoundIPAddress(v6 ? IPAddress.None : address)
+                .WithEncryptedEndpointBoundIPV6Address(v6 ? address : IPAddress.None)
+                .WithEncryptedEndpointPort(o.Tls.Port)
+                .WithEncryptionCertificate(certificate)
+                // TLS 1.2 and 1.3 (RFC 8996 deprecates 1.0/1.1); the OS picks the highest both speak.
+                .WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13);
+        }
+        var serverOptions = builder.Build();
         // Like Kestrel: a restart right after a crash must not fail on the old connections' TIME_WAIT.
         serverOptions.DefaultEndpointOptions.ReuseAddress = true;
+        serverOptions.TlsEndpointOptions.ReuseAddress = true;
         _server = factory.CreateMqttServer(serverOptions);
         _server.InterceptingPublishAsync += OnPublishAsync;
         if (_auth.Required)
@@ -67,8 +99,13 @@ internal sealed class EmbeddedBrokerIngest(
             logger.LogInformation("Embedded broker requires authentication; accounts from {Path}", Path.GetFullPath(_auth.FilePath));
         }
         await _server.StartAsync().ConfigureAwait(false);
-        health.Set(true, $"embedded broker listening on {o.Host}:{o.Port}");
-        logger.LogInformation("Embedded MQTT broker listening on {Host}:{Port}", o.Host, o.Port);
+        var listening = _listening = string.Join(", ", new[]
+        {
+            o.Port > 0 ? $"{o.Host}:{o.Port}" : null,
+            o.Tls.Enabled ? $"{o.Host}:{o.Tls.Port} (TLS, certificate {certificate!.Subject}, valid until {certificate.NotAfter:u})" : null,
+        }.Where(l => l is not null));
+        health.Set(true, $"embedded broker listening on {listening}");
+        logger.LogInformation("Embedded MQTT broker listening on {Listeners}", listening);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -77,7 +114,11 @@ internal sealed class EmbeddedBrokerIngest(
         if (_server is not null) await _server.StopAsync().ConfigureAwait(false);
     }
 
-    public void Dispose() => _server?.Dispose();
+    public void Dispose()
+    {
+        _server?.Dispose();
+        _certificate?.Dispose();
+    }
 
     public bool CanPublish => _server is { IsStarted: true };
 
@@ -99,21 +140,32 @@ internal sealed class EmbeddedBrokerIngest(
     public const string GatewaySenderId = "metering-gateway";
 
     /// <summary>Anonymous, unknown user, wrong password, or a device not using its meter id as
-    /// client id: refused with "bad user name or password" (MQTT 3.1.1 return code 4).</summary>
-    private Task OnConnectAsync(ValidatingConnectionEventArgs e)
+    /// client id: refused with "bad user name or password" (MQTT 3.1.1 return code 4), counted by
+    /// reason, and remembered: the next connect of that user (or address) waits first
+    /// (Registry/ConnectThrottle.cs). The password is never logged, not even masked.</summary>
+    private async Task OnConnectAsync(ValidatingConnectionEventArgs e)
     {
-        var account = _auth.Authenticate(e.UserName, e.Password, e.ClientId);
+        var address = (e.RemoteEndPoint as IPEndPoint)?.Address.ToString();
+        var delay = _throttle.DelayFor(e.UserName, address);
+        if (delay > TimeSpan.Zero)
+        {
+            metrics?.BrokerAuthDelayed.Inc();
+            await Task.Delay(delay, _time, e.CancellationToken).ConfigureAwait(false);
+        }
+        var account = _auth.Authenticate(e.UserName, e.Password, e.ClientId, out var refusal);
         if (account is null)
         {
-            _refusals.Log(LogLevel.Warning, "broker_refused_connect", $"client {e.ClientId}",
-                $"user {e.UserName ?? "(anonymous)"}: unknown user, wrong password or client id not the meter id");
+            _throttle.Failed(e.UserName, address);
+            metrics?.BrokerAuthFailures.WithLabels(refusal!).Inc();
+            _refusals.Log(LogLevel.Warning, "broker_refused_connect", $"client {e.ClientId} from {address}",
+                $"user {e.UserName ?? "(anonymous)"}: {refusal} (delayed {delay.TotalMilliseconds:F0} ms first)");
             e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
         }
         else
         {
+            _throttle.Succeeded(account.User);
             e.SessionItems[AccountKey] = account;
         }
-        return Task.CompletedTask;
     }
 
     private Task OnSubscribeAsync(InterceptingSubscriptionEventArgs e)
@@ -152,6 +204,7 @@ internal sealed class EmbeddedBrokerIngest(
         {
             // Returning from this handler releases the PUBACK (see the class comment).
             await pipeline.HandleAsync(topic, e.ApplicationMessage.Payload, e.CancellationToken).ConfigureAwait(false);
+            if (_ledgerFailing) LedgerRecovered();
         }
         catch (IngestRefusedException)
         {
@@ -160,13 +213,35 @@ internal sealed class EmbeddedBrokerIngest(
             e.ProcessPublish = false;
             e.CloseConnection = true;
         }
-        catch (Exception ex)
+        catch (Exception ex) when (!(ex is OperationCanceledException && e.CancellationToken.IsCancellationRequested))
         {
             // Not committed: no PUBACK. Closing the connection makes the device resend it.
-            logger.LogError(ex, "Uplink from {ClientId} on {Topic} not committed; closing its connection so it is sent again",
-                e.ClientId, topic);
+            LedgerFailed(ex, e.ClientId, topic);
             e.ProcessPublish = false;
             e.CloseConnection = true;
         }
+    }
+
+    /// <summary>The first failure is logged in full and turns /healthz to 503 with its reason (a full
+    /// disk reads "database or disk is full"); further ones while it lasts are rate-limited, since
+    /// every device retries.</summary>
+    private void LedgerFailed(Exception ex, string clientId, string topic)
+    {
+        if (!_ledgerFailing)
+        {
+            _ledgerFailing = true;
+            health.Set(false, $"uplinks are not being committed, so not acknowledged (devices keep them): {ex.Message}");
+            logger.LogError(ex, "Ledger commit failed ({Reason}): uplinks are NOT acknowledged until commits succeed again; devices keep " +
+                "and resend them. First: {ClientId} on {Topic}", ex.Message, clientId, topic);
+            return;
+        }
+        _refusals.Log(LogLevel.Error, "uplink_not_committed", $"client {clientId}", $"{topic}: {ex.Message}; connection closed, the device resends it");
+    }
+
+    private void LedgerRecovered()
+    {
+        _ledgerFailing = false;
+        health.Set(true, $"embedded broker listening on {_listening}");
+        logger.LogWarning("Ledger commits succeed again: uplinks are acknowledged again");
     }
 }

@@ -24,7 +24,8 @@ internal sealed class ExternalBrokerIngest(
     BrokerHealth health,
     IOptions<GatewayOptions> options,
     TimeProvider time,
-    ILogger<ExternalBrokerIngest> logger) : BackgroundService, IDownlinkPublisher
+    ILogger<ExternalBrokerIngest> logger,
+    Http.GatewayMetrics? metrics = null) : BackgroundService, IDownlinkPublisher
 {
     private readonly BrokerOptions _o = options.Value.Broker;
     private readonly SubscriptionWatchdog _watchdog = new(time, options.Value.Broker.WatchdogIntervalMs, options.Value.Broker.WatchdogTimeoutMs);
@@ -134,6 +135,7 @@ internal sealed class ExternalBrokerIngest(
                 {
                     var (_, why) = await deaf.ConfigureAwait(false);
                     health.Set(false, $"deaf on {_o.Host}:{_o.Port}: {why}; reconnecting");
+                    metrics?.WatchdogReconnects.Inc();
                     logger.LogWarning("Subscription watchdog: {Why}; dropping the connection to {Host}:{Port} to reconnect and subscribe again",
                         why, _o.Host, _o.Port);
                     await DropAsync(client).ConfigureAwait(false);

@@ -20,6 +20,14 @@ internal static class GatewayDefaults
     /// (README, "Broker credentials").</summary>
     public const bool BrokerRequireAuthentication = false;
 
+    /// <summary>First delay after a refused connect; doubles per refusal (our choice: a device with a
+    /// typo'd password barely notices, a guesser gets ~12 tries a minute at the cap).</summary>
+    public const int AuthFailureDelayMs = 250;
+
+    /// <summary>Longest delay: below MQTTnet's and mosquitto_pub's 10 s connect timeouts, so a
+    /// refused client still gets its CONNACK instead of a timeout.</summary>
+    public const int AuthFailureMaxDelayMs = 5_000;
+
     public const int ReconnectMinDelayMs = 500;
     public const int ReconnectMaxDelayMs = 30_000;
 

@@ -80,6 +80,37 @@ public sealed class BrokerOptions
     /// 0 turns it off.</summary>
     public int WatchdogIntervalMs { get; set; } = Ingest.SubscriptionWatchdog.DefaultIntervalMs;
     public int WatchdogTimeoutMs { get; set; } = Ingest.SubscriptionWatchdog.DefaultTimeoutMs;
+
+    /// <summary>Embedded, with RequireAuthentication: a refused connect makes the next connect of the
+    /// same user name (or, after <see cref="Registry.ConnectThrottle.AddressGrace"/> refusals, the
+    /// same client address) wait this long, doubling per further refusal up to
+    /// AuthFailureMaxDelayMs (Registry/ConnectThrottle.cs). 0 turns the slowing off (still counted).</summary>
+    public int AuthFailureDelayMs { get; set; } = GatewayDefaults.AuthFailureDelayMs;
+    public int AuthFailureMaxDelayMs { get; set; } = GatewayDefaults.AuthFailureMaxDelayMs;
+
+    /// <summary>Embedded: the TLS listener (MQTT over TLS), beside or instead of the plain one.</summary>
+    public BrokerTlsOptions Tls { get; set; } = new();
+}
+
+/// <summary>The embedded broker's TLS listener (Registry/BrokerCertificate.cs loads the certificate).
+/// Same authentication and topic ACL as the plain listener: one broker, two sockets.</summary>
+public sealed class BrokerTlsOptions
+{
+    /// <summary>0 = no TLS listener. 8883 is IANA's MQTT-over-TLS port. With a TLS port set,
+    /// Broker:Port 0 turns the plain listener off.</summary>
+    public int Port { get; set; }
+
+    /// <summary>PEM certificate (chain) file, or a PKCS#12 (.pfx/.p12) file holding the key too.</summary>
+    public string CertificateFile { get; set; } = "";
+
+    /// <summary>PEM private key file; empty when CertificateFile is PKCS#12 (or a PEM holding the key).</summary>
+    public string KeyFile { get; set; } = "";
+
+    /// <summary>Secret (masked in the logged configuration): the PKCS#12 password, or the password
+    /// of an encrypted PEM key.</summary>
+    public string? Password { get; set; }
+
+    public bool Enabled => Port > 0;
 }
 
 public sealed class HttpOptions

@@ -18,7 +18,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 
     internal static IEnumerable<string> Errors(GatewayOptions o)
     {
-        foreach (var e in Port("Broker:Port", o.Broker.Port)) yield return e;
+        // Broker:Port 0 = the plain listener off, allowed only when the embedded broker has TLS.
+        if (!(o.Broker.Port == 0 && o.Broker.Mode == BrokerMode.Embedded && o.Broker.Tls.Enabled))
+            foreach (var e in Port("Broker:Port", o.Broker.Port)) yield return e;
+        foreach (var e in TlsErrors(o)) yield return e;
         foreach (var e in Port("Http:Port", o.Http.Port)) yield return e;
         if (string.IsNullOrWhiteSpace(o.Broker.Host))
             yield return Field("Broker:Host", "must not be empty", o.Broker.Host);
@@ -50,6 +53,31 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             yield return Field("Demo:SimulatedMeters", $"must be between 0 and {MaxSimulatedMeters}", o.Demo.SimulatedMeters);
         if (o.Policy.Configured && !File.Exists(o.Policy.File))
             yield return Field("Policy:File", $"must name an existing file (looked for {Path.GetFullPath(o.Policy.File)})", o.Policy.File);
+    }
+
+    private static IEnumerable<string> TlsErrors(GatewayOptions o)
+    {
+        var t = o.Broker.Tls;
+        if (o.Broker.AuthFailureDelayMs < 0)
+            yield return Field("Broker:AuthFailureDelayMs", "must be at least 0 (0 turns the slowing off)", o.Broker.AuthFailureDelayMs);
+        if (o.Broker.AuthFailureMaxDelayMs < o.Broker.AuthFailureDelayMs || o.Broker.AuthFailureMaxDelayMs > 60_000)
+            yield return Field("Broker:AuthFailureMaxDelayMs", "must be between Broker:AuthFailureDelayMs and 60000", o.Broker.AuthFailureMaxDelayMs);
+        if (t.Port == 0) yield break;
+        foreach (var e in Port("Broker:Tls:Port", t.Port)) yield return e;
+        if (o.Broker.Mode != BrokerMode.Embedded)
+        {
+            yield return Field("Broker:Tls:Port", "applies to the embedded broker only; an external broker has its own TLS listener", t.Port);
+            yield break;
+        }
+        if (t.Port == o.Broker.Port)
+            yield return Field("Broker:Tls:Port", "must differ from Broker:Port (set Broker:Port to 0 to turn the plain listener off)", t.Port);
+        if (string.IsNullOrWhiteSpace(t.CertificateFile))
+        {
+            yield return Field("Broker:Tls:CertificateFile", "must name the listener's certificate (PEM, with Broker:Tls:KeyFile, or PKCS#12)", t.CertificateFile);
+            yield break;
+        }
+        var problem = Registry.BrokerCertificate.Problem(t);
+        if (problem is not null) yield return Field("Broker:Tls:CertificateFile", problem, t.CertificateFile);
     }
 
     private static IEnumerable<string> Port(string key, int port)

@@ -22,14 +22,28 @@ internal sealed class BrokerAuthorizer(IOptions<GatewayOptions> options, ILogger
     /// <summary>The account when the user exists and the password matches its hash; devices must
     /// also use their meter id as client id (docs/protocol.md, Transport), so one device cannot take
     /// over another's persistent session and with it that device's downlinks.</summary>
-    public BrokerAccount? Authenticate(string? user, string? password, string clientId)
+    public BrokerAccount? Authenticate(string? user, string? password, string clientId) =>
+        Authenticate(user, password, clientId, out _);
+
+    /// <summary>As above; <paramref name="refusal"/> says why not (a label of
+    /// metering_broker_auth_failures_total: one of <see cref="RefusalReasons"/>).</summary>
+    public BrokerAccount? Authenticate(string? user, string? password, string clientId, out string? refusal)
     {
-        if (string.IsNullOrEmpty(user) || password is null) return null;
+        refusal = null;
+        if (string.IsNullOrEmpty(user) || password is null)
+        {
+            refusal = "anonymous";
+            return null;
+        }
         var account = Find(user);
-        if (account is null || !MosquittoPasswordHash.Verify(password, account.PasswordHash)) return null;
-        if (account.Role == BrokerRole.Device && !string.Equals(clientId, account.User, StringComparison.Ordinal)) return null;
-        return account;
+        if (account is null) refusal = "unknown_user";
+        else if (!MosquittoPasswordHash.Verify(password, account.PasswordHash)) refusal = "wrong_password";
+        else if (account.Role == BrokerRole.Device && !string.Equals(clientId, account.User, StringComparison.Ordinal)) refusal = "client_id_not_meter_id";
+        return refusal is null ? account : null;
     }
+
+    /// <summary>Every refusal reason, so /metrics shows each from the start at 0.</summary>
+    public static readonly string[] RefusalReasons = ["anonymous", "unknown_user", "wrong_password", "client_id_not_meter_id"];
 
     public BrokerAccount? Find(string user)
     {

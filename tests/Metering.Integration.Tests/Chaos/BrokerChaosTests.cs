@@ -80,6 +80,7 @@ public sealed class BrokerChaosTests(ITestOutputHelper output)
         output.WriteLine($"deaf noticed after {noticed.TotalSeconds:F1} s, readings flowing again after {watch.Elapsed.TotalSeconds:F1} s; " +
             $"{proxy.Accepted} gateway connections");
         Assert.True(proxy.Accepted >= 2, "the gateway never opened a new connection");
+        Assert.True(await ChaosKit.MetricAsync(gateway, "metering_broker_watchdog_reconnects_total") >= 1, "the watchdog's reconnect is not counted in /metrics");
 
         await ChaosKit.AssertLedgerEqualsTruthAsync(fleet, gateway, output, TimeSpan.FromSeconds(15));
     }
@@ -102,6 +103,7 @@ public sealed class BrokerChaosTests(ITestOutputHelper output)
             () => ChaosKit.Tail(gateway.Output));
         await Task.Delay(3000); // longer than the watchdog's timeout: no reconnect may follow
         Assert.DoesNotContain("Subscription watchdog: ", gateway.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await ChaosKit.MetricAsync(gateway, "metering_broker_watchdog_reconnects_total"));
         using var http = gateway.CreateHttpClient();
         Assert.True((await http.GetAsync("healthz")).IsSuccessStatusCode, gateway.Output);
     }
