@@ -58,7 +58,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         return new Result("broker only: mosquitto -> mosquitto_sub (reference)", total, watch.Elapsed);
     }
 
-    public async Task<Result> GatewayAsync(bool external, CancellationToken cancel)
+    public async Task<Result> GatewayAsync(bool external, CancellationToken cancel, string? policyFile = null)
     {
         using var influx = Influxd.StartNew();
         await influx.CreateDatabaseAsync(Database);
@@ -73,6 +73,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         // The per-meter rate limit protects a village from one flooding device; here it would
         // measure the limit, not the pipeline.
         gateway.Environment["Metering__Broker__RateLimitPerMeterPerSecond"] = "0";
+        if (policyFile is not null) gateway.Environment["Metering__Policy__File"] = policyFile;
         if (mosquitto is not null)
         {
             gateway.Environment["Metering__Broker__Mode"] = "External";
@@ -94,8 +95,10 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
             var metrics = await http.GetStringAsync("metrics", cancel);
             var committed = Prometheus.Sum(metrics, "metering_readings_ingested_total");
             var written = Prometheus.Sum(metrics, "metering_sink_written_total");
+            // With a policy, done means evaluated too (the registrations and readings are all writes).
+            var evaluated = policyFile is null || Prometheus.Sum(metrics, "metering_policy_writes_evaluated_total") >= total;
             if (committed >= total) ledgerDone ??= watch.Elapsed;
-            if (committed >= total && (written >= total || !withSink)) break;
+            if (committed >= total && evaluated && (written >= total || !withSink)) break;
             await Task.Delay(20, cancel);
         }
         watch.Stop();
@@ -106,12 +109,57 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         var stored = rows.Count == 0 ? 0 : rows[0][1].GetInt64();
         if (withSink && stored != total) throw new InvalidOperationException($"InfluxDB holds {stored} readings, expected {total}");
         var name = external ? "end to end: mosquitto -> gateway -> ledger -> influxd" : "end to end: embedded broker -> ledger -> influxd";
+        if (!withSink) name = name.Replace(" -> influxd", "", StringComparison.Ordinal);
+        if (policyFile is not null) name += " + policy";
         var final = await http.GetStringAsync("metrics", cancel);
+        if (policyFile is not null) LastPolicyMetrics = final;
         var batches = Math.Max(1, Prometheus.Sum(final, "metering_ledger_commit_batch_size_count"));
         log.WriteLine($"  ledger committed all after {ledgerDone!.Value.TotalSeconds:F2} s, InfluxDB after {watch.Elapsed.TotalSeconds:F2} s; " +
                       $"{batches:F0} transactions, mean batch {Prometheus.Sum(final, "metering_ledger_commit_batch_size_sum") / batches:F0}, " +
                       $"writer busy {Prometheus.Sum(final, "metering_ledger_commit_seconds_sum"):F2} s");
         return new Result(name, total, watch.Elapsed);
+    }
+
+    /// <summary>/metrics of the last run with a policy, for the trip latency.</summary>
+    private string? LastPolicyMetrics { get; set; }
+
+    /// <summary>Issue #3, "Performance": the same load through the embedded-broker gateway without and with
+    /// the policy runtime; every meter is a household whose water channel flows continuously, so each one
+    /// trips its leak breaker one device minute in (reading 61) and the runtime commands its valve shut
+    /// while the load goes on: the trip latency is measured under load.</summary>
+    public async Task<int> RunPolicyAsync(CancellationToken cancel)
+    {
+        log.WriteLine($"machine: {MachineInfo.Describe()}");
+        log.WriteLine($"load: {meters} meters x {readingsPerMeter} readings = {(long)meters * readingsPerMeter} readings, QoS 1, one in flight per meter; sink: {(withSink ? "influxd" : "none")}");
+        using var dir = new TempDir("bench-policy");
+        var policy = Path.Combine(dir.Path, "policy.yaml");
+        File.WriteAllText(policy, PolicyFor(meters));
+        var off = await GatewayAsync(external: false, cancel);
+        Print(off, null);
+        var on = await GatewayAsync(external: false, cancel, policy);
+        Print(on, off);
+        var m = LastPolicyMetrics!;
+        var trips = Prometheus.Sum(m, "metering_policy_trip_latency_seconds_count");
+        var p50 = Prometheus.Sum(m, "metering_policy_trip_latency_seconds{quantile=\"0.5\"}") * 1000;
+        var p99 = Prometheus.Sum(m, "metering_policy_trip_latency_seconds{quantile=\"0.99\"}") * 1000;
+        log.WriteLine($"trip latency (tripping reading committed -> valve command handed to the broker), {trips:F0} trips under load: p50 {p50:F1} ms, p99 {p99:F1} ms");
+        log.WriteLine($"policy runtime: {Prometheus.Sum(m, "metering_policy_writes_dropped"):F0} writes dropped, {Prometheus.Sum(m, "metering_policy_commands_open"):F0} commands open at the end");
+        const double target = 0.9; // issue #3: with the policy on, at least 0.9x the throughput without it
+        var ratio = on.Rate / off.Rate;
+        var ok = ratio >= target && trips >= meters;
+        log.WriteLine($"target: policy on >= {target:F1}x policy off: {ratio:F2}x, {(ok ? "met" : "NOT met")}");
+        return ok ? 0 : 3;
+    }
+
+    /// <summary>Every bench meter a one-person household; leak after 1 min of continuous flow.</summary>
+    private static string PolicyFor(int meters)
+    {
+        var sb = new System.Text.StringBuilder($"version: 1\ncommunity: {Community}\ncouncil: {{ k: 1, members: [bench] }}\nhouseholds:\n");
+        for (var i = 0; i < meters; i++)
+            sb.Append($"  - {{ id: h{i:D5}, persons: 1, meters: [{{ id: {LoadPublisher.MeterId(i)}, resource: water, channels: [{{ id: main, use: essential }}] }}] }}\n");
+        sb.Append("resources:\n  water:\n    period: day\n    cap: 1_000_000_000\n    floor_per_person: 50_000\n    sharing: per_household\n");
+        sb.Append("    safety: { leak_minutes: 1, burst_max_per_minute: 1_000_000 }\n");
+        return sb.ToString();
     }
 
     public async Task<int> RunAsync(CancellationToken cancel)

@@ -88,11 +88,41 @@ public sealed class AuditLog : IAuditSink
         _path = path;
         _time = time;
         if (!File.Exists(path)) return;
+        TornTailPath = RepairTornTail(path, time);
         var last = File.ReadLines(path).LastOrDefault(l => l.Length > 0);
         if (last is null) return;
         if (!AuditRecord.TryParse(last, out var r))
             throw new InvalidDataException($"{path}: the last line is not an audit record; run verify before appending");
         (_seq, _lastHash) = (r!.Seq, r.Hash);
+    }
+
+    /// <summary>Where a torn last record was moved at open (a power cut during an append), or null.</summary>
+    public string? TornTailPath { get; }
+
+    /// <summary>Every record is written as one line ending in a newline and flushed, so only a crash
+    /// during an append leaves a last line without its newline. A complete record there gets its
+    /// newline; a partial one is cut off and kept beside the log (never silently dropped) so the
+    /// chain stays verifiable. A complete line that is not a record is not a crash: the constructor
+    /// refuses it (run verify).</summary>
+    private static string? RepairTornTail(string path, TimeProvider time)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length == 0 || bytes[^1] == (byte)'\n') return null;
+        var start = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+        var tail = bytes.AsSpan(start);
+        if (AuditRecord.TryParse(Encoding.UTF8.GetString(tail), out _))
+        {
+            File.AppendAllText(path, "\n");
+            return null;
+        }
+        var torn = $"{path}.torn-{time.GetUtcNow():yyyyMMddTHHmmssZ}";
+        File.WriteAllBytes(torn, tail.ToArray());
+        using (var fs = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            fs.SetLength(start);
+            fs.Flush(flushToDisk: true);
+        }
+        return torn;
     }
 
     public string Path => _path;

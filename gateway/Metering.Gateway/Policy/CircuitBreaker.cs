@@ -36,6 +36,7 @@ public sealed class CircuitBreaker
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ProbesToClose, 1);
         (Id, Scope, _options, _time, _audit) = (id, scope, options, time, audit);
         _closedSince = time.GetUtcNow();
+        _since = _closedSince;
     }
 
     public string Id { get; }
@@ -43,6 +44,22 @@ public sealed class CircuitBreaker
     public string? Reason { get; private set; }
     public SafetyReason? Safety { get; private set; }
     public bool NeedsTechnician { get; private set; }
+
+    /// <summary>When the breaker entered its current state.</summary>
+    public DateTimeOffset Since { get { Advance(); return _since; } }
+
+    private DateTimeOffset _since;
+
+    /// <summary>After a gateway restart: puts back an open breaker as it was persisted, without auditing a
+    /// new transition (the original one is in the log already). A technician lock stays until a reset.</summary>
+    public void Restore(string? reason, SafetyReason? safety, bool needsTechnician, DateTimeOffset since)
+    {
+        (Reason, Safety, NeedsTechnician, _since) = (reason, safety, needsTechnician, since);
+        _state = BreakerState.Open;
+        _recentTrips = Math.Max(1, _recentTrips);
+        _openUntil = since + _options.OpenCooldown;
+        _goodProbes = 0;
+    }
 
     public BreakerState State { get { Advance(); return _state; } }
 
@@ -78,7 +95,7 @@ public sealed class CircuitBreaker
         }
         if (++_goodProbes < _options.ProbesToClose) return;
         _state = BreakerState.Closed;
-        _closedSince = _time.GetUtcNow();
+        _closedSince = _since = _time.GetUtcNow();
         Emit("probe", AuditRoles.System, "breaker.closed", $"{_goodProbes} consecutive good probes");
         (Reason, Safety) = (null, null);
     }
@@ -94,7 +111,7 @@ public sealed class CircuitBreaker
         }
         if (_state == BreakerState.Closed) return true;
         _state = BreakerState.Closed;
-        _closedSince = _time.GetUtcNow();
+        _closedSince = _since = _time.GetUtcNow();
         (NeedsTechnician, Reason, Safety, _recentTrips) = (false, null, null, 0);
         Emit(actor, role, "breaker.reset", "reset by technician");
         return true;
@@ -105,6 +122,7 @@ public sealed class CircuitBreaker
         var factor = 1L << Math.Min(_recentTrips - 1, 30);
         var cooldown = TimeSpan.FromTicks(Math.Min(_options.MaxCooldown.Ticks, _options.OpenCooldown.Ticks * factor));
         _state = BreakerState.Open;
+        _since = now;
         _openUntil = now + cooldown;
         _goodProbes = 0;
         Emit(actor, AuditRoles.System, "breaker.opened", reason, cooldown);
@@ -114,6 +132,7 @@ public sealed class CircuitBreaker
     {
         if (_state != BreakerState.Open || NeedsTechnician || _time.GetUtcNow() < _openUntil) return;
         _state = BreakerState.HalfOpen;
+        _since = _openUntil;
         _goodProbes = 0;
         Emit("breaker", AuditRoles.System, "breaker.half_open", "cool-down over", at: _openUntil);
     }

@@ -83,6 +83,18 @@ public sealed class EmergencyProtocol : IDisposable
         }
     }
 
+    /// <summary>After a restart: the emergency persisted, without auditing it again; it expires (audited)
+    /// at once when its sunset passed while the gateway was down.</summary>
+    public void Restore(Emergency e)
+    {
+        lock (_gate)
+        {
+            _active = e;
+            if (Now >= e.Sunset) ExpireIfDue();
+            else ArmSunset();
+        }
+    }
+
     public void Dispose() => _sunsetTimer?.Dispose();
 
     private DateTimeOffset Now => _time.GetUtcNow();

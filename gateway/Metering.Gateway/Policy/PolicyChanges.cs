@@ -36,6 +36,12 @@ public sealed class PolicyChanges(PolicyStore store, TimeProvider time, IAuditSi
         }
     }
 
+    /// <summary>After a restart: a pending proposal persisted, without auditing it again.</summary>
+    public void Restore(PolicyProposal proposal)
+    {
+        lock (_gate) _pending[proposal.Id] = proposal;
+    }
+
     /// <summary>Records a council member's approval; activates the proposal when quorum and time allow.</summary>
     public ProposalResult Approve(string proposalId, string memberId)
     {

@@ -33,6 +33,33 @@ public sealed class StageMonitor
         return Update($"{meter}/{channel}={value}");
     }
 
+    /// <summary>After a restart: the triggered and declared stages persisted, without auditing a change. The
+    /// triggers of every stage up to <paramref name="triggered"/> count as active (stages are nested: below a
+    /// lower threshold means below the higher ones); the next reading of each signal corrects them.</summary>
+    public void Restore(int triggered, int declared)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(triggered);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(triggered, 3);
+        for (var i = 0; i < _active.Length; i++) _active[i] = _policy.Stages[i].Trigger is not null && _policy.Stages[i].Stage <= triggered;
+        _declared = Math.Clamp(declared, 0, 3);
+        Current = Math.Max(triggered, _declared);
+    }
+
+    /// <summary>The stage the triggers alone call for (without a declared minimum).</summary>
+    public int Triggered
+    {
+        get
+        {
+            var t = 0;
+            for (var i = 0; i < _active.Length; i++)
+                if (_active[i]) t = Math.Max(t, _policy.Stages[i].Stage);
+            return t;
+        }
+    }
+
+    /// <summary>The minimum stage declared (emergency), 0 when none.</summary>
+    public int Declared => _declared;
+
     /// <summary>A minimum stage held regardless of triggers (0 to release).</summary>
     public int Declare(int stage, string why)
     {

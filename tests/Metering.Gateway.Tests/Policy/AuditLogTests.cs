@@ -110,11 +110,45 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
-    public void TornLastLine_IsReportedAndRefusedForAppend()
+    public void TornLastLine_IsReportedByVerify_AndCutOffWhenTheLogIsOpened()
     {
         WriteFive();
         File.AppendAllText(Path, "{\"seq\":6,\"ti");
         Assert.Equal(6L, AuditLog.Verify(Path).FirstBrokenLine);
+        var log = new AuditLog(Path, _time);
+        Assert.Equal("{\"seq\":6,\"ti", File.ReadAllText(log.TornTailPath!));
+        Assert.True(AuditLog.Verify(Path).Ok);
+    }
+
+    /// <summary>A power cut at every byte of the sixth append: the log opens again, the five
+    /// records before stay and verify, a torn partial record is kept beside the log, and the next
+    /// append continues the chain.</summary>
+    [Fact]
+    public void PowerCutAtEveryByteOfAnAppend_LogReopens_ChainVerifies_TornBytesKept()
+    {
+        WriteFive();
+        var five = File.ReadAllBytes(Path);
+        new AuditLog(Path, _time).Append("amina", AuditRoles.Council, "test.record", new { i = 6 });
+        var six = File.ReadAllBytes(Path);
+        for (var cut = five.Length; cut < six.Length; cut++)
+        {
+            foreach (var f in Directory.GetFiles(_dir, "*.torn-*")) File.Delete(f);
+            File.WriteAllBytes(Path, six[..cut]);
+            var log = new AuditLog(Path, _time);
+            var complete = cut == six.Length - 1; // all but the newline: the record itself is whole
+            Assert.Equal(cut == five.Length || complete ? null : six[five.Length..cut], log.TornTailPath is null ? null : File.ReadAllBytes(log.TornTailPath));
+            log.Append("bo", AuditRoles.Technician, "test.after", new { cut });
+            var check = AuditLog.Verify(Path);
+            Assert.True(check.Ok, $"cut at {cut}: {check}");
+            Assert.Equal(complete ? 7 : 6, check.Records);
+        }
+    }
+
+    [Fact]
+    public void ACompleteLastLineThatIsNotARecord_IsRefused_NotRepaired()
+    {
+        WriteFive();
+        File.AppendAllText(Path, "edited by hand\n");
         Assert.Throws<InvalidDataException>(() => new AuditLog(Path, _time));
     }
 }

@@ -1,0 +1,186 @@
+using Commons.Metering.Gateway.Actuation;
+using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Policy;
+
+namespace Commons.Metering.Gateway.Commons;
+
+/// <summary>Committed writes and the clock -> stages, breakers, usage -> per-channel decisions -> commands.</summary>
+public sealed partial class CommonsRuntime
+{
+    /// <summary>Device events that are safety trips the device already acted on locally.</summary>
+    private static readonly Dictionary<string, SafetyReason> DeviceTrips = new(StringComparer.Ordinal)
+    {
+        ["leak"] = SafetyReason.Leak, ["burst"] = SafetyReason.Burst, ["overcurrent"] = SafetyReason.Overcurrent, ["tamper"] = SafetyReason.Tamper,
+    };
+
+    private void Handle(Committed c)
+    {
+        switch (c.Write)
+        {
+            case ReadingWrite r: OnReading(r.Meter, r.Reading, c.CommittedTimestamp); break;
+            case AckWrite a: Commands_.Acked(a.Meter, a.Ack); break;
+            case StatusWrite s:
+                _online[s.Meter] = s.Status.State == "online";
+                if (s.Status.State == "online") Commands_.DeviceOnline(s.Meter);
+                break;
+            case EventWrite e when e.Event.Channel is { } ch && DeviceTrips.TryGetValue(e.Event.Kind, out var reason)
+                && _channels.TryGetValue(e.Meter + "/" + ch, out var cr) && cr.Safety is { } safety:
+                safety.Breaker.Trip($"device reported {e.Event.Kind}" + (e.Event.Detail is { } d ? $" ({d})" : ""), reason, requiresTechnician: true, actor: "device:" + e.Meter);
+                Evaluate(cr.Household, cr.Resource, c.CommittedTimestamp);
+                break;
+        }
+    }
+
+    private void OnReading(string meter, Reading reading, long cause)
+    {
+        if (_shared.TryGetValue(meter, out var shared) && _resources.TryGetValue(shared.Resource, out var rr))
+        {
+            foreach (var ch in reading.Channels)
+            {
+                var before = rr.Stages.Current;
+                if (rr.Stages.Observe(meter, ch.Name, ch.Register) != before)
+                {
+                    rr.StageReason = $"{meter}/{ch.Name} = {ch.Register}";
+                    StageChanged(shared.Resource, rr, cause);
+                }
+            }
+            return;
+        }
+        if (!_byMeter.TryGetValue(meter, out var channels)) return;
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(reading.TsMs);
+        foreach (var ch in reading.Channels)
+        {
+            if (channels.Find(c => c.Channel.Id == ch.Name) is not { } cr) continue;
+            if (reading.TsMs <= cr.LastTsMs) continue; // late: the ledger counted it as zero usage too
+            var delta = cr.LastRegister is { } last && ch.Register > last ? ch.Register - last : 0;
+            (cr.LastRegister, cr.LastTsMs) = (ch.Register, reading.TsMs);
+            if (delta > 0 && _resources.TryGetValue(cr.Resource, out var r) && at >= r.PeriodStart && at < r.PeriodEnd)
+                _used[(cr.Household.Id, cr.Resource)] = _used.GetValueOrDefault((cr.Household.Id, cr.Resource)) + delta;
+            if (delta > 0) AddZoneLoad(cr, delta);
+            Commands_.Reading(meter, ch.Name, ch.Register);
+            cr.Safety?.Observe(at, ch.Register);
+        }
+        var first = channels[0];
+        Evaluate(first.Household, first.Resource, cause);
+    }
+
+    private void AddZoneLoad(ChannelRuntime cr, long delta)
+    {
+        foreach (var z in _zones)
+        {
+            if (z.Zone.Resource != cr.Resource || !z.Zone.Households.Contains(cr.Household.Id)) continue;
+            z.LoadInSlot += delta;
+            if (cr.Channel.Use == UseClass.Discretionary)
+                z.DiscretionaryInSlot[cr.Household.Id] = z.DiscretionaryInSlot.GetValueOrDefault(cr.Household.Id) + delta;
+        }
+    }
+
+    /// <summary>Decides every channel of one household for one resource and commands what changed.</summary>
+    private void Evaluate(Household h, Resource resource, long? cause = null)
+    {
+        if (!_resources.TryGetValue(resource, out var rr)) return;
+        var status = rr.Status(h.Id, _used.GetValueOrDefault((h.Id, resource)));
+        var shed = _zones.Count > 0 && _zones.Any(z => z.Zone.Resource == resource && z.Shed.Contains(h.Id));
+        var now = _time.GetUtcNow();
+        foreach (var m in h.Meters)
+        {
+            if (m.Resource != resource || !_byMeter.TryGetValue(m.Id, out var channels)) continue;
+            foreach (var cr in channels)
+            {
+                var d = Curtailment.Decide(rr.Policy, _store.Current.UtcOffset,
+                    new ChannelContext(cr.Channel.Use, rr.Stages.Current, status, now, shed, cr.Safety?.Trip));
+                var before = cr.Decision;
+                cr.Decision = d;
+                if (cr.Actuator is not { } op) continue;
+                // Same decision, command not expired: nothing to do (the hot path of every reading).
+                if (d == before && Commands_.Latest(cr.ActuatorKey!)?.State != CommandState.Expired) continue;
+                Commands_.Desire(m.Id, cr.ActuatorKey!, new Command("", 0, op, cr.Channel.Id, State: cr.ActuatorValue(d.IsCut)),
+                    d.IsCut, Why(d, rr), cr.ActuatorValue(false), cause);
+            }
+        }
+    }
+
+    internal static string Why(ChannelDecision d, ResourceRuntime rr) => d.Kind switch
+    {
+        DecisionKind.Tripped => $"safety trip: {d.Safety.ToString()!.ToLowerInvariant()}",
+        DecisionKind.Curtailed when d.Reason == CurtailReason.Stage => $"curtailed: stage {rr.Stages.Current} ({rr.StageReason})",
+        DecisionKind.Curtailed => "curtailed: " + d.Reason.ToString().ToLowerInvariant(),
+        _ => d.Protected ? "allowed: basic need protected" : "allowed",
+    };
+
+    private void StageChanged(Resource resource, ResourceRuntime rr, long? cause)
+    {
+        SaveStage(resource, rr);
+        foreach (var h in _store.Current.Households)
+        {
+            Evaluate(h, resource, cause);
+            foreach (var m in h.Meters.Where(m => m.Resource == resource)) PushStage(m, rr, cause);
+        }
+    }
+
+    /// <summary>Time-based work: period rollover, emergencies, proposals falling due, rotation slots.</summary>
+    private void Tick()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var (resource, r) in _resources)
+        {
+            if (now < r.PeriodEnd) continue;
+            SetPeriod(r, now);
+            LoadUsage(resource);
+            foreach (var h in _store.Current.Households)
+            {
+                Evaluate(h, resource);
+                foreach (var m in h.Meters.Where(m => m.Resource == resource)) PushAllowances(h, m, r);
+            }
+        }
+        TickEmergency();
+        var pending = Changes_.Pending.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        if (pending.Count > 0 && Changes_.Activate()) PolicyActivated(pending);
+        foreach (var z in _zones)
+            if (now >= z.SlotEnd) NextRotationSlot(z, now);
+    }
+
+    private void TickEmergency()
+    {
+        var active = Emergency_.Active;
+        if (active != _emergencyApplied)
+        {
+            _emergencyApplied = active;
+            Db.Set("emergency", active is null ? null : System.Text.Json.JsonSerializer.Serialize(active));
+            // OpenADR SIMPLE level 3 = emergency: an emergency holds every resource at stage 3 at least.
+            foreach (var (resource, rr) in _resources)
+            {
+                var before = rr.Stages.Current;
+                rr.StageReason = active is null ? "emergency ended" : "emergency: " + active.Reason;
+                if (rr.Stages.Declare(active is null ? 0 : 3, rr.StageReason) != before) StageChanged(resource, rr, null);
+                else SaveStage(resource, rr);
+            }
+        }
+        // Renewal signatures still short of a quorum when the emergency ended: refused, audited.
+        if (active is null && _renewSigned && Db.Signatures("renew").Count > 0)
+        {
+            _renewSigned = false;
+            var sigs = Db.Signatures("renew");
+            Emergency_.Renew(TimeSpan.FromSeconds(sigs[^1].DurationS), sigs.Select(s => new Approval(s.Member, DateTimeOffset.FromUnixTimeMilliseconds(s.SignedMs))).ToList());
+            Db.ClearSignatures("renew");
+        }
+    }
+
+    private void NextRotationSlot(ZoneRuntime z, DateTimeOffset now)
+    {
+        var minutes = z.Zone.RotationSlotMinutes;
+        foreach (var h in z.Zone.Households.Where(h => !z.Shed.Contains(h)))
+            z.SheddableLoad[h] = z.DiscretionaryInSlot.GetValueOrDefault(h) / minutes;
+        // Demand = what was measured plus what the shed households would have drawn.
+        var load = z.LoadInSlot / minutes + z.Shed.Sum(h => z.SheddableLoad.GetValueOrDefault(h));
+        var slot = z.Scheduler.NextSlot(load, z.SheddableLoad);
+        var before = z.Shed;
+        z.Shed = slot.Shed.ToHashSet(StringComparer.Ordinal);
+        z.LoadInSlot = 0;
+        z.DiscretionaryInSlot.Clear();
+        z.SlotEnd = SlotBoundary(now, minutes);
+        foreach (var h in before.Union(z.Shed).Where(h => before.Contains(h) != z.Shed.Contains(h)).ToList())
+            Evaluate(_store.Current.Household(h), z.Zone.Resource);
+    }
+}

@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Text.Json;
+using Commons.Metering.Gateway.Http;
+using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Policy;
+
+namespace Commons.Metering.Gateway.Commons;
+
+/// <summary>Building the runtime from the policy in force, and what survives a restart.</summary>
+public sealed partial class CommonsRuntime
+{
+    private Dictionary<Resource, ResourceRuntime> _resources = [];
+    private Dictionary<string, ChannelRuntime> _channels = new(StringComparer.Ordinal);
+    private Dictionary<string, List<ChannelRuntime>> _byMeter = new(StringComparer.Ordinal);
+    private Dictionary<string, SharedMeter> _shared = new(StringComparer.Ordinal);
+    private Dictionary<(string Household, Resource Resource), long> _used = [];
+    private List<ZoneRuntime> _zones = [];
+    private readonly Dictionary<string, bool> _online = new(StringComparer.Ordinal);
+    private EmergencyProtocol? _emergency;
+    private PolicyChanges? _changes;
+    private Emergency? _emergencyApplied;
+    // A renewal signature may be waiting (checked at each tick only then: the tick runs every pass).
+    private bool _renewSigned = true;
+
+    private EmergencyProtocol Emergency_ => _emergency ?? throw new InvalidOperationException("the commons runtime has not started");
+    private PolicyChanges Changes_ => _changes ?? throw new InvalidOperationException("the commons runtime has not started");
+
+    /// <summary>A council-approved policy activated before a restart stays in force (not the file's).</summary>
+    private void RestorePolicy()
+    {
+        if (Db.Get("policy_yaml") is not { } yaml) return;
+        var parsed = PolicyLoader.Parse(yaml, "activated-policy.yaml");
+        if (parsed.Policy is { } p && p.Community == _store.Current.Community) _store.Swap(p);
+        else _logger.LogWarning("The activated policy in {State} is no longer valid; the file's policy stays in force", _statePath);
+    }
+
+    /// <summary>(Re)builds every per-resource, per-channel and per-zone structure from the policy in
+    /// force; breakers of channels that still exist are kept, usage is reloaded from the ledger.</summary>
+    private void Build()
+    {
+        var p = _store.Current;
+        var now = _time.GetUtcNow();
+        _resources = p.Resources.ToDictionary(r => r.Key, r =>
+            new ResourceRuntime(r.Value, new StageMonitor(r.Value, Audit_), AllowanceCalculator.Compute(p, r.Key)));
+        var channels = new Dictionary<string, ChannelRuntime>(StringComparer.Ordinal);
+        foreach (var h in p.Households)
+            foreach (var m in h.Meters)
+                foreach (var c in m.Channels)
+                {
+                    var key = m.Id + "/" + c.Id;
+                    var limits = p.Resources.TryGetValue(m.Resource, out var rp) ? rp.Safety : new SafetyLimits(null, null);
+                    var safety = _channels.TryGetValue(key, out var old) && old.Safety is { } s ? s
+                        : new ChannelSafety(key, limits, BreakerOptions.Default, _time, Audit_);
+                    channels[key] = new ChannelRuntime(h, m, c, safety) { LastRegister = old?.LastRegister, LastTsMs = old?.LastTsMs ?? 0 };
+                }
+        _channels = channels;
+        _byMeter = channels.Values.GroupBy(c => c.Meter.Id).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        _shared = p.SharedMeters.ToDictionary(m => m.Id, StringComparer.Ordinal);
+        _zones = p.Zones.Select(z => new ZoneRuntime(z) { SlotEnd = SlotBoundary(now, z.RotationSlotMinutes) }).ToList();
+        var active = _emergency?.Active;
+        _emergency?.Dispose();
+        _emergency = new EmergencyProtocol(p.Council, p.EmergencyMaxDuration, _time, Audit_);
+        if (active is not null) _emergency.Restore(active);
+        var pending = _changes?.Pending ?? [];
+        _changes = new PolicyChanges(_store, _time, Audit_);
+        foreach (var pp in pending) _changes.Restore(pp);
+        foreach (var r in _resources.Values) SetPeriod(r, now);
+        LoadUsage();
+        SeedRegisters();
+    }
+
+    private static DateTimeOffset SlotBoundary(DateTimeOffset now, int slotMinutes)
+    {
+        var slotMs = slotMinutes * 60_000L;
+        return DateTimeOffset.FromUnixTimeMilliseconds((now.ToUnixTimeMilliseconds() / slotMs + 1) * slotMs);
+    }
+
+    private void SetPeriod(ResourceRuntime r, DateTimeOffset now)
+    {
+        r.PeriodStart = PolicyPeriods.StartOf(r.Policy.Period, now, _store.Current.UtcOffset);
+        r.PeriodEnd = PolicyPeriods.EndOf(r.Policy.Period, now, _store.Current.UtcOffset);
+    }
+
+    /// <summary>Use so far in the current period, from the ledger's hour buckets (Http/PolicyApi's sum).</summary>
+    private void LoadUsage(Resource? only = null)
+    {
+        foreach (var h in _store.Current.Households)
+            foreach (var (resource, r) in _resources)
+                if (only is null || only == resource)
+                    _used[(h.Id, resource)] = PolicyApi.UsedInPeriod(h, resource, _ledger, r.PeriodStart, r.PeriodEnd);
+    }
+
+    /// <summary>The last committed register of each channel, so the first reading after a restart counts from it.</summary>
+    private void SeedRegisters()
+    {
+        foreach (var m in _ledger.ListMeters())
+        {
+            if (m.Status is { } status) _online[m.Meter.Id] = status.State == "online";
+            foreach (var c in m.Channels)
+                if (_channels.TryGetValue(m.Meter.Id + "/" + c.Name, out var cr) && cr.LastRegister is null) cr.LastRegister = c.Register;
+        }
+    }
+
+    /// <summary>Breakers, stages, the emergency and pending proposals as they were before a restart.</summary>
+    private void Restore()
+    {
+        foreach (var b in Db.Breakers())
+        {
+            if (b.State == nameof(BreakerState.Closed) || !_channels.TryGetValue(b.Id, out var c) || c.Safety is null) continue;
+            SafetyReason? safety = Enum.TryParse<SafetyReason>(b.Safety, ignoreCase: true, out var s) ? s : null;
+            c.Safety.Breaker.Restore(b.Reason, safety, b.Technician, DateTimeOffset.FromUnixTimeMilliseconds(b.SinceMs));
+        }
+        RestoreStages();
+        if (Db.Get("emergency") is { } json && JsonSerializer.Deserialize<Emergency>(json) is { } e)
+        {
+            _emergencyApplied = e;
+            Emergency_.Restore(e);
+        }
+        foreach (var p in Db.Proposals().Where(p => p.State == "pending"))
+        {
+            var parsed = PolicyLoader.Parse(p.Yaml, "proposal-" + p.Id[..8] + ".yaml");
+            if (parsed.Policy is { } policy)
+                Changes_.Restore(new PolicyProposal(p.Id, policy, DateTimeOffset.FromUnixTimeMilliseconds(p.EffectiveMs), p.Proposer, p.Approvals.ToHashSet(StringComparer.Ordinal)));
+        }
+    }
+
+    private void RestoreStages()
+    {
+        foreach (var (resource, r) in _resources)
+        {
+            if (Db.Get("stage:" + resource.Name()) is not { } saved) continue;
+            var parts = saved.Split('|', 3);
+            r.Stages.Restore(int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
+            r.StageReason = parts.Length > 2 ? parts[2] : "restored";
+        }
+    }
+
+    private void SaveStage(Resource resource, ResourceRuntime r) =>
+        Db.Set("stage:" + resource.Name(), $"{r.Stages.Triggered}|{r.Stages.Declared}|{r.StageReason}");
+
+    private void BreakerChanged(string id)
+    {
+        if (_db is null || !_channels.TryGetValue(id, out var c) || c.Safety is null) return;
+        var b = c.Safety.Breaker;
+        Db.SaveBreaker(id, b.State.ToString(), b.Reason, b.Safety?.ToString(), b.NeedsTechnician, b.Since.ToUnixTimeMilliseconds());
+    }
+}

@@ -1,0 +1,124 @@
+using Commons.Metering.Gateway.Actuation;
+using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Policy;
+
+namespace Commons.Metering.Gateway.Commons;
+
+/// <summary>ICommonsRuntime's read views: snapshots taken under the lock, never live objects.</summary>
+public sealed partial class CommonsRuntime
+{
+    public CommunityOverview Overview()
+    {
+        Initialize();
+        lock (_gate)
+        {
+            var p = _store.Current;
+            var now = _time.GetUtcNow();
+            var resources = _resources.OrderBy(r => r.Key).Select(r => new ResourceOverview(
+                r.Key, r.Value.Policy.Period.ToString().ToLowerInvariant(), r.Value.PeriodStart, r.Value.PeriodEnd,
+                p.Households.Sum(h => _used.GetValueOrDefault((h.Id, r.Key))), r.Value.Policy.CapPerPeriod,
+                r.Value.Stages.Current, r.Value.Stages.Current == 0 ? "normal" : r.Value.StageReason)).ToList();
+            var meters = p.Households.SelectMany(h => h.Meters.Select(m => m.Id)).Concat(p.SharedMeters.Select(m => m.Id)).ToList();
+            return new CommunityOverview(p.Community, p.Version, resources, EmergencyView(now),
+                _channels.Values.Count(c => c.Safety is { } s && s.Breaker.State != BreakerState.Closed),
+                meters.Count(m => _online.TryGetValue(m, out var on) && !on), meters.Count, now);
+        }
+    }
+
+    public HouseholdView? Household(string householdId)
+    {
+        Initialize();
+        lock (_gate)
+        {
+            var h = _store.Current.Households.FirstOrDefault(x => x.Id == householdId);
+            if (h is null) return null;
+            var resources = new List<HouseholdResourceView>();
+            foreach (var (resource, rr) in _resources.OrderBy(r => r.Key))
+            {
+                if (!h.Meters.Any(m => m.Resource == resource)) continue;
+                var status = rr.Status(h.Id, _used.GetValueOrDefault((h.Id, resource)));
+                var sanction = Curtailment.SanctionFor(rr.Policy.Sanctions, status);
+                var minutes = _zones.Where(z => z.Zone.Resource == resource).Sum(z => z.Scheduler.MinutesLost.GetValueOrDefault(h.Id));
+                var channels = h.Meters.Where(m => m.Resource == resource)
+                    .SelectMany(m => _byMeter.GetValueOrDefault(m.Id) ?? [])
+                    .Select(c => new ChannelDecisionView(c.Meter.Id, c.Channel.Id, c.Channel.Use.ToString().ToLowerInvariant(),
+                        (c.Decision?.Kind ?? DecisionKind.Allowed).ToString().ToLowerInvariant(), c.Decision is { } d ? Why(d, rr) : null)).ToList();
+                resources.Add(new HouseholdResourceView(resource, status.Used, status.FloorAmount, status.Allowance, status.Remaining, status.UnderFloor,
+                    sanction.ToString().ToLowerInvariant(), sanction == SanctionLevel.None ? null : $"{status.PercentUsed} % of the allowance used",
+                    minutes, channels));
+            }
+            return new HouseholdView(h.Id, h.Persons, resources, h.Meters.Select(m => m.Id).ToList());
+        }
+    }
+
+    public IReadOnlyList<BreakerView> Breakers()
+    {
+        Initialize();
+        lock (_gate)
+        {
+            return _channels.Values.Where(c => c.Safety is not null).Select(c =>
+            {
+                var b = c.Safety!.Breaker;
+                return new BreakerView(b.Id, b.Scope.ToString().ToLowerInvariant(), State(b.State), b.Reason, b.Safety?.ToString().ToLowerInvariant(),
+                    b.NeedsTechnician, b.Since, c.Meter.Id, c.Channel.Id);
+            }).OrderBy(b => b.State == "closed").ThenBy(b => b.Id, StringComparer.Ordinal).ToList();
+        }
+    }
+
+    private static string State(BreakerState s) => s == BreakerState.HalfOpen ? "half_open" : s.ToString().ToLowerInvariant();
+
+    public IReadOnlyList<CommandView> Commands(int limit)
+    {
+        Initialize();
+        return Db.Newest(Math.Clamp(limit, 1, 10_000)).Select(ToView).ToList();
+    }
+
+    internal static CommandView ToView(CommandRecord r)
+    {
+        static DateTimeOffset? At(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
+        return new CommandView(r.Cid, r.Meter, r.Wire.Op, r.Detail, DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedMs),
+            DateTimeOffset.FromUnixTimeMilliseconds(r.Wire.ExpMs), r.Attempts, r.State.ToString().ToLowerInvariant(),
+            At(r.AckedMs), r.AckError, At(r.ConfirmedMs), r.Why);
+    }
+
+    public IReadOnlyList<ProposalView> Proposals()
+    {
+        Initialize();
+        var k = _store.Current.Council.K;
+        return Db.Proposals().Select(p => new ProposalView(p.Id, p.Proposer, DateTimeOffset.FromUnixTimeMilliseconds(p.EffectiveMs), p.Approvals, k, p.State)).ToList();
+    }
+
+    public IReadOnlyList<AuditRecord> Audit(int limit)
+    {
+        Initialize();
+        if (!File.Exists(_auditPath)) return [];
+        var tail = new Queue<AuditRecord>();
+        using var stream = new FileStream(_auditPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine())
+        {
+            if (!AuditRecord.TryParse(line, out var r)) continue;
+            tail.Enqueue(r!);
+            if (tail.Count > Math.Max(1, limit)) tail.Dequeue();
+        }
+        return tail.Reverse().ToList();
+    }
+
+    public AuditVerification VerifyAudit()
+    {
+        Initialize();
+        return File.Exists(_auditPath) ? AuditLog.Verify(_auditPath) : new AuditVerification(true, 0, null, null, null);
+    }
+
+    private EmergencyView? EmergencyView(DateTimeOffset now)
+    {
+        var pending = Db.Signatures("declare").Concat(Db.Signatures("renew")).Select(s => s.Member).Distinct().ToList();
+        if (Emergency_.Active is not { } e)
+        {
+            var sigs = Db.Signatures("declare");
+            return sigs.Count == 0 ? null
+                : new EmergencyView(sigs[^1].Reason, "pending", now, now, TimeSpan.Zero, 0, pending);
+        }
+        return new EmergencyView(e.Reason, e.DeclaredBy, e.Start, e.Sunset, e.Sunset - now, e.Renewals, pending);
+    }
+}

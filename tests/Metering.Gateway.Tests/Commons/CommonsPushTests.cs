@@ -1,0 +1,65 @@
+namespace Commons.Metering.Gateway.Tests.Commons;
+
+/// <summary>Device autonomy: every household meter gets its channels' class, allowance and safety
+/// thresholds, and the stage with what it curtails; values already acknowledged are not sent again.</summary>
+public sealed class CommonsPushTests
+{
+    [Fact]
+    public async Task Start_PushesClassAllowanceAndSafety_OnceAcked_NotAgainAfterARestart()
+    {
+        var h = new CommonsHarness(TestPolicy.Yaml);
+        try
+        {
+            await h.StartAsync();
+            await h.StepAsync();
+            var sent = h.SentTo("w-h2");
+            var kitchen = sent.Single(c => c is { Op: "allowance", Channel: "kitchen" });
+            // 1000 L cap, floors 2 x 50 + 4 x 50 L, the 700 L left shared per person: h2 gets 200 + 466.667 L.
+            Assert.Equal((666_667L, 86_400L, "essential", 0L), (kitchen.Limit!.Value, kitchen.PeriodS!.Value, kitchen.UseClass, kitchen.Used!.Value));
+            Assert.Equal(CommonsHarness.Start.ToUnixTimeMilliseconds(), kitchen.StartMs);
+            Assert.Equal("standard", sent.Single(c => c is { Op: "allowance", Channel: "laundry" }).UseClass);
+            var safety = sent.Single(c => c is { Op: "safety", Channel: "kitchen" });
+            Assert.Equal((600L, 30_000L), (safety.LeakS!.Value, safety.BurstPerMin!.Value));
+            Assert.DoesNotContain(sent, c => c.Op == "stage"); // stage 0 is every device's default
+            Assert.Empty(h.SentTo("reservoir"));
+            foreach (var meter in new[] { "w-h1", "w-h2" })
+            {
+                await h.ReadingAsync(meter, meter == "w-h1" ? [("kitchen", 0L), ("garden", 0L)] : [("kitchen", 0L), ("laundry", 0L)]);
+                foreach (var c in h.SentTo(meter).DistinctBy(c => c.Cid)) await h.AckAsync(meter, c.Cid);
+            }
+            Assert.All(h.Runtime.Commands(100), c => Assert.Equal("acked", c.State));
+
+            await h.RestartAsync();
+            await h.AdvanceAsync(TimeSpan.FromMinutes(10));
+            Assert.Empty(h.Publisher.Sent);
+
+            // A new day: new allowances (from the new period start), nothing else.
+            await h.AdvanceAsync(TimeSpan.FromDays(1) - TimeSpan.FromMinutes(10));
+            var next = h.SentTo("w-h1");
+            Assert.NotEmpty(next);
+            Assert.All(next, c => Assert.Equal("allowance", c.Op));
+            Assert.All(next, c => Assert.Equal(CommonsHarness.Start.AddDays(1).ToUnixTimeMilliseconds(), c.StartMs));
+        }
+        finally { await h.DisposeAsync(); }
+    }
+
+    [Fact]
+    public async Task PushThatEscalatedWhileTheDeviceWasAway_IsIssuedAnewWhenItComesBackOnline()
+    {
+        await using var h = new CommonsHarness(TestPolicy.Yaml, new Gateway.Commons.CommonsOptions { MaxAttempts = 2, AckTimeoutSeconds = 30 });
+        await h.StartAsync();
+        await h.ReadingAsync("w-h1", ("kitchen", 0), ("garden", 0));
+        await h.AdvanceAsync(TimeSpan.FromMinutes(5));
+        var escalated = h.Runtime.Commands(100).Where(c => c.Meter == "w-h1").ToList();
+        Assert.Equal(4, escalated.Count);
+        Assert.All(escalated, c => Assert.Equal("escalated", c.State));
+
+        await h.PublishAsync("w-h1", "status", "{\"v\":1,\"state\":\"online\",\"fw\":\"1.0.0\"}");
+        await h.StepAsync();
+        var fresh = h.Runtime.Commands(100).Where(c => c.Meter == "w-h1" && c.State == "sent").ToList();
+        Assert.Equal(escalated.Select(c => c.Detail).Order(), fresh.Select(c => c.Detail).Order());
+        Assert.Empty(fresh.Select(c => c.Cid).Intersect(escalated.Select(c => c.Cid)));
+        foreach (var c in fresh) await h.AckAsync("w-h1", c.Cid);
+        Assert.All(h.Runtime.Commands(100).Where(c => fresh.Any(f => f.Cid == c.Cid)), c => Assert.Equal("acked", c.State));
+    }
+}
