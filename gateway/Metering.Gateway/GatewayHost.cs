@@ -1,4 +1,5 @@
 using System.Net;
+using Commons.Metering.Gateway.Dashboard;
 using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Options;
 using Microsoft.AspNetCore.Builder;
@@ -32,6 +33,7 @@ public static class GatewayHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         if (demo && builder.Configuration["Metering:Demo:SimulatedMeters"] is null or "0")
             builder.Configuration["Metering:Demo:SimulatedMeters"] = DemoMeters.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (demo && builder.Configuration["Metering:Auth:DemoAccounts"] is null) builder.Configuration["Metering:Auth:DemoAccounts"] = "true";
         GatewayOptions options;
         try
         {
@@ -43,6 +45,7 @@ public static class GatewayHost
             return Fail(ExitInvalidConfiguration, "Invalid configuration: " + e.Message);
         }
         var errors = GatewayOptionsValidator.Errors(options).ToList();
+        errors.AddRange(Auth.AuthServices.ConfigurationErrors(builder.Configuration));
         if (errors.Count > 0) return Fail(ExitInvalidConfiguration, "Invalid configuration:\n  " + string.Join("\n  ", errors));
         var taken = PortCheck.Problems(options).ToList();
         if (taken.Count > 0) return Fail(ExitPortInUse, string.Join("\n", taken));
@@ -56,10 +59,13 @@ public static class GatewayHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        string dashboard;
+        try { dashboard = app.UseMeteringDashboard($"http://{options.Http.Host}:{options.Http.Port}"); }
+        catch (Auth.AccountsFileException e) { return Fail(ExitInvalidConfiguration, e.Message); }
         app.MapMeteringApi();
         app.MapPolicyApi();
         app.Logger.LogInformation("{Configuration}", EffectiveConfiguration.Describe(options, builder.Configuration));
-        app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(WhereToLook(options, builder.Configuration)));
+        app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(WhereToLook(options, builder.Configuration, dashboard)));
         try
         {
             await app.RunAsync();
@@ -93,7 +99,7 @@ public static class GatewayHost
         return code;
     }
 
-    private static string WhereToLook(GatewayOptions o, IConfiguration configuration)
+    private static string WhereToLook(GatewayOptions o, IConfiguration configuration, string dashboard)
     {
         var http = $"http://{o.Http.Host}:{o.Http.Port}";
         var simulated = configuration.GetValue<int>("Metering:Demo:SimulatedMeters");
@@ -104,6 +110,6 @@ public static class GatewayHost
             $"  usage of one meter:         {http}/api/v1/meters/METER_ID/usage?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z\n" +
             $"  metrics (Prometheus):       {http}/metrics\n" +
             $"  health:                     {http}/healthz\n" +
-            demo + "  Press Ctrl+C to stop.\n";
+            dashboard + demo + "  Press Ctrl+C to stop.\n";
     }
 }

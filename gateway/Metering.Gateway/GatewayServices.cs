@@ -1,3 +1,4 @@
+using Commons.Metering.Gateway.Dashboard;
 using Commons.Metering.Gateway.Demo;
 using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
@@ -53,6 +54,8 @@ public static class GatewayServices
 
         // Policy: read-only so far (the host loads Metering:Policy:File and registers the store first).
         services.TryAddSingleton<Policy.PolicyStore>();
+        // Commons runtime (issue #3): the policy acts, only when a policy file is configured (Commons/README.md).
+        if (options.Policy.Configured) Commons.CommonsServices.AddCommonsRuntime(services, configuration);
         // Actuation: later issues.
 
         // Sinks: drain sink_outbox (filled by the ledger in its own transaction) toward InfluxDB.
@@ -62,6 +65,7 @@ public static class GatewayServices
         services.AddSingleton(sp => new MetricsExporter(
             sp.GetRequiredService<GatewayMetrics>(), sp.GetRequiredService<IStateStore>(), sp.GetService<ISinkStatus>()));
         services.AddProblemDetails();
+        services.AddMeteringDashboard(configuration);
         return services;
     }
 

@@ -11,6 +11,8 @@ var e2e = new Command("e2e", "End-to-end readings/s (publish -> ledger commit ->
     meters, perMeter, noSink,
 };
 e2e.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(perMeter), !r.GetValue(noSink), Console.Out).RunAsync(cancel));
+var e2ePolicy = new Command("e2e-policy", "The end-to-end run without and with the policy runtime (same load): throughput ratio (target >= 0.9x) and trip latency p50/p99 under load.") { meters, perMeter, noSink };
+e2ePolicy.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(perMeter), !r.GetValue(noSink), Console.Out).RunPolicyAsync(cancel));
 
 var ledger = new Command("ledger", "The ledger alone (in-process pipeline + SQLite writer, no MQTT): readings/s and writer time per reading, against plain durable INSERTs on the same disk.")
 {
@@ -31,5 +33,28 @@ var fuzzVectors = new Option<string>("--vectors") { Description = "Golden vector
 var fuzz = new Command("fuzz", "Hostile uplinks through the real pipeline and ledger: inputs/s, the reasons histogram, a valid stream kept exact.") { fuzzInputs, fuzzVectors };
 fuzz.SetAction(r => new FuzzBenchmark(r.GetValue(fuzzInputs), r.GetValue(fuzzVectors)!, Console.Out).RunAsync());
 
-var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, ledger, core, datasetCommand, fuzz };
+var memMeters = new Option<int>("--meters") { Description = "Registered meters", DefaultValueFactory = _ => 100_000 };
+var memQueued = new Option<int>("--queued") { Description = "Readings queued in front of a stalled ledger writer (at most Ledger:QueueCapacity, 10,000)", DefaultValueFactory = _ => 10_000 };
+var memory = new Command("memory", "Managed memory per registered meter and per queued reading (in-process ledger, full GC).") { memMeters, memQueued };
+memory.SetAction(r => new MemoryBenchmark(r.GetValue(memMeters), r.GetValue(memQueued), Console.Out).RunAsync());
+
+var scaleFew = new Option<int>("--few") { Description = "Devices of the reference run", DefaultValueFactory = _ => 100 };
+var scaleMany = new Option<int>("--many") { Description = "Devices of the scaled run", DefaultValueFactory = _ => 10_000 };
+var scaleReadings = new Option<int>("--readings") { Description = "Timed readings in each run (split over the devices)", DefaultValueFactory = _ => 20_000 };
+var scaling = new Command("scaling", "Connection scaling: readings/s with 10,000 connected devices over 100, same total readings, embedded broker + gateway.") { scaleFew, scaleMany, scaleReadings };
+scaling.SetAction((r, cancel) => new ScalingBenchmark(r.GetValue(scaleFew), r.GetValue(scaleMany), r.GetValue(scaleReadings), Console.Out).RunAsync(cancel));
+
+var burstMeters = new Option<int>("--meters") { Description = "Meters in the fleet", DefaultValueFactory = _ => 10_000 };
+var burstWindow = new Option<int>("--window-s") { Description = "Seconds within which every meter reports once", DefaultValueFactory = _ => 10 };
+var burst = new Command("burst", "Every meter of a 10,000-meter fleet reports within 10 s: time until all committed, peak gateway memory.") { burstMeters, burstWindow };
+burst.SetAction((r, cancel) => new BurstBenchmark(r.GetValue(burstMeters), r.GetValue(burstWindow), Console.Out).RunAsync(cancel));
+
+var soakMinutes = new Option<int>("--minutes") { Description = "Duration of the soak", DefaultValueFactory = _ => 30 };
+var soakMeters = new Option<int>("--meters") { Description = "Devices", DefaultValueFactory = _ => 100 };
+var soakInterval = new Option<int>("--interval-s") { Description = "Seconds between printed samples", DefaultValueFactory = _ => 30 };
+var soakRate = new Option<double>("--max-rate") { Description = "Maximum rate to halve (readings/s); 0 = measure it at the start", DefaultValueFactory = _ => 0 };
+var soak = new Command("soak", "The fleet at half the measured maximum rate for --minutes: memory, outbox depths, latency over time; verdict whether memory stayed flat.") { soakMinutes, soakMeters, soakInterval, soakRate };
+soak.SetAction((r, cancel) => new SoakBenchmark(r.GetValue(soakMinutes), r.GetValue(soakMeters), r.GetValue(soakInterval), r.GetValue(soakRate), Console.Out).RunAsync(cancel));
+
+var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, e2ePolicy, ledger, core, datasetCommand, fuzz, memory, scaling, burst, soak };
 return await root.Parse(args).InvokeAsync();

@@ -28,7 +28,8 @@ internal static class CommissionCheck
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
         {
-            return ProvisionCommand.Fail(ExitCodes.GatewayError, $"gateway {s.Gateway} unreachable: {e.Message}");
+            var what = e is HttpRequestException { StatusCode: not null } ? "refused the request" : "unreachable";
+            return ProvisionCommand.Fail(ExitCodes.GatewayError, $"gateway {s.Gateway} {what}: {e.Message}");
         }
         if (before is null) return ProvisionCommand.Fail(ExitCodes.GatewayError, $"meter '{s.Meter}' is not registered with the gateway (run `metering provision --gateway ...`)");
         if (before.Community != s.Community)

@@ -9,5 +9,6 @@ var root = new RootCommand("Commons Metering technicians' tool: provision device
     FlashCommand.Create(),
     CalibrateCommand.Create(),
     CommissionCommand.Create(),
+    AuditCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,10 +1,12 @@
 using System.Globalization;
-using System.Text.Json;
+using Commons.Metering.Gateway.Auth;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Policy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace Commons.Metering.Gateway.Http;
 
@@ -20,16 +22,18 @@ internal static class MeteringApi
             var ok = ledger.IsRunning && broker.Ready;
             return Results.Json(new { status = ok ? "ok" : "unavailable", ledger = ledger.IsRunning ? "running" : "stopped", broker = broker.State },
                 statusCode: ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-        });
+        }).AllowAnonymous();
         app.MapGet("/metrics", async (HttpContext http, MetricsExporter exporter) =>
         {
             http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await exporter.WriteAsync(http.Response.Body, http.RequestAborted);
-        });
-        var meters = app.MapGroup("/api/v1/meters");
-        meters.MapGet("/", (IStateStore store) => Results.Json(store.ListMeters().Select(ToJson)));
-        meters.MapPost("/", RegisterAsync);
-        meters.MapGet("/{meterId}/usage", Usage);
+        }).AllowAnonymous();
+        // Registers are household data and registration is commissioning: technicians only (and
+        // loopback callers while no account exists, Auth/Access.cs). Usage: also the meter's own household.
+        var meters = app.MapGroup("/api/v1/meters").WithTags("meters");
+        meters.MapGet("/", (IStateStore store) => Results.Json(store.ListMeters().Select(ToJson))).RequireAuthorization(Access.TechnicianOrSetup);
+        meters.MapPost("/", RegisterAsync).RequireAuthorization(Access.TechnicianOrSetup);
+        meters.MapGet("/{meterId}/usage", Usage).RequireAuthorization(Access.SignedInOrSetup);
         return app;
     }
 
@@ -49,39 +53,34 @@ internal static class MeteringApi
         },
     };
 
-    private static async Task<IResult> RegisterAsync(HttpRequest request, LedgerWriter ledger, TimeProvider time)
+    private static async Task<IResult> RegisterAsync(HttpRequest request, LedgerWriter ledger, TimeProvider time, ILogger<LedgerWriter> logger)
     {
-        string? id, community, resourceName;
-        try
-        {
-            using var doc = await JsonDocument.ParseAsync(request.Body, default, request.HttpContext.RequestAborted);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) return Bad("The body must be a JSON object {\"id\",\"community\",\"resource\"}.");
-            id = Str(doc.RootElement, "id");
-            community = Str(doc.RootElement, "community");
-            resourceName = Str(doc.RootElement, "resource");
-        }
-        catch (JsonException e)
-        {
-            return Bad($"The body is not valid JSON: {e.Message}");
-        }
+        var (body, problem) = await JsonBody.ReadAsync(request, JsonBody.SmallBytes);
+        if (problem is not null) return problem;
+        var id = body.Str("id");
+        var community = body.Str("community");
+        var resourceName = body.Str("resource");
         if (!UplinkTopic.IsId(id)) return Bad("'id' must match ^[a-z0-9][a-z0-9_-]{0,47}$ (docs/protocol.md, Topics).");
         if (!UplinkTopic.IsId(community)) return Bad("'community' must match ^[a-z0-9][a-z0-9_-]{0,47}$ (docs/protocol.md, Topics).");
         if (!Resources.TryParse(resourceName, out var resource)) return Bad("'resource' must be one of water, energy, forest.");
         var meter = new MeterInfo(id!, community!, resource);
         var outcome = await ledger.SubmitAsync(new RegisterMeterWrite(meter, time.GetUtcNow().ToUnixTimeMilliseconds()),
             request.HttpContext.RequestAborted);
-        var body = new { id = meter.Id, community = meter.Community, resource = resource.Name(), unit = resource.Unit() };
+        var registered = new { id = meter.Id, community = meter.Community, resource = resource.Name(), unit = resource.Unit() };
+        if (outcome.Status == LedgerStatus.Committed)
+            logger.LogInformation("Meter {Meter} registered in {Community} as {Resource} by {Actor}", meter.Id, meter.Community, resource.Name(), request.HttpContext.User.Actor());
         return outcome.Status switch
         {
-            LedgerStatus.Committed => Results.Created($"/api/v1/meters/{meter.Id}", body),
-            LedgerStatus.AlreadyRegistered => Results.Ok(body),
+            LedgerStatus.Committed => Results.Created($"/api/v1/meters/{meter.Id}", registered),
+            LedgerStatus.AlreadyRegistered => Results.Ok(registered),
             _ => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Meter already registered differently",
                 detail: $"Meter '{meter.Id}' is registered in community '{outcome.Existing!.Community}' as {outcome.Existing.Resource.Name()}."),
         };
     }
 
-    private static IResult Usage(string meterId, string? from, string? to, MeterRegistry registry, IStateStore store)
+    private static IResult Usage(string meterId, string? from, string? to, MeterRegistry registry, IStateStore store, HttpContext http, PolicyStore policy)
     {
+        if (!MayReadMeter(http, meterId, policy)) return Problems.Forbidden(http);
         if (!TryParseIso(from, out var fromTime)) return Bad("'from' must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z.");
         if (!TryParseIso(to, out var toTime)) return Bad("'to' must be an ISO 8601 date-time, e.g. 2026-02-01T00:00:00Z.");
         if (toTime <= fromTime) return Bad("'to' must be later than 'from'.");
@@ -104,16 +103,18 @@ internal static class MeteringApi
         });
     }
 
+    /// <summary>Technicians read any meter; a member only the meters the policy lists for its household.</summary>
+    private static bool MayReadMeter(HttpContext http, string meterId, PolicyStore policy) =>
+        Access.IsSetupMode(http) || http.User.RoleOf() == Role.Technician ||
+        (http.User.RoleOf() == Role.Member && policy.HasPolicy &&
+         policy.Current.Households.Any(h => h.Id == http.User.HouseholdOf() && h.Meters.Any(m => m.Id == meterId)));
+
     private static bool TryParseIso(string? s, out DateTimeOffset value) =>
         DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value) && s!.Length >= 10 && s[4] == '-';
 
-    private static string? Str(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
-
     private static string? Iso(long? ms) =>
         ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v).ToString("O", CultureInfo.InvariantCulture) : null;
 
-    private static IResult Bad(string detail) =>
-        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: detail);
+    private static IResult Bad(string detail) => Problems.Bad(detail);
 }

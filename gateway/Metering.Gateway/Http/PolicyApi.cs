@@ -14,8 +14,10 @@ internal static class PolicyApi
 {
     public static IEndpointRouteBuilder MapPolicyApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/policy", (PolicyStore store) => store.HasPolicy ? Results.Json(ToJson(store.Current)) : NoPolicy());
-        app.MapGet("/api/v1/households/{id}/allowance", Allowance);
+        // The rules are public to every account; an allowance is household data (its own member only).
+        app.MapGet("/api/v1/policy", (PolicyStore store) => store.HasPolicy ? Results.Json(ToJson(store.Current)) : NoPolicy())
+            .RequireAuthorization(Auth.Access.SignedInOrSetup).WithTags("policy");
+        app.MapGet("/api/v1/households/{id}/allowance", Allowance).RequireAuthorization(Auth.Access.SignedInOrSetup).WithTags("policy");
         return app;
     }
 
@@ -42,8 +44,9 @@ internal static class PolicyApi
         }),
     };
 
-    private static IResult Allowance(string id, string? resource, PolicyStore store, IStateStore ledger, TimeProvider time)
+    private static IResult Allowance(string id, string? resource, PolicyStore store, IStateStore ledger, TimeProvider time, HttpContext http)
     {
+        if (!Auth.Access.MayReadHousehold(http, id)) return Problems.Forbidden(http);
         if (!store.HasPolicy) return NoPolicy();
         if (!Resources.TryParse(resource, out var r)) return Bad("'resource' must be one of water, energy, forest.");
         var policy = store.Current;
@@ -97,10 +100,7 @@ internal static class PolicyApi
     private static string Offset(TimeSpan o) =>
         (o < TimeSpan.Zero ? "-" : "+") + o.Duration().ToString(@"hh\:mm", CultureInfo.InvariantCulture);
 
-    private static IResult NoPolicy() =>
-        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No policy",
-            detail: "No policy is configured: set Metering:Policy:File (Metering__Policy__File) to the community's policy file.");
+    private static IResult NoPolicy() => Problems.NoPolicy();
 
-    private static IResult Bad(string detail) =>
-        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: detail);
+    private static IResult Bad(string detail) => Problems.Bad(detail);
 }

@@ -1,0 +1,79 @@
+using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Policy;
+
+namespace Commons.Metering.Gateway.Dashboard;
+
+/// <summary>What the dashboard reads from the ledger itself: device status, a household's history
+/// from the hourly usage buckets, and the metering-only overview when no policy is configured.</summary>
+internal sealed class DashboardQueries(IStateStore store, PolicyStore policy, TimeProvider time)
+{
+    /// <summary>Hours and days of history the household page draws.</summary>
+    public const int HistoryHours = 24;
+    public const int HistoryDays = 14;
+
+    public IReadOnlyList<DeviceRow> Devices(IReadOnlyCollection<string>? only) =>
+        store.ListMeters()
+            .Where(m => only is null || only.Contains(m.Meter.Id))
+            .Select(m => new DeviceRow(
+                m.Meter.Id, m.Meter.Community, m.Meter.Resource.Name(),
+                m.Status?.State == "online", m.Status?.State ?? "unknown",
+                Time(m.Status?.ReceivedMs ?? m.LastSeenMs), m.Status?.Firmware, m.Status?.Outbox, m.Status?.BatteryMv, m.Status?.Boot))
+            .OrderBy(d => d.Id, StringComparer.Ordinal)
+            .ToList();
+
+    public IReadOnlyDictionary<Resource, History> History(string householdId)
+    {
+        var result = new Dictionary<Resource, History>();
+        if (!policy.HasPolicy) return result;
+        var p = policy.Current;
+        var household = p.Households.FirstOrDefault(h => h.Id == householdId);
+        if (household is null) return result;
+        var now = time.GetUtcNow();
+        var thisHour = UsageRules.HourStartMs(now.ToUnixTimeMilliseconds());
+        var localMidnight = new DateTimeOffset(now.ToOffset(p.UtcOffset).Date, p.UtcOffset);
+        foreach (var resource in household.Meters.Select(m => m.Resource).Distinct())
+        {
+            var hourly = Enumerable.Range(0, HistoryHours).Reverse()
+                .Select(i => DateTimeOffset.FromUnixTimeMilliseconds(thisHour).AddHours(-i))
+                .Select(start => new Bucket(start, PolicyApiUsage(household, resource, start, start.AddHours(1)))).ToList();
+            var daily = Enumerable.Range(0, HistoryDays).Reverse()
+                .Select(i => localMidnight.AddDays(-i))
+                .Select(start => new Bucket(start, PolicyApiUsage(household, resource, start, start.AddDays(1)))).ToList();
+            result[resource] = new History(resource.Unit(), hourly, daily);
+        }
+        return result;
+    }
+
+    /// <summary>No policy: per resource, what every meter used since midnight UTC, and the devices.</summary>
+    public object MeteringOverview()
+    {
+        var meters = store.ListMeters();
+        var now = time.GetUtcNow();
+        var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        var resources = meters.GroupBy(m => m.Meter.Resource).OrderBy(g => g.Key).Select(g => new
+        {
+            resource = g.Key.Name(),
+            unit = g.Key.Unit(),
+            period = "day",
+            periodStart = midnight,
+            periodEnd = midnight.AddDays(1),
+            used = g.Sum(m => store.Usage(m.Meter.Id, midnight.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds() + 1).Sum(c => c.Usage)),
+            meters = g.Count(),
+        });
+        return new
+        {
+            hasPolicy = false,
+            community = meters.Select(m => m.Meter.Community).FirstOrDefault(),
+            at = now,
+            resources,
+            devicesTotal = meters.Count,
+            devicesOffline = meters.Count(m => m.Status?.State != "online"),
+        };
+    }
+
+    private long PolicyApiUsage(Household household, Resource resource, DateTimeOffset from, DateTimeOffset to) =>
+        Http.PolicyApi.UsedInPeriod(household, resource, store, from, to);
+
+    private static DateTimeOffset? Time(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
+}

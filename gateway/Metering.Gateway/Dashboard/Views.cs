@@ -1,0 +1,80 @@
+using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Policy;
+
+namespace Commons.Metering.Gateway.Dashboard;
+
+/// <summary>The JSON shapes of the API (camelCase, resources by name with their unit, durations in
+/// seconds), one place so the pages and the OpenAPI clients read the same thing.</summary>
+internal static class Views
+{
+    public static object Overview(CommunityOverview o) => new
+    {
+        hasPolicy = true,
+        community = o.Community,
+        policyVersion = o.PolicyVersion,
+        at = o.At,
+        resources = o.Resources.Select(r => new
+        {
+            resource = r.Resource.Name(), unit = r.Resource.Unit(), period = r.Period, periodStart = r.PeriodStart, periodEnd = r.PeriodEnd,
+            used = r.Used, cap = r.Cap, stage = r.Stage, stageReason = r.StageReason,
+        }),
+        emergency = o.Emergency is not { } e ? null : new
+        {
+            reason = e.Reason, declaredBy = e.DeclaredBy, start = e.Start, sunset = e.Sunset,
+            remainingSeconds = (long)e.Remaining.TotalSeconds, renewals = e.Renewals, pendingSignatures = e.PendingSignatures,
+        },
+        openBreakers = o.OpenBreakers,
+        devicesOffline = o.DevicesOffline,
+        devicesTotal = o.DevicesTotal,
+    };
+
+    public static object Household(HouseholdView h, IReadOnlyDictionary<Resource, History> history, IReadOnlyList<DeviceRow> devices) => new
+    {
+        id = h.Id,
+        persons = h.Persons,
+        meters = h.Meters,
+        resources = h.Resources.Select(r => new
+        {
+            resource = r.Resource.Name(), unit = r.Resource.Unit(), used = r.Used, floor = r.Floor, allowance = r.Allowance,
+            remaining = r.Remaining, underFloor = r.UnderFloor, sanction = r.Sanction, sanctionReason = r.SanctionReason,
+            curtailedMinutes = r.CurtailedMinutes,
+            channels = r.Channels.Select(c => new { meter = c.Meter, channel = c.Channel, use = c.Use, decision = c.Decision, reason = c.Reason }),
+            history = history.TryGetValue(r.Resource, out var hist) ? hist : null,
+        }),
+        devices,
+    };
+
+    public static object Breaker(BreakerView b) => new
+    {
+        id = b.Id, scope = b.Scope, state = b.State, reason = b.Reason, safety = b.Safety, needsTechnician = b.NeedsTechnician,
+        since = b.Since, meter = b.Meter, channel = b.Channel,
+    };
+
+    public static object Command(CommandView c) => new
+    {
+        cid = c.Cid, meter = c.Meter, op = c.Op, detail = c.Detail, created = c.Created, expires = c.Expires, attempts = c.Attempts,
+        state = c.State, ackedAt = c.AckedAt, ackError = c.AckError, confirmedAt = c.ConfirmedAt, why = c.Why,
+    };
+
+    public static object Proposal(ProposalView p) => new
+    {
+        id = p.Id, proposer = p.Proposer, effectiveAt = p.EffectiveAt, approvals = p.Approvals, needed = p.Needed, state = p.State,
+    };
+
+    public static object Audit(AuditRecord a) => new
+    {
+        seq = a.Seq, time = a.Time, actor = a.Actor, role = a.Role, kind = a.Kind, payload = a.PayloadJson, hash = a.Hash,
+    };
+}
+
+/// <summary>Usage of one resource of a household: the last 24 hour buckets and the last 14 days
+/// (community-local days), oldest first, summed over the channels the policy lists.</summary>
+internal sealed record History(string Unit, IReadOnlyList<Bucket> Hourly, IReadOnlyList<Bucket> Daily);
+
+internal sealed record Bucket(DateTimeOffset Start, long Used);
+
+/// <summary>A device as the devices page shows it: status only, never its registers.</summary>
+internal sealed record DeviceRow(
+    string Id, string Community, string Resource, bool Online, string State, DateTimeOffset? LastSeen,
+    string? Firmware, long? OutboxDepth, long? BatteryMv, long? Boot);

@@ -1,0 +1,149 @@
+'use strict';
+// Core of the dashboard: API calls, DOM building (never innerHTML with data), the hash router,
+// the live events stream. Pages register with M.page(name, render) in pages.js, policy.js, accounts.js.
+const M = (window.M = { me: null, pages: {}, source: null, shown: null });
+
+M.api = async function (method, path, body) {
+  const init = { method, credentials: 'same-origin', headers: {} };
+  if (body !== undefined) { init.headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
+  const r = await fetch(path, init);
+  const type = r.headers.get('content-type') || '';
+  const data = type.includes('json') ? await r.json() : null;
+  if (!r.ok) {
+    const e = new Error((data && (data.detail || data.title)) || r.status + ' ' + r.statusText);
+    e.status = r.status; e.problem = data;
+    throw e;
+  }
+  return data;
+};
+
+// h('div', {class: 'x', onclick: f}, 'text', child, [children]) builds elements; strings become text nodes.
+M.h = function (tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  const add = (c) => {
+    if (c === null || c === undefined || c === false) return;
+    if (Array.isArray(c)) c.forEach(add);
+    else el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  };
+  children.forEach(add);
+  return el;
+};
+const h = M.h;
+
+// Replaces el's children, flattening arrays and skipping null/undefined/false like h() does.
+M.fill = function (el, ...children) {
+  el.replaceChildren();
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+};
+
+// Base units (mL, Wh, g) shown as people say them.
+M.fmt = function (amount, unit) {
+  if (amount === null || amount === undefined) return '–';
+  const big = { mL: ['L', 1000], Wh: ['kWh', 1000], g: ['kg', 1000] }[unit];
+  if (big && Math.abs(amount) >= big[1]) return (amount / big[1]).toLocaleString(undefined, { maximumFractionDigits: 1 }) + ' ' + big[0];
+  return amount.toLocaleString() + ' ' + (unit || '');
+};
+M.time = (t) => (t ? new Date(t).toLocaleString() : '–');
+M.ago = function (t) {
+  if (!t) return 'never';
+  const s = Math.round((Date.now() - new Date(t).getTime()) / 1000);
+  if (s < 90) return s + ' s ago';
+  if (s < 5400) return Math.round(s / 60) + ' min ago';
+  return Math.round(s / 3600) + ' h ago';
+};
+M.duration = function (seconds) {
+  const hrs = Math.floor(seconds / 3600), min = Math.floor((seconds % 3600) / 60);
+  return hrs + ' h ' + min + ' min';
+};
+M.problem = (e) => h('div', { class: 'problem', role: 'alert' }, h('strong', null, (e.problem && e.problem.title) || 'Error'), ': ', e.message);
+M.table = (head, rows) => h('div', { class: 'scroll' }, h('table', null,
+  h('thead', null, h('tr', null, head.map((c) => h('th', null, c)))),
+  h('tbody', null, rows.length ? rows.map((r) => h('tr', null, r.map((c) => h('td', null, c)))) : h('tr', null, h('td', { colspan: head.length }, 'none')))));
+
+M.page = (name, render) => { M.pages[name] = render; };
+// Live handlers belong to the view that registered them; only the view on screen gets events.
+M.onLive = (view, fn) => { (view.liveHandlers ||= []).push(fn); };
+M.can = (...roles) => M.me && roles.includes(M.me.role);
+
+M.navigation = function () {
+  const links = [['overview', 'Overview']];
+  if (M.me.role === 'member') links.push(['household/' + M.me.household, 'My household']);
+  if (M.can('technician', 'council', 'administrator')) links.push(['breakers', 'Breakers'], ['devices', 'Devices']);
+  links.push(['policy', 'Policy']);
+  if (M.can('administrator')) links.push(['accounts', 'Accounts']);
+  const current = location.hash.slice(2);
+  document.getElementById('nav').replaceChildren(...links.map(([href, label]) =>
+    h('a', { href: '#/' + href, class: current.startsWith(href.split('/')[0]) ? 'active' : null }, label)));
+  document.getElementById('who').textContent = M.me.name + ' (' + M.me.role + (M.me.household ? ', ' + M.me.household : '') + ')';
+  document.getElementById('signout').hidden = false;
+};
+
+// Each render builds its page in a detached view and shows it only if no later render started
+// meanwhile: a slow answer never overwrites a newer page, and a live refresh swaps without flicker.
+M.seq = 0;
+M.render = async function () {
+  const root = document.getElementById('main');
+  const seq = ++M.seq;
+  if (!M.me) {
+    try { M.me = await M.api('GET', '/api/v1/session'); } catch (e) { M.me = null; }
+  }
+  if (seq !== M.seq) return;
+  if (!M.me) { document.getElementById('nav').replaceChildren(); M.shown = null; M.pages.signin(root); return; }
+  M.connect();
+  if (!location.hash || location.hash === '#/' || location.hash === '#/signin') { location.hash = '#/overview'; return; }
+  M.navigation();
+  const [name, ...args] = location.hash.slice(2).split('/');
+  const render = M.pages[name];
+  const view = h('div', { class: 'view' });
+  if (!render) M.fill(view, M.problem({ message: 'No page "' + name + '".' }));
+  else {
+    try { await render(view, ...args.map(decodeURIComponent)); } catch (e) { M.fill(view, M.problem(e)); }
+  }
+  if (seq !== M.seq) return;
+  root.replaceChildren(view);
+  M.shown = view;
+};
+
+// Live updates: one EventSource per signed-in tab; pages subscribe with M.onLive(view, fn(kind, data)).
+M.connect = function () {
+  if (M.source) return;
+  const live = document.getElementById('live');
+  M.source = new EventSource('/api/v1/events');
+  M.source.onopen = () => { live.className = 'live on'; };
+  M.source.onerror = () => { live.className = 'live off'; };
+  for (const kind of ['reading', 'device', 'stage', 'trip', 'reset', 'command', 'emergency', 'policy']) {
+    M.source.addEventListener(kind, (ev) => {
+      const data = JSON.parse(ev.data);
+      for (const fn of (M.shown && M.shown.liveHandlers) || []) { try { fn(kind, data); } catch (e) { console.error(e); } }
+    });
+  }
+};
+
+// Runs fn at most once per `ms` while events keep coming (a burst of readings = one refresh).
+M.debounce = function (fn, ms) {
+  let timer = null;
+  return () => { if (!timer) timer = setTimeout(() => { timer = null; fn(); }, ms); };
+};
+
+M.signOut = async function () {
+  await M.api('DELETE', '/api/v1/session');
+  if (M.source) { M.source.close(); M.source = null; }
+  M.me = null;
+  location.hash = '#/signin';
+  M.render();
+};
+
+window.addEventListener('hashchange', () => M.render());
+window.addEventListener('DOMContentLoaded', () => {
+  document.getElementById('signout').addEventListener('click', M.signOut);
+  M.render();
+});

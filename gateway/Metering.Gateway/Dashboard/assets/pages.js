@@ -1,0 +1,129 @@
+'use strict';
+// Sign-in, overview, household, breakers and devices pages.
+(function () {
+  const h = M.h;
+  // Readings seen by this tab, newest first, kept across re-renders of the household page.
+  const recent = [];
+  const hour = (t) => new Date(t).getHours() + 'h';
+  const day = (t) => { const d = new Date(t); return d.getDate() + '/' + (d.getMonth() + 1); };
+
+  M.page('signin', (main) => {
+    const error = h('div', { id: 'signin-error', role: 'alert' });
+    const form = h('form', { class: 'stack', id: 'signin' },
+      h('label', null, 'Name', h('input', { name: 'name', autocomplete: 'username', required: true, autocapitalize: 'none' })),
+      h('label', null, 'Password', h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
+      h('button', { type: 'submit' }, 'Sign in'), error);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        await M.api('POST', '/api/v1/session', { name: form.name.value, password: form.password.value });
+        M.me = null;
+        location.hash = '#/overview';
+        M.render();
+      } catch (e) { M.fill(error, M.problem(e)); }
+    });
+    M.fill(main, h('h1', null, 'Sign in'), h('p', { class: 'muted' }, 'Members, council, technicians and administrators sign in with the name and password their administrator gave them.'), form);
+  });
+
+  M.page('overview', async (main) => {
+    const o = await M.api('GET', '/api/v1/overview');
+    const cards = o.resources.map((r) => h('div', { class: 'card', dataset: { resource: r.resource } },
+      h('h3', null, r.resource),
+      h('div', { class: 'big' }, M.fmt(r.used, r.unit)),
+      r.cap !== undefined ? [M.gauge(r.used, r.cap, 0, r.resource + ' use against the cap'),
+        h('div', { class: 'muted' }, 'of ' + M.fmt(r.cap, r.unit) + ' sustainable cap this ' + r.period),
+        h('div', { class: 'stage stage-' + r.stage }, 'Stage ' + r.stage + ': ' + (r.stageReason || 'normal'))]
+        : h('div', { class: 'muted' }, 'used today by ' + r.meters + ' meters')));
+    const e = o.emergency;
+    // Council: sign a renewal for the same duration again; it needs a fresh quorum (DESIGN.md rule 4).
+    const renew = h('button', { type: 'button', class: 'secondary', id: 'renew', onclick: async () => {
+      try { await M.api('POST', '/api/v1/emergency/renew', { hours: 24 }); M.render(); } catch (err) { renew.replaceWith(M.problem(err)); }
+    } }, 'Sign a 24 h renewal');
+    M.fill(main,
+      h('h1', null, 'Community ' + (o.community || '')),
+      o.hasPolicy ? h('p', { class: 'muted', id: 'policy-state' }, 'Policy in force · as of ' + M.time(o.at))
+        : h('p', { class: 'notice' }, 'No policy configured: metering only (devices and usage); nothing is enforced.'),
+      e ? h('div', { class: 'problem', id: 'emergency' }, h('strong', null, 'Emergency: '), e.reason, ' · declared by ', e.declaredBy,
+        ' · ends by itself in ', M.duration(e.remainingSeconds), ' (', M.time(e.sunset), ')',
+        e.renewals ? ' · renewed ' + e.renewals + '×' : '',
+        e.pendingSignatures && e.pendingSignatures.length ? ' · renewal signed by ' + e.pendingSignatures.join(', ') : '',
+        M.can('council') ? [' ', renew] : null) : null,
+      h('div', { class: 'cards', id: 'resources' }, cards.length ? cards : h('p', null, 'No usage yet.')),
+      h('div', { class: 'cards' },
+        o.openBreakers !== undefined ? h('div', { class: 'card', id: 'open-breakers' }, h('h3', null, 'Open breakers'), h('div', { class: 'big' }, o.openBreakers)) : null,
+        h('div', { class: 'card', id: 'devices-offline' }, h('h3', null, 'Devices offline'), h('div', { class: 'big' }, o.devicesOffline + ' of ' + o.devicesTotal))));
+    const refresh = M.debounce(() => location.hash === '#/overview' && M.render(), 2000);
+    M.onLive(main, (kind) => { if (kind !== 'ping') refresh(); });
+  });
+
+  M.page('household', async (main, id) => {
+    const v = await M.api('GET', '/api/v1/households/' + encodeURIComponent(id));
+    const line = (e) => h('li', null, new Date(e.at).toLocaleTimeString() + ' · ' + e.meter + ' · ' +
+      Object.entries(e.channels || {}).map(([n, reg]) => n + ' = ' + reg).join(', '));
+    const feed = h('ul', { class: 'feed', id: 'live-readings' }, recent.filter((e) => v.meters.includes(e.meter)).map(line));
+    const sections = v.resources.map((r) => h('section', { class: 'card', dataset: { resource: r.resource } },
+      h('h3', null, r.resource),
+      h('div', { class: 'big' }, M.fmt(r.used, r.unit), h('span', { class: 'muted' }, ' of ' + M.fmt(r.allowance, r.unit) + ' allowance')),
+      M.gauge(r.used, r.allowance, r.floor, 'use against allowance, floor marked'),
+      h('div', { class: 'muted' }, 'Floor (basic needs, never cut by quota): ' + M.fmt(r.floor, r.unit) + (r.underFloor ? ' · under the floor' : '')),
+      h('div', { class: r.sanction === 'none' ? 'muted' : 'notice' }, 'Sanction: ' + r.sanction + (r.sanctionReason ? ' — ' + r.sanctionReason : '')),
+      h('div', { class: 'muted' }, 'Curtailed minutes this period: ' + r.curtailedMinutes),
+      M.table(['Meter', 'Channel', 'Use', 'Decision', 'Why'], r.channels.map((c) => [c.meter, c.channel, c.use, c.decision, c.reason || ''])),
+      r.history ? [h('h4', null, 'Last 24 hours'), M.barChart(r.history.hourly, r.unit, hour, r.resource + ' per hour'),
+        h('h4', null, 'Last 14 days'), M.barChart(r.history.daily, r.unit, day, r.resource + ' per day')] : null));
+    M.fill(main,
+      h('h1', null, 'Household ' + v.id), h('p', { class: 'muted' }, v.persons + ' persons · meters ' + v.meters.join(', ')),
+      h('div', { class: 'cards' }, sections),
+      h('h2', null, 'Live readings'), feed,
+      h('h2', null, 'Devices'), devicesTable(v.devices));
+    const refresh = M.debounce(() => location.hash.startsWith('#/household/') && M.render(), 3000);
+    M.onLive(main, (kind, e) => {
+      if (kind === 'reading' && e.meter && v.meters.includes(e.meter)) {
+        recent.unshift(e);
+        recent.length = Math.min(recent.length, 20);
+        feed.prepend(line(e));
+        refresh();
+      } else if (kind !== 'reading' && kind !== 'ping') refresh();
+    });
+  });
+
+  function devicesTable(devices) {
+    return M.table(['Device', 'Resource', 'State', 'Last seen', 'Firmware', 'Outbox', 'Battery'], devices.map((d) => [
+      d.id, d.resource, h('span', { class: d.online ? 'online' : 'offline' }, d.online ? 'online' : d.state),
+      M.ago(d.lastSeen), d.firmware || '–', d.outboxDepth ?? '–', d.batteryMv ? (d.batteryMv / 1000).toFixed(2) + ' V' : '–']));
+  }
+
+  M.page('devices', async (main) => {
+    const devices = await M.api('GET', '/api/v1/devices');
+    M.fill(main, h('h1', null, 'Devices'),
+      h('p', { class: 'muted' }, devices.filter((d) => d.online).length + ' of ' + devices.length + ' online'), h('div', { id: 'devices' }, devicesTable(devices)));
+    const refresh = M.debounce(() => location.hash === '#/devices' && M.render(), 2000);
+    M.onLive(main, (kind) => { if (kind === 'device' || kind === 'reading') refresh(); });
+  });
+
+  M.page('breakers', async (main) => {
+    let breakers, commands;
+    try {
+      [breakers, commands] = await Promise.all([M.api('GET', '/api/v1/breakers'), M.api('GET', '/api/v1/commands?limit=50')]);
+    } catch (e) {
+      if (e.status === 404) { M.fill(main, h('h1', null, 'Breakers and actuations'), h('p', { class: 'notice' }, e.message)); return; }
+      throw e;
+    }
+    const status = h('div', { role: 'status' });
+    const reset = (b) => h('button', { type: 'button', dataset: { breaker: b.id }, onclick: async () => {
+      try { await M.api('POST', '/api/v1/breakers/' + encodeURIComponent(b.id) + '/reset'); M.render(); } catch (e) { M.fill(status, M.problem(e)); }
+    } }, 'Reset');
+    M.fill(main, h('h1', null, 'Breakers and actuations'), status,
+      h('div', { id: 'breakers' }, M.table(['Breaker', 'Scope', 'State', 'Reason', 'Since', 'Meter / channel', ''], breakers.map((b) => [
+        b.id, b.scope, h('span', { class: b.state === 'closed' ? 'online' : 'offline' }, b.state),
+        [b.safety ? 'safety: ' + b.safety + ' · ' : '', b.reason || '', b.needsTechnician ? ' · needs a technician' : ''],
+        M.time(b.since), (b.meter || '') + (b.channel ? ' / ' + b.channel : ''),
+        M.can('technician') && b.needsTechnician ? reset(b) : '']))),
+      h('h2', null, 'Commands to devices'),
+      M.table(['Command', 'Meter', 'Operation', 'State', 'Acknowledged', 'Confirmed', 'Why'], commands.map((c) => [
+        c.cid, c.meter, c.op + (c.detail ? ' ' + c.detail : ''), c.state + (c.attempts > 1 ? ' (' + c.attempts + ' attempts)' : ''),
+        c.ackedAt ? M.time(c.ackedAt) + (c.ackError ? ' · ' + c.ackError : '') : '–', c.confirmedAt ? M.time(c.confirmedAt) : '–', c.why || ''])));
+    const refresh = M.debounce(() => location.hash === '#/breakers' && M.render(), 500);
+    M.onLive(main, (kind) => { if (['trip', 'reset', 'command', 'stage'].includes(kind)) refresh(); });
+  });
+})();

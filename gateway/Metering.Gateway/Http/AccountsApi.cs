@@ -1,0 +1,107 @@
+using Commons.Metering.Gateway.Auth;
+using Commons.Metering.Gateway.Policy;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Commons.Metering.Gateway.Http;
+
+/// <summary>/api/v1/accounts: administrators manage accounts; every account manages its own password
+/// and API tokens. Generated passwords and new tokens are shown once, in the response, and never
+/// stored or logged. Every change is written to accounts-audit.jsonl with the actor.</summary>
+internal static class AccountsApi
+{
+    public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
+    {
+        var accounts = app.MapGroup("/api/v1/accounts").WithTags("accounts");
+        accounts.MapGet("/", (AccountStore store) => Results.Json(store.List().Select(ToJson)))
+            .RequireAuthorization(Access.Administrator).WithSummary("Every account with its role, household and tokens (never a secret).");
+        accounts.MapPost("/", CreateAsync).RequireAuthorization(Access.Administrator)
+            .WithSummary("Create an account {name, role, household?, password?}; a missing password is generated and returned once.");
+        accounts.MapDelete("/{name}", (string name, HttpContext http, AccountStore store, AccountAudit audit) =>
+        {
+            if (store.Find(name) is null) return UnknownAccount(name);
+            var change = store.Remove(name);
+            if (!change.Ok) return Problems.Of(StatusCodes.Status409Conflict, "Not removed", change.Error!);
+            audit.Write(http.User.Actor(), "remove", name);
+            return Results.NoContent();
+        }).RequireAuthorization(Access.Administrator).WithSummary("Remove an account (not the last administrator).");
+        accounts.MapPut("/{name}/password", SetPasswordAsync).RequireAuthorization(Access.SignedIn)
+            .WithSummary("Set a password {password}: one's own, or anyone's as administrator. Ends that account's sessions.");
+        accounts.MapPost("/{name}/tokens", AddTokenAsync).RequireAuthorization(Access.SignedIn)
+            .WithSummary("Create an API token {label} for one's own account (administrator: any); returned once.");
+        accounts.MapDelete("/{name}/tokens/{id}", (string name, string id, HttpContext http, AccountStore store, AccountAudit audit) =>
+        {
+            if (!MayManage(http, name)) return Problems.Forbidden(http);
+            if (store.Find(name) is null) return UnknownAccount(name);
+            var change = store.RemoveToken(name, id);
+            if (!change.Ok) return Problems.NotFound("Unknown token", change.Error!);
+            audit.Write(http.User.Actor(), "revoke-token", name, id);
+            return Results.NoContent();
+        }).RequireAuthorization(Access.SignedIn).WithSummary("Revoke an API token.");
+        return app;
+    }
+
+    private static object ToJson(Account a) => new
+    {
+        name = a.Name,
+        role = a.Role.Name(),
+        household = a.Household,
+        created = a.Created,
+        tokens = a.Tokens.Select(t => new { id = t.Id, label = t.Label, created = t.Created }),
+    };
+
+    private static async Task<IResult> CreateAsync(HttpContext http, AccountStore store, AccountAudit audit, PolicyStore policy)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, JsonBody.SmallBytes);
+        if (problem is not null) return problem;
+        if (!Roles.TryParse(body.Str("role"), out var role)) return Problems.Bad("'role' must be one of member, council, technician, administrator.");
+        var household = body.Str("household");
+        if (role == Role.Member && household is not null && policy.HasPolicy && policy.Current.Households.All(h => h.Id != household))
+            return Problems.Bad($"The policy of community '{policy.Current.Community}' has no household '{household}'.");
+        var name = body.Str("name");
+        if (name is not null && store.Find(name) is not null)
+            return Problems.Of(StatusCodes.Status409Conflict, "Account exists", $"An account '{name}' already exists.");
+        var change = store.Add(name, role, household, body.Str("password"));
+        if (!change.Ok) return Problems.Bad(change.Error!);
+        audit.Write(http.User.Actor(), "create", change.Account!.Name, role.Name() + (household is null ? "" : " of " + household));
+        return Results.Created($"/api/v1/accounts/{change.Account.Name}", new
+        {
+            name = change.Account.Name, role = role.Name(), household, generatedPassword = change.Secret,
+        });
+    }
+
+    private static async Task<IResult> SetPasswordAsync(string name, HttpContext http, AccountStore store, AccountAudit audit)
+    {
+        if (!MayManage(http, name)) return Problems.Forbidden(http);
+        if (store.Find(name) is null) return UnknownAccount(name);
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, JsonBody.SmallBytes);
+        if (problem is not null) return problem;
+        var change = store.SetPassword(name, body.Str("password"));
+        if (!change.Ok) return Problems.Bad(change.Error!);
+        audit.Write(http.User.Actor(), "password", name);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> AddTokenAsync(string name, HttpContext http, AccountStore store, AccountAudit audit)
+    {
+        if (!MayManage(http, name)) return Problems.Forbidden(http);
+        if (store.Find(name) is null) return UnknownAccount(name);
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, JsonBody.SmallBytes);
+        if (problem is not null) return problem;
+        var change = store.AddToken(name, body.Str("label"));
+        if (!change.Ok) return Problems.Bad(change.Error!);
+        var token = change.Account!.Tokens[^1];
+        audit.Write(http.User.Actor(), "create-token", name, token.Id + " " + token.Label);
+        return Results.Created($"/api/v1/accounts/{name}/tokens/{token.Id}", new
+        {
+            id = token.Id, label = token.Label, role = change.Account.Role.Name(), token = change.Secret,
+        });
+    }
+
+    /// <summary>Oneself, or anyone as administrator.</summary>
+    private static bool MayManage(HttpContext http, string name) =>
+        http.User.Actor() == name || http.User.RoleOf() == Role.Administrator;
+
+    private static IResult UnknownAccount(string name) => Problems.NotFound("Unknown account", $"No account '{name}'.");
+}

@@ -1,0 +1,66 @@
+using Commons.Metering.Gateway.Auth;
+using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.Dashboard;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Commons.Metering.Gateway.Http;
+
+/// <summary>The commons as people see it (issue #4): overview, household, devices, breakers, commands,
+/// proposals and audit; the reads come from <see cref="ICommonsRuntime"/> when a policy runs and from
+/// the ledger alone when none is configured (metering only). Acts live in <see cref="CommonsActsApi"/>.</summary>
+internal static class CommonsApi
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+
+    public static IEndpointRouteBuilder MapCommonsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").WithTags("commons");
+        api.MapGet("/overview", (HttpContext http, DashboardQueries q) =>
+        {
+            var runtime = Runtime(http);
+            return Results.Json(runtime is { HasPolicy: true } ? Views.Overview(runtime.Overview()) : q.MeteringOverview());
+        }).RequireAuthorization(Access.SignedIn).WithSummary("Public aggregates: per resource use against the cap, stage and why, emergency, open breakers, devices offline.");
+        api.MapGet("/households/{id}", (string id, HttpContext http, DashboardQueries q) =>
+        {
+            if (!Access.MayReadHousehold(http, id)) return Problems.Forbidden(http);
+            var runtime = Runtime(http);
+            if (runtime is not { HasPolicy: true }) return Problems.NoPolicy();
+            var view = runtime.Household(id);
+            if (view is null) return Problems.NotFound("Unknown household", $"The policy has no household '{id}'.");
+            return Results.Json(Views.Household(view, q.History(id), q.Devices(view.Meters)));
+        }).RequireAuthorization(Access.SignedIn).WithSummary("One household (its own member only): use against allowance and floor, sanctions, curtailed minutes, hourly and daily history.");
+        api.MapGet("/devices", (DashboardQueries q) => Results.Json(q.Devices(null)))
+            .RequireAuthorization(Access.Operations).WithSummary("Every device: online or offline, last seen, firmware, outbox depth, battery (no usage).");
+        api.MapGet("/breakers", (HttpContext http) => Runtime(http) is { HasPolicy: true } r ? Results.Json(r.Breakers().Select(Views.Breaker)) : Problems.NoPolicy())
+            .RequireAuthorization(Access.Operations).WithSummary("Circuit breakers: state, reason, since when, whether a technician must reset it.");
+        api.MapGet("/commands", (int? limit, HttpContext http) =>
+        {
+            if (Limit(limit) is not { } n) return BadLimit();
+            return Runtime(http) is { HasPolicy: true } r ? Results.Json(r.Commands(n).Select(Views.Command)) : Problems.NoPolicy();
+        }).RequireAuthorization(Access.Operations).WithSummary("Commands sent to devices, newest first, with acknowledgement and confirmation.");
+        api.MapGet("/proposals", (HttpContext http) => Runtime(http) is { HasPolicy: true } r ? Results.Json(r.Proposals().Select(Views.Proposal)) : Problems.NoPolicy())
+            .RequireAuthorization(Access.SignedIn).WithSummary("Policy proposals with their approvals.");
+        api.MapGet("/audit", (int? limit, HttpContext http) =>
+        {
+            if (Limit(limit) is not { } n) return BadLimit();
+            if (Runtime(http) is not { HasPolicy: true } r) return Problems.NoPolicy();
+            var v = r.VerifyAudit();
+            return Results.Json(new
+            {
+                verification = new { ok = v.Ok, records = v.Records, firstBrokenSeq = v.FirstBrokenSeq, problem = v.Problem, summary = v.ToString() },
+                records = r.Audit(n).Select(Views.Audit),
+            });
+        }).RequireAuthorization(Access.SignedIn).WithSummary("The hash-chained audit log, newest first, and whether its chain verifies.");
+        return app;
+    }
+
+    internal static ICommonsRuntime? Runtime(HttpContext http) => http.RequestServices.GetService<ICommonsRuntime>();
+
+    internal static int? Limit(int? limit) => limit switch { null => DefaultLimit, >= 1 and <= MaxLimit => limit, _ => null };
+
+    internal static IResult BadLimit() => Problems.Bad($"'limit' must be between 1 and {MaxLimit}.");
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Commons.Metering.Gateway.Auth;
+using Microsoft.AspNetCore.Http;
+
+namespace Commons.Metering.Gateway.Http;
+
+/// <summary>RFC 7807 problem details with a plain-language detail, for handlers and for the
+/// authentication events (which have no IResult to return).</summary>
+internal static class Problems
+{
+    public static IResult Of(int status, string title, string detail, IReadOnlyList<string>? errors = null) =>
+        Results.Problem(statusCode: status, title: title, detail: detail,
+            extensions: errors is null ? null : new Dictionary<string, object?> { ["errors"] = errors });
+
+    public static IResult Bad(string detail) => Of(StatusCodes.Status400BadRequest, "Bad request", detail);
+
+    public static IResult NotFound(string title, string detail) => Of(StatusCodes.Status404NotFound, title, detail);
+
+    public static IResult Forbidden(HttpContext http) =>
+        Of(StatusCodes.Status403Forbidden, "Forbidden",
+            http.User.RoleOf() == Auth.Role.Member
+                ? $"Household data is private: '{http.User.Actor()}' sees household '{http.User.HouseholdOf()}' and the public aggregates only."
+                : Auth.Access.ForbiddenDetail(http));
+
+    public static IResult NoPolicy() => NotFound("No policy",
+        "No policy is configured: set Metering:Policy:File (Metering__Policy__File) to the community's policy file. The gateway meters, nothing is enforced.");
+
+    public static Task Write(HttpContext http, int status, string title, string detail) =>
+        Of(status, title, detail).ExecuteAsync(http);
+}
+
+/// <summary>Reads a JSON object body with a size limit. Writes accept only application/json: a
+/// cross-site HTML form cannot send that without a CORS preflight, which the gateway never grants.</summary>
+internal static class JsonBody
+{
+    /// <summary>Every write but a proposal is a few short fields.</summary>
+    public const int SmallBytes = 16 * 1024;
+
+    /// <summary>A whole policy file: village.yaml is ~4 KB; 256 KB leaves room for a big community.</summary>
+    public const int PolicyBytes = 256 * 1024;
+
+    public static async Task<(JsonElement Body, IResult? Problem)> ReadAsync(HttpRequest request, int maxBytes)
+    {
+        if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            return (default, Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "Send the body as JSON with 'Content-Type: application/json'."));
+        if (request.ContentLength > maxBytes) return (default, TooLarge(maxBytes));
+        var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > maxBytes) return (default, TooLarge(maxBytes));
+            buffer.Write(chunk, 0, read);
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(buffer.ToArray());
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) return (default, Problems.Bad("The body must be a JSON object."));
+            return (doc.RootElement.Clone(), null);
+        }
+        catch (JsonException e)
+        {
+            return (default, Problems.Bad($"The body is not valid JSON: {e.Message}"));
+        }
+    }
+
+    public static string? Str(this JsonElement e, string name) =>
+        e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+
+    public static double? Number(this JsonElement e, string name) =>
+        e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetDouble(out var d) ? d : null;
+
+    private static IResult TooLarge(int maxBytes) =>
+        Problems.Of(StatusCodes.Status413PayloadTooLarge, "Request too large", $"The body may have at most {maxBytes} bytes.");
+}

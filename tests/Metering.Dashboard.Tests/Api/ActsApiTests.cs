@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using static Commons.Metering.Dashboard.Tests.Api.ApiAssert;
+
+namespace Commons.Metering.Dashboard.Tests.Api;
+
+/// <summary>The writes: council proposes, approves and declares; technicians reset; every other
+/// role is refused and nothing changes; every accepted act is in the audit log with its actor.</summary>
+[Trait("Category", "Integration")]
+public sealed class ActsApiTests(PolicyGateway gw) : IClassFixture<PolicyGateway>
+{
+    /// <summary>The test policy with the water cap raised from 1500 L to 1800 L a day.</summary>
+    internal static string RaisedWaterCap => File.ReadAllText(DashboardGateway.PolicyPath).Replace("cap: 1_500_000", "cap: 1_800_000");
+
+    private static async Task<long> WaterCapAsync(HttpClient http) =>
+        (await http.GetFromJsonAsync<JsonElement>("api/v1/overview")).GetProperty("resources").EnumerateArray()
+            .Single(r => r.GetProperty("resource").GetString() == "water").GetProperty("cap").GetInt64();
+
+    [Fact]
+    public async Task Council_ProposesAndApproves_ThePolicyChanges_AndTheAuditNamesBoth()
+    {
+        using var amina = await gw.SignInAsync("amina");
+        using var bruno = await gw.SignInAsync("bruno");
+        using var tech = await gw.SignInAsync("tech");
+        using (var r = await tech.PostJsonAsync("api/v1/proposals", new { yaml = RaisedWaterCap })) await ProblemAsync(r, HttpStatusCode.Forbidden);
+        using (var r = await amina.PostJsonAsync("api/v1/proposals", new { yaml = "version: 1\ncommunity: [" }))
+            await ProblemAsync(r, HttpStatusCode.BadRequest);
+        using (var r = await amina.PostJsonAsync("api/v1/proposals", new { yaml = RaisedWaterCap, effectiveAt = "tomorrow" })) await ProblemAsync(r, HttpStatusCode.BadRequest);
+        using (var r = await amina.PostJsonAsync("api/v1/proposals", new { })) await ProblemAsync(r, HttpStatusCode.BadRequest);
+        using (var r = await amina.PostRawAsync("api/v1/proposals", "{\"yaml\":\"" + new string('x', 300_000) + "\"}")) await ProblemAsync(r, HttpStatusCode.RequestEntityTooLarge);
+        using (var r = await bruno.PostAsync("api/v1/proposals/nope/approve", null)) await ProblemAsync(r, HttpStatusCode.NotFound);
+        Assert.Equal(1_500_000, await WaterCapAsync(amina));
+
+        var id = (await OkJsonAsync(await amina.PostJsonAsync("api/v1/proposals", new { yaml = RaisedWaterCap, effectiveAt = DateTimeOffset.UtcNow.AddSeconds(-1) })))
+            .GetProperty("id").GetString()!;
+        var pending = (await amina.GetFromJsonAsync<JsonElement>("api/v1/proposals")).EnumerateArray().Single(p => p.GetProperty("id").GetString() == id);
+        Assert.Equal(["amina"], pending.GetProperty("approvals").EnumerateArray().Select(a => a.GetString()));
+        using (var r = await tech.PostAsync($"api/v1/proposals/{id}/approve", null)) await ProblemAsync(r, HttpStatusCode.Forbidden);
+        using (var r = await bruno.PostAsync($"api/v1/proposals/{id}/approve", null)) await OkJsonAsync(r);
+
+        Assert.True(await DashboardGateway.EventuallyAsync(async () => await WaterCapAsync(amina) == 1_800_000, TimeSpan.FromSeconds(5)));
+        var audit = (await amina.GetFromJsonAsync<JsonElement>("api/v1/audit?limit=100")).GetProperty("records").GetRawText();
+        Assert.Contains("\"actor\":\"amina\"", audit);
+        Assert.Contains("\"actor\":\"bruno\"", audit);
+    }
+
+    [Fact]
+    public async Task Emergency_IsDeclaredByAQuorumOfCouncil_AndShowsItsSunsetOnTheOverview()
+    {
+        using var chen = await gw.SignInAsync("chen");
+        using var bruno = await gw.SignInAsync("bruno");
+        using var member = await gw.SignInAsync("member-h01");
+        using (var r = await member.PostJsonAsync("api/v1/emergency", new { reason = "spring dry", hours = 24 })) await ProblemAsync(r, HttpStatusCode.Forbidden);
+        using (var r = await chen.PostJsonAsync("api/v1/emergency", new { reason = "spring dry", hours = 0 })) await ProblemAsync(r, HttpStatusCode.BadRequest);
+        using (var r = await chen.PostJsonAsync("api/v1/emergency", new { hours = 24 })) await ProblemAsync(r, HttpStatusCode.BadRequest);
+        using (var r = await chen.PostJsonAsync("api/v1/emergency/renew", new { hours = 24 })) await ProblemAsync(r, HttpStatusCode.Conflict);
+        Assert.Equal(JsonValueKind.Null, (await member.GetFromJsonAsync<JsonElement>("api/v1/overview")).GetProperty("emergency").ValueKind);
+
+        Assert.Equal("pending", (await OkJsonAsync(await chen.PostJsonAsync("api/v1/emergency", new { reason = "spring dry", hours = 24 }))).GetProperty("id").GetString());
+        Assert.Equal("declared", (await OkJsonAsync(await bruno.PostJsonAsync("api/v1/emergency", new { reason = "spring dry", hours = 24 }))).GetProperty("id").GetString());
+        var emergency = (await member.GetFromJsonAsync<JsonElement>("api/v1/overview")).GetProperty("emergency");
+        Assert.Equal("spring dry", emergency.GetProperty("reason").GetString());
+        Assert.InRange(emergency.GetProperty("remainingSeconds").GetInt64(), 23 * 3600, 24 * 3600);
+        // A renewal needs a fresh quorum too: one signature leaves it pending.
+        Assert.Equal("pending", (await OkJsonAsync(await chen.PostJsonAsync("api/v1/emergency/renew", new { hours = 12 }))).GetProperty("id").GetString());
+        Assert.Equal(0, (await member.GetFromJsonAsync<JsonElement>("api/v1/overview")).GetProperty("emergency").GetProperty("renewals").GetInt32());
+    }
+
+    [Fact]
+    public async Task LeakTrip_ShowsAsAnOpenBreaker_WhichOnlyATechnicianResets()
+    {
+        // Continuous flow for 3 minutes of device time on w-h02/main: the policy's leak_minutes is 2.
+        var start = DateTimeOffset.UtcNow.AddMinutes(-3);
+        for (var i = 0; i <= 3; i++) await gw.PublishReadingAsync("w-h02", 100 + i, start.AddMinutes(i), ("main", 10_000 + i * 1_000));
+        using var tech = await gw.SignInAsync("tech");
+        JsonElement breaker = default;
+        Assert.True(await DashboardGateway.EventuallyAsync(async () =>
+        {
+            breaker = (await tech.GetFromJsonAsync<JsonElement>("api/v1/breakers")).EnumerateArray().Single(b => b.GetProperty("meter").GetString() == "w-h02");
+            return breaker.GetProperty("state").GetString() != "closed";
+        }, TimeSpan.FromSeconds(10)), "no trip: " + breaker);
+        Assert.Equal("leak", breaker.GetProperty("safety").GetString());
+        var id = breaker.GetProperty("id").GetString()!;
+
+        using var council = await gw.SignInAsync("amina");
+        using (var r = await council.PostAsync($"api/v1/breakers/{Uri.EscapeDataString(id)}/reset", null)) await ProblemAsync(r, HttpStatusCode.Forbidden);
+        using (var r = await tech.PostAsync("api/v1/breakers/nope/reset", null)) await ProblemAsync(r, HttpStatusCode.NotFound);
+        using (var r = await tech.PostAsync($"api/v1/breakers/{Uri.EscapeDataString(id)}/reset", null)) await OkJsonAsync(r);
+        var after = (await tech.GetFromJsonAsync<JsonElement>("api/v1/breakers")).EnumerateArray().Single(b => b.GetProperty("id").GetString() == id);
+        Assert.Equal("closed", after.GetProperty("state").GetString());
+        using (var r = await tech.PostAsync($"api/v1/breakers/{Uri.EscapeDataString(id)}/reset", null)) await ProblemAsync(r, HttpStatusCode.Conflict);
+        var audit = (await tech.GetFromJsonAsync<JsonElement>("api/v1/audit?limit=100")).GetProperty("records").GetRawText();
+        Assert.Contains("\"actor\":\"tech\"", audit);
+    }
+}
