@@ -50,6 +50,13 @@ public static class GatewayHost
         var taken = PortCheck.Problems(options).ToList();
         if (taken.Count > 0) return Fail(ExitPortInUse, string.Join("\n", taken));
 
+        // --demo without a policy file: the simulated fleet's own policy, so the dashboard has
+        // households, allowances and a council to show (Demo/DemoPolicy.cs).
+        if (demo && !options.Policy.Configured && options.Demo.SimulatedMeters > 0)
+        {
+            options.Policy.File = Demo.DemoPolicy.WriteFile(options.Storage.DataDirectory, Demo.DemoFleetService.FleetOptionsFor(options));
+            builder.Configuration["Metering:Policy:File"] = options.Policy.File;
+        }
         var policy = new Policy.PolicyStore();
         if (options.Policy.Configured && policy.TryLoad(options.Policy.File) is { Ok: false } loaded)
             return Fail(ExitInvalidConfiguration, $"Invalid policy file {Path.GetFullPath(options.Policy.File)} (Metering:Policy:File):\n  " + string.Join("\n  ", loaded.Errors));

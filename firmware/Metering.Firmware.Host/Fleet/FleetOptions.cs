@@ -39,6 +39,9 @@ public sealed class FleetOptions
     /// (continuous flow) from use. 0 (default): use flows continuously at the profile's rate.</summary>
     public double WaterDrawMl { get; init; }
 
+    /// <summary>The one channel every simulated meter reports (its supply), as a policy names it.</summary>
+    public const string ChannelName = "main";
+
     public int OutboxCapacity { get; init; } = 256;
     public int MaxInflight { get; init; } = 1;
 

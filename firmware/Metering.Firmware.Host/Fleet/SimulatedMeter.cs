@@ -14,7 +14,7 @@ namespace Commons.Metering.Firmware.Host.Fleet;
 /// A leak (<see cref="SetLeak"/>) adds a continuous flow on top of the household's use.</summary>
 internal sealed class SimulatedMeter : HostedMeter
 {
-    public const string ChannelName = "main";
+    public const string ChannelName = FleetOptions.ChannelName;
     // Water: a YF-S201-class flow sensor, 450 pulses per litre (hardware/sensors/yf-s201-flow), so
     // a household's use shows within seconds and every run exercises the core's exact rational
     // calibration (1000 mL per 450 pulses, remainder carried).

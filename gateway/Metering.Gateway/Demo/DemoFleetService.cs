@@ -38,6 +38,9 @@ internal sealed class DemoFleetService(
         Mix = (1, 1, 1),
         ReadingIntervalMs = ReadingIntervalMs,
         ClockSpeed = 1,
+        // Water in 5 L draws with quiet spells between them, as households use it, so a policy's
+        // leak detection (continuous flow) does not take the demo's use for leaks (FleetOptions).
+        WaterDrawMl = 5_000,
     };
 
     public static IReadOnlyList<MeterInfo> Meters(FleetOptions fleet) =>
