@@ -20,6 +20,10 @@ var ledger = new Command("ledger", "The ledger alone (in-process pipeline + SQLi
 };
 ledger.SetAction((r, cancel) => new LedgerBenchmark(r.GetValue(meters), r.GetValue(perMeter), Console.Out).RunAsync());
 
+var sinkLines = new Option<int>("--lines") { Description = "Readings (lines) to deliver", DefaultValueFactory = _ => 200_000 };
+var sink = new Command("sink", "The InfluxDB sink (outbox -> drain -> influxd) against direct 5,000-line batched writes to the same influxd.") { sinkLines };
+sink.SetAction((r, cancel) => new SinkBenchmark(r.GetValue(sinkLines), Console.Out).RunAsync(cancel));
+
 var coreReadings = new Option<int>("--readings") { Description = "Readings measured after warm-up", DefaultValueFactory = _ => 100_000 };
 var core = new Command("core", "The firmware core on the host: bytes allocated and time per reading in steady state.") { coreReadings };
 core.SetAction(r => new CoreBenchmark(r.GetValue(coreReadings), Console.Out).Run());
@@ -56,5 +60,5 @@ var soakRate = new Option<double>("--max-rate") { Description = "Maximum rate to
 var soak = new Command("soak", "The fleet at half the measured maximum rate for --minutes: memory, outbox depths, latency over time; verdict whether memory stayed flat.") { soakMinutes, soakMeters, soakInterval, soakRate };
 soak.SetAction((r, cancel) => new SoakBenchmark(r.GetValue(soakMinutes), r.GetValue(soakMeters), r.GetValue(soakInterval), r.GetValue(soakRate), Console.Out).RunAsync(cancel));
 
-var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, e2ePolicy, ledger, core, datasetCommand, fuzz, memory, scaling, burst, soak };
+var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, e2ePolicy, ledger, sink, core, datasetCommand, fuzz, memory, scaling, burst, soak };
 return await root.Parse(args).InvokeAsync();
