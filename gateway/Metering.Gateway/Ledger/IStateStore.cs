@@ -39,9 +39,15 @@ public interface ILedgerTransaction : IDisposable
     MeterState GetMeterState(string meter);
     void SetMeterState(string meter, MeterState state, long lastSeenMs);
 
-    /// <summary>Inserts the reading row keyed (meter, seq); false when it already exists (duplicate).</summary>
-    bool TryInsertReading(string meter, Reading reading, long receivedMs, string? flags);
-    void InsertReadingChannel(string meter, long seq, ChannelRegister channel, long usage, string? flag);
+    /// <summary>Whether a reading (meter, seq) is stored already (committed or earlier in this
+    /// transaction). Asked only for a seq at or below the meter's newest reading: a newer seq
+    /// cannot be a duplicate.</summary>
+    bool ReadingExists(string meter, long seq);
+
+    /// <summary>One row per channel of a reading, keyed (meter, seq, channel), carrying the reading's
+    /// device time, arrival, permit and reading-level flag (late, seq_gap) beside the channel's
+    /// register, usage and flag.</summary>
+    void InsertReadingChannel(string meter, Reading reading, long receivedMs, string? readingFlag, ChannelRegister channel, long usage, string? flag);
     ChannelState? GetChannel(string meter, string channel);
     void SetChannel(string meter, string channel, ChannelState state);
     void AddHourlyUsage(string meter, string channel, long hourStartMs, long usage);

@@ -3,9 +3,9 @@ using Commons.Metering.Gateway.Ingest;
 namespace Commons.Metering.Gateway.Ledger;
 
 /// <summary>Applies the writes of one group-commit batch inside one transaction, in queue order.
-/// For a reading: the reading row (PRIMARY KEY (meter, seq): a redelivery is a duplicate and
-/// changes nothing), per-channel state, hourly usage and the sink outbox rows, all in the same
-/// transaction, so a crash at any instant loses nothing and counts nothing twice.</summary>
+/// For a reading: one row per channel (PRIMARY KEY (meter, seq, channel); a redelivery is a
+/// duplicate and changes nothing), per-channel state, hourly usage and the sink outbox rows, all in
+/// the same transaction, so a crash at any instant loses nothing and counts nothing twice.</summary>
 internal sealed class LedgerBatch(bool writeOutbox)
 {
     public LedgerOutcome Apply(ILedgerTransaction tx, LedgerWrite write) => write switch
@@ -26,7 +26,9 @@ internal sealed class LedgerBatch(bool writeOutbox)
         var late = UsageRules.IsLate(meterState, reading.Seq);
         var gap = !late && UsageRules.IsGap(meterState, reading.Seq);
         var readingFlag = late ? ReadingFlag.Late : gap ? ReadingFlag.SeqGap : (ReadingFlag?)null;
-        if (!tx.TryInsertReading(w.Meter, reading, w.ReceivedMs, readingFlag?.Name())) return LedgerOutcome.Duplicate;
+        // A redelivery is a duplicate and changes nothing. Only a seq at or below the newest reading
+        // can be one, so the common case (the next reading) needs no lookup.
+        if (reading.Seq <= meterState.LastReadingSeq && tx.ReadingExists(w.Meter, reading.Seq)) return LedgerOutcome.Duplicate;
 
         var flags = new List<ReadingFlag>(1);
         if (readingFlag is { } rf) flags.Add(rf);
@@ -43,7 +45,7 @@ internal sealed class LedgerBatch(bool writeOutbox)
                 if (channelFlag is { } cf) flags.Add(cf);
             }
             var flagName = (channelFlag ?? readingFlag)?.Name();
-            tx.InsertReadingChannel(w.Meter, reading.Seq, channel, usage, flagName);
+            tx.InsertReadingChannel(w.Meter, reading, w.ReceivedMs, readingFlag?.Name(), channel, usage, flagName);
             if (writeOutbox) tx.AppendOutbox(OutboxLine.For(w.MeterInfo, reading, channel, usage, flagName));
         }
         tx.SetMeterState(w.Meter, UsageRules.AfterReading(meterState, reading.Seq), w.ReceivedMs);

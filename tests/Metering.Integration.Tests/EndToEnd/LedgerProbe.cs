@@ -39,7 +39,7 @@ internal static class LedgerProbe
         using var db = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "metering.db")};Mode=ReadOnly;Pooling=False");
         db.Open();
         using var cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT count(*) FROM readings";
+        cmd.CommandText = "SELECT count(*) FROM (SELECT DISTINCT meter, seq FROM reading_channels)";
         return (long)cmd.ExecuteScalar()!;
     }
 
@@ -113,7 +113,7 @@ internal static class LedgerProbe
         using var db = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "metering.db")};Mode=ReadOnly;Pooling=False");
         db.Open();
         using var cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT c.seq, r.ts_ms, c.usage, c.flag FROM reading_channels c JOIN readings r ON r.meter = c.meter AND r.seq = c.seq WHERE c.meter = $m AND c.channel = $c ORDER BY c.seq";
+        cmd.CommandText = "SELECT seq, ts_ms, usage, flag FROM reading_channels WHERE meter = $m AND channel = $c ORDER BY seq";
         cmd.Parameters.AddWithValue("$m", meter);
         cmd.Parameters.AddWithValue("$c", channel);
         var ledgerSeqs = new HashSet<long>();

@@ -97,13 +97,17 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
         overlay.SeenAt(meter, lastSeenMs);
     }
 
-    public bool TryInsertReading(string meter, Reading reading, long receivedMs, string? flags) =>
-        Run("INSERT OR IGNORE INTO readings(meter, seq, ts_ms, received_ms, flag, permit) VALUES ($a, $b, $c, $d, $e, $f)",
-            meter, reading.Seq, reading.TsMs, receivedMs, flags, reading.Permit) == 1;
+    public bool ReadingExists(string meter, long seq)
+    {
+        using var r = Query("SELECT 1 FROM reading_channels WHERE meter = $a AND seq = $b LIMIT 1", meter, seq);
+        return r.Read();
+    }
 
-    public void InsertReadingChannel(string meter, long seq, ChannelRegister channel, long usage, string? flag) =>
-        Run("INSERT INTO reading_channels(meter, seq, channel, unit, reg, usage, flag) VALUES ($a, $b, $c, $d, $e, $f, $g)",
-            meter, seq, channel.Name, channel.Resource.Unit(), channel.Register, usage, flag);
+    public void InsertReadingChannel(string meter, Reading reading, long receivedMs, string? readingFlag, ChannelRegister channel, long usage, string? flag) =>
+        Run("""
+            INSERT INTO reading_channels(meter, seq, channel, unit, reg, usage, flag, ts_ms, received_ms, reading_flag, permit)
+            VALUES ($a, $b, $c, $d, $e, $f, $g, $h, $i, $j, $k)
+            """, meter, reading.Seq, channel.Name, channel.Resource.Unit(), channel.Register, usage, flag, reading.TsMs, receivedMs, readingFlag, reading.Permit);
 
     public ChannelState? GetChannel(string meter, string channel)
     {
@@ -147,7 +151,7 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
 
     public void Dispose() => _tx.Dispose(); // rolls back unless committed; the overlay is dropped with it
 
-    private static readonly string[] Names = ["$a", "$b", "$c", "$d", "$e", "$f", "$g", "$h"];
+    private static readonly string[] Names = ["$a", "$b", "$c", "$d", "$e", "$f", "$g", "$h", "$i", "$j", "$k"];
 
     private SqliteCommand Prepare(string sql, object?[] args)
     {

@@ -48,6 +48,15 @@ internal sealed class SqliteStateStore : IStateStore
         Exec(_writer, $"PRAGMA synchronous={_synchronous.ToString().ToUpperInvariant()};");
         using (var tx = _writer.BeginTransaction())
         {
+            using (var v = _writer.CreateCommand())
+            {
+                v.Transaction = tx;
+                v.CommandText = "PRAGMA user_version;";
+                var version = Convert.ToInt32(v.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+                if (version > SqliteSchema.Version)
+                    throw new InvalidOperationException($"{_path} has schema version {version}, newer than this gateway's {SqliteSchema.Version}: run the newer gateway, or restore a backup made by this one.");
+                if (version == 1) Exec(_writer, SqliteSchema.MigrateFrom1, tx);
+            }
             Exec(_writer, SqliteSchema.Create, tx);
             Exec(_writer, $"PRAGMA user_version={SqliteSchema.Version};", tx);
             tx.Commit();
