@@ -23,12 +23,17 @@ public sealed class LedgerWriter : IHostedService, IDisposable
     private readonly LedgerBatch _batch;
     private readonly int _maxBatch;
     private readonly ILedgerObserver[] _observers;
+
+    // A full disk or a lost file fails every batch until it is fixed: one line per kind per window,
+    // the count in /metrics (metering_ledger_commit_failures_total), the stack traces at Debug.
+    private readonly RateLimitedLog _failures;
     private Task? _loop;
 
     public LedgerWriter(IStateStore store, MeterRegistry registry, GatewayMetrics metrics,
         IOptions<GatewayOptions> options, ILogger<LedgerWriter> logger, IEnumerable<ILedgerObserver>? observers = null)
     {
         _observers = observers?.ToArray() ?? [];
+        _failures = new RateLimitedLog(logger, TimeProvider.System, RateLimitedLog.DefaultWindow);
         _store = store;
         _registry = registry;
         _metrics = metrics;
@@ -132,7 +137,8 @@ public sealed class LedgerWriter : IHostedService, IDisposable
                     // One bad write rolls back alone; the rest of the batch still commits.
                     tx.RollbackToSavepoint();
                     outcomes[i] = (null, e);
-                    _logger.LogError(e, "Ledger write for meter {Meter} failed and was rolled back", batch[i].Write.Meter);
+                    if (_failures.Log(LogLevel.Error, "ledger_write_failed", $"meter {batch[i].Write.Meter}", $"{e.GetType().Name}: {e.Message}; rolled back alone, not acknowledged"))
+                        _logger.LogDebug(e, "Ledger write for meter {Meter} failed", batch[i].Write.Meter);
                 }
             }
             tx.Commit();
@@ -143,7 +149,8 @@ public sealed class LedgerWriter : IHostedService, IDisposable
             _lastFailure = e;
             if (!isolate) return false; // retried write by write
             _metrics.CommitFailures.Inc();
-            _logger.LogError(e, "Ledger transaction of {Count} writes failed; none is acknowledged", batch.Count);
+            if (_failures.Log(LogLevel.Error, "ledger_commit_failed", $"a batch of {batch.Count} writes", $"{e.GetType().Name}: {e.Message}; none is acknowledged"))
+                _logger.LogDebug(e, "Ledger transaction of {Count} writes failed", batch.Count);
             return false;
         }
     }
