@@ -53,7 +53,8 @@ public sealed partial class CommonsRuntime
         {
             if (channels.Find(c => c.Channel.Id == ch.Name) is not { } cr) continue;
             if (reading.TsMs <= cr.LastTsMs) continue; // late: the ledger counted it as zero usage too
-            var delta = cr.LastRegister is { } last && ch.Register > last ? ch.Register - last : 0;
+            // The ledger's rule (a register below the baseline counts zero and becomes the new one).
+            var delta = UsageRules.ChannelDelta(cr.LastRegister is { } last ? new ChannelState(0, last) : null, ch.Register).UsageBase;
             (cr.LastRegister, cr.LastTsMs) = (ch.Register, reading.TsMs);
             if (delta > 0 && _resources.TryGetValue(cr.Resource, out var r) && at >= r.PeriodStart && at < r.PeriodEnd)
                 _used[(cr.Household.Id, cr.Resource)] = _used.GetValueOrDefault((cr.Household.Id, cr.Resource)) + delta;
