@@ -197,7 +197,11 @@ public class SessionTests
         }
         pulses.Join();
         rig.Device.ReadNow();
-        for (int i = 0; i < 100_000 && rig.Device.OutboxDepth > 0; i++)
+        // Bounded by wall time, not by a count of turns: on a loaded machine the broker thread may
+        // get few turns, and a count of 100,000 ran out with readings still waiting (once, in a run
+        // beside a build); 30 s is far beyond what an idle machine needs (well under 1 s).
+        var drainDeadline = System.Diagnostics.Stopwatch.StartNew();
+        while (rig.Device.OutboxDepth > 0 && drainDeadline.Elapsed < TimeSpan.FromSeconds(30))
         {
             lock (rig.Transport) { rig.Device.Tick(); }
             rig.Clock.Advance(1);
