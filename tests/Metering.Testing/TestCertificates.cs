@@ -56,6 +56,21 @@ public sealed class TestCertificates : IDisposable
     public string ServerKeyFile => _dir.File("server.key");
     public string ServerPfxFile => _dir.File("server.pfx");
 
+    /// <summary>Puts this set's server certificate and key at these paths, each replaced in one step
+    /// (written beside it, then renamed over it), as a certificate renewal does.</summary>
+    public void InstallServerFiles(string certFile, string keyFile)
+    {
+        Replace(ServerCertFile, certFile);
+        Replace(ServerKeyFile, keyFile);
+    }
+
+    private static void Replace(string source, string target)
+    {
+        var staging = target + ".new";
+        File.WriteAllBytes(staging, File.ReadAllBytes(source)); // a fresh file, written now (File.Copy keeps the old time)
+        File.Move(staging, target, overwrite: true);
+    }
+
     public void Dispose()
     {
         Ca.Dispose();

@@ -19,8 +19,10 @@ internal static class MeteringApi
     {
         app.MapGet("/healthz", (LedgerWriter ledger, BrokerHealth broker) =>
         {
+            // broker.Ready is false too while commits fail (BrokerHealth.LedgerProblem, e.g. a full disk).
             var ok = ledger.IsRunning && broker.Ready;
-            return Results.Json(new { status = ok ? "ok" : "unavailable", ledger = ledger.IsRunning ? "running" : "stopped", broker = broker.State },
+            var ledgerState = !ledger.IsRunning ? "stopped" : broker.LedgerProblem ?? "running";
+            return Results.Json(new { status = ok ? "ok" : "unavailable", ledger = ledgerState, broker = broker.State },
                 statusCode: ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         }).AllowAnonymous();
         app.MapGet("/metrics", async (HttpContext http, MetricsExporter exporter) =>

@@ -29,7 +29,9 @@ namespace Commons.Metering.Gateway.Ingest;
 /// Consequence: one connection's publishes are handled one after the other (the receive loop awaits),
 /// so group commit batches across devices, not within one device's burst.
 /// Listeners: the plain one (Broker:Port; 0 = off when TLS is on) and the TLS one (Broker:Tls). Both
-/// belong to the one server, so authentication, the ACL and the PUBACK rule are the same on both.</summary>
+/// belong to the one server, so authentication, the ACL and the PUBACK rule are the same on both.
+/// The TLS certificate is asked for at every handshake, so renewed files are picked up without a
+/// restart (<see cref="ReloadingCertificate"/>).</summary>
 internal sealed class EmbeddedBrokerIngest(
     IngestPipeline pipeline,
     BrokerHealth health,
@@ -46,12 +48,7 @@ internal sealed class EmbeddedBrokerIngest(
     // Refusals come from outside and may come in floods: one line per kind per window.
     private readonly RateLimitedLog _refusals = new(logger, TimeProvider.System, RateLimitedLog.DefaultWindow);
     private MqttServer? _server;
-    private string _listening = "";
-    private X509Certificate2? _certificate;
-
-    /// <summary>Set while commits fail (e.g. the disk under the ledger is full): /healthz says so
-    /// until an uplink commits again.</summary>
-    private volatile bool _ledgerFailing;
+    private ReloadingCertificate? _certificate;
 
     /// <summary>SessionItems key of the authenticated account (set at connect).</summary>
     private const string AccountKey = "metering.account";
@@ -77,12 +74,14 @@ internal sealed class EmbeddedBrokerIngest(
         X509Certificate2? certificate = null;
         if (o.Tls.Enabled)
         {
-            certificate = _certificate = BrokerCertificate.Load(o.Tls);
+            // Asked on every TLS handshake: a renewed certificate needs no restart (ReloadingCertificate).
+            _certificate = new ReloadingCertificate(o.Tls, _time, logger, metrics?.Registry);
+            certificate = _certificate.Current;
             builder = builder.WithEncryptedEndpoint()
                 .WithEncryptedEndpointBoundIPAddress(v6 ? IPAddress.None : address)
                 .WithEncryptedEndpointBoundIPV6Address(v6 ? address : IPAddress.None)
                 .WithEncryptedEndpointPort(o.Tls.Port)
-                .WithEncryptionCertificate(certificate)
+                .WithEncryptionCertificate(_certificate)
                 // TLS 1.2 and 1.3 (RFC 8996 deprecates 1.0/1.1); the OS picks the highest both speak.
                 .WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13);
         }
@@ -99,7 +98,7 @@ internal sealed class EmbeddedBrokerIngest(
             logger.LogInformation("Embedded broker requires authentication; accounts from {Path}", Path.GetFullPath(_auth.FilePath));
         }
         await _server.StartAsync().ConfigureAwait(false);
-        var listening = _listening = string.Join(", ", new[]
+        var listening = string.Join(", ", new[]
         {
             o.Port > 0 ? $"{o.Host}:{o.Port}" : null,
             o.Tls.Enabled ? $"{o.Host}:{o.Tls.Port} (TLS, certificate {certificate!.Subject}, valid until {certificate.NotAfter:u})" : null,
@@ -204,7 +203,7 @@ internal sealed class EmbeddedBrokerIngest(
         {
             // Returning from this handler releases the PUBACK (see the class comment).
             await pipeline.HandleAsync(topic, e.ApplicationMessage.Payload, e.CancellationToken).ConfigureAwait(false);
-            if (_ledgerFailing) LedgerRecovered();
+            if (health.LedgerRecovered()) logger.LogWarning("Ledger commits succeed again: uplinks are acknowledged again");
         }
         catch (IngestRefusedException)
         {
@@ -223,25 +222,16 @@ internal sealed class EmbeddedBrokerIngest(
     }
 
     /// <summary>The first failure is logged in full and turns /healthz to 503 with its reason (a full
-    /// disk reads "database or disk is full"); further ones while it lasts are rate-limited, since
-    /// every device retries.</summary>
+    /// disk reads "database or disk is full") until an uplink commits again; further ones while it
+    /// lasts are rate-limited, since every device retries.</summary>
     private void LedgerFailed(Exception ex, string clientId, string topic)
     {
-        if (!_ledgerFailing)
+        if (health.LedgerFailed(ex.Message))
         {
-            _ledgerFailing = true;
-            health.Set(false, $"uplinks are not being committed, so not acknowledged (devices keep them): {ex.Message}");
             logger.LogError(ex, "Ledger commit failed ({Reason}): uplinks are NOT acknowledged until commits succeed again; devices keep " +
                 "and resend them. First: {ClientId} on {Topic}", ex.Message, clientId, topic);
             return;
         }
         _refusals.Log(LogLevel.Error, "uplink_not_committed", $"client {clientId}", $"{topic}: {ex.Message}; connection closed, the device resends it");
-    }
-
-    private void LedgerRecovered()
-    {
-        _ledgerFailing = false;
-        health.Set(true, $"embedded broker listening on {_listening}");
-        logger.LogWarning("Ledger commits succeed again: uplinks are acknowledged again");
     }
 }

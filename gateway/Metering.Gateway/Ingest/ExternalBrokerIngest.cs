@@ -14,12 +14,14 @@ namespace Commons.Metering.Gateway.Ingest;
 /// The receive handler only queues the uplink for the ledger (AutoAcknowledge=false), so up to the
 /// broker's in-flight window is committing at once and group commit can batch it; an acknowledger
 /// sends the PUBACKs in receive order (MQTT 3.1.1 section 4.6) once each commit is done. A failed
-/// commit drops the connection: the broker then redelivers everything not yet acknowledged.
+/// commit is retried in place until it succeeds (the broker keeps everything not yet acknowledged).
 /// MQTTnet 5 client: Source/MQTTnet/MqttClient.cs, ProcessReceivedPublishPackets, acknowledges
 /// only when eventArgs.AutoAcknowledge stays true; AcknowledgeAsync sends the PUBACK later.
+/// A failing ledger (e.g. a full disk) holds the PUBACKs back without dropping the connection: see
+/// ExternalBrokerIngest.Acknowledge.cs.
 /// A <see cref="SubscriptionWatchdog"/> publishes heartbeats to the gateway's own subscription and
 /// reconnects when the broker goes silent while the connection still looks up.</summary>
-internal sealed class ExternalBrokerIngest(
+internal sealed partial class ExternalBrokerIngest(
     IngestPipeline pipeline,
     BrokerHealth health,
     IOptions<GatewayOptions> options,
@@ -32,7 +34,6 @@ internal sealed class ExternalBrokerIngest(
     private readonly string _heartbeatTopic = SubscriptionWatchdog.HeartbeatTopic(options.Value.Broker.ClientId);
     private long _heartbeats;
     private IMqttClient? _client;
-    private Channel<Inflight>? _acks;
     private TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool CanPublish => _client is { IsConnected: true };
@@ -96,7 +97,7 @@ internal sealed class ExternalBrokerIngest(
     {
         _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var acks = Channel.CreateUnbounded<Inflight>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        _acks = acks;
+        lock (_gate) _acks = acks;
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(_o.Host, _o.Port)
             .WithClientId(_o.ClientId)
@@ -105,7 +106,8 @@ internal sealed class ExternalBrokerIngest(
             .WithProtocolVersion(MqttProtocolVersion.V311)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(30)); // MQTT keep-alive; the broker drops us after 1.5x
         if (!string.IsNullOrEmpty(_o.Username)) builder = builder.WithCredentials(_o.Username, _o.Password);
-        var acker = Task.Run(() => AcknowledgeInOrderAsync(client, acks.Reader), CancellationToken.None);
+        using var ackerStop = new CancellationTokenSource();
+        var acker = Task.Run(() => AcknowledgeInOrderAsync(client, acks.Reader, ackerStop.Token), CancellationToken.None);
         try
         {
             var connect = await client.ConnectAsync(builder.Build(), stoppingToken).ConfigureAwait(false);
@@ -154,6 +156,10 @@ internal sealed class ExternalBrokerIngest(
         finally
         {
             acks.Writer.TryComplete();
+            // On a shutdown while connected, what commits now is still acknowledged (bounded: our
+            // choice); a lost connection or a held ledger stops at once, the broker redelivers the rest.
+            if (!client.IsConnected || Holding) await ackerStop.CancelAsync().ConfigureAwait(false);
+            else ackerStop.CancelAfter(TimeSpan.FromSeconds(5));
             await acker.ConfigureAwait(false);
         }
     }
@@ -176,59 +182,4 @@ internal sealed class ExternalBrokerIngest(
         catch (Exception e) { logger.LogDebug(e, "Disconnect of a deaf connection failed"); }
     }
 
-    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
-    {
-        var topic = e.ApplicationMessage.Topic;
-        e.AutoAcknowledge = false;
-        _watchdog.Heard();
-        Task<IngestResult> commit;
-        if (topic == _heartbeatTopic) _watchdog.Echoed();
-        try
-        {
-            // A heartbeat is acknowledged in order with the uplinks; it has nothing to commit.
-            commit = topic == _heartbeatTopic
-                ? Task.FromResult(new IngestResult(IngestStatus.Committed))
-                : pipeline.HandleAsync(topic, e.ApplicationMessage.Payload, CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            commit = Task.FromException<IngestResult>(ex);
-        }
-        if (_acks is null || !_acks.Writer.TryWrite(new Inflight(commit, e, topic)))
-            logger.LogWarning("Uplink on {Topic} arrived while reconnecting; the broker will redeliver it", topic);
-        return Task.CompletedTask;
-    }
-
-    private async Task AcknowledgeInOrderAsync(IMqttClient client, ChannelReader<Inflight> reader)
-    {
-        var failed = false;
-        await foreach (var item in reader.ReadAllAsync().ConfigureAwait(false))
-        {
-            try
-            {
-                await item.Commit.ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                if (!failed)
-                {
-                    logger.LogError(ex, "Uplink on {Topic} not committed; reconnecting so the broker redelivers it", item.Topic);
-                    failed = true;
-                    _ = client.DisconnectAsync(); // acknowledgements stop here, the session keeps the rest
-                }
-                continue;
-            }
-            if (failed || !client.IsConnected) continue;
-            try
-            {
-                await item.Message.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                logger.LogDebug(ex, "PUBACK for {Topic} not sent (connection lost); it will be redelivered", item.Topic);
-            }
-        }
-    }
-
-    private sealed record Inflight(Task<IngestResult> Commit, MqttApplicationMessageReceivedEventArgs Message, string Topic);
 }

@@ -20,6 +20,15 @@ internal sealed class SubscriptionWatchdog(TimeProvider time, int intervalMs, in
 
     private long _lastHeard = time.GetTimestamp();
     private volatile bool _echoed;
+    private volatile bool _holding;
+
+    /// <summary>Set while the gateway itself withholds PUBACKs (the ledger cannot commit): the broker
+    /// stops sending once its in-flight window for the gateway is full, and that silence is the
+    /// gateway's own doing, not deafness. Reconnecting would only make the broker resend the window.</summary>
+    public bool Holding
+    {
+        set => _holding = value;
+    }
 
     public bool Enabled => intervalMs > 0 && timeoutMs > 0;
 
@@ -61,6 +70,12 @@ internal sealed class SubscriptionWatchdog(TimeProvider time, int intervalMs, in
                 return (true, $"heartbeat publish failed: {e.Message}");
             }
             await Task.Delay(interval, time, cancellationToken).ConfigureAwait(false);
+            if (_holding)
+            {
+                Heard();
+                started = time.GetTimestamp();
+                continue;
+            }
             if (!_echoed)
             {
                 if (time.GetElapsedTime(started).TotalMilliseconds > timeoutMs)

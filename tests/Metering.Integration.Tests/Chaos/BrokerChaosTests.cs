@@ -12,26 +12,12 @@ namespace Commons.Metering.Tests.Chaos;
 [Trait("Category", "Integration")]
 public sealed class BrokerChaosTests(ITestOutputHelper output)
 {
-    private static GatewayProcess ExternalGateway(int brokerPort)
-    {
-        var gw = new GatewayProcess();
-        gw.Environment["Metering__Broker__Mode"] = "External";
-        gw.Environment["Metering__Broker__Port"] = brokerPort.ToString();
-        gw.Environment["Metering__Broker__ClientId"] = "gateway-chaos";
-        gw.Environment["Metering__Broker__ReconnectMaxDelayMs"] = "1000";
-        gw.Environment["Metering__Broker__WatchdogIntervalMs"] = "500";
-        gw.Environment["Metering__Broker__WatchdogTimeoutMs"] = "2000";
-        gw.Environment["Metering__Registry__AutoRegister"] = "true";
-        gw.Environment["Logging__LogLevel__Default"] = "Warning";
-        return gw;
-    }
-
     [Fact]
     public async Task MosquittoRestartedUnderLoad_DevicesAndGatewayReconnectAndResubscribe_NothingLost()
     {
         using var broker = new Mosquitto();
         broker.Start();
-        using var gateway = ExternalGateway(broker.Port);
+        using var gateway = ChaosKit.ExternalGateway(broker.Port);
         gateway.Start();
         using var flash = new TempDir("chaos-broker");
         await using var fleet = ChaosKit.Fleet(flash, broker.Port, "chaos-a", meters: 20);
@@ -60,7 +46,7 @@ public sealed class BrokerChaosTests(ITestOutputHelper output)
         using var broker = new Mosquitto();
         broker.Start();
         await using var proxy = new ChaosProxy(broker.Port); // only the gateway goes through it
-        using var gateway = ExternalGateway(proxy.Port);
+        using var gateway = ChaosKit.ExternalGateway(proxy.Port);
         gateway.Start();
         using var flash = new TempDir("chaos-deaf");
         await using var fleet = ChaosKit.Fleet(flash, broker.Port, "chaos-deaf", meters: 10);
@@ -95,7 +81,7 @@ public sealed class BrokerChaosTests(ITestOutputHelper output)
         File.WriteAllText(files.File("acl"), "user gw\ntopic read commons/v1/+/+/up/#\ntopic write commons/v1/+/+/down/#\n");
         using var broker = new Mosquitto(passwords, files.File("acl"));
         broker.Start();
-        using var gateway = ExternalGateway(broker.Port);
+        using var gateway = ChaosKit.ExternalGateway(broker.Port);
         gateway.Environment["Metering__Broker__Username"] = "gw";
         gateway.Environment["Metering__Broker__Password"] = "gw-secret";
         gateway.Start();

@@ -25,6 +25,22 @@ internal static class ChaosKit
         Seed = 6,
     });
 
+    /// <summary>The gateway process in external-broker mode against a broker on this loopback port;
+    /// a fast watchdog (heartbeat 0.5 s, deaf after 2 s) and reconnect (at most 1 s).</summary>
+    public static GatewayProcess ExternalGateway(int brokerPort, string? dataDirectory = null)
+    {
+        var gw = new GatewayProcess(dataDirectory);
+        gw.Environment["Metering__Broker__Mode"] = "External";
+        gw.Environment["Metering__Broker__Port"] = brokerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        gw.Environment["Metering__Broker__ClientId"] = "gateway-chaos";
+        gw.Environment["Metering__Broker__ReconnectMaxDelayMs"] = "1000";
+        gw.Environment["Metering__Broker__WatchdogIntervalMs"] = "500";
+        gw.Environment["Metering__Broker__WatchdogTimeoutMs"] = "2000";
+        gw.Environment["Metering__Registry__AutoRegister"] = "true";
+        gw.Environment["Logging__LogLevel__Default"] = "Warning";
+        return gw;
+    }
+
     public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> explain)
     {
         var watch = Stopwatch.StartNew();
