@@ -71,6 +71,7 @@ public static class GatewayHost
         catch (Auth.AccountsFileException e) { return Fail(ExitInvalidConfiguration, e.Message); }
         app.MapMeteringApi();
         app.MapPolicyApi();
+        app.MapCommissionApi();
         app.Logger.LogInformation("{Configuration}", EffectiveConfiguration.Describe(options, builder.Configuration));
         app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(WhereToLook(options, builder.Configuration, dashboard)));
         try

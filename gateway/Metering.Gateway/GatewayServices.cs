@@ -56,7 +56,9 @@ public static class GatewayServices
         services.TryAddSingleton<Policy.PolicyStore>();
         // Commons runtime (issue #3): the policy acts, only when a policy file is configured (Commons/README.md).
         if (options.Policy.Configured) Commons.CommonsServices.AddCommonsRuntime(services, configuration);
-        // Actuation: later issues.
+        // Actuation: the commission ping's ack waiters (Http/CommissionApi.cs), independent of any policy.
+        services.AddSingleton<Actuation.AckWaiters>();
+        services.AddSingleton<ILedgerObserver>(sp => sp.GetRequiredService<Actuation.AckWaiters>());
 
         // Sinks: drain sink_outbox (filled by the ledger in its own transaction) toward InfluxDB.
         services.AddMeteringSinks(configuration);

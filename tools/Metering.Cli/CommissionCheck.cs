@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using MQTTnet;
@@ -10,33 +11,28 @@ namespace Commons.Metering.Cli;
 /// each channel's last register (a meter never seen gets register 0 on one channel, its register at
 /// commissioning), so it adds no usage; its seq is the gateway's last seq + 1, so the device's own
 /// reading with that seq, if any, is taken as a redelivery and dropped (a lost reading costs
-/// resolution, never usage: docs/protocol.md, reading).</summary>
-internal static class CommissionCheck
+/// resolution, never usage: docs/protocol.md, reading). Then the downlink: CommissionCheck.Downlink.cs.</summary>
+internal static partial class CommissionCheck
 {
     internal sealed record Settings(Endpoint Broker, string User, string? Password, string Community, string Meter,
         Uri Gateway, string Channel, TimeSpan Timeout);
 
     public static async Task<int> RunAsync(Settings s, CancellationToken cancel)
     {
-        const int steps = 4;
+        const int steps = 5;
         using var gateway = new GatewayClient(s.Gateway);
         Progress.Step(1, steps, $"asking {s.Gateway} about {s.Meter}");
-        GatewayClient.MeterView? before;
-        try
-        {
-            before = await gateway.FindAsync(s.Meter, cancel);
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
-        {
-            var what = e is HttpRequestException { StatusCode: not null } ? "refused the request" : "unreachable";
-            return ProvisionCommand.Fail(ExitCodes.GatewayError, $"gateway {s.Gateway} {what}: {e.Message}");
-        }
-        if (before is null) return ProvisionCommand.Fail(ExitCodes.GatewayError, $"meter '{s.Meter}' is not registered with the gateway (run `metering provision --gateway ...`)");
-        if (before.Community != s.Community)
-            return ProvisionCommand.Fail(ExitCodes.GatewayError, $"meter '{s.Meter}' is registered in community '{before.Community}', not '{s.Community}'");
+        var (before, failed) = await CommissionGatewayPing.RegisteredAsync(gateway, s.Gateway, s.Community, s.Meter, cancel);
+        if (before is null) return failed;
 
         var root = $"commons/v1/{s.Community}/{s.Meter}";
         using var client = new MqttClientFactory().CreateMqttClient();
+        var pings = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            if (PingCid(e.ApplicationMessage.Payload.ToArray()) is { } cid) pings.Writer.TryWrite(cid);
+            return Task.CompletedTask;
+        };
         Progress.Step(2, steps, $"connecting to {s.Broker} as {s.User} (client id {s.Meter})");
         var connect = new MqttClientOptionsBuilder()
             .WithTcpServer(s.Broker.Host, s.Broker.Port)
@@ -87,8 +83,12 @@ internal static class CommissionCheck
             if (now?.LastSeq >= seq)
             {
                 Console.WriteLine($"  seen by the gateway after {clock.ElapsedMilliseconds} ms: lastSeq {now.LastSeq}");
-                Console.WriteLine("commission check passed: credentials, subscription and uplink work (downlink not checked: the gateway has no command endpoint yet)");
+                Progress.Step(5, steps, $"asking the gateway to ping {s.Meter}; answering it as the device");
+                var downlink = await DownlinkAsync(client, pings.Reader, gateway, s, cancel);
                 await client.DisconnectAsync(cancellationToken: CancellationToken.None);
+                if (downlink != ExitCodes.Ok) return downlink;
+                Console.WriteLine("commission check passed: the device's credentials, subscription, uplink and the gateway's downlink work " +
+                                  "(once the device is powered, run it without --as-device: the round trip with the device itself)");
                 return ExitCodes.Ok;
             }
             if (clock.Elapsed - lastBar >= TimeSpan.FromSeconds(1))

@@ -8,7 +8,8 @@ using MQTTnet.Protocol;
 
 namespace Commons.Metering.Cli;
 
-/// <summary>`commission check --ping`: the downlink round trip with the REAL device online. Connects
+/// <summary>`commission check --via-broker`: the fallback for a gateway without the ping endpoint
+/// (the default goes through the gateway: CommissionGatewayPing). Connects
 /// as the gateway account (which may write every downlink and read every uplink), sends a `ping`
 /// command to the device's down/cmd and waits for the device's ack with that cid on up/ack
 /// (docs/protocol.md, command and ack). Works the same with mosquitto and the embedded broker; it

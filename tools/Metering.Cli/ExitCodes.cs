@@ -33,6 +33,6 @@ internal static class ExitCodes
     /// <summary>The broker refused the credentials or the subscription.</summary>
     public const int BrokerRefused = 9;
 
-    /// <summary>The gateway did not show the uplink within the timeout (--ping: no ack, or a refusing ack).</summary>
+    /// <summary>No ack from the device within the timeout, or a refusing ack (--as-device: the gateway did not show the reading).</summary>
     public const int NotSeen = 10;
 }

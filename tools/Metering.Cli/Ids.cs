@@ -12,6 +12,10 @@ internal static partial class Ids
     [GeneratedRegex("^[a-z0-9][a-z0-9_]{0,31}$")]
     public static partial Regex Channel();
 
+    /// <summary>docs/protocol.md, command: `cid` (also what the ack echoes, unescaped).</summary>
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,32}$")]
+    public static partial Regex Cid();
+
     public static bool IsId(string? s) => s is not null && Id().IsMatch(s);
 
     public static readonly IReadOnlyDictionary<string, string> UnitOf = new Dictionary<string, string>

@@ -57,7 +57,7 @@ public sealed class CommandLineEndToEndTests
             ],
             flash.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
-        string[] check = ["commission", "check", "--broker", $"127.0.0.1:{gw.BrokerPort}", "--community", "riverside", "--meter", "w-0042", "--gateway", gw.BaseUrl.ToString()];
+        string[] check = ["commission", "check", "--as-device", "--broker", $"127.0.0.1:{gw.BrokerPort}", "--community", "riverside", "--meter", "w-0042", "--gateway", gw.BaseUrl.ToString()];
         var wrong = CliProcess.Run(work.Path, [.. check, "--password", "not-the-password"]);
         Assert.True(wrong.ExitCode == ExitCodes.BrokerRefused, wrong.ToString());
 
@@ -65,8 +65,9 @@ public sealed class CommandLineEndToEndTests
         var first = CliProcess.Run(work.Path, env, check);
         Assert.True(first.ExitCode == 0, first.ToString() + gw.Output);
         Assert.Contains("commission check passed", first.Stdout);
+        Assert.Contains("reached the gateway", first.Stdout); // the gateway's ping, answered as the device
         var second = CliProcess.Run(work.Path, env, check); // a repair visit: checks again, changes no usage
-        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.True(second.ExitCode == 0, second.ToString() + gw.Output);
 
         using var http = gw.CreateHttpClient();
         var meter = (await http.GetFromJsonAsync<JsonElement>("api/v1/meters")).EnumerateArray().Single(m => m.GetProperty("id").GetString() == "w-0042");
@@ -97,14 +98,17 @@ public sealed class CommandLineEndToEndTests
         Commons.Metering.Gateway.Registry.CredentialsFile.Read(path).Select(a => a.User).Order(StringComparer.Ordinal);
 
     [Fact]
-    public void CommissionCheck_UnregisteredMeter_IsAGatewayError()
+    public void CommissionCheck_UnregisteredMeter_IsAGatewayError_AsDeviceAndThroughTheGateway()
     {
         using var gw = new GatewayProcess();
         gw.Start();
         using var work = new TempDir("cli-e2e");
-        var r = CliProcess.Run(work.Path, "commission", "check", "--broker", $"127.0.0.1:{gw.BrokerPort}", "--community", "demo",
+        var r = CliProcess.Run(work.Path, "commission", "check", "--as-device", "--broker", $"127.0.0.1:{gw.BrokerPort}", "--community", "demo",
             "--meter", "w-nope", "--password", "x", "--gateway", gw.BaseUrl.ToString());
         Assert.True(r.ExitCode == ExitCodes.GatewayError, r.ToString());
         Assert.Contains("not registered", r.Stderr);
+        var ping = CliProcess.Run(work.Path, "commission", "check", "--community", "demo", "--meter", "w-nope", "--gateway", gw.BaseUrl.ToString());
+        Assert.True(ping.ExitCode == ExitCodes.GatewayError, ping.ToString());
+        Assert.Contains("not registered", ping.Stderr);
     }
 }

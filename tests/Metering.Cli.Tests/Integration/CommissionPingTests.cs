@@ -4,9 +4,10 @@ using Commons.Metering.Testing;
 
 namespace Commons.Metering.Cli.Tests.Integration;
 
-/// <summary>`commission check --ping` against a real device: the firmware core on this host
-/// (tools/Metering.Simulator `device`, the same core as on the ESP32) with its provisioned
-/// credentials, on the gateway's embedded broker with authentication on.</summary>
+/// <summary>`commission check` (the ping through the gateway's POST /api/v1/meters/{id}/ping) and its
+/// fallback `--via-broker` against a real device: the firmware core on this host (tools/Metering.Simulator
+/// `device`, the same core as on the ESP32) with its provisioned credentials, on the gateway's embedded
+/// broker with authentication on.</summary>
 [Trait("Category", "Integration")]
 public sealed class CommissionPingTests
 {
@@ -36,31 +37,43 @@ public sealed class CommissionPingTests
         return m.GetProperty("status") is { ValueKind: System.Text.Json.JsonValueKind.Object } st && st.GetProperty("state").GetString() == "online";
     }
 
+    /// <summary>Until the gateway holds the device's retained status as <paramref name="online"/> says
+    /// (`online` is sent after the device subscribed; `offline` is its last will).</summary>
+    private static void UntilOnline(GatewayProcess gw, string meter, bool online)
+    {
+        using var http = gw.CreateHttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DeviceOnline(http, meter) != online)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{meter} never showed {(online ? "online" : "offline")}:\n{DeviceOutput}");
+            Thread.Sleep(200);
+        }
+    }
+
     [Fact]
-    public void Ping_DeviceOnline_IsAcknowledged_DeviceOffline_TimesOut()
+    public void Ping_ThroughTheGatewayAndViaBroker_DeviceOnline_IsAcknowledged_DeviceNeverSeenOrOffline_TimesOut()
     {
         using var gw = new GatewayProcess();
         gw.Environment["Metering__Broker__RequireAuthentication"] = "true";
         gw.Start();
         using var fleet = new ProvisionedFleet(["w-0050", "w-0051"], Path.Combine(gw.DataDirectory, "broker-credentials.json"), gw.BaseUrl);
         var env = new Dictionary<string, string> { ["METERING_GATEWAY_PASSWORD"] = fleet.GatewayPassword };
-        string[] Ping(string meter, int timeoutS) => ["commission", "check", "--ping", "--broker", $"127.0.0.1:{gw.BrokerPort}",
+        string[] Ping(string meter, int timeoutS) => ["commission", "check", "--gateway", gw.BaseUrl.ToString(),
+            "--community", ProvisionedFleet.Community, "--meter", meter, "--timeout-s", timeoutS.ToString()];
+        string[] ViaBroker(string meter, int timeoutS) => ["commission", "check", "--via-broker", "--broker", $"127.0.0.1:{gw.BrokerPort}",
             "--community", ProvisionedFleet.Community, "--meter", meter, "--gateway-user", ProvisionedFleet.GatewayUser, "--timeout-s", timeoutS.ToString()];
 
         using var device = StartDevice("w-0050", gw.BrokerPort, fleet.Password("w-0050"), Path.Combine(fleet.Folder, "flash-w-0050"));
         try
         {
-            // The device is online once the gateway holds its retained `online` status (sent after it subscribed).
-            using var http = gw.CreateHttpClient();
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (!DeviceOnline(http, "w-0050"))
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"the device never came online:\n{DeviceOutput}");
-                Thread.Sleep(200);
-            }
-            var online = CliProcess.Run(fleet.Folder, env, Ping("w-0050", 20));
+            UntilOnline(gw, "w-0050", online: true);
+            var online = CliProcess.Run(fleet.Folder, Ping("w-0050", 20)); // no broker credentials needed
             Assert.True(online.ExitCode == 0, $"{online}\n--- device\n{DeviceOutput}\n--- gateway\n{gw.Output}");
-            Assert.Contains("acknowledged by the device", online.Stdout);
+            Assert.Contains("status online", online.Stdout);
+            Assert.Contains("its ack came back to the gateway", online.Stdout);
+            var viaBroker = CliProcess.Run(fleet.Folder, env, ViaBroker("w-0050", 20));
+            Assert.True(viaBroker.ExitCode == 0, $"{viaBroker}\n--- device\n{DeviceOutput}");
+            Assert.Contains("acknowledged by the device", viaBroker.Stdout);
         }
         finally
         {
@@ -68,8 +81,15 @@ public sealed class CommissionPingTests
             device.WaitForExit(10_000);
         }
 
-        var offline = CliProcess.Run(fleet.Folder, env, Ping("w-0051", 2));
+        var never = CliProcess.Run(fleet.Folder, Ping("w-0051", 2));
+        Assert.True(never.ExitCode == ExitCodes.NotSeen, never.ToString());
+        Assert.Contains("never heard from it", never.Stderr);
+        var neverViaBroker = CliProcess.Run(fleet.Folder, env, ViaBroker("w-0051", 2));
+        Assert.True(neverViaBroker.ExitCode == ExitCodes.NotSeen, neverViaBroker.ToString());
+        Assert.Contains("is the device online?", neverViaBroker.Stderr);
+        UntilOnline(gw, "w-0050", online: false); // killed: the broker published its "offline" will
+        var offline = CliProcess.Run(fleet.Folder, Ping("w-0050", 1));
         Assert.True(offline.ExitCode == ExitCodes.NotSeen, offline.ToString());
-        Assert.Contains("is the device online?", offline.Stderr);
+        Assert.Contains("offline since", offline.Stderr);
     }
 }

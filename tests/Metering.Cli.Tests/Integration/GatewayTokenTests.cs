@@ -7,7 +7,7 @@ namespace Commons.Metering.Cli.Tests.Integration;
 
 /// <summary>Once the gateway has accounts, its API wants a technician's token: provision says so
 /// without one (401, exit code for a gateway error), fails with a council token (403), and works
-/// with METERING_API_TOKEN set to a technician's token.</summary>
+/// with METERING_API_TOKEN set to a technician's token; so does the commission ping.</summary>
 [Trait("Category", "Integration")]
 public sealed class GatewayTokenTests
 {
@@ -40,7 +40,19 @@ public sealed class GatewayTokenTests
         var meters = await http.GetFromJsonAsync<JsonElement>("api/v1/meters");
         var ids = meters.EnumerateArray().Select(m => m.GetProperty("id").GetString()).ToList();
         Assert.Equal(["w-0003"], ids);
+
+        // The commission ping through the gateway: a technician's token, never a council's.
+        var councilPing = CommissionCheck(work.Path, gw, "w-0003", councilToken);
+        Assert.Equal(ExitCodes.GatewayError, councilPing.ExitCode);
+        Assert.Contains("403", councilPing.Stderr);
+        var techPing = CommissionCheck(work.Path, gw, "w-0003", techToken); // provisioned, never powered: no ack
+        Assert.True(techPing.ExitCode == ExitCodes.NotSeen, techPing.ToString());
+        Assert.Contains("never heard from it", techPing.Stderr);
     }
+
+    private static CliProcess.Result CommissionCheck(string dir, GatewayProcess gw, string meter, string token) =>
+        CliProcess.Run(dir, new Dictionary<string, string> { ["METERING_API_TOKEN"] = token },
+            "commission", "check", "--community", "riverside", "--meter", meter, "--gateway", gw.BaseUrl.ToString(), "--timeout-s", "1");
 
     private static CliProcess.Result Provision(string dir, GatewayProcess gw, string meter, string? token) =>
         CliProcess.Run(dir, token is null ? null : new Dictionary<string, string> { ["METERING_API_TOKEN"] = token },
