@@ -41,6 +41,11 @@ internal sealed class CommonsDb : IDisposable
         Exec("PRAGMA journal_mode=WAL;");
         Exec("PRAGMA synchronous=FULL;");
         Exec(Schema);
+        // Added with zone and resource breakers: when an open breaker half-opens and its unforgiven trips
+        // (the doubled cool-down). Older state files get the columns, empty.
+        var columns = Rows("SELECT name FROM pragma_table_info('breakers')", r => r.GetString(0));
+        if (!columns.Contains("until_ms")) Exec("ALTER TABLE breakers ADD COLUMN until_ms INTEGER");
+        if (!columns.Contains("trips")) Exec("ALTER TABLE breakers ADD COLUMN trips INTEGER");
     }
 
     public string Path_ { get; }
@@ -122,12 +127,14 @@ internal sealed class CommonsDb : IDisposable
     public IReadOnlyList<(string Member, string Reason, long DurationS, long SignedMs)> Signatures(string act) =>
         Rows("SELECT member, reason, duration_s, signed_ms FROM signatures WHERE act=$a ORDER BY signed_ms", r => (r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3)), ("$a", act));
 
-    public void SaveBreaker(string id, string state, string? reason, string? safety, bool technician, long sinceMs) =>
-        Exec("INSERT OR REPLACE INTO breakers VALUES ($i,$s,$r,$f,$t,$m)", ("$i", id), ("$s", state), ("$r", reason), ("$f", safety), ("$t", technician ? 1 : 0), ("$m", sinceMs));
+    public void SaveBreaker(string id, string state, string? reason, string? safety, bool technician, long sinceMs, long? untilMs = null, int? trips = null) =>
+        Exec("INSERT OR REPLACE INTO breakers (id, state, reason, safety, technician, since_ms, until_ms, trips) VALUES ($i,$s,$r,$f,$t,$m,$u,$n)",
+            ("$i", id), ("$s", state), ("$r", reason), ("$f", safety), ("$t", technician ? 1 : 0), ("$m", sinceMs), ("$u", untilMs), ("$n", trips));
 
-    public IReadOnlyList<(string Id, string State, string? Reason, string? Safety, bool Technician, long SinceMs)> Breakers() =>
-        Rows("SELECT id, state, reason, safety, technician, since_ms FROM breakers", r =>
-            (r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4) != 0, r.GetInt64(5)));
+    public IReadOnlyList<(string Id, string State, string? Reason, string? Safety, bool Technician, long SinceMs, long? UntilMs, int? Trips)> Breakers() =>
+        Rows("SELECT id, state, reason, safety, technician, since_ms, until_ms, trips FROM breakers", r =>
+            (r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4) != 0, r.GetInt64(5),
+             Long(r, 6), r.IsDBNull(7) ? (int?)null : (int)r.GetInt64(7)));
 
     public void SaveProposal(string id, string yaml, string proposer, long effectiveMs, IEnumerable<string> approvals, string state, long createdMs) =>
         Exec("""

@@ -27,10 +27,20 @@ internal sealed class ChannelRuntime(Household household, Meter meter, Channel c
     public string ActuatorValue(bool cut) => Actuator == "relay" ? (cut ? "open" : "closed") : (cut ? "closed" : "open");
 }
 
-/// <summary>One resource's runtime: its stage monitor, allowance table and current period.</summary>
-internal sealed class ResourceRuntime(ResourcePolicy policy, StageMonitor stages, AllowanceTable allowances)
+/// <summary>One resource's runtime: its stage monitor, allowance table, current period and, when the policy
+/// has a <c>breaker</c> section, its resource breaker with the community's use over the breaker's window.</summary>
+internal sealed class ResourceRuntime(ResourcePolicy policy, StageMonitor stages, AllowanceTable allowances, CircuitBreaker? breaker)
 {
     public ResourcePolicy Policy { get; } = policy;
+    public CircuitBreaker? Breaker { get; } = breaker;
+    public UseWindow? Use { get; } = policy.Breaker is { } b ? new UseWindow(b.WindowMinutes) : null;
+
+    /// <summary>The breaker's curtailment as last applied to the decisions (true while it is open).</summary>
+    public bool BreakerCut { get; set; }
+
+    /// <summary>The breaker state the runtime last acted on, and when the next half-open probe is read.</summary>
+    public BreakerState BreakerSeen { get; set; }
+    public DateTimeOffset ProbeAt { get; set; }
     public StageMonitor Stages { get; } = stages;
     public AllowanceTable Allowances { get; } = allowances;
     public DateTimeOffset PeriodStart { get; set; }
@@ -47,10 +57,11 @@ internal sealed class ResourceRuntime(ResourcePolicy policy, StageMonitor stages
     }
 }
 
-/// <summary>One zone's rotation: the scheduler, the current slot and what was measured in it.</summary>
-internal sealed class ZoneRuntime(Zone zone)
+/// <summary>One zone's breaker and rotation: the scheduler, the current slot and what was measured in it.</summary>
+internal sealed class ZoneRuntime(Zone zone, CircuitBreaker breaker)
 {
     public RotationScheduler Scheduler { get; } = new(zone);
+    public CircuitBreaker Breaker { get; } = breaker;
     public Zone Zone => Scheduler.Zone;
     public DateTimeOffset SlotEnd { get; set; }
     public HashSet<string> Shed { get; set; } = new(StringComparer.Ordinal);
@@ -59,4 +70,37 @@ internal sealed class ZoneRuntime(Zone zone)
 
     /// <summary>Each household's discretionary load per minute when last measured unshed.</summary>
     public Dictionary<string, long> SheddableLoad { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>A resource's use per minute over a sliding window, from register rises spread evenly over the
+/// time between a channel's readings (a reading after a long gap does not look like a burst).</summary>
+internal sealed class UseWindow(int windowMinutes)
+{
+    private const long MinuteMs = 60_000;
+    private readonly SortedDictionary<long, long> _byMinute = [];
+
+    public int WindowMinutes { get; } = windowMinutes;
+
+    public void Add(long fromMs, long toMs, long amount)
+    {
+        if (amount <= 0 || toMs <= fromMs) return;
+        var last = (toMs - 1) / MinuteMs;
+        // Only the window's minutes can ever be read: older parts of a long gap are not kept.
+        for (var m = Math.Max(fromMs / MinuteMs, last - WindowMinutes); m <= last; m++)
+        {
+            var overlap = Math.Min(toMs, (m + 1) * MinuteMs) - Math.Max(fromMs, m * MinuteMs);
+            _byMinute[m] = _byMinute.GetValueOrDefault(m) + (long)((Int128)amount * overlap / (toMs - fromMs));
+        }
+    }
+
+    /// <summary>Average use per minute over the window that ends in the current minute.</summary>
+    public long PerMinute(DateTimeOffset now)
+    {
+        var current = now.ToUnixTimeMilliseconds() / MinuteMs;
+        while (_byMinute.Count > 0 && _byMinute.First().Key <= current - WindowMinutes) _byMinute.Remove(_byMinute.First().Key);
+        long sum = 0;
+        foreach (var (m, amount) in _byMinute)
+            if (m <= current) sum += amount;
+        return sum / WindowMinutes;
+    }
 }

@@ -109,7 +109,15 @@ public sealed partial class CommonsRuntime
         Initialize();
         lock (_gate)
         {
-            if (!_channels.TryGetValue(breakerId, out var c) || c.Safety is null) return ActResult.Refused($"no breaker '{breakerId}'");
+            if (!_channels.TryGetValue(breakerId, out var c) || c.Safety is null)
+            {
+                // A zone or resource breaker: closing it ends the shedding it caused; it trips again if the load is still over.
+                if (FindBreaker(breakerId) is not { } other) return ActResult.Refused($"no breaker '{breakerId}'");
+                if (other.State == BreakerState.Closed) return ActResult.Refused($"breaker '{breakerId}' is not tripped");
+                if (!other.Reset(actor, AuditRoles.Technician)) return ActResult.Refused("only a technician may reset a breaker");
+                BreakerReset(other);
+                return ActResult.Ok(breakerId);
+            }
             var b = c.Safety.Breaker;
             if (b.State == BreakerState.Closed) return ActResult.Refused($"breaker '{breakerId}' is not tripped");
             if (!b.Reset(actor, AuditRoles.Technician)) return ActResult.Refused("only a technician may reset a breaker");

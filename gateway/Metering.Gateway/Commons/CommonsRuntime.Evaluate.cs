@@ -55,10 +55,16 @@ public sealed partial class CommonsRuntime
             if (reading.TsMs <= cr.LastTsMs) continue; // late: the ledger counted it as zero usage too
             // The ledger's rule (a register below the baseline counts zero and becomes the new one).
             var delta = UsageRules.ChannelDelta(cr.LastRegister is { } last ? new ChannelState(0, last) : null, ch.Register).UsageBase;
+            var fromMs = cr.LastTsMs;
             (cr.LastRegister, cr.LastTsMs) = (ch.Register, reading.TsMs);
-            if (delta > 0 && _resources.TryGetValue(cr.Resource, out var r) && at >= r.PeriodStart && at < r.PeriodEnd)
+            _resources.TryGetValue(cr.Resource, out var r);
+            if (delta > 0 && r is not null && at >= r.PeriodStart && at < r.PeriodEnd)
                 _used[(cr.Household.Id, cr.Resource)] = _used.GetValueOrDefault((cr.Household.Id, cr.Resource)) + delta;
-            if (delta > 0) AddZoneLoad(cr, delta);
+            if (delta > 0)
+            {
+                AddZoneLoad(cr, delta);
+                AddResourceUse(r, fromMs, reading.TsMs, delta);
+            }
             Commands_.Reading(meter, ch.Name, ch.Register);
             cr.Safety?.Observe(at, ch.Register);
         }
@@ -90,7 +96,7 @@ public sealed partial class CommonsRuntime
             foreach (var cr in channels)
             {
                 var d = Curtailment.Decide(rr.Policy, _store.Current.UtcOffset,
-                    new ChannelContext(cr.Channel.Use, rr.Stages.Current, status, now, shed, cr.Safety?.Trip));
+                    new ChannelContext(cr.Channel.Use, rr.Stages.Current, status, now, shed, cr.Safety?.Trip, rr.BreakerCut ? rr.Policy.Breaker!.Curtails : null));
                 var before = cr.Decision;
                 cr.Decision = d;
                 if (cr.Actuator is not { } op) continue;
@@ -106,6 +112,7 @@ public sealed partial class CommonsRuntime
     {
         DecisionKind.Tripped => $"safety trip: {d.Safety.ToString()!.ToLowerInvariant()}",
         DecisionKind.Curtailed when d.Reason == CurtailReason.Stage => $"curtailed: stage {rr.Stages.Current} ({rr.StageReason})",
+        DecisionKind.Curtailed when d.Reason == CurtailReason.Breaker => BreakerWhy(rr),
         DecisionKind.Curtailed => "curtailed: " + d.Reason.ToString().ToLowerInvariant(),
         _ => d.Protected ? "allowed: basic need protected" : "allowed",
     };
@@ -140,6 +147,7 @@ public sealed partial class CommonsRuntime
         if (pending.Count > 0 && Changes_.Activate()) PolicyActivated(pending);
         foreach (var z in _zones)
             if (now >= z.SlotEnd) NextRotationSlot(z, now);
+        TickBreakers(now);
     }
 
     private void TickEmergency()
@@ -166,22 +174,5 @@ public sealed partial class CommonsRuntime
             Emergency_.Renew(TimeSpan.FromSeconds(sigs[^1].DurationS), sigs.Select(s => new Approval(s.Member, DateTimeOffset.FromUnixTimeMilliseconds(s.SignedMs))).ToList());
             Db.ClearSignatures("renew");
         }
-    }
-
-    private void NextRotationSlot(ZoneRuntime z, DateTimeOffset now)
-    {
-        var minutes = z.Zone.RotationSlotMinutes;
-        foreach (var h in z.Zone.Households.Where(h => !z.Shed.Contains(h)))
-            z.SheddableLoad[h] = z.DiscretionaryInSlot.GetValueOrDefault(h) / minutes;
-        // Demand = what was measured plus what the shed households would have drawn.
-        var load = z.LoadInSlot / minutes + z.Shed.Sum(h => z.SheddableLoad.GetValueOrDefault(h));
-        var slot = z.Scheduler.NextSlot(load, z.SheddableLoad);
-        var before = z.Shed;
-        z.Shed = slot.Shed.ToHashSet(StringComparer.Ordinal);
-        z.LoadInSlot = 0;
-        z.DiscretionaryInSlot.Clear();
-        z.SlotEnd = SlotBoundary(now, minutes);
-        foreach (var h in before.Union(z.Shed).Where(h => before.Contains(h) != z.Shed.Contains(h)).ToList())
-            Evaluate(_store.Current.Household(h), z.Zone.Resource);
     }
 }

@@ -40,8 +40,14 @@ public sealed partial class CommonsRuntime
     {
         var p = _store.Current;
         var now = _time.GetUtcNow();
+        // Breakers of zones and resources that still exist are kept across a policy change, like the channels'.
+        var oldBreakers = _resources.Values.Select(r => r.Breaker).Concat(_zones.Select(z => z.Breaker)).OfType<CircuitBreaker>()
+            .ToDictionary(b => b.Id, StringComparer.Ordinal);
+        CircuitBreaker NewBreaker(string id, BreakerScope scope) =>
+            oldBreakers.TryGetValue(id, out var b) ? b : new CircuitBreaker(id, scope, BreakerOptions.Default, _time, Audit_);
         _resources = p.Resources.ToDictionary(r => r.Key, r =>
-            new ResourceRuntime(r.Value, new StageMonitor(r.Value, Audit_), AllowanceCalculator.Compute(p, r.Key)));
+            new ResourceRuntime(r.Value, new StageMonitor(r.Value, Audit_), AllowanceCalculator.Compute(p, r.Key),
+                r.Value.Breaker is null ? null : NewBreaker(ResourceBreakerId(r.Key), BreakerScope.Resource)));
         var channels = new Dictionary<string, ChannelRuntime>(StringComparer.Ordinal);
         foreach (var h in p.Households)
             foreach (var m in h.Meters)
@@ -56,7 +62,10 @@ public sealed partial class CommonsRuntime
         _channels = channels;
         _byMeter = channels.Values.GroupBy(c => c.Meter.Id).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         _shared = p.SharedMeters.ToDictionary(m => m.Id, StringComparer.Ordinal);
-        _zones = p.Zones.Select(z => new ZoneRuntime(z) { SlotEnd = SlotBoundary(now, z.RotationSlotMinutes) }).ToList();
+        _zones = p.Zones.Select(z => new ZoneRuntime(z, NewBreaker(ZoneBreakerId(z.Id), BreakerScope.Zone)) { SlotEnd = SlotBoundary(now, z.RotationSlotMinutes) }).ToList();
+        foreach (var z in _zones) RestoreRotation(z, now);
+        foreach (var r in _resources.Values.Where(r => r.Breaker is { } b && oldBreakers.ContainsKey(b.Id)))
+            (r.BreakerSeen, r.BreakerCut) = (r.Breaker!.State, r.Breaker.State == BreakerState.Open);
         var active = _emergency?.Active;
         _emergency?.Dispose();
         _emergency = new EmergencyProtocol(p.Council, p.EmergencyMaxDuration, _time, Audit_);
@@ -104,12 +113,7 @@ public sealed partial class CommonsRuntime
     /// <summary>Breakers, stages, the emergency and pending proposals as they were before a restart.</summary>
     private void Restore()
     {
-        foreach (var b in Db.Breakers())
-        {
-            if (b.State == nameof(BreakerState.Closed) || !_channels.TryGetValue(b.Id, out var c) || c.Safety is null) continue;
-            SafetyReason? safety = Enum.TryParse<SafetyReason>(b.Safety, ignoreCase: true, out var s) ? s : null;
-            c.Safety.Breaker.Restore(b.Reason, safety, b.Technician, DateTimeOffset.FromUnixTimeMilliseconds(b.SinceMs));
-        }
+        RestoreBreakers();
         RestoreStages();
         if (Db.Get("emergency") is { } json && JsonSerializer.Deserialize<Emergency>(json) is { } e)
         {
@@ -137,11 +141,4 @@ public sealed partial class CommonsRuntime
 
     private void SaveStage(Resource resource, ResourceRuntime r) =>
         Db.Set("stage:" + resource.Name(), $"{r.Stages.Triggered}|{r.Stages.Declared}|{r.StageReason}");
-
-    private void BreakerChanged(string id)
-    {
-        if (_db is null || !_channels.TryGetValue(id, out var c) || c.Safety is null) return;
-        var b = c.Safety.Breaker;
-        Db.SaveBreaker(id, b.State.ToString(), b.Reason, b.Safety?.ToString(), b.NeedsTechnician, b.Since.ToUnixTimeMilliseconds());
-    }
 }

@@ -20,7 +20,7 @@ public sealed partial class CommonsRuntime
                 r.Value.Stages.Current, r.Value.Stages.Current == 0 ? "normal" : r.Value.StageReason)).ToList();
             var meters = p.Households.SelectMany(h => h.Meters.Select(m => m.Id)).Concat(p.SharedMeters.Select(m => m.Id)).ToList();
             return new CommunityOverview(p.Community, p.Version, resources, EmergencyView(now),
-                _channels.Values.Count(c => c.Safety is { } s && s.Breaker.State != BreakerState.Closed),
+                AllBreakers().Count(b => b.State != BreakerState.Closed),
                 meters.Count(m => _online.TryGetValue(m, out var on) && !on), meters.Count, now);
         }
     }
@@ -56,12 +56,16 @@ public sealed partial class CommonsRuntime
         Initialize();
         lock (_gate)
         {
-            return _channels.Values.Where(c => c.Safety is not null).Select(c =>
+            var channels = _channels.Values.Where(c => c.Safety is not null).Select(c =>
             {
                 var b = c.Safety!.Breaker;
                 return new BreakerView(b.Id, b.Scope.ToString().ToLowerInvariant(), State(b.State), b.Reason, b.Safety?.ToString().ToLowerInvariant(),
                     b.NeedsTechnician, b.Since, c.Meter.Id, c.Channel.Id);
-            }).OrderBy(b => b.State == "closed").ThenBy(b => b.Id, StringComparer.Ordinal).ToList();
+            });
+            // Zone and resource breakers have no meter or channel.
+            var shared = _zones.Select(z => z.Breaker).Concat(_resources.Values.Select(r => r.Breaker).OfType<CircuitBreaker>())
+                .Select(b => new BreakerView(b.Id, b.Scope.ToString().ToLowerInvariant(), State(b.State), b.Reason, null, b.NeedsTechnician, b.Since, null, null));
+            return channels.Concat(shared).OrderBy(b => b.State == "closed").ThenBy(b => b.Id, StringComparer.Ordinal).ToList();
         }
     }
 

@@ -37,7 +37,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
         CommonsOptions options, string dataDirectory, TimeProvider time, ILogger<CommonsRuntime> logger, Http.GatewayMetrics? metrics = null)
     {
         (_store, _ledger, _publisher, _feed, _options, _time, _logger) = (store, ledger, publisher, feed, options, time, logger);
-        if (metrics is not null) _metrics = new CommonsMetrics(metrics, () => _feed.Dropped, () => _commands?.OpenCount ?? 0);
+        if (metrics is not null) _metrics = new CommonsMetrics(metrics, () => _feed.Dropped, () => _commands?.OpenCount ?? 0, BreakerCounts);
         _statePath = Path.GetFullPath(options.StatePath(dataDirectory));
         _auditPath = Path.GetFullPath(options.AuditPath(dataDirectory));
     }

@@ -5,8 +5,8 @@ namespace Commons.Metering.Gateway.Commons;
 
 /// <summary>The audit log as the runtime uses it: every record is appended (hash-chained, synced) and
 /// then published as a live event, and breaker transitions are handed to <paramref name="breakerChanged"/>
-/// so the runtime persists them.</summary>
-internal sealed class RuntimeAuditSink(AuditLog log, EventHub events, Action<string> breakerChanged) : IAuditSink
+/// (breaker id, audit kind) so the runtime persists and counts them.</summary>
+internal sealed class RuntimeAuditSink(AuditLog log, EventHub events, Action<string, string> breakerChanged) : IAuditSink
 {
     public AuditLog Log => log;
 
@@ -20,8 +20,9 @@ internal sealed class RuntimeAuditSink(AuditLog log, EventHub events, Action<str
             var id = doc.RootElement.TryGetProperty("breaker", out var b) ? b.GetString() : null;
             if (id is not null)
             {
-                breakerChanged(id);
-                meter = id.Split('/')[0];
+                breakerChanged(id, kind);
+                // Channel breakers are "meter/channel"; zone and resource breakers belong to no meter.
+                meter = id.Contains('/', StringComparison.Ordinal) ? id.Split('/')[0] : null;
             }
         }
         events.Publish(new CommonsEvent(EventKind(kind), $"{kind} by {actor}: {record.PayloadJson}", DateTimeOffset.Parse(record.Time, System.Globalization.CultureInfo.InvariantCulture), meter));

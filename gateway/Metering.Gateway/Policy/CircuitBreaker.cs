@@ -7,12 +7,14 @@ public enum BreakerState { Closed, Open, HalfOpen }
 /// <param name="OpenCooldown">Time open before the first half-open probe; doubles with each re-trip
 /// before the breaker has been closed for <paramref name="StableAfter"/> (hysteresis against
 /// flapping), up to <paramref name="MaxCooldown"/>.</param>
-/// <param name="ProbesToClose">Consecutive good probes needed in half-open; any bad one re-opens.</param>
-public sealed record BreakerOptions(TimeSpan OpenCooldown, int ProbesToClose, TimeSpan MaxCooldown, TimeSpan StableAfter)
+/// <param name="ProbesToClose">Consecutive good probes needed in half-open (a bad one starts the count again).</param>
+/// <param name="BadProbesToReopen">Bad probes in one half-open period that re-open the breaker: with 2, one
+/// flaky probe does not re-open it (issue #3), a second one does.</param>
+public sealed record BreakerOptions(TimeSpan OpenCooldown, int ProbesToClose, TimeSpan MaxCooldown, TimeSpan StableAfter, int BadProbesToReopen = 2)
 {
-    /// <summary>5 min cool-down, 3 probes (one flaky probe cannot close it), at most 4 h open between
-    /// probes, 1 h closed before past trips are forgiven: conservative starting values for water and
-    /// small feeders, to be tuned per community.</summary>
+    /// <summary>5 min cool-down, 3 probes (one flaky good probe cannot close it), 2 bad probes to re-open
+    /// (one flaky bad probe cannot re-open it), at most 4 h open between probes, 1 h closed before past
+    /// trips are forgiven: conservative starting values for water and small feeders, to be tuned per community.</summary>
     public static BreakerOptions Default { get; } = new(TimeSpan.FromMinutes(5), 3, TimeSpan.FromHours(4), TimeSpan.FromHours(1));
 }
 
@@ -30,10 +32,12 @@ public sealed class CircuitBreaker
     private DateTimeOffset _closedSince;
     private int _recentTrips;
     private int _goodProbes;
+    private int _badProbes;
 
     public CircuitBreaker(string id, BreakerScope scope, BreakerOptions options, TimeProvider time, IAuditSink audit)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ProbesToClose, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BadProbesToReopen, 1);
         (Id, Scope, _options, _time, _audit) = (id, scope, options, time, audit);
         _closedSince = time.GetUtcNow();
         _since = _closedSince;
@@ -50,16 +54,27 @@ public sealed class CircuitBreaker
 
     private DateTimeOffset _since;
 
-    /// <summary>After a gateway restart: puts back an open breaker as it was persisted, without auditing a
-    /// new transition (the original one is in the log already). A technician lock stays until a reset.</summary>
-    public void Restore(string? reason, SafetyReason? safety, bool needsTechnician, DateTimeOffset since)
+    /// <summary>After a gateway restart: puts back an open or half-open breaker as it was persisted, without
+    /// auditing a new transition (the original one is in the log already). A technician lock stays until a
+    /// reset; <paramref name="openUntil"/> and <paramref name="recentTrips"/> keep a doubled cool-down
+    /// (older state files have neither: one plain cool-down from <paramref name="since"/>). Probes counted
+    /// before the restart are not kept: a half-open breaker needs its full run of good probes again.</summary>
+    public void Restore(string? reason, SafetyReason? safety, bool needsTechnician, DateTimeOffset since,
+        BreakerState state = BreakerState.Open, DateTimeOffset? openUntil = null, int? recentTrips = null)
     {
+        if (state == BreakerState.Closed) return;
         (Reason, Safety, NeedsTechnician, _since) = (reason, safety, needsTechnician, since);
-        _state = BreakerState.Open;
-        _recentTrips = Math.Max(1, _recentTrips);
-        _openUntil = since + _options.OpenCooldown;
-        _goodProbes = 0;
+        _state = state;
+        _recentTrips = Math.Max(1, recentTrips ?? _recentTrips);
+        _openUntil = openUntil ?? since + _options.OpenCooldown;
+        (_goodProbes, _badProbes) = (0, 0);
     }
+
+    /// <summary>When an open breaker goes half-open (persisted with it).</summary>
+    internal DateTimeOffset OpenUntil => _openUntil;
+
+    /// <summary>Trips not yet forgiven: each doubles the cool-down (persisted with it).</summary>
+    internal int RecentTrips => _recentTrips;
 
     public BreakerState State { get { Advance(); return _state; } }
 
@@ -82,15 +97,18 @@ public sealed class CircuitBreaker
         Open(now, actor, reason);
     }
 
-    /// <summary>The result of one probe (a short test of flow or load) while half-open.</summary>
-    public void RecordProbe(bool good)
+    /// <summary>The result of one probe (a short test of flow or load) while half-open. A bad probe starts
+    /// the run of good ones again; <see cref="BreakerOptions.BadProbesToReopen"/> bad ones re-open it.</summary>
+    public void RecordProbe(bool good, string? detail = null)
     {
         Advance();
         if (_state != BreakerState.HalfOpen) return;
         if (!good)
         {
+            _goodProbes = 0;
+            if (++_badProbes < _options.BadProbesToReopen) return;
             _recentTrips++;
-            Open(_time.GetUtcNow(), "probe", "probe failed");
+            Open(_time.GetUtcNow(), "probe", $"{_badProbes} bad probes" + (detail is null ? "" : ": " + detail));
             return;
         }
         if (++_goodProbes < _options.ProbesToClose) return;
@@ -124,7 +142,7 @@ public sealed class CircuitBreaker
         _state = BreakerState.Open;
         _since = now;
         _openUntil = now + cooldown;
-        _goodProbes = 0;
+        (_goodProbes, _badProbes) = (0, 0);
         Emit(actor, AuditRoles.System, "breaker.opened", reason, cooldown);
     }
 
@@ -133,7 +151,7 @@ public sealed class CircuitBreaker
         if (_state != BreakerState.Open || NeedsTechnician || _time.GetUtcNow() < _openUntil) return;
         _state = BreakerState.HalfOpen;
         _since = _openUntil;
-        _goodProbes = 0;
+        (_goodProbes, _badProbes) = (0, 0);
         Emit("breaker", AuditRoles.System, "breaker.half_open", "cool-down over", at: _openUntil);
     }
 

@@ -4,7 +4,7 @@ public enum DecisionKind { Allowed, Curtailed, Tripped }
 
 /// <summary>Why a channel is curtailed. Safety trips are not here: they are
 /// <see cref="DecisionKind.Tripped"/> with a <see cref="SafetyReason"/>.</summary>
-public enum CurtailReason { None, Stage, Restriction, Throttle, Quota, Rotation }
+public enum CurtailReason { None, Stage, Breaker, Restriction, Throttle, Quota, Rotation }
 
 /// <summary>The only reasons that may cut an essential channel under its floor (DESIGN.md rule 1).</summary>
 public enum SafetyReason { Leak, Burst, Overcurrent, Tamper }
@@ -12,8 +12,9 @@ public enum SafetyReason { Leak, Burst, Overcurrent, Tamper }
 /// <summary>What the engine knows about one channel at one moment.</summary>
 /// <param name="RotationShed">The zone's rotation sheds this household in the current slot.</param>
 /// <param name="SafetyTrip">An open safety breaker on this channel, if any.</param>
+/// <param name="BreakerCurtails">What an open resource breaker curtails (an ordered set), null when closed.</param>
 public sealed record ChannelContext(UseClass Use, int Stage, AllowanceStatus Allowance, DateTimeOffset Now,
-    bool RotationShed = false, SafetyReason? SafetyTrip = null);
+    bool RotationShed = false, SafetyReason? SafetyTrip = null, IReadOnlySet<UseClass>? BreakerCurtails = null);
 
 /// <param name="Protected">True when the floor or friendly hours shielded an essential channel.</param>
 /// <param name="Sanction">The household's sanction level, for notices and warnings even when allowed.</param>
@@ -38,6 +39,7 @@ public static class Curtailment
 
         var reason = CurtailReason.None;
         if (rp.CurtailedAt(c.Stage).Contains(c.Use)) reason = CurtailReason.Stage;
+        else if (c.BreakerCurtails?.Contains(c.Use) == true) reason = CurtailReason.Breaker;
         else if (sanction == SanctionLevel.Restriction && rp.Sanctions.RestrictionCurtails.Contains(c.Use)) reason = CurtailReason.Restriction;
         else if (sanction >= SanctionLevel.Throttle && rp.Sanctions.ThrottleCurtails.Contains(c.Use)) reason = CurtailReason.Throttle;
         else if (c.Allowance.Exhausted && rp.QuotaCurtails.Contains(c.Use)) reason = CurtailReason.Quota;

@@ -25,6 +25,14 @@ public static class PolicyDefaults
     /// guarantee (RotationScheduler).</summary>
     public const int MaxSpreadMinutes = 15;
 
+    /// <summary>Resource breaker: the community's use is averaged over 15 minutes, the rotation slot
+    /// (above), so a few lost or delayed readings do not trip it.</summary>
+    public const int ResourceBreakerWindowMinutes = 15;
+
+    /// <summary>What an open resource breaker curtails when the policy does not say: discretionary only
+    /// (DESIGN.md rule 2: shed discretionary first).</summary>
+    public static readonly ImmutableHashSet<UseClass> ResourceBreakerCurtails = [UseClass.Discretionary];
+
     /// <summary>Longest emergency before a fresh quorum must renew it: 72 hours (a typical council
     /// emergency-order limit; the community sets its own).</summary>
     public const int EmergencyMaxHours = 72;

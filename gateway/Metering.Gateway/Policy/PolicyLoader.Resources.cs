@@ -43,11 +43,24 @@ public static partial class PolicyLoader
         var sanctions = r.Map("sanctions", required: false) is { } s ? ReadSanctions(s) : DefaultSanctions;
         var safety = r.Map("safety", required: false) is { } sf ? ReadSafety(sf) : new SafetyLimits(null, null);
         var stages = ReadStages(r);
+        var breaker = r.Map("breaker", required: false) is { } b ? ReadResourceBreaker(b) : null;
         r.RejectUnknownKeys();
         // Fallbacks keep cross-section checks from reporting a missing section as a second error;
         // the errors already recorded make the load fail.
         return new ResourcePolicy(resource, period ?? PolicyPeriod.Day, cap ?? 0, floor ?? 0, sharing ?? SharingRule.PerHousehold,
-            ceiling, friendly, quota, sanctions ?? DefaultSanctions, safety ?? new SafetyLimits(null, null), stages);
+            ceiling, friendly, quota, sanctions ?? DefaultSanctions, safety ?? new SafetyLimits(null, null), stages, breaker);
+    }
+
+    /// <summary>resources.X.breaker: capacity_per_minute (required), window_minutes, curtails (ordered).</summary>
+    private static ResourceBreaker? ReadResourceBreaker(YamlMapReader r)
+    {
+        var capacity = r.Long("capacity_per_minute", 1, MaxAmount);
+        var window = r.Int("window_minutes", 1, 24 * 60, required: false) ?? PolicyDefaults.ResourceBreakerWindowMinutes;
+        var curtails = ReadClasses(r, "curtails", PolicyDefaults.ResourceBreakerCurtails);
+        r.RejectUnknownKeys();
+        if (r.Get("curtails", required: false) is { } n && curtails.IsEmpty)
+            r.Errors.Add(n.Start, r.Field("curtails"), "is empty: an open breaker must curtail at least discretionary use");
+        return capacity is null ? null : new ResourceBreaker(capacity.Value, window, curtails);
     }
 
     private static readonly Sanctions DefaultSanctions = new(PolicyDefaults.NoticePercent, PolicyDefaults.WarningPercent,

@@ -61,7 +61,8 @@ public sealed record ResourcePolicy(
     ImmutableHashSet<UseClass> QuotaCurtails,
     Sanctions Sanctions,
     SafetyLimits Safety,
-    ImmutableArray<ShortageStage> Stages)
+    ImmutableArray<ShortageStage> Stages,
+    ResourceBreaker? Breaker = null)
 {
     /// <summary>Stage 0 (normal) curtails nothing; stages 1-3 as configured (an unconfigured stage
     /// inherits the one below it, so the order stays monotone).</summary>
@@ -90,6 +91,12 @@ public enum SanctionLevel { None, Notice, Warning, Throttle, Restriction }
 
 /// <summary>Per-channel safety trips (DESIGN.md rule 3). Null disables a detector.</summary>
 public sealed record SafetyLimits(int? LeakMinutes, long? BurstMaxPerMinute);
+
+/// <summary>The resource breaker (DESIGN.md rule 3, "per resource"): the community's use of the resource,
+/// averaged over the last <see cref="WindowMinutes"/>, above the supply's <see cref="CapacityPerMinute"/>
+/// (spring yield, pump or inverter rating, in base units per minute) opens it; while open it curtails
+/// <see cref="Curtails"/> (an ordered set) in every household, never an essential channel under its floor.</summary>
+public sealed record ResourceBreaker(long CapacityPerMinute, int WindowMinutes, ImmutableHashSet<UseClass> Curtails);
 
 public enum TriggerDirection { Below, Above }
 

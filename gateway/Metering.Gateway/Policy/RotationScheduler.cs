@@ -30,6 +30,27 @@ public sealed class RotationScheduler
 
     public IReadOnlyDictionary<string, long> MinutesLost => _minutesLost;
 
+    /// <summary>The next slot's number (persisted with the minutes, so "shed longest ago" survives a restart).</summary>
+    public long Slot => _slot;
+
+    /// <summary>When each household was last shed (slot number, -1 never).</summary>
+    public IReadOnlyDictionary<string, long> LastShedSlot => _lastShedSlot;
+
+    /// <summary>After a gateway restart or a policy change: puts back the minutes each household lost and when
+    /// it was last shed. Households no longer in the zone are ignored; new ones start from the zone's
+    /// fewest minutes (joining at zero would make them the only ones shed until they caught up).</summary>
+    public void Restore(long slot, IReadOnlyDictionary<string, long> minutesLost, IReadOnlyDictionary<string, long> lastShedSlot)
+    {
+        _slot = Math.Max(_slot, slot);
+        var known = minutesLost.Where(m => _minutesLost.ContainsKey(m.Key)).ToList();
+        var floor = known.Count == 0 ? 0 : known.Min(m => m.Value);
+        foreach (var h in _zone.Households)
+        {
+            _minutesLost[h] = minutesLost.TryGetValue(h, out var m) ? m : floor;
+            _lastShedSlot[h] = lastShedSlot.TryGetValue(h, out var l) ? l : -1;
+        }
+    }
+
     public long Spread => _minutesLost.Count == 0 ? 0 : _minutesLost.Values.Max() - _minutesLost.Values.Min();
 
     /// <summary>Plans the next slot from the zone's load and each household's sheddable

@@ -40,8 +40,9 @@ internal sealed class CommonsHarness : IAsyncDisposable
 
     private readonly Dictionary<string, long> _seq = new(StringComparer.Ordinal);
 
-    public CommonsHarness(string yaml, CommonsOptions? options = null, FakeTimeProvider? time = null, string? directory = null)
+    public CommonsHarness(string yaml, CommonsOptions? options = null, FakeTimeProvider? time = null, string? directory = null, GatewayMetrics? metrics = null)
     {
+        Metrics = metrics;
         Yaml = yaml;
         CommonsOptions = options ?? new CommonsOptions();
         Directory = directory ?? System.IO.Directory.CreateTempSubdirectory("commons-tests-").FullName;
@@ -54,6 +55,9 @@ internal sealed class CommonsHarness : IAsyncDisposable
     public static readonly DateTimeOffset Start = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
 
     public string Yaml { get; }
+
+    /// <summary>The registry the runtime's metering_policy_* metrics go to, when the test asked for one.</summary>
+    public GatewayMetrics? Metrics { get; }
     public CommonsOptions CommonsOptions { get; }
     public string Directory { get; }
     public FakeTimeProvider Time { get; }
@@ -77,7 +81,7 @@ internal sealed class CommonsHarness : IAsyncDisposable
         var metrics = new GatewayMetrics();
         Ledger = new LedgerWriter(Store, registry, metrics, options, NullLogger<LedgerWriter>.Instance, [feed]);
         Pipeline = new IngestPipeline(registry, Ledger, metrics, Time, options, NullLogger<IngestPipeline>.Instance);
-        Runtime = new CommonsRuntime(Policy, Store, Publisher, feed, CommonsOptions, Directory, Time, NullLogger<CommonsRuntime>.Instance);
+        Runtime = new CommonsRuntime(Policy, Store, Publisher, feed, CommonsOptions, Directory, Time, NullLogger<CommonsRuntime>.Instance, Metrics);
     }
 
     public async Task StartAsync()

@@ -5,24 +5,7 @@ namespace Commons.Metering.Gateway.Tests.Commons;
 /// minutes stays within the policy's bound. The simulated households obey the relay commands.</summary>
 public sealed class CommonsRotationTests
 {
-    private const string Yaml = """
-        version: 1
-        community: testville
-        council: { k: 1, members: [amina] }
-        households:
-          - { id: h1, persons: 2, meters: [{ id: e-h1, resource: energy, channels: [{ id: fridge, use: essential }, { id: heater, use: discretionary }] }] }
-          - { id: h2, persons: 2, meters: [{ id: e-h2, resource: energy, channels: [{ id: fridge, use: essential }, { id: heater, use: discretionary }] }] }
-          - { id: h3, persons: 2, meters: [{ id: e-h3, resource: energy, channels: [{ id: fridge, use: essential }, { id: heater, use: discretionary }] }] }
-          - { id: h4, persons: 2, meters: [{ id: e-h4, resource: energy, channels: [{ id: fridge, use: essential }, { id: heater, use: discretionary }] }] }
-        resources:
-          energy:
-            period: month
-            cap: 100_000_000
-            floor_per_person: 30_000
-            sharing: per_household
-        zones:
-          - { id: feeder, resource: energy, capacity_per_minute: 100, households: [h1, h2, h3, h4], rotation_slot_minutes: 15, max_spread_minutes: 15 }
-        """;
+    private static readonly string Yaml = EnergyHouseholds.FeederPolicy(households: 4, capacityPerMinute: 100);
 
     [Fact]
     public async Task EveningPeak_ShedsHeatersInRotation_NeverFridges_WithinTheSpreadBound()

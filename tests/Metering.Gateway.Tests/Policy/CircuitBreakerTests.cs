@@ -38,19 +38,53 @@ public sealed class CircuitBreakerTests : IDisposable
     }
 
     [Fact]
-    public void OneFlakyGoodProbe_DoesNotClose_ABadOneReopensWithADoubledCooldown()
+    public void OneFlakyGoodProbe_DoesNotClose_ABadOneStartsTheRunOfGoodProbesAgain()
     {
         _b.Trip("overcurrent");
         _time.Advance(TimeSpan.FromMinutes(5));
         _b.RecordProbe(true);
-        _b.RecordProbe(false);
+        _b.RecordProbe(true);
+        _b.RecordProbe(false); // two good, then bad: not closed, and the run starts again
+        _b.RecordProbe(true);
+        _b.RecordProbe(true);
+        Assert.Equal(BreakerState.HalfOpen, _b.State);
+        _b.RecordProbe(true);
+        Assert.Equal(BreakerState.Closed, _b.State);
+    }
+
+    /// <summary>Issue #3: "half-open with several probes (one flaky probe must not re-open it)".</summary>
+    [Fact]
+    public void OneFlakyBadProbe_DoesNotReopen_ASecondOneReopensWithADoubledCooldown()
+    {
+        _b.Trip("overcurrent");
+        _time.Advance(TimeSpan.FromMinutes(5));
+        _b.RecordProbe(false, "load 260");
+        Assert.Equal(BreakerState.HalfOpen, _b.State);
+        _b.RecordProbe(true);
+        _b.RecordProbe(false, "load 270");
         Assert.Equal(BreakerState.Open, _b.State);
         Assert.Equal(_time.GetUtcNow() + TimeSpan.FromMinutes(10), _b.ProbeDueAt);
+        Assert.Equal(["breaker.opened", "breaker.half_open", "breaker.opened"], _audit.Kinds());
+        Assert.Contains("2 bad probes: load 270", _audit.Records()[2].PayloadJson);
+        // A new half-open period: its first bad probe is tolerated again.
         _time.Advance(TimeSpan.FromMinutes(10));
-        _b.RecordProbe(true);
-        _b.RecordProbe(true);
-        _b.RecordProbe(false); // two good, then bad: still not closed
-        Assert.Equal(_time.GetUtcNow() + TimeSpan.FromMinutes(20), _b.ProbeDueAt);
+        _b.RecordProbe(false);
+        Assert.Equal(BreakerState.HalfOpen, _b.State);
+    }
+
+    [Fact]
+    public void Restore_PutsBackAHalfOpenBreaker_WithItsDoubledCooldownWhenOpen()
+    {
+        var since = _time.GetUtcNow();
+        var open = new CircuitBreaker("zone:a", BreakerScope.Zone, Options, _time, _audit.Log);
+        open.Restore("load over", null, false, since, BreakerState.Open, since + TimeSpan.FromMinutes(20), recentTrips: 3);
+        Assert.Equal(since + TimeSpan.FromMinutes(20), open.ProbeDueAt);
+        var half = new CircuitBreaker("zone:b", BreakerScope.Zone, Options, _time, _audit.Log);
+        half.Restore("load over", null, false, since, BreakerState.HalfOpen);
+        Assert.Equal(BreakerState.HalfOpen, half.State);
+        for (var i = 0; i < 3; i++) half.RecordProbe(true);
+        Assert.Equal(BreakerState.Closed, half.State);
+        Assert.Equal(["breaker.closed"], _audit.Kinds()); // restoring audits nothing new
     }
 
     [Fact]
@@ -108,7 +142,8 @@ public sealed class CircuitBreakerTests : IDisposable
     }
 
     /// <summary>Over random sequences of trips, probes and time: the breaker only ever closes after
-    /// ProbesToClose consecutive good probes since it went half-open (or a technician's reset).</summary>
+    /// ProbesToClose consecutive good probes since it went half-open (or a technician's reset), and only
+    /// BadProbesToReopen bad probes in one half-open period re-open it.</summary>
     [Fact]
     public void AnyEventSequence_ClosesOnlyAfterEnoughConsecutiveGoodProbes()
     {
@@ -118,20 +153,22 @@ public sealed class CircuitBreakerTests : IDisposable
             var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero));
             using var audit = new AuditFile(time);
             var b = new CircuitBreaker("b", BreakerScope.Zone, Options, time, audit.Log);
-            var goodRun = 0;
+            var (goodRun, badRun) = (0, 0);
             foreach (var (kind, minutes) in steps)
             {
                 var before = b.State;
-                if (before != BreakerState.HalfOpen) goodRun = 0;
+                if (before != BreakerState.HalfOpen) (goodRun, badRun) = (0, 0);
                 switch (kind)
                 {
                     case 0: b.Trip("t"); break;
                     case 1: b.RecordProbe(true); if (before == BreakerState.HalfOpen) goodRun++; break;
-                    case 2: b.RecordProbe(false); goodRun = 0; break;
+                    case 2: b.RecordProbe(false); goodRun = 0; if (before == BreakerState.HalfOpen) badRun++; break;
                     default: time.Advance(TimeSpan.FromMinutes(minutes)); break;
                 }
                 if (before != BreakerState.Closed && b.State == BreakerState.Closed)
                     Assert.Equal(Options.ProbesToClose, goodRun);
+                if (before == BreakerState.HalfOpen && kind == 2)
+                    Assert.Equal(badRun >= Options.BadProbesToReopen ? BreakerState.Open : BreakerState.HalfOpen, b.State);
             }
             Assert.True(!File.Exists(audit.Log.Path) || AuditLog.Verify(audit.Log.Path).Ok);
         }, iter: 200);

@@ -31,6 +31,29 @@ public sealed class PolicyLoaderTests
         Assert.Equal(PolicyDefaults.RestrictionCurtails, energy.Sanctions.RestrictionCurtails);
         Assert.Equal(20_000_000_000, p.Resource(Resource.Forest).CapPerPeriod);
         Assert.Equal(new[] { "h01", "h02" }, p.Zones.Single().Households);
+        Assert.Equal((500L, 15), (energy.Breaker!.CapacityPerMinute, energy.Breaker.WindowMinutes));
+        Assert.True(energy.Breaker.Curtails.SetEquals([UseClass.Discretionary, UseClass.Standard]));
+        Assert.Null(water.Breaker); // the section is optional: without it there is no resource breaker
+    }
+
+    [Fact]
+    public void ResourceBreaker_WithOnlyItsCapacity_TakesTheDefaults()
+    {
+        var yaml = PolicyFiles.Village.Replace("      window_minutes: 15        # averaged over 15 min (a kettle's spike does not trip it)\n", "")
+            .Replace("      curtails: [discretionary, standard]   # while open; never an essential channel under its floor\n", "");
+        var r = PolicyLoader.Parse(yaml, "v.yaml");
+        Assert.True(r.Ok, string.Join("\n", r.Errors));
+        var b = r.Policy!.Resource(Resource.Energy).Breaker!;
+        Assert.Equal((PolicyDefaults.ResourceBreakerWindowMinutes, PolicyDefaults.ResourceBreakerCurtails), (b.WindowMinutes, b.Curtails));
+    }
+
+    [Fact]
+    public void ResourceBreaker_WithoutItsCapacity_IsRefusedAtTheSection()
+    {
+        var yaml = PolicyFiles.Village.Replace("      capacity_per_minute: 500  # 30 kW inverter = 500 Wh per minute\n", "");
+        var e = Assert.Single(PolicyLoader.Parse(yaml, "v.yaml").Errors);
+        Assert.Equal(("resources.energy.breaker.capacity_per_minute", PolicyFiles.LineOf(yaml, "    breaker:") + 1), (e.Field, e.Line));
+        Assert.Contains("required", e.Message);
     }
 
     /// <summary>Each case breaks the valid example in one place; the error must name that line and field.</summary>
@@ -64,6 +87,11 @@ public sealed class PolicyLoaderTests
     [InlineData("    max_spread_minutes: 15", "    max_spread_minutes: 10", "zones[0].max_spread_minutes", "within one slot")]
     [InlineData("utc_offset: \"+03:00\"", "utc_offset: \"3h\"", "utc_offset", "+03:00")]
     [InlineData("  max_duration_hours: 72", "  max_duration_hours: 0", "emergency.max_duration_hours", "between 1 and")]
+    [InlineData("capacity_per_minute: 500 ", "capacity_per_minute: 0 ", "resources.energy.breaker.capacity_per_minute", "between 1 and")]
+    [InlineData("capacity_per_minute: 500 ", "capacity_per_min: 500 ", "resources.energy.breaker.capacity_per_min", "not a known field")]
+    [InlineData("window_minutes: 15 ", "window_minutes: 0 ", "resources.energy.breaker.window_minutes", "between 1 and")]
+    [InlineData("curtails: [discretionary, standard]   #", "curtails: [standard]   #", "resources.energy.breaker.curtails", "shedding order")]
+    [InlineData("curtails: [discretionary, standard]   #", "curtails: []   #", "resources.energy.breaker.curtails", "at least discretionary")]
     public void InvalidField_ErrorNamesFileLineAndField(string valid, string broken, string field, string says)
     {
         var yaml = PolicyFiles.Village;
