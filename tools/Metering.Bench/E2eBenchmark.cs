@@ -7,8 +7,14 @@ namespace Commons.Metering.Bench;
 /// <summary>End-to-end readings/s (publish -> ledger commit -> InfluxDB accepted) with the
 /// embedded broker and with mosquitto, next to mosquitto's own broker-only delivery rate to a
 /// plain subscriber, all measured in this run with the same load.</summary>
-internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSink, TextWriter log)
+internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSink, TextWriter log, int warmupPerMeter = E2eBenchmark.DefaultWarmup)
 {
+    /// <summary>Readings per meter sent before the clock starts, in every run (reference included):
+    /// a gateway runs for months, so the figure that matters is its steady state, not the first
+    /// seconds in which .NET compiles and re-compiles the hot paths (tiered JIT) and MQTTnet's and
+    /// SQLite's caches fill. The bench's own MQTT clients warm up the same way before the reference.</summary>
+    public const int DefaultWarmup = 100;
+
     private const string Community = "bench";
     private const string Database = "metering";
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
@@ -27,6 +33,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         using var mosquitto = new Mosquitto();
         mosquitto.Start();
         var total = (long)meters * readingsPerMeter;
+        var warmup = (long)meters * warmupPerMeter;
         // stdbuf -oL: mosquitto_sub's stdout is a pipe here, which C buffers; line buffering lets
         // the SUBACK line through as soon as it is printed.
         var psi = new ProcessStartInfo(ServerProcess.Require("stdbuf", "coreutils"))
@@ -35,22 +42,31 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
             UseShellExecute = false,
         };
         foreach (var a in new[] { "-oL", ServerProcess.Require("mosquitto_sub", "mosquitto-clients"), "-h", "127.0.0.1", "-p", mosquitto.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     "-q", "1", "-i", "bench-subscriber", "-d", "-C", total.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "-q", "1", "-i", "bench-subscriber", "-d", "-C", (warmup + total).ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "-t", $"commons/v1/{Community}/+/up/reading" })
             psi.ArgumentList.Add(a);
         using var subscriber = Process.Start(psi)!;
         var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var warmedUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var drain = Task.Run(async () =>
         {
-            // -d prints "... received SUBACK" once the subscription stands; the payloads are discarded.
+            // -d prints "... received SUBACK" once the subscription stands and "... received PUBLISH"
+            // for each message; the payloads are discarded.
+            long received = 0;
+            if (warmup == 0) warmedUp.TrySetResult();
             while (await subscriber.StandardOutput.ReadLineAsync(cancel) is { } line)
+            {
                 if (line.Contains("SUBACK", StringComparison.Ordinal)) subscribed.TrySetResult();
+                else if (line.Contains("received PUBLISH", StringComparison.Ordinal) && ++received == warmup) warmedUp.TrySetResult();
+            }
         }, cancel);
         await subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10), cancel);
 
-        await using var load = await LoadPublisher.ConnectAsync(mosquitto.Port, Community, meters, readingsPerMeter, _startUnixMs, cancel);
+        await using var load = await LoadPublisher.ConnectAsync(mosquitto.Port, Community, meters, warmupPerMeter + readingsPerMeter, _startUnixMs, cancel);
+        await load.PublishAsync(0, warmupPerMeter, cancel);
+        await warmedUp.Task.WaitAsync(Deadline, cancel);
         var watch = Stopwatch.StartNew();
-        await load.PublishAllAsync(cancel);
+        await load.PublishAsync(warmupPerMeter, readingsPerMeter, cancel);
         await subscriber.WaitForExitAsync(cancel).WaitAsync(Deadline, cancel);
         watch.Stop();
         await drain;
@@ -84,25 +100,18 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         var total = (long)meters * readingsPerMeter;
         using var http = gateway.CreateHttpClient();
 
-        await using var load = await LoadPublisher.ConnectAsync(brokerPort, Community, meters, readingsPerMeter, _startUnixMs, cancel);
+        await using var load = await LoadPublisher.ConnectAsync(brokerPort, Community, meters, warmupPerMeter + readingsPerMeter, _startUnixMs, cancel);
+        var warmup = (long)meters * warmupPerMeter;
+        await load.PublishAsync(0, warmupPerMeter, cancel);
+        await WaitUntilDoneAsync(http, warmup, policyFile is not null, Stopwatch.StartNew(), gateway, cancel);
+        var before = await http.GetStringAsync("metrics", cancel);
+
         var watch = Stopwatch.StartNew();
-        var publishing = load.PublishAllAsync(cancel);
-        TimeSpan? ledgerDone = null;
-        while (true)
-        {
-            if (watch.Elapsed > Deadline) throw new TimeoutException($"not all readings committed and written in {Deadline}:\n{gateway.Output}");
-            if (publishing.IsFaulted) await publishing;
-            var metrics = await http.GetStringAsync("metrics", cancel);
-            var committed = Prometheus.Sum(metrics, "metering_readings_ingested_total");
-            var written = Prometheus.Sum(metrics, "metering_sink_written_total");
-            // With a policy, done means evaluated too (the registrations and readings are all writes).
-            var evaluated = policyFile is null || Prometheus.Sum(metrics, "metering_policy_writes_evaluated_total") >= total;
-            if (committed >= total) ledgerDone ??= watch.Elapsed;
-            if (committed >= total && evaluated && (written >= total || !withSink)) break;
-            await Task.Delay(20, cancel);
-        }
+        var publishing = load.PublishAsync(warmupPerMeter, readingsPerMeter, cancel);
+        var ledgerDone = await WaitUntilDoneAsync(http, warmup + total, policyFile is not null, watch, gateway, cancel, publishing);
         watch.Stop();
         await publishing;
+        total += warmup; // InfluxDB and the ledger hold the warm-up readings too
 
         // Honesty check: InfluxDB holds every reading exactly once.
         var rows = await influx.QueryRowsAsync(Database, "SELECT count(reg) FROM reading");
@@ -113,11 +122,34 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         if (policyFile is not null) name += " + policy";
         var final = await http.GetStringAsync("metrics", cancel);
         if (policyFile is not null) LastPolicyMetrics = final;
-        var batches = Math.Max(1, Prometheus.Sum(final, "metering_ledger_commit_batch_size_count"));
-        log.WriteLine($"  ledger committed all after {ledgerDone!.Value.TotalSeconds:F2} s, InfluxDB after {watch.Elapsed.TotalSeconds:F2} s; " +
-                      $"{batches:F0} transactions, mean batch {Prometheus.Sum(final, "metering_ledger_commit_batch_size_sum") / batches:F0}, " +
-                      $"writer busy {Prometheus.Sum(final, "metering_ledger_commit_seconds_sum"):F2} s");
-        return new Result(name, total, watch.Elapsed);
+        // Transactions and writer time of the timed part only (the warm-up's subtracted).
+        double Timed(string metric) => Prometheus.Sum(final, metric) - Prometheus.Sum(before, metric);
+        var batches = Math.Max(1, Timed("metering_ledger_commit_batch_size_count"));
+        log.WriteLine($"  ledger committed all after {ledgerDone.TotalSeconds:F2} s, InfluxDB after {watch.Elapsed.TotalSeconds:F2} s; " +
+                      $"{batches:F0} transactions, mean batch {Timed("metering_ledger_commit_batch_size_sum") / batches:F0}, " +
+                      $"writer busy {Timed("metering_ledger_commit_seconds_sum"):F2} s");
+        return new Result(name, total - warmup, watch.Elapsed);
+    }
+
+    /// <summary>Polls /metrics until the ledger committed (and the policy runtime evaluated, and InfluxDB
+    /// accepted) <paramref name="readings"/> readings in all; returns when the ledger alone was done.</summary>
+    private async Task<TimeSpan> WaitUntilDoneAsync(HttpClient http, long readings, bool withPolicy, Stopwatch watch,
+        GatewayProcess gateway, CancellationToken cancel, Task? publishing = null)
+    {
+        TimeSpan? ledgerDone = null;
+        while (true)
+        {
+            if (watch.Elapsed > Deadline) throw new TimeoutException($"not all readings committed and written in {Deadline}:\n{gateway.Output}");
+            if (publishing is { IsFaulted: true }) await publishing;
+            var metrics = await http.GetStringAsync("metrics", cancel);
+            var committed = Prometheus.Sum(metrics, "metering_readings_ingested_total");
+            var written = Prometheus.Sum(metrics, "metering_sink_written_total");
+            // With a policy, done means evaluated too (the registrations and readings are all writes).
+            var evaluated = !withPolicy || Prometheus.Sum(metrics, "metering_policy_writes_evaluated_total") >= readings;
+            if (committed >= readings) ledgerDone ??= watch.Elapsed;
+            if (committed >= readings && evaluated && (written >= readings || !withSink)) return ledgerDone ?? watch.Elapsed;
+            await Task.Delay(20, cancel);
+        }
     }
 
     /// <summary>/metrics of the last run with a policy, for the trip latency.</summary>
@@ -130,7 +162,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
     public async Task<int> RunPolicyAsync(CancellationToken cancel)
     {
         log.WriteLine($"machine: {MachineInfo.Describe()}");
-        log.WriteLine($"load: {meters} meters x {readingsPerMeter} readings = {(long)meters * readingsPerMeter} readings, QoS 1, one in flight per meter; sink: {(withSink ? "influxd" : "none")}");
+        log.WriteLine($"load: {meters} meters x {readingsPerMeter} readings = {(long)meters * readingsPerMeter} readings, QoS 1, one in flight per meter; sink: {(withSink ? "influxd" : "none")}; timed after {warmupPerMeter} warm-up readings per meter");
         using var dir = new TempDir("bench-policy");
         var policy = Path.Combine(dir.Path, "policy.yaml");
         File.WriteAllText(policy, PolicyFor(meters));
@@ -165,7 +197,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
     public async Task<int> RunAsync(CancellationToken cancel)
     {
         log.WriteLine($"machine: {MachineInfo.Describe()}");
-        log.WriteLine($"load: {meters} meters x {readingsPerMeter} readings = {(long)meters * readingsPerMeter} readings, QoS 1, one in flight per meter");
+        log.WriteLine($"load: {meters} meters x {readingsPerMeter} readings = {(long)meters * readingsPerMeter} readings, QoS 1, one in flight per meter; timed after {warmupPerMeter} warm-up readings per meter in every run");
         var reference = await BrokerOnlyAsync(cancel);
         Print(reference, null);
         var embedded = await GatewayAsync(external: false, cancel);

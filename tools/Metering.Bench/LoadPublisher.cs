@@ -55,10 +55,14 @@ internal sealed class LoadPublisher : IAsyncDisposable
     }
 
     /// <summary>Publishes everything; returns when every PUBACK has arrived.</summary>
-    public Task PublishAllAsync(CancellationToken cancel) =>
+    public Task PublishAllAsync(CancellationToken cancel) => PublishAsync(0, int.MaxValue, cancel);
+
+    /// <summary>Publishes readings [first, first + count) of every meter (in order, one in flight per
+    /// meter); returns when every PUBACK has arrived.</summary>
+    public Task PublishAsync(int first, int count, CancellationToken cancel) =>
         Task.WhenAll(_clients.Select((c, i) => Task.Run(async () =>
         {
-            foreach (var message in _messages[i])
+            foreach (var message in _messages[i].Skip(first).Take(count))
             {
                 var result = await c.PublishAsync(message, cancel);
                 if (!result.IsSuccess) throw new InvalidOperationException($"publish refused: {result.ReasonCode}");

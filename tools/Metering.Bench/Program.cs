@@ -6,13 +6,14 @@ using Commons.Metering.Bench;
 var meters = new Option<int>("--meters") { Description = "Simulated meters (MQTT clients)", DefaultValueFactory = _ => 100 };
 var perMeter = new Option<int>("--readings-per-meter") { Description = "Readings each meter publishes", DefaultValueFactory = _ => 500 };
 var noSink = new Option<bool>("--no-sink") { Description = "Run the gateway without InfluxDB (ledger only), to see what the sink costs" };
+var warmup = new Option<int>("--warmup") { Description = "Readings per meter sent before the clock starts, in every run (steady state, not JIT start-up)", DefaultValueFactory = _ => E2eBenchmark.DefaultWarmup };
 var e2e = new Command("e2e", "End-to-end readings/s (publish -> ledger commit -> InfluxDB accepted), embedded broker and mosquitto, against mosquitto's broker-only rate.")
 {
-    meters, perMeter, noSink,
+    meters, perMeter, noSink, warmup,
 };
-e2e.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(perMeter), !r.GetValue(noSink), Console.Out).RunAsync(cancel));
-var e2ePolicy = new Command("e2e-policy", "The end-to-end run without and with the policy runtime (same load): throughput ratio (target >= 0.9x) and trip latency p50/p99 under load.") { meters, perMeter, noSink };
-e2ePolicy.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(perMeter), !r.GetValue(noSink), Console.Out).RunPolicyAsync(cancel));
+e2e.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(perMeter), !r.GetValue(noSink), Console.Out, r.GetValue(warmup)).RunAsync(cancel));
+var e2ePolicy = new Command("e2e-policy", "The end-to-end run without and with the policy runtime (same load): throughput ratio (target >= 0.9x) and trip latency p50/p99 under load.") { meters, perMeter, noSink, warmup };
+e2ePolicy.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(perMeter), !r.GetValue(noSink), Console.Out, r.GetValue(warmup)).RunPolicyAsync(cancel));
 
 var ledger = new Command("ledger", "The ledger alone (in-process pipeline + SQLite writer, no MQTT): readings/s and writer time per reading, against plain durable INSERTs on the same disk.")
 {
