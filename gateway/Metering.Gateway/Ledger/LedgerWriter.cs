@@ -64,7 +64,11 @@ public sealed class LedgerWriter : IHostedService, IDisposable
         _store.Open();
         _registry.Load(_store.LoadMeters());
         _logger.LogInformation("Ledger open with {Meters} registered meters", _registry.Count);
-        _loop = Task.Run(RunAsync, CancellationToken.None);
+        // A thread of its own, not the thread pool: under load the pool's queue holds the MQTT
+        // server's work items, and a batch that waited behind them kept every waiting device waiting
+        // too (the writer is the one serial stage; docs/benchmarks.md, `e2e`). The thread blocks in
+        // the kernel while the queue is empty, so it costs nothing when idle.
+        _loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         return Task.CompletedTask;
     }
 
@@ -77,16 +81,24 @@ public sealed class LedgerWriter : IHostedService, IDisposable
 
     public void Dispose() => _store.Dispose();
 
-    private async Task RunAsync()
+    private void Run()
     {
+        Thread.CurrentThread.Name = "ledger writer";
         var batch = new List<Pending>(_maxBatch);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (WaitToRead())
         {
             batch.Clear();
             while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var p)) batch.Add(p);
             _metrics.LedgerQueueDepth.Set(_queue.Reader.Count);
             if (batch.Count > 0) CommitBatch(batch);
         }
+    }
+
+    /// <summary>Blocks this (dedicated) thread until a write is queued or the queue is completed.</summary>
+    private bool WaitToRead()
+    {
+        var wait = _queue.Reader.WaitToReadAsync();
+        return wait.IsCompleted ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
     }
 
     private void CommitBatch(List<Pending> batch)
