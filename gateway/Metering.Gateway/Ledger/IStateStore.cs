@@ -36,8 +36,15 @@ public interface ILedgerTransaction : IDisposable
     MeterInfo? GetMeter(string id);
     void InsertMeter(MeterInfo meter, long registeredMs);
 
+    /// <summary>The meter's newest sequence numbers, as committed (derived from its reading and event
+    /// rows) or as written earlier in this transaction.</summary>
     MeterState GetMeterState(string meter);
-    void SetMeterState(string meter, MeterState state, long lastSeenMs);
+    void SetMeterState(string meter, MeterState state);
+
+    /// <summary>Keeps a meter's last-seen time for a write that leaves no row newer than its newest
+    /// reading (an event, a status, an ack, a late reading): an in-order reading's own row carries its
+    /// arrival time, so it needs no second write.</summary>
+    void RecordSeen(string meter, long receivedMs);
 
     /// <summary>Whether a reading (meter, seq) is stored already (committed or earlier in this
     /// transaction). Asked only for a seq at or below the meter's newest reading: a newer seq
@@ -48,6 +55,8 @@ public interface ILedgerTransaction : IDisposable
     /// device time, arrival, permit and reading-level flag (late, seq_gap) beside the channel's
     /// register, usage and flag.</summary>
     void InsertReadingChannel(string meter, Reading reading, long receivedMs, string? readingFlag, ChannelRegister channel, long usage, string? flag);
+    /// <summary>The channel's newest in-order register (from its newest non-late reading row), or
+    /// null before its first reading.</summary>
     ChannelState? GetChannel(string meter, string channel);
     void SetChannel(string meter, string channel, ChannelState state);
     void AddHourlyUsage(string meter, string channel, long hourStartMs, long usage);

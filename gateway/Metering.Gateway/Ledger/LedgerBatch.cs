@@ -48,28 +48,32 @@ internal sealed class LedgerBatch(bool writeOutbox)
             tx.InsertReadingChannel(w.Meter, reading, w.ReceivedMs, readingFlag?.Name(), channel, usage, flagName);
             if (writeOutbox) tx.AppendOutbox(OutboxLine.For(w.MeterInfo, reading, channel, usage, flagName));
         }
-        tx.SetMeterState(w.Meter, UsageRules.AfterReading(meterState, reading.Seq), w.ReceivedMs);
+        tx.SetMeterState(w.Meter, UsageRules.AfterReading(meterState, reading.Seq));
+        if (late) tx.RecordSeen(w.Meter, w.ReceivedMs);
         return flags.Count == 0 ? LedgerOutcome.Committed : new LedgerOutcome(LedgerStatus.Committed, flags);
     }
 
     private static LedgerOutcome ApplyEvent(ILedgerTransaction tx, EventWrite w)
     {
+        // The state first: it is derived from the committed rows, which must not yet hold this event.
+        var state = tx.GetMeterState(w.Meter);
         if (!tx.TryInsertEvent(w.Meter, w.Event, w.ReceivedMs)) return LedgerOutcome.Duplicate;
-        tx.SetMeterState(w.Meter, UsageRules.AfterEvent(tx.GetMeterState(w.Meter), w.Event.Seq), w.ReceivedMs);
+        tx.SetMeterState(w.Meter, UsageRules.AfterEvent(state, w.Event.Seq));
+        tx.RecordSeen(w.Meter, w.ReceivedMs);
         return LedgerOutcome.Committed;
     }
 
     private static LedgerOutcome ApplyStatus(ILedgerTransaction tx, StatusWrite w)
     {
         tx.UpsertStatus(w.Meter, w.Status, w.ReceivedMs);
-        tx.SetMeterState(w.Meter, tx.GetMeterState(w.Meter), w.ReceivedMs);
+        tx.RecordSeen(w.Meter, w.ReceivedMs);
         return LedgerOutcome.Committed;
     }
 
     private static LedgerOutcome ApplyAck(ILedgerTransaction tx, AckWrite w)
     {
         tx.InsertAck(w.Meter, w.Ack, w.ReceivedMs);
-        tx.SetMeterState(w.Meter, tx.GetMeterState(w.Meter), w.ReceivedMs);
+        tx.RecordSeen(w.Meter, w.ReceivedMs);
         return LedgerOutcome.Committed;
     }
 

@@ -1,11 +1,14 @@
 using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Ledger;
 using Microsoft.Data.Sqlite;
 
 namespace Commons.Metering.Gateway.Tests.Ledger;
 
-/// <summary>A metering.db written by a version-1 gateway (a `readings` row beside each reading's
-/// channel rows) opens under version 2: the reading columns move onto the channel rows, nothing is
-/// lost, a redelivery of an old reading is still a duplicate and the next reading counts on.</summary>
+/// <summary>A metering.db written by an older gateway opens under the current schema (3): version 1
+/// (a `readings` row beside each reading's channel rows) has its reading columns moved onto the channel
+/// rows; version 2 (stored meter and channel state) has the state columns dropped and the state derived
+/// from the rows. Nothing is lost, a redelivery of an old reading is still a duplicate and the next
+/// reading counts on from the right register.</summary>
 public sealed class SchemaMigrationTests
 {
     [Fact]
@@ -29,7 +32,7 @@ public sealed class SchemaMigrationTests
 
         using var db = new SqliteConnection($"Data Source={g.DatabasePath};Mode=ReadOnly;Pooling=False");
         db.Open();
-        Assert.Equal(2L, Scalar(db, "PRAGMA user_version"));
+        Assert.Equal(3L, Scalar(db, "PRAGMA user_version"));
         Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'readings'"));
         using var cmd = db.CreateCommand();
         cmd.CommandText = "SELECT seq, reg, usage, ts_ms, received_ms, reading_flag, permit FROM reading_channels WHERE meter = 'w-1' ORDER BY seq";
@@ -37,6 +40,68 @@ public sealed class SchemaMigrationTests
         var rows = new List<string>();
         while (r.Read()) rows.Add($"{r.GetInt64(0)} {r.GetInt64(1)} {r.GetInt64(2)} {r.GetInt64(3) - ts} {(r.IsDBNull(4) ? "-" : "rx")} {(r.IsDBNull(5) ? "-" : r.GetString(5))} {(r.IsDBNull(6) ? "-" : r.GetString(6))}");
         Assert.Equal(["1 1000 0 0 rx - -", "2 1500 500 60000 rx seq_gap p-7", "3 1900 400 120000 rx - -"], rows);
+    }
+
+    [Fact]
+    public async Task AVersion2Database_DerivesItsStateFromTheRows_ALateRowNeverMovesIt()
+    {
+        var dir = Directory.CreateTempSubdirectory("schema-v2-").FullName;
+        var ts = GatewayHarness.Start.ToUnixTimeMilliseconds();
+        WriteVersion2(Path.Combine(dir, "metering.db"), ts);
+        try
+        {
+            await using var g = new GatewayHarness(directory: dir);
+            await g.StartAsync();
+            // 'main' was last read in order at seq 1 (reg 1000); the late seq 4 row (reg 1800), newer by seq,
+            // never moved the state and must not become the baseline.
+            Assert.Equal(IngestStatus.Duplicate, (await g.ReadingAsync("w-2", 4, 1_800, ts + 30_000)).Status);
+            g.Time.Advance(TimeSpan.FromMinutes(2));
+            Assert.Equal(IngestStatus.Committed, (await g.ReadingAsync("w-2", 6, 2_250, ts + 120_000)).Status);
+            Assert.Equal(1_250, g.UsageOf("w-2", "main", GatewayHarness.Start.AddHours(-1), GatewayHarness.Start.AddHours(1)));
+            var meter = Assert.Single(g.Store.ListMeters(), m => m.Meter.Id == "w-2");
+            Assert.Equal(7, meter.LastSeq); // event seq 7 is newer than any reading
+            Assert.Equal([new ChannelView("aux", 5, 50), new ChannelView("main", 6, 2_250)], meter.Channels);
+            Assert.Equal(ts + 120_000, meter.LastSeenMs);
+
+            using var db = new SqliteConnection($"Data Source={g.DatabasePath};Mode=ReadOnly;Pooling=False");
+            db.Open();
+            Assert.Equal(3L, Scalar(db, "PRAGMA user_version"));
+            Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM pragma_table_info('meters') WHERE name IN ('last_seq', 'last_reading_seq')"));
+            Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM pragma_table_info('channels') WHERE name IN ('last_seq', 'last_reg')"));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    /// <summary>The version-2 schema with meter w-2: reading 1 (channel main) and 5 (channel aux only)
+    /// in order, reading 4 (main) stored late after 5, an event with seq 7.</summary>
+    private static void WriteVersion2(string path, long ts)
+    {
+        using var db = new SqliteConnection($"Data Source={path};Pooling=False");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = $"""
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE meters(id TEXT PRIMARY KEY, community TEXT NOT NULL, resource TEXT NOT NULL, registered_ms INTEGER NOT NULL,
+                last_seq INTEGER NOT NULL DEFAULT 0, last_reading_seq INTEGER NOT NULL DEFAULT 0, last_seen_ms INTEGER);
+            CREATE TABLE reading_channels(meter TEXT NOT NULL, seq INTEGER NOT NULL, channel TEXT NOT NULL, unit TEXT NOT NULL,
+                reg INTEGER NOT NULL, usage INTEGER NOT NULL, flag TEXT, ts_ms INTEGER NOT NULL DEFAULT 0, received_ms INTEGER NOT NULL DEFAULT 0,
+                reading_flag TEXT, permit TEXT, PRIMARY KEY (meter, seq, channel)) WITHOUT ROWID;
+            CREATE TABLE channels(meter TEXT NOT NULL, channel TEXT NOT NULL, last_seq INTEGER NOT NULL, last_reg INTEGER NOT NULL,
+                PRIMARY KEY (meter, channel)) WITHOUT ROWID;
+            CREATE TABLE hourly_usage(meter TEXT NOT NULL, channel TEXT NOT NULL, hour_ms INTEGER NOT NULL, usage INTEGER NOT NULL,
+                PRIMARY KEY (meter, channel, hour_ms)) WITHOUT ROWID;
+            CREATE TABLE events(meter TEXT NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL, kind TEXT NOT NULL, channel TEXT,
+                detail TEXT, received_ms INTEGER NOT NULL, PRIMARY KEY (meter, seq)) WITHOUT ROWID;
+            INSERT INTO meters VALUES ('w-2', 'c1', 'water', 0, 7, 5, {ts + 60_000});
+            INSERT INTO reading_channels VALUES
+                ('w-2', 1, 'main', 'mL', 1000, 0, NULL, {ts}, {ts}, NULL, NULL),
+                ('w-2', 5, 'aux', 'mL', 50, 0, NULL, {ts + 20_000}, {ts + 20_000}, 'seq_gap', NULL),
+                ('w-2', 4, 'main', 'mL', 1800, 0, NULL, {ts + 15_000}, {ts + 40_000}, 'late', NULL);
+            INSERT INTO channels VALUES ('w-2', 'main', 1, 1000), ('w-2', 'aux', 5, 50);
+            INSERT INTO events VALUES ('w-2', 7, {ts + 50_000}, 'boot', NULL, NULL, {ts + 60_000});
+            PRAGMA user_version=2;
+            """;
+        cmd.ExecuteNonQuery();
     }
 
     private static long Scalar(SqliteConnection db, string sql)

@@ -6,7 +6,10 @@ namespace Commons.Metering.Gateway.Ledger.Sqlite;
 /// <summary>One group-commit transaction on the writer connection. Commands are prepared once per
 /// connection (<see cref="WriterState"/>) and re-bound for every row. Meter and channel state is
 /// read through an overlay: writes of this transaction first, then the committed state in memory,
-/// then SQLite; the overlay reaches <see cref="WriterState"/> only when the commit succeeded.</summary>
+/// then SQLite; the overlay reaches <see cref="WriterState"/> only when the commit succeeded.
+/// That state is never written as rows of its own (schema v3): it is derived from the reading and
+/// event rows, which the ledger writes anyway, so a batch costs no UPDATE per meter and channel
+/// (~8 us per reading; docs/benchmarks.md) and the state can never disagree with the rows.</summary>
 internal sealed class SqliteLedgerTransaction : ILedgerTransaction
 {
     private readonly SqliteConnection _connection;
@@ -37,6 +40,7 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
         {
             _savepoint.MergeInto(_overlay.Meters, _overlay.Channels);
             foreach (var (meter, ms) in _savepoint.LastSeenMs) _overlay.SeenAt(meter, ms);
+            foreach (var key in _savepoint.NewChannels) _overlay.NewChannels.Add(key);
         }
         _savepoint = null;
     }
@@ -55,18 +59,14 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
         _overlay.MergeInto(_state.Meters, _state.Channels);
     }
 
-    /// <summary>Meter and channel state is written once per meter and channel per batch, at the
-    /// end, not once per reading: a batch often holds several readings of one meter.</summary>
+    /// <summary>What the rows do not carry: a channel's first appearance (the list of a meter's
+    /// channels) and the last-seen time of writes without a newer reading row; once per batch.</summary>
     private void FlushState()
     {
-        foreach (var (meter, state) in _overlay.Meters)
-            Run("UPDATE meters SET last_seq = $b, last_reading_seq = $c, last_seen_ms = MAX(COALESCE(last_seen_ms, 0), $d) WHERE id = $a",
-                meter, state.LastSeq, state.LastReadingSeq, _overlay.LastSeenMs[meter]);
-        foreach (var ((meter, channel), state) in _overlay.Channels)
-            Run("""
-                INSERT INTO channels(meter, channel, last_seq, last_reg) VALUES ($a, $b, $c, $d)
-                ON CONFLICT(meter, channel) DO UPDATE SET last_seq = excluded.last_seq, last_reg = excluded.last_reg
-                """, meter, channel, state.LastSeq, state.LastRegister);
+        foreach (var (meter, ms) in _overlay.LastSeenMs)
+            Run("UPDATE meters SET last_seen_ms = MAX(COALESCE(last_seen_ms, 0), $b) WHERE id = $a", meter, ms);
+        foreach (var (meter, channel) in _overlay.NewChannels)
+            Run("INSERT OR IGNORE INTO channels(meter, channel) VALUES ($a, $b)", meter, channel);
     }
 
     public MeterInfo? GetMeter(string id)
@@ -83,19 +83,22 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
     {
         if (_savepoint is not null && _savepoint.Meters.TryGetValue(meter, out var s)) return s;
         if (_overlay.Meters.TryGetValue(meter, out s) || _state.Meters.TryGetValue(meter, out s)) return s;
-        using var r = Query("SELECT last_seq, last_reading_seq FROM meters WHERE id = $a", meter);
-        if (!r.Read()) return default; // not registered yet: nothing to remember
-        s = new MeterState(r.GetInt64(0), r.GetInt64(1));
-        _state.Meters[meter] = s;      // committed state, read from disk
+        // Committed state, derived once per meter from its rows (both lookups are the primary key's
+        // last entry for the meter; UsageRules.AfterReading/AfterEvent keep exactly these maxima).
+        using var r = Query("""
+            SELECT COALESCE((SELECT MAX(seq) FROM reading_channels WHERE meter = $a), 0),
+                   COALESCE((SELECT MAX(seq) FROM events WHERE meter = $a), 0)
+            """, meter);
+        r.Read();
+        var readingSeq = r.GetInt64(0);
+        s = new MeterState(Math.Max(readingSeq, r.GetInt64(1)), readingSeq);
+        _state.Meters[meter] = s;
         return s;
     }
 
-    public void SetMeterState(string meter, MeterState state, long lastSeenMs)
-    {
-        var overlay = _savepoint ?? _overlay;
-        overlay.Meters[meter] = state;
-        overlay.SeenAt(meter, lastSeenMs);
-    }
+    public void SetMeterState(string meter, MeterState state) => (_savepoint ?? _overlay).Meters[meter] = state;
+
+    public void RecordSeen(string meter, long receivedMs) => (_savepoint ?? _overlay).SeenAt(meter, receivedMs);
 
     public bool ReadingExists(string meter, long seq)
     {
@@ -114,15 +117,29 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
         var key = (meter, channel);
         if (_savepoint is not null && _savepoint.Channels.TryGetValue(key, out var s)) return s;
         if (_overlay.Channels.TryGetValue(key, out s) || _state.Channels.TryGetValue(key, out s)) return s;
-        using var r = Query("SELECT last_seq, last_reg FROM channels WHERE meter = $a AND channel = $b", meter, channel);
+        // Committed state, derived once per channel: its newest in-order row (a late reading never
+        // moves the state). The primary key (meter, seq, channel) is walked back from the newest seq.
+        using var r = Query("""
+            SELECT seq, reg FROM reading_channels
+            WHERE meter = $a AND channel = $b AND (reading_flag IS NULL OR reading_flag <> $c)
+            ORDER BY seq DESC LIMIT 1
+            """, meter, channel, LateFlag);
         if (!r.Read()) return null;    // first reading of this channel: the baseline
         s = new ChannelState(r.GetInt64(0), r.GetInt64(1));
-        _state.Channels[key] = s;      // committed state, read from disk
+        _state.Channels[key] = s;
         return s;
     }
 
-    public void SetChannel(string meter, string channel, ChannelState state) =>
-        (_savepoint ?? _overlay).Channels[(meter, channel)] = state;
+    private static readonly string LateFlag = ReadingFlag.Late.Name();
+
+    public void SetChannel(string meter, string channel, ChannelState state)
+    {
+        var key = (meter, channel);
+        var overlay = _savepoint ?? _overlay;
+        var known = (_savepoint?.Channels.ContainsKey(key) ?? false) || _overlay.Channels.ContainsKey(key) || _state.Channels.ContainsKey(key);
+        if (!known) overlay.NewChannels.Add(key);
+        overlay.Channels[key] = state;
+    }
 
     public void AddHourlyUsage(string meter, string channel, long hourStartMs, long usage) =>
         Run("""
@@ -179,6 +196,7 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
         public Dictionary<string, MeterState> Meters { get; } = new(StringComparer.Ordinal);
         public Dictionary<(string Meter, string Channel), ChannelState> Channels { get; } = new();
         public Dictionary<string, long> LastSeenMs { get; } = new(StringComparer.Ordinal);
+        public HashSet<(string Meter, string Channel)> NewChannels { get; } = new();
 
         public void SeenAt(string meter, long ms) =>
             LastSeenMs[meter] = LastSeenMs.TryGetValue(meter, out var seen) ? Math.Max(seen, ms) : ms;

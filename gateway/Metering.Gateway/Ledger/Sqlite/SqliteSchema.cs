@@ -1,12 +1,15 @@
 namespace Commons.Metering.Gateway.Ledger.Sqlite;
 
-/// <summary>The SQLite schema (user_version 2). Integer base units and Unix milliseconds throughout.
+/// <summary>The SQLite schema (user_version 3). Integer base units and Unix milliseconds throughout.
 /// Version 2 keeps one row per reading channel with the reading's own columns on it (version 1 had a
 /// `readings` row beside each reading's channel rows: a second B-tree insert per reading, on a leaf
-/// of its own per meter, measured as ~30% of the writer's time; docs/benchmarks.md).</summary>
+/// of its own per meter, measured as ~30% of the writer's time; docs/benchmarks.md).
+/// Version 3 stops storing per-meter and per-channel state (newest seq, newest register) beside the
+/// rows it is derived from: it was rewritten for every meter and channel of every batch; it is read
+/// from the primary keys of reading_channels and events instead (SqliteLedgerTransaction).</summary>
 internal static class SqliteSchema
 {
-    public const int Version = 2;
+    public const int Version = 3;
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS meters(
@@ -14,8 +17,6 @@ internal static class SqliteSchema
             community TEXT NOT NULL,
             resource TEXT NOT NULL,
             registered_ms INTEGER NOT NULL,
-            last_seq INTEGER NOT NULL DEFAULT 0,
-            last_reading_seq INTEGER NOT NULL DEFAULT 0,
             last_seen_ms INTEGER);
         CREATE TABLE IF NOT EXISTS reading_channels(
             meter TEXT NOT NULL,
@@ -33,8 +34,6 @@ internal static class SqliteSchema
         CREATE TABLE IF NOT EXISTS channels(
             meter TEXT NOT NULL,
             channel TEXT NOT NULL,
-            last_seq INTEGER NOT NULL,
-            last_reg INTEGER NOT NULL,
             PRIMARY KEY (meter, channel)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS hourly_usage(
             meter TEXT NOT NULL,
@@ -83,5 +82,16 @@ internal static class SqliteSchema
         UPDATE reading_channels SET ts_ms = r.ts_ms, received_ms = r.received_ms, reading_flag = r.flag, permit = r.permit
             FROM readings r WHERE r.meter = reading_channels.meter AND r.seq = reading_channels.seq;
         DROP TABLE readings;
+        """;
+
+    /// <summary>Version 2 to 3, in the transaction that opens the store: the stored state columns go
+    /// (the rows they were copied from stay), and `last_seen_ms` keeps only what no row carries.</summary>
+    public const string MigrateFrom2 = """
+        ALTER TABLE meters DROP COLUMN last_seq;
+        ALTER TABLE meters DROP COLUMN last_reading_seq;
+        CREATE TABLE channels_v3(meter TEXT NOT NULL, channel TEXT NOT NULL, PRIMARY KEY (meter, channel)) WITHOUT ROWID;
+        INSERT INTO channels_v3(meter, channel) SELECT meter, channel FROM channels;
+        DROP TABLE channels;
+        ALTER TABLE channels_v3 RENAME TO channels;
         """;
 }

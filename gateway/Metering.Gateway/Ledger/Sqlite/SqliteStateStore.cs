@@ -56,6 +56,7 @@ internal sealed class SqliteStateStore : IStateStore
                 if (version > SqliteSchema.Version)
                     throw new InvalidOperationException($"{_path} has schema version {version}, newer than this gateway's {SqliteSchema.Version}: run the newer gateway, or restore a backup made by this one.");
                 if (version == 1) Exec(_writer, SqliteSchema.MigrateFrom1, tx);
+                if (version is 1 or 2) Exec(_writer, SqliteSchema.MigrateFrom2, tx);
             }
             Exec(_writer, SqliteSchema.Create, tx);
             Exec(_writer, $"PRAGMA user_version={SqliteSchema.Version};", tx);
@@ -83,7 +84,16 @@ internal sealed class SqliteStateStore : IStateStore
         var channels = new Dictionary<string, List<ChannelView>>();
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "SELECT meter, channel, last_seq, last_reg FROM channels ORDER BY meter, channel";
+            // Each channel's newest in-order row, found from the end of the meter's primary key range
+            // (the state is derived, schema v3).
+            cmd.CommandText = """
+                SELECT ch.meter, ch.channel, r.seq, r.reg FROM channels ch
+                JOIN reading_channels r ON r.meter = ch.meter AND r.channel = ch.channel AND r.seq = (
+                    SELECT seq FROM reading_channels x
+                    WHERE x.meter = ch.meter AND x.channel = ch.channel AND (x.reading_flag IS NULL OR x.reading_flag <> 'late')
+                    ORDER BY seq DESC LIMIT 1)
+                ORDER BY ch.meter, ch.channel
+                """;
             using var r = cmd.ExecuteReader();
             while (r.Read())
             {
@@ -105,7 +115,15 @@ internal sealed class SqliteStateStore : IStateStore
         var meters = new List<MeterView>();
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "SELECT id, community, resource, last_seq, last_seen_ms FROM meters ORDER BY id";
+            // Last seen: the newest reading row's arrival, or a later event/status/ack/late reading.
+            cmd.CommandText = """
+                SELECT m.id, m.community, m.resource,
+                       MAX(COALESCE((SELECT MAX(seq) FROM reading_channels WHERE meter = m.id), 0),
+                           COALESCE((SELECT MAX(seq) FROM events WHERE meter = m.id), 0)),
+                       NULLIF(MAX(COALESCE(m.last_seen_ms, 0),
+                           COALESCE((SELECT received_ms FROM reading_channels WHERE meter = m.id ORDER BY seq DESC LIMIT 1), 0)), 0)
+                FROM meters m ORDER BY m.id
+                """;
             using var r = cmd.ExecuteReader();
             while (r.Read())
             {
