@@ -25,9 +25,16 @@ internal enum DrainOutcome
 /// <summary>Delivers one sink's share of the outbox: reads up to BatchSize rows after its cursor,
 /// writes them through the resilience pipeline, then moves the cursor and prunes, each in a short
 /// transaction. A crash between write and cursor move re-sends the batch; InfluxDB overwrites a
-/// point with the same series and timestamp, so storage stays exactly-once.</summary>
+/// point with the same series and timestamp, so storage stays exactly-once.
+/// While a backlog drains (full batches), the next batch is read and the delivered rows are pruned
+/// while the current batch is on the wire, so the database work hides behind InfluxDB's (`sink`
+/// benchmark, docs/benchmarks.md); once caught up, every cycle finishes its prune before it returns.</summary>
 internal sealed partial class SinkDrain
 {
+    private Task<IReadOnlyList<OutboxRow>>? _prefetch;
+    private long _prefetchAfter = -1;
+    private Task? _pruning;
+
     private readonly ISinkWriter _writer;
     private readonly SinkOutbox _outbox;
     private readonly InfluxOptions _options;
@@ -86,9 +93,12 @@ internal sealed partial class SinkDrain
             // rows that arrived meanwhile.
             await _pipeline.ExecuteAsync(async token =>
             {
-                batch = _outbox.ReadAfter(Cursor, _options.BatchSize);
+                batch = await TakePrefetchedAsync().ConfigureAwait(false) ?? _outbox.ReadAfter(Cursor, _options.BatchSize);
                 dead = [];
-                if (batch.Count > 0) await WriteIsolatingRejectsAsync(batch, dead, token).ConfigureAwait(false);
+                if (batch.Count == 0) return;
+                // A full batch: more rows are likely waiting; read them while this batch is on the wire.
+                if (batch.Count >= _options.BatchSize) Prefetch(batch[^1].Id);
+                await WriteIsolatingRejectsAsync(batch, dead, token).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
             if (batch.Count == 0) return DrainOutcome.Idle;
             var last = batch[^1].Id;
@@ -96,9 +106,10 @@ internal sealed partial class SinkDrain
             Interlocked.Exchange(ref _cursor, last);
             Interlocked.Add(ref _written, batch.Count - dead.Count);
             Interlocked.Add(ref _deadLettered, dead.Count);
-            _outbox.Prune(_allSinks);
+            var full = batch.Count >= _options.BatchSize;
+            await PruneAsync(caughtUp: !full).ConfigureAwait(false);
             RefreshDepth();
-            return batch.Count >= _options.BatchSize ? DrainOutcome.Full : DrainOutcome.Partial;
+            return full ? DrainOutcome.Full : DrainOutcome.Partial;
         }
         catch (BrokenCircuitException)
         {
@@ -112,6 +123,54 @@ internal sealed partial class SinkDrain
             return DrainOutcome.Failed;
         }
     }
+
+    private void Prefetch(long afterId)
+    {
+        _prefetchAfter = afterId;
+        _prefetch = Task.Run(() => _outbox.ReadAfter(afterId, _options.BatchSize));
+    }
+
+    /// <summary>The rows read ahead, if they start right after the cursor (a failed write leaves the
+    /// cursor where it was: then they are dropped and read again); null when there are none.</summary>
+    private async Task<IReadOnlyList<OutboxRow>?> TakePrefetchedAsync()
+    {
+        var (prefetch, after) = (_prefetch, _prefetchAfter);
+        _prefetch = null;
+        if (prefetch is null) return null;
+        try
+        {
+            var rows = await prefetch.ConfigureAwait(false);
+            return after == Cursor ? rows : null;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            return null; // read again in this cycle, where a failure is counted and logged
+        }
+    }
+
+    /// <summary>Deletes delivered rows. Behind a backlog it runs beside the next cycle (one prune at
+    /// a time; a busy one is not doubled); once caught up it is awaited, so an idle drain leaves
+    /// nothing delivered behind, and its failure fails the cycle as before.</summary>
+    private async Task PruneAsync(bool caughtUp)
+    {
+        if (_pruning is { IsCompleted: false } && !caughtUp) return;
+        if (_pruning is not null)
+        {
+            var previous = _pruning;
+            _pruning = null;
+            try { await previous.ConfigureAwait(false); }
+            catch (Microsoft.Data.Sqlite.SqliteException e) when (!caughtUp)
+            {
+                LogPruneFailed(_log, Name, e.Message); // the rows stay; the next prune deletes them
+            }
+        }
+        var prune = Task.Run(() => _outbox.Prune(_allSinks));
+        if (caughtUp) await prune.ConfigureAwait(false);
+        else _pruning = prune;
+    }
+
+    /// <summary>Completes when the prune running behind a backlog (if any) is done; for shutdown and tests.</summary>
+    public Task PrunedAsync() => _pruning ?? Task.CompletedTask;
 
     /// <summary>Rows after the cursor: ids are handed out in commit order and only rows at or below
     /// every cursor are ever deleted, so the high-water mark minus the cursor counts them exactly.</summary>
@@ -127,6 +186,9 @@ internal sealed partial class SinkDrain
         try { RefreshDepth(); }
         catch (Microsoft.Data.Sqlite.SqliteException) { } // keep the last known depth
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sink {Sink}: pruning delivered rows failed ({Error}); they are deleted by the next prune")]
+    private static partial void LogPruneFailed(ILogger log, string sink, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sink {Sink}: write failed ({Error}); {Depth} rows wait in the outbox")]
     private static partial void LogCycleFailed(ILogger log, string sink, string error, long depth);

@@ -30,12 +30,33 @@ public sealed class SinkDrainTests : IDisposable
     }
 
     [Fact]
+    public async Task RowsReadAhead_AreDroppedWhenTheWriteFails_AndEveryRowIsSentOnceInOrder()
+    {
+        var lines = _db.AppendReadings(250).ToList();
+        var writer = new FakeWriter();
+        var drain = Sinks.Set(_db, Sinks.Options(batchSize: 100), _time, writer).Drains.Single();
+
+        Assert.Equal(DrainOutcome.Full, await drain.DrainOnceAsync(default)); // 1-100 sent, 101-200 read ahead
+        lines.AddRange(_db.AppendReadings(30, from: 251));                     // arrive while reading ahead
+        writer.FailWith = new HttpRequestException("connection refused");
+        Assert.Equal(DrainOutcome.Failed, await drain.DrainOnceAsync(default));
+        writer.FailWith = null;
+        _time.Advance(TimeSpan.FromMilliseconds(5000)); // the breaker opened on 1 failure in 2 writes; half-open now
+        for (var cycles = 0; cycles < 10 && await drain.DrainOnceAsync(default) != DrainOutcome.Idle; cycles++) { }
+
+        Assert.Equal(lines, writer.Accepted);
+        Assert.Equal(280, _db.Cursor("fake"));
+        Assert.Empty(_db.OutboxIds());
+    }
+
+    [Fact]
     public async Task DrainOnce_PrunesDeliveredRows_ButNeverUndeliveredOnes()
     {
         _db.AppendReadings(150);
         var drain = Sinks.Set(_db, Sinks.Options(batchSize: 100), _time, new FakeWriter()).Drains.Single();
 
-        await drain.DrainOnceAsync(default);
+        Assert.Equal(DrainOutcome.Full, await drain.DrainOnceAsync(default));
+        await drain.PrunedAsync(); // behind a backlog the prune runs beside the next cycle
 
         Assert.Equal(Enumerable.Range(101, 50).Select(i => (long)i), _db.OutboxIds());
         Assert.Equal(50, drain.Snapshot().OutboxDepth);
@@ -55,6 +76,7 @@ public sealed class SinkDrainTests : IDisposable
 
         slow.FailWith = null;
         await set.Drains[1].DrainOnceAsync(default);
+        await set.Drains[1].PrunedAsync();
         Assert.Equal(Enumerable.Range(11, 20).Select(i => (long)i), _db.OutboxIds());
     }
 
