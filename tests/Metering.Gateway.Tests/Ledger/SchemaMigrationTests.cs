@@ -76,20 +76,12 @@ public sealed class SchemaMigrationTests
     /// in order, reading 4 (main) stored late after 5, an event with seq 7.</summary>
     private static void WriteVersion2(string path, long ts)
     {
-        using var db = new SqliteConnection($"Data Source={path};Pooling=False");
-        db.Open();
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = $"""
+        WriteOld(path, $"""
             PRAGMA journal_mode=WAL;
-            CREATE TABLE meters(id TEXT PRIMARY KEY, community TEXT NOT NULL, resource TEXT NOT NULL, registered_ms INTEGER NOT NULL,
-                last_seq INTEGER NOT NULL DEFAULT 0, last_reading_seq INTEGER NOT NULL DEFAULT 0, last_seen_ms INTEGER);
+            {StateTablesV1V2}
             CREATE TABLE reading_channels(meter TEXT NOT NULL, seq INTEGER NOT NULL, channel TEXT NOT NULL, unit TEXT NOT NULL,
                 reg INTEGER NOT NULL, usage INTEGER NOT NULL, flag TEXT, ts_ms INTEGER NOT NULL DEFAULT 0, received_ms INTEGER NOT NULL DEFAULT 0,
                 reading_flag TEXT, permit TEXT, PRIMARY KEY (meter, seq, channel)) WITHOUT ROWID;
-            CREATE TABLE channels(meter TEXT NOT NULL, channel TEXT NOT NULL, last_seq INTEGER NOT NULL, last_reg INTEGER NOT NULL,
-                PRIMARY KEY (meter, channel)) WITHOUT ROWID;
-            CREATE TABLE hourly_usage(meter TEXT NOT NULL, channel TEXT NOT NULL, hour_ms INTEGER NOT NULL, usage INTEGER NOT NULL,
-                PRIMARY KEY (meter, channel, hour_ms)) WITHOUT ROWID;
             CREATE TABLE events(meter TEXT NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL, kind TEXT NOT NULL, channel TEXT,
                 detail TEXT, received_ms INTEGER NOT NULL, PRIMARY KEY (meter, seq)) WITHOUT ROWID;
             INSERT INTO meters VALUES ('w-2', 'c1', 'water', 0, 7, 5, {ts + 60_000});
@@ -100,8 +92,7 @@ public sealed class SchemaMigrationTests
             INSERT INTO channels VALUES ('w-2', 'main', 1, 1000), ('w-2', 'aux', 5, 50);
             INSERT INTO events VALUES ('w-2', 7, {ts + 50_000}, 'boot', NULL, NULL, {ts + 60_000});
             PRAGMA user_version=2;
-            """;
-        cmd.ExecuteNonQuery();
+            """);
     }
 
     private static long Scalar(SqliteConnection db, string sql)
@@ -115,28 +106,38 @@ public sealed class SchemaMigrationTests
     /// flagged seq_gap and booked against a permit, to see every column move).</summary>
     private static void WriteVersion1(string path, long ts)
     {
-        using var db = new SqliteConnection($"Data Source={path};Pooling=False");
-        db.Open();
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = $"""
+        WriteOld(path, $"""
             PRAGMA journal_mode=WAL;
-            CREATE TABLE meters(id TEXT PRIMARY KEY, community TEXT NOT NULL, resource TEXT NOT NULL, registered_ms INTEGER NOT NULL,
-                last_seq INTEGER NOT NULL DEFAULT 0, last_reading_seq INTEGER NOT NULL DEFAULT 0, last_seen_ms INTEGER);
+            {StateTablesV1V2}
             CREATE TABLE readings(meter TEXT NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL,
                 flag TEXT, permit TEXT, PRIMARY KEY (meter, seq)) WITHOUT ROWID;
             CREATE TABLE reading_channels(meter TEXT NOT NULL, seq INTEGER NOT NULL, channel TEXT NOT NULL, unit TEXT NOT NULL,
                 reg INTEGER NOT NULL, usage INTEGER NOT NULL, flag TEXT, PRIMARY KEY (meter, seq, channel)) WITHOUT ROWID;
-            CREATE TABLE channels(meter TEXT NOT NULL, channel TEXT NOT NULL, last_seq INTEGER NOT NULL, last_reg INTEGER NOT NULL,
-                PRIMARY KEY (meter, channel)) WITHOUT ROWID;
-            CREATE TABLE hourly_usage(meter TEXT NOT NULL, channel TEXT NOT NULL, hour_ms INTEGER NOT NULL, usage INTEGER NOT NULL,
-                PRIMARY KEY (meter, channel, hour_ms)) WITHOUT ROWID;
             INSERT INTO meters VALUES ('w-1', 'c1', 'water', 0, 2, 2, {ts});
             INSERT INTO readings VALUES ('w-1', 1, {ts}, {ts}, NULL, NULL), ('w-1', 2, {ts + 60_000}, {ts + 60_000}, 'seq_gap', 'p-7');
             INSERT INTO reading_channels VALUES ('w-1', 1, 'main', 'mL', 1000, 0, NULL), ('w-1', 2, 'main', 'mL', 1500, 500, 'seq_gap');
             INSERT INTO channels VALUES ('w-1', 'main', 2, 1500);
             INSERT INTO hourly_usage VALUES ('w-1', 'main', {ts - ts % 3_600_000}, 500);
             PRAGMA user_version=1;
-            """;
+            """);
+    }
+
+    /// <summary>The meters, channels and hourly_usage tables as versions 1 and 2 created them.</summary>
+    private const string StateTablesV1V2 = """
+        CREATE TABLE meters(id TEXT PRIMARY KEY, community TEXT NOT NULL, resource TEXT NOT NULL, registered_ms INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL DEFAULT 0, last_reading_seq INTEGER NOT NULL DEFAULT 0, last_seen_ms INTEGER);
+        CREATE TABLE channels(meter TEXT NOT NULL, channel TEXT NOT NULL, last_seq INTEGER NOT NULL, last_reg INTEGER NOT NULL,
+            PRIMARY KEY (meter, channel)) WITHOUT ROWID;
+        CREATE TABLE hourly_usage(meter TEXT NOT NULL, channel TEXT NOT NULL, hour_ms INTEGER NOT NULL, usage INTEGER NOT NULL,
+            PRIMARY KEY (meter, channel, hour_ms)) WITHOUT ROWID;
+        """;
+
+    private static void WriteOld(string path, string sql)
+    {
+        using var db = new SqliteConnection($"Data Source={path};Pooling=False");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
         cmd.ExecuteNonQuery();
     }
 }
