@@ -20,4 +20,7 @@ internal static class ExitCodes
 
     /// <summary>The replayed registers differ from the dataset (a defect in the core or host).</summary>
     public const int Mismatch = 5;
+
+    /// <summary>`device --setup`: the device setup file or the board pin map is missing or malformed.</summary>
+    public const int BadSetup = 6;
 }
