@@ -29,9 +29,15 @@ internal static class FleetCommand
             DefaultValueFactory = _ => 0,
         };
 
+        var circuits = new Option<string?>("--circuits")
+        {
+            Description = "Channels of each water and energy meter as name:share,... each with its own valve or relay " +
+                          "(e.g. freezer:0.2,dishwasher:0.4,washing_machine:0.4); default one channel 'main'",
+        };
+
         var command = new Command("fleet", "Runs N simulated meters (water, energy, forest usage profiles), each the real firmware core with its own flash file and MQTT connection.");
         common.AddTo(command);
-        foreach (var o in new Option[] { meters, interval, speed, data, mix, duration, drain, seed, draw }) command.Add(o);
+        foreach (var o in new Option[] { meters, interval, speed, data, mix, duration, drain, seed, draw, circuits }) command.Add(o);
 
         command.SetAction(async (result, cancel) =>
         {
@@ -53,6 +59,7 @@ internal static class FleetCommand
                     Workers = result.GetValue(common.Workers),
                     Seed = result.GetValue(seed),
                     WaterDrawMl = result.GetValue(draw),
+                    Circuits = result.GetValue(circuits) is { } c ? SimulatedCircuit.Parse(c) : [],
                 };
                 options.Validate();
             }

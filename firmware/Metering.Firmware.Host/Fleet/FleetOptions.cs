@@ -39,8 +39,13 @@ public sealed class FleetOptions
     /// (continuous flow) from use. 0 (default): use flows continuously at the profile's rate.</summary>
     public double WaterDrawMl { get; init; }
 
-    /// <summary>The one channel every simulated meter reports (its supply), as a policy names it.</summary>
+    /// <summary>The one channel a simulated meter without <see cref="Circuits"/> reports (its supply), as a policy names it.</summary>
     public const string ChannelName = "main";
+
+    /// <summary>Water and energy meters report these channels, each with its own valve or relay, instead of
+    /// the one <see cref="ChannelName"/> (e.g. <see cref="SimulatedCircuit.EnergyNode"/>). Empty (default):
+    /// one channel <c>main</c>. Forest meters always have their one scale.</summary>
+    public IReadOnlyList<SimulatedCircuit> Circuits { get; init; } = [];
 
     public int OutboxCapacity { get; init; } = 256;
     public int MaxInflight { get; init; } = 1;
@@ -68,6 +73,7 @@ public sealed class FleetOptions
         if (!(ClockSpeed > 0) || double.IsInfinity(ClockSpeed)) throw new ArgumentOutOfRangeException(nameof(ClockSpeed));
         if (Workers < 1) throw new ArgumentOutOfRangeException(nameof(Workers));
         if (!(WaterDrawMl >= 0) || double.IsInfinity(WaterDrawMl)) throw new ArgumentOutOfRangeException(nameof(WaterDrawMl));
+        SimulatedCircuit.Validate(Circuits);
     }
 
     /// <summary>The kind of meter number <paramref name="index"/> (0-based): the mix repeats in

@@ -52,13 +52,15 @@ public sealed class MeterFleet : IAsyncDisposable
             meter.Boot(readNow: true);
             if (!meter.IsFresh && File.Exists(baselineFile))
             {
-                meter.Baseline = long.Parse(File.ReadAllText(baselineFile).Trim(), CultureInfo.InvariantCulture);
+                // One register per line, in channel order.
+                meter.Baselines = File.ReadAllLines(baselineFile).Where(l => l.Trim().Length > 0)
+                    .Select(l => long.Parse(l.Trim(), CultureInfo.InvariantCulture)).ToList();
             }
             else
             {
-                // First run: the register at the first reading is what the ledger counts from.
-                meter.Baseline = meter.Register;
-                File.WriteAllText(baselineFile, meter.Register.ToString(CultureInfo.InvariantCulture));
+                // First run: the registers at the first reading are what the ledger counts from.
+                meter.Baselines = meter.Registers;
+                File.WriteAllLines(baselineFile, meter.Registers.Select(r => r.ToString(CultureInfo.InvariantCulture)));
             }
             meter.StartUsage();
         }
@@ -93,7 +95,8 @@ public sealed class MeterFleet : IAsyncDisposable
     }
 
     /// <summary>Starts (or, with 0, ends) a leak on a water meter: <paramref name="mlPerMinute"/> of
-    /// device time flows continuously while its valve is open, on top of the household's use.</summary>
+    /// device time flows continuously while its valve is open, on top of the household's use (on the
+    /// first circuit when the meter has several).</summary>
     public Task SetLeakAsync(string meterId, double mlPerMinute)
     {
         var meter = Meter(meterId);

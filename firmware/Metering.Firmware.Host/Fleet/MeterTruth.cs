@@ -32,6 +32,16 @@ public sealed record ChannelTruth(string Name, string Unit, long BaselineRegiste
 
     /// <summary>The injected leak (mL per minute of device time), 0 when none.</summary>
     public double LeakMlPerMinute { get; init; }
+
+    /// <summary>Device time (ms) the channel's output was curtailed while use was simulated or replayed.</summary>
+    public long CurtailedMs { get; init; }
+
+    /// <summary>Use asked for while the output was curtailed, which never reached the register (base units,
+    /// rounded down): the simulated household's demand, or the replayed dataset's rises.</summary>
+    public long Unmet { get; init; }
+
+    /// <summary>How often the output changed state (0: never driven away from its fail-safe state).</summary>
+    public int OutputSwitches { get; init; }
 }
 
 /// <summary>A meter's state, as its worker last saw it after a step. Published/Acknowledged

@@ -1,20 +1,19 @@
 using Commons.Metering.Firmware.Host.Actuators;
-using Commons.Metering.Firmware.Host.Mqtt;
 using Commons.Metering.Firmware.Host.Platform;
 using Commons.Metering.Firmware.Host.Sensors;
 using Commons.Metering.Firmware.Platform;
 
 namespace Commons.Metering.Firmware.Host.Fleet;
 
-/// <summary>A fleet meter with a simulated sensor: a pulse water meter (1 L per pulse, as
-/// common reed-switch meters give), an S0 energy meter (1000 imp/kWh, IEC 62053-31, so 1 Wh per
-/// pulse) or a firewood scale booking weighed loads against a permit. The water channel has a
-/// simulated valve and the energy channel a relay (<see cref="SimulatedOutputs"/>): while the
-/// output is curtailed nothing flows, so the register (and the truth) counts only what flowed.
-/// A leak (<see cref="SetLeak"/>) adds a continuous flow on top of the household's use.</summary>
+/// <summary>A fleet meter with a simulated sensor: a pulse water meter (a YF-S201-class flow sensor), an
+/// S0 energy meter (1000 imp/kWh, IEC 62053-31, so 1 Wh per pulse) or a firewood scale booking weighed
+/// loads against a permit. A water or energy meter has one channel <c>main</c> or, with
+/// <see cref="FleetOptions.Circuits"/>, one channel per circuit; each has its own simulated valve (water)
+/// or relay (energy) (<see cref="SimulatedOutputs"/>), driven by the core: while it is curtailed nothing
+/// flows on that circuit, so the register (and the truth) counts only what flowed. A leak
+/// (<see cref="SetLeak"/>) adds a continuous flow on the first circuit.</summary>
 internal sealed class SimulatedMeter : HostedMeter
 {
-    public const string ChannelName = FleetOptions.ChannelName;
     // Water: a YF-S201-class flow sensor, 450 pulses per litre (hardware/sensors/yf-s201-flow), so
     // a household's use shows within seconds and every run exercises the core's exact rational
     // calibration (1000 mL per 450 pulses, remainder carried).
@@ -23,17 +22,14 @@ internal sealed class SimulatedMeter : HostedMeter
     private const long WhPerEnergyPulse = 1;   // 1000 imp/kWh
     private const int DebounceMs = 50;         // reed contacts: 50-100 ms (design brief, PCNT note)
 
-    private readonly PulseChannel? _pulses;
+    private readonly Circuit[] _circuits;
     private readonly AccumulatorChannel? _scale;
     private readonly DiurnalProfile? _flow;
     private readonly ForestLoadProfile? _loads;
-    private readonly PulseAccumulator? _pending;
     private readonly string _permit;
     private readonly SimulatedOutputs _outputs = new();
     private readonly double _drawMl;
-    private double _drawPending;
     private double _leakMlPerMs;
-    private long _baseline;
     private long _lastUnixMs;
     private volatile bool _frozen;
 
@@ -44,33 +40,34 @@ internal sealed class SimulatedMeter : HostedMeter
         var random = new SeededRandom(seed * 31 + 7);
         var scale = 0.5 + random.NextDouble(); // households differ: 0.5x-1.5x the mean
         _permit = "p-" + meterId;
-        switch (kind)
+        if (kind == MeterKind.Forest)
         {
-            case MeterKind.Water:
-                _pulses = Device.AddPulseChannel(ChannelName, "mL", WaterMl, WaterPulses, DebounceMs);
-                _flow = DiurnalProfile.Water(random, scale);
-                _pending = new PulseAccumulator((double)WaterMl / WaterPulses);
-                _outputs.AddValve(ChannelName);
-                Device.SetOutput(_pulses, ChannelOutput.Valve);
-                _drawMl = options.WaterDrawMl;
-                break;
-            case MeterKind.Energy:
-                _pulses = Device.AddPulseChannel(ChannelName, "Wh", WhPerEnergyPulse, 1, DebounceMs);
-                _flow = DiurnalProfile.Energy(random, scale);
-                _pending = new PulseAccumulator(WhPerEnergyPulse);
-                _outputs.AddRelay(ChannelName);
-                Device.SetOutput(_pulses, ChannelOutput.Relay);
-                break;
-            default:
-                _scale = Device.AddAccumulatorChannel(ChannelName, "g");
-                _loads = new ForestLoadProfile(random, options.ForestLoadsPerDay);
-                break;
+            _scale = Device.AddAccumulatorChannel(FleetOptions.ChannelName, "g");
+            _loads = new ForestLoadProfile(random, options.ForestLoadsPerDay);
+            _circuits = [];
+        }
+        else
+        {
+            var water = kind == MeterKind.Water;
+            _flow = water ? DiurnalProfile.Water(random, scale) : DiurnalProfile.Energy(random, scale);
+            _drawMl = water ? options.WaterDrawMl : 0;
+            var specs = options.Circuits.Count > 0 ? options.Circuits : [new SimulatedCircuit(FleetOptions.ChannelName, 1)];
+            var total = specs.Sum(c => c.Share);
+            _circuits = specs.Select(c => new Circuit(c.Name, c.Share / total,
+                water ? Device.AddPulseChannel(c.Name, "mL", WaterMl, WaterPulses, DebounceMs) : Device.AddPulseChannel(c.Name, "Wh", WhPerEnergyPulse, 1, DebounceMs),
+                new PulseAccumulator(water ? (double)WaterMl / WaterPulses : WhPerEnergyPulse))).ToArray();
+            foreach (var c in _circuits)
+            {
+                if (water) _outputs.AddValve(c.Name);
+                else _outputs.AddRelay(c.Name);
+                Device.SetOutput(c.Pulses, water ? ChannelOutput.Valve : ChannelOutput.Relay);
+            }
         }
         Device.SetCommandHandler(_outputs);
     }
 
-    /// <summary>On the worker: a leak of <paramref name="mlPerMinute"/> (0 ends it) on the water
-    /// channel, flowing continuously whenever the valve is open.</summary>
+    /// <summary>On the worker: a leak of <paramref name="mlPerMinute"/> (0 ends it) on the first water
+    /// circuit, flowing continuously whenever its valve is open.</summary>
     public void SetLeak(double mlPerMinute)
     {
         if (Kind != MeterKind.Water) throw new InvalidOperationException($"{MeterId} is not a water meter");
@@ -78,14 +75,11 @@ internal sealed class SimulatedMeter : HostedMeter
         _leakMlPerMs = mlPerMinute / 60_000;
     }
 
-    public long Register => _pulses?.Register ?? _scale!.Register;
+    /// <summary>The channels' registers, in channel order.</summary>
+    public IReadOnlyList<long> Registers => _scale is not null ? [_scale.Register] : _circuits.Select(c => c.Pulses.Register).ToList();
 
-    /// <summary>The register of the first reading ever published (kept beside the flash file).</summary>
-    public long Baseline
-    {
-        get => _baseline;
-        set => _baseline = value;
-    }
+    /// <summary>The registers of the first reading ever published, in channel order (kept beside the flash file).</summary>
+    public IReadOnlyList<long> Baselines { get; set; } = [];
 
     /// <summary>Stops simulated use (the registers stay where they are) and takes a final
     /// reading; the meter is settled once everything in its outbox now is acknowledged.</summary>
@@ -113,8 +107,9 @@ internal sealed class SimulatedMeter : HostedMeter
         {
             if (_flow is not null)
             {
-                var pulses = _pending!.Add(Flowed(_flow.Usage(_lastUnixMs, now), now - _lastUnixMs));
-                if (pulses > 0) _pulses!.AddPulses(pulses);
+                // One draw of the household's demand, split over its circuits by their shares.
+                var demand = _flow.Usage(_lastUnixMs, now);
+                for (var i = 0; i < _circuits.Length; i++) Flow(_circuits[i], demand, now - _lastUnixMs, leak: i == 0);
             }
             else
             {
@@ -127,41 +122,60 @@ internal sealed class SimulatedMeter : HostedMeter
         return false;
     }
 
-    /// <summary>What reaches the sensor of <paramref name="demand"/> units asked for in
-    /// <paramref name="elapsedMs"/>: nothing while the output is curtailed (the demand is unmet,
-    /// not deferred); water in whole draws when <see cref="FleetOptions.WaterDrawMl"/> is set; the
-    /// leak on top.</summary>
-    private double Flowed(double demand, long elapsedMs)
+    /// <summary>What reaches one circuit's sensor of the household's <paramref name="demand"/> in
+    /// <paramref name="elapsedMs"/>: nothing while its output is curtailed (the demand is unmet, not
+    /// deferred); water in whole draws when <see cref="FleetOptions.WaterDrawMl"/> is set; the leak on top.</summary>
+    private void Flow(Circuit c, double demand, long elapsedMs, bool leak)
     {
-        if (_outputs.IsCurtailed(ChannelName))
+        var asked = demand * c.Share + (leak ? _leakMlPerMs * elapsedMs : 0);
+        if (_outputs.IsCurtailed(c.Name))
         {
-            _drawPending = 0;
-            return 0;
+            c.DrawPending = 0;
+            c.CurtailedMs += elapsedMs;
+            c.Unmet += asked;
+            return;
         }
+        var flowed = asked;
         if (_drawMl > 0)
         {
-            _drawPending += demand;
-            demand = Math.Floor(_drawPending / _drawMl) * _drawMl;
-            _drawPending -= demand;
+            // Whole draws of the use; the leak is continuous.
+            var use = demand * c.Share;
+            c.DrawPending += use;
+            var drawn = Math.Floor(c.DrawPending / _drawMl) * _drawMl;
+            c.DrawPending -= drawn;
+            flowed = asked - use + drawn;
         }
-        return demand + _leakMlPerMs * elapsedMs;
+        var pulses = c.Pending.Add(flowed);
+        if (pulses > 0) c.Pulses.AddPulses(pulses);
     }
 
     protected override IReadOnlyList<ChannelTruth> ReadChannels()
     {
-        var unit = Kind switch { MeterKind.Water => "mL", MeterKind.Energy => "Wh", _ => "g" };
-        MeterChannel channel = _pulses is not null ? _pulses : _scale!;
-        return
-        [
-            new ChannelTruth(ChannelName, unit, _baseline, channel.Register)
-            {
-                UseClass = UseClass.Names[channel.UseClass],
-                Curtailed = _outputs.IsCurtailed(ChannelName),
-                CutReason = CutReason.Names[channel.CutReason],
-                Trip = channel.Trip,
-                AllowanceUsed = channel.AllowanceUsed < 0 ? null : channel.AllowanceUsed,
-                LeakMlPerMinute = _leakMlPerMs * 60_000,
-            },
-        ];
+        if (_scale is not null)
+            return [new ChannelTruth(FleetOptions.ChannelName, "g", Baselines.Count > 0 ? Baselines[0] : 0, _scale.Register)];
+        var unit = Kind == MeterKind.Water ? "mL" : "Wh";
+        return _circuits.Select((c, i) => new ChannelTruth(c.Name, unit, i < Baselines.Count ? Baselines[i] : 0, c.Pulses.Register)
+        {
+            UseClass = UseClass.Names[c.Pulses.UseClass],
+            Curtailed = _outputs.IsCurtailed(c.Name),
+            CutReason = CutReason.Names[c.Pulses.CutReason],
+            Trip = c.Pulses.Trip,
+            AllowanceUsed = c.Pulses.AllowanceUsed < 0 ? null : c.Pulses.AllowanceUsed,
+            LeakMlPerMinute = i == 0 ? _leakMlPerMs * 60_000 : 0,
+            CurtailedMs = c.CurtailedMs,
+            Unmet = (long)c.Unmet,
+            OutputSwitches = _outputs.Switches(c.Name),
+        }).ToList();
+    }
+
+    private sealed class Circuit(string name, double share, PulseChannel pulses, PulseAccumulator pending)
+    {
+        public string Name { get; } = name;
+        public double Share { get; } = share;
+        public PulseChannel Pulses { get; } = pulses;
+        public PulseAccumulator Pending { get; } = pending;
+        public double DrawPending { get; set; }
+        public long CurtailedMs { get; set; }
+        public double Unmet { get; set; }
     }
 }

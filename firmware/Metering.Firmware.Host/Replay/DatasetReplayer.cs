@@ -30,6 +30,16 @@ public sealed class ReplayOptions
     public int Workers { get; init; } = 2;
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>Every channel gets a relay (energy) or valve (water) the core drives, from the gateway's
+    /// commands and its local policy; while it is curtailed the dataset's rises are unmet and the
+    /// register stands still, so the ledger then falls short of <see cref="ExpectedLedger"/> by
+    /// <see cref="ChannelTruth.Unmet"/>. Off (default): the data is replayed as recorded.</summary>
+    public bool Outputs { get; init; }
+
+    /// <summary>Rows after each meter's first are fed only once this holds for the meters' truth (e.g.
+    /// the gateway's policy reached them); null: at once. Waiting counts towards <see cref="DrainTimeout"/>.</summary>
+    public Func<IReadOnlyList<MeterTruth>, bool>? StartWhen { get; init; }
+
     /// <summary>The replay gives up when no row was fed and no PUBACK came for this long.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromMinutes(5);
 }
@@ -76,11 +86,17 @@ public static class DatasetReplayer
             // Gives up when nothing moved (no row fed, no PUBACK) for DrainTimeout: a broker that
             // is down for good, or the last PUBACKs never coming.
             var lastMove = (Rows: -1L, Acked: -1L, At: TimeSpan.Zero);
+            var released = options.StartWhen is null;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (scheduler.Fault is not null) break;
                 var truth = meters.Select(m => m.Truth).ToList();
+                if (options.StartWhen is { } gate && !released && gate(truth))
+                {
+                    released = true;
+                    foreach (var m in meters) m.Release();
+                }
                 var drained = meters.All(m => m.Finished) && truth.All(t => t.OutboxDepth == 0);
                 var moved = (Rows: meters.Sum(m => m.RowsFed), Acked: truth.Sum(t => t.Acknowledged));
                 if (moved != (lastMove.Rows, lastMove.Acked)) lastMove = (moved.Rows, moved.Acked, stopwatch.Elapsed);

@@ -8,9 +8,10 @@ namespace Commons.Metering.Tests.Scenarios;
 
 /// <summary>Issue #3: the real electricity data (OPSD household 4, tests/data/opsd) replayed through the
 /// firmware core with its circuits as use classes: under stage 2 the gateway sheds the dishwasher and the
-/// washing machine, never the freezer or the refrigerator. The replay meters have no relays, so they
-/// refuse the relay commands (unknown_op): what is checked is the gateway's decisions and the commands it
-/// sends; the feeder load that sets the stage is published by the test.</summary>
+/// washing machine, never the freezer or the refrigerator. The replay device has a relay per circuit
+/// (<see cref="ReplayOptions.Outputs"/>) and the replay starts once the gateway's word reached it: the shed
+/// circuits' registers then stand still for the whole slice (their data's rises are unmet) while the
+/// freezer's keep counting. The feeder load that sets the stage is published by the test.</summary>
 [Trait("Category", "Integration")]
 public sealed class OpsdStageScenario
 {
@@ -58,7 +59,7 @@ public sealed class OpsdStageScenario
                     trigger: { meter: feeder, channel: load_w, above: 5000, hysteresis: 500 }
                     curtails: [discretionary]
             """;
-        await using var gw = new ScenarioGateway(policy);
+        await using var gw = new ScenarioGateway(policy, ScenarioGateway.QuickResend(TimeSpan.FromSeconds(2)));
         await gw.StartAsync();
         await using (var feeder = new TestDevice("replay", "feeder", gw.BrokerPort))
         {
@@ -72,13 +73,35 @@ public sealed class OpsdStageScenario
         {
             Broker = MqttBrokerOptions.Parse(gw.Broker), DataDirectory = flash.Path, Community = "replay",
             TimeShiftMs = DatasetReplayer.ShiftEndingAt(data.Rows, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()),
-            DrainTimeout = TimeSpan.FromSeconds(60),
+            DrainTimeout = TimeSpan.FromSeconds(60), Outputs = true,
+            // The device is commissioned and has the gateway's word (stage, relay commands acknowledged) before the
+            // slice goes through it; the readings of the slice then confirm the relays.
+            StartWhen = t => t.Single() is var m && m.Stage == 2 && m.Channel("dishwasher").Curtailed && m.Channel("washing_machine").Curtailed
+                             && gw.Runtime.Commands(200).Count(c => c is { Meter: "e-opsd4", Op: "relay", State: "acked" }) == 2,
         });
         Assert.True(result.Drained, $"replay did not drain: {result.RowsFed}/{result.RowsTotal}");
 
+        // On the device: the shed circuits' relays are open and their registers never rose (all the data's
+        // use is unmet); the freezer and the refrigerator were never switched and followed the data.
         var expected = ExpectedLedger.Compute(data.Rows);
-        Assert.True(await ScenarioGateway.EventuallyAsync(() => expected.Channels.All(c => gw.LedgerUsage(c.MeterId, c.Channel) == c.Usage), TimeSpan.FromSeconds(30)),
-            "the ledger does not equal the replayed data");
+        var device = result.Meters.Single();
+        foreach (var shed in new[] { "dishwasher", "washing_machine" })
+        {
+            var (truth, data_) = (device.Channel(shed), expected.For("e-opsd4", shed));
+            Assert.True(data_.Usage > 0, $"the slice has no {shed} use");
+            Assert.Equal((true, data_.FirstRegister, data_.Usage), (truth.Curtailed, truth.Register, truth.Unmet));
+        }
+        foreach (var kept in channels.Where(c => UseOf.GetValueOrDefault(c) != "discretionary"))
+        {
+            var (truth, data_) = (device.Channel(kept), expected.For("e-opsd4", kept));
+            Assert.Equal((false, 0, data_.LastRegister, 0L), (truth.Curtailed, truth.OutputSwitches, truth.Register, truth.Unmet));
+        }
+        Assert.True(expected.For("e-opsd4", "freezer").Usage > 0, "the freezer kept counting");
+        // The gateway counted exactly what registered: nothing of the shed circuits, all of the rest.
+        Assert.True(await ScenarioGateway.EventuallyAsync(() => device.Channels.All(c => gw.LedgerUsage("e-opsd4", c.Name) == c.Usage), TimeSpan.FromSeconds(30)),
+            "the ledger does not equal the device: " + string.Join(", ", device.Channels.Select(c => $"{c.Name} {gw.LedgerUsage("e-opsd4", c.Name)}/{c.Usage}")));
+        Assert.Equal(expected.For("e-opsd4", "freezer").Usage, gw.LedgerUsage("e-opsd4", "freezer"));
+        Assert.Equal(0, gw.LedgerUsage("e-opsd4", "dishwasher"));
         var decisions = gw.Runtime.Household("h4")!.Resources.Single().Channels.ToDictionary(c => c.Channel, c => c.Decision);
         Assert.Equal(("curtailed", "curtailed"), (decisions["dishwasher"], decisions["washing_machine"]));
         Assert.Equal(("allowed", "allowed"), (decisions["freezer"], decisions["refrigerator"]));
@@ -86,5 +109,8 @@ public sealed class OpsdStageScenario
         var relays = gw.Runtime.Commands(200).Where(c => c is { Meter: "e-opsd4", Op: "relay" }).ToList();
         Assert.Equal(["dishwasher open", "washing_machine open"], relays.Select(c => c.Detail).Order(StringComparer.Ordinal));
         Assert.All(relays, c => Assert.StartsWith("curtailed: stage 2", c.Why));
+        // Closed loop: acknowledged by the device, confirmed by the readings that followed (registers still).
+        Assert.True(await ScenarioGateway.EventuallyAsync(() => gw.Runtime.Commands(200).Where(c => c is { Meter: "e-opsd4", Op: "relay" }).All(c => c.State == "confirmed"),
+            TimeSpan.FromSeconds(30)), string.Join("\n", gw.Runtime.Commands(200)));
     }
 }
