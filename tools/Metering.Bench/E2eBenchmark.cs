@@ -194,20 +194,43 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         return sb.ToString();
     }
 
-    public async Task<int> RunAsync(CancellationToken cancel)
+    /// <summary>Rounds of reference, embedded, external, one after the other; each gateway run is
+    /// divided by the reference of its own round and the median ratio decides. A shared machine's
+    /// load moves both sides of one round alike far more than it moves runs minutes apart.</summary>
+    public async Task<int> RunAsync(CancellationToken cancel, int rounds = DefaultRounds)
     {
         log.WriteLine($"machine: {MachineInfo.Describe()}");
-        log.WriteLine($"load: {meters} meters x {readingsPerMeter} readings = {(long)meters * readingsPerMeter} readings, QoS 1, one in flight per meter; timed after {warmupPerMeter} warm-up readings per meter in every run");
-        var reference = await BrokerOnlyAsync(cancel);
-        Print(reference, null);
-        var embedded = await GatewayAsync(external: false, cancel);
-        Print(embedded, reference);
-        var external = await GatewayAsync(external: true, cancel);
-        Print(external, reference);
+        log.WriteLine($"load: {meters} meters x {readingsPerMeter} readings = {(long)meters * readingsPerMeter} readings, QoS 1, one in flight per meter; timed after {warmupPerMeter} warm-up readings per meter in every run; {rounds} round(s)");
+        var embeddedRatios = new List<double>();
+        var externalRatios = new List<double>();
+        for (var round = 1; round <= rounds; round++)
+        {
+            log.WriteLine($"round {round}:");
+            var reference = await BrokerOnlyAsync(cancel);
+            Print(reference, null);
+            var embedded = await GatewayAsync(external: false, cancel);
+            Print(embedded, reference);
+            var external = await GatewayAsync(external: true, cancel);
+            Print(external, reference);
+            embeddedRatios.Add(embedded.Rate / reference.Rate);
+            externalRatios.Add(external.Rate / reference.Rate);
+        }
+        var (e, x) = (Median(embeddedRatios), Median(externalRatios));
+        log.WriteLine($"median of {rounds}: embedded {e:F2}x, external {x:F2}x broker-only");
         const double target = 0.5; // issue #2: end to end at least 0.5x the broker-only rate
-        var ok = embedded.Rate / reference.Rate >= target && external.Rate / reference.Rate >= target;
-        log.WriteLine($"target: end-to-end >= {target:F1}x broker-only: {(ok ? "met" : "NOT met")}");
+        const double goal = 0.8;   // issue #6: the goal for the same ratio
+        var ok = e >= target && x >= target;
+        log.WriteLine($"target (issue #2): end-to-end >= {target:F1}x broker-only: {(ok ? "met" : "NOT met")}");
+        log.WriteLine($"goal (issue #6): >= {goal:F1}x: embedded {(e >= goal ? "met" : "not met")}, external {(x >= goal ? "met" : "not met")}");
         return ok ? 0 : 3;
+    }
+
+    public const int DefaultRounds = 3;
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private void Print(Result r, Result? reference)
