@@ -26,14 +26,15 @@ internal enum DrainOutcome
 /// writes them through the resilience pipeline, then moves the cursor and prunes, each in a short
 /// transaction. A crash between write and cursor move re-sends the batch; InfluxDB overwrites a
 /// point with the same series and timestamp, so storage stays exactly-once.
-/// While a backlog drains (full batches), the next batch is read and the delivered rows are pruned
-/// while the current batch is on the wire, so the database work hides behind InfluxDB's (`sink`
-/// benchmark, docs/benchmarks.md); once caught up, every cycle finishes its prune before it returns.</summary>
+/// While a backlog drains (full batches), the next batch is read, and the cursor of the last one
+/// stored and its rows pruned, while the current batch is on the wire, so the database work hides
+/// behind InfluxDB's (`sink` benchmark, docs/benchmarks.md); once caught up, every cycle finishes
+/// that work before it returns.</summary>
 internal sealed partial class SinkDrain
 {
     private Task<IReadOnlyList<OutboxRow>>? _prefetch;
     private long _prefetchAfter = -1;
-    private Task? _pruning;
+    private Task? _persisting;
 
     private readonly ISinkWriter _writer;
     private readonly SinkOutbox _outbox;
@@ -102,13 +103,13 @@ internal sealed partial class SinkDrain
             }, cancellationToken).ConfigureAwait(false);
             if (batch.Count == 0) return DrainOutcome.Idle;
             var last = batch[^1].Id;
-            _outbox.Commit(Name, last, dead, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            var full = batch.Count >= _options.BatchSize;
             Interlocked.Exchange(ref _cursor, last);
+            await PersistAsync(last, dead, caughtUp: !full).ConfigureAwait(false);
             Interlocked.Add(ref _written, batch.Count - dead.Count);
             Interlocked.Add(ref _deadLettered, dead.Count);
-            var full = batch.Count >= _options.BatchSize;
-            await PruneAsync(caughtUp: !full).ConfigureAwait(false);
-            RefreshDepth();
+            if (!full) RefreshDepth();
+            else Interlocked.Exchange(ref _depth, Math.Max(0, Interlocked.Read(ref _depth) - batch.Count));
             return full ? DrainOutcome.Full : DrainOutcome.Partial;
         }
         catch (BrokenCircuitException)
@@ -148,29 +149,39 @@ internal sealed partial class SinkDrain
         }
     }
 
-    /// <summary>Deletes delivered rows. Behind a backlog it runs beside the next cycle (one prune at
-    /// a time; a busy one is not doubled); once caught up it is awaited, so an idle drain leaves
-    /// nothing delivered behind, and its failure fails the cycle as before.</summary>
-    private async Task PruneAsync(bool caughtUp)
+    /// <summary>Moves the stored cursor (with the batch's dead letters) and deletes delivered rows.
+    /// Behind a backlog this runs beside the next cycle's write (one at a time, in order); once caught
+    /// up it is awaited, so an idle drain leaves its cursor stored and nothing delivered behind.
+    /// If a background one failed, the cursor goes back to the stored one: those rows are sent
+    /// again (InfluxDB keeps one point per series and time) and their dead letters stored again.</summary>
+    private async Task PersistAsync(long last, List<DeadLetter> dead, bool caughtUp)
     {
-        if (_pruning is { IsCompleted: false } && !caughtUp) return;
-        if (_pruning is not null)
+        try
         {
-            var previous = _pruning;
-            _pruning = null;
-            try { await previous.ConfigureAwait(false); }
-            catch (Microsoft.Data.Sqlite.SqliteException e) when (!caughtUp)
+            if (_persisting is { } previous)
             {
-                LogPruneFailed(_log, Name, e.Message); // the rows stay; the next prune deletes them
+                _persisting = null;
+                await previous.ConfigureAwait(false);
             }
+            var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            var persist = Task.Run(() =>
+            {
+                _outbox.Commit(Name, last, dead, nowMs);
+                _outbox.Prune(_allSinks);
+            });
+            if (caughtUp) await persist.ConfigureAwait(false);
+            else _persisting = persist;
         }
-        var prune = Task.Run(() => _outbox.Prune(_allSinks));
-        if (caughtUp) await prune.ConfigureAwait(false);
-        else _pruning = prune;
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Interlocked.Exchange(ref _cursor, -1); // re-read from metering.db at the next cycle
+            LogPersistFailed(_log, Name, e.Message);
+            throw;
+        }
     }
 
-    /// <summary>Completes when the prune running behind a backlog (if any) is done; for shutdown and tests.</summary>
-    public Task PrunedAsync() => _pruning ?? Task.CompletedTask;
+    /// <summary>Completes when the cursor move and prune running behind a backlog (if any) are done; for shutdown and tests.</summary>
+    public Task PersistedAsync() => _persisting ?? Task.CompletedTask;
 
     /// <summary>Rows after the cursor: ids are handed out in commit order and only rows at or below
     /// every cursor are ever deleted, so the high-water mark minus the cursor counts them exactly.</summary>
@@ -187,8 +198,8 @@ internal sealed partial class SinkDrain
         catch (Microsoft.Data.Sqlite.SqliteException) { } // keep the last known depth
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sink {Sink}: pruning delivered rows failed ({Error}); they are deleted by the next prune")]
-    private static partial void LogPruneFailed(ILogger log, string sink, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sink {Sink}: storing the cursor or pruning failed ({Error}); the rows after the stored cursor are sent again")]
+    private static partial void LogPersistFailed(ILogger log, string sink, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sink {Sink}: write failed ({Error}); {Depth} rows wait in the outbox")]
     private static partial void LogCycleFailed(ILogger log, string sink, string error, long depth);

@@ -50,13 +50,35 @@ public sealed class SinkDrainTests : IDisposable
     }
 
     [Fact]
+    public async Task ACursorThatFailedToBeStoredBehindABacklog_SendsItsRowsAgain_NothingIsSkipped()
+    {
+        var lines = _db.AppendReadings(250);
+        var writer = new FakeWriter();
+        var drain = Sinks.Set(_db, Sinks.Options(batchSize: 100), _time, writer).Drains.Single();
+        Assert.Equal(DrainOutcome.Full, await drain.DrainOnceAsync(default));
+        await drain.PersistedAsync();                                    // cursor 100 stored
+
+        _db.Execute("ALTER TABLE sink_cursor RENAME TO sink_cursor_away"); // storing the next cursor fails
+        Assert.Equal(DrainOutcome.Full, await drain.DrainOnceAsync(default)); // 101-200 sent, stored beside the next cycle
+        Assert.Equal(DrainOutcome.Failed, await drain.DrainOnceAsync(default)); // 201-250 sent; the failure found
+        _db.Execute("ALTER TABLE sink_cursor_away RENAME TO sink_cursor");
+        for (var cycles = 0; cycles < 10 && await drain.DrainOnceAsync(default) != DrainOutcome.Idle; cycles++) { }
+
+        // Sent again from the stored cursor (InfluxDB keeps one point per series and time): nothing skipped.
+        Assert.Equal(lines, writer.Accepted.Distinct());
+        Assert.Equal(lines.Skip(100), writer.Accepted.Skip(250));
+        Assert.Equal(250, _db.Cursor("fake"));
+        Assert.Empty(_db.OutboxIds());
+    }
+
+    [Fact]
     public async Task DrainOnce_PrunesDeliveredRows_ButNeverUndeliveredOnes()
     {
         _db.AppendReadings(150);
         var drain = Sinks.Set(_db, Sinks.Options(batchSize: 100), _time, new FakeWriter()).Drains.Single();
 
         Assert.Equal(DrainOutcome.Full, await drain.DrainOnceAsync(default));
-        await drain.PrunedAsync(); // behind a backlog the prune runs beside the next cycle
+        await drain.PersistedAsync(); // behind a backlog the prune runs beside the next cycle
 
         Assert.Equal(Enumerable.Range(101, 50).Select(i => (long)i), _db.OutboxIds());
         Assert.Equal(50, drain.Snapshot().OutboxDepth);
@@ -71,12 +93,13 @@ public sealed class SinkDrainTests : IDisposable
         var set = Sinks.Set(_db, Sinks.Options(batchSize: 10), _time, fast, slow);
 
         foreach (var _ in Enumerable.Range(0, 3)) await set.Drains[0].DrainOnceAsync(default);
+        await set.Drains[0].PersistedAsync(); // full batches: stored beside the next cycle
         Assert.Equal(30, _db.Cursor("fast"));
         Assert.Equal(30, _db.OutboxIds().Count); // slow has nothing yet
 
         slow.FailWith = null;
         await set.Drains[1].DrainOnceAsync(default);
-        await set.Drains[1].PrunedAsync();
+        await set.Drains[1].PersistedAsync();
         Assert.Equal(Enumerable.Range(11, 20).Select(i => (long)i), _db.OutboxIds());
     }
 

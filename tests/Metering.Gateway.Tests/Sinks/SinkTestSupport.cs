@@ -55,6 +55,15 @@ internal sealed class OutboxDb : IDisposable
         return lines;
     }
 
+    /// <summary>Runs one statement on metering.db (to break or mend it under the drain).</summary>
+    public void Execute(string sql)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
     public IReadOnlyList<long> OutboxIds() => Query("SELECT id FROM sink_outbox ORDER BY id", r => r.GetInt64(0));
 
     public long? Cursor(string sink) =>
