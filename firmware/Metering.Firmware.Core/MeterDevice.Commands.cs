@@ -15,6 +15,14 @@ namespace Commons.Metering.Firmware
         private int _cidCount;
         private ICommandHandler _handler;
 
+        /// <summary>Downlinks turned away since boot because <see cref="Limits.InboxMessages"/> were already
+        /// waiting for the next Tick (docs/protocol.md "Per-device window"): the transport did not acknowledge
+        /// them where it can (the broker delivers them again), else the gateway's resend brings them back.</summary>
+        public int RefusedCommands { get { return _inbox.RefusedMessages; } }
+
+        /// <summary>Downlinks dropped since boot as larger than <see cref="Limits.MaxPayloadBytes"/>.</summary>
+        public int OversizedCommands { get { return _inbox.DroppedMessages; } }
+
         /// <summary>Commands wait in the inbox until the clock is set: expiry and the ack's ts need it.</summary>
         private void ProcessCommands(long unix)
         {

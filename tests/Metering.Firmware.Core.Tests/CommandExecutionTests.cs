@@ -155,4 +155,37 @@ public class CommandExecutionTests
         Assert.Equal(0, rig.Device.Stage);
         Assert.Empty(rig.Acks);
     }
+
+    [Fact]
+    public void Commands_beyond_the_inbox_are_refused_and_counted_and_taken_when_delivered_again()
+    {
+        var (rig, handler) = Online();
+        string Relay(int i) => $$"""{"v":1,"cid":"c-{{i}}","exp":1764249000000,"op":"relay","ch":"main","state":"{{(i % 2 == 0 ? "open" : "closed")}}"}""";
+
+        // Six arrive between two ticks: the inbox takes four, the listener refuses the rest (no PUBACK).
+        var taken = Enumerable.Range(1, 6).Select(i => rig.Transport.Deliver(CommandTopic, Relay(i))).ToList();
+        Assert.Equal([true, true, true, true, false, false], taken);
+        Assert.Equal((2, 0), (rig.Device.RefusedCommands, rig.Device.OversizedCommands));
+        rig.Drain();
+        Assert.Equal(4, handler.Calls.Count);
+
+        // The broker delivers the two again (session resumed): now they fit, are executed and acknowledged.
+        Assert.True(rig.Transport.Deliver(CommandTopic, Relay(5)));
+        Assert.True(rig.Transport.Deliver(CommandTopic, Relay(6)));
+        rig.Drain();
+        Assert.Equal(6, handler.Calls.Count);
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => $"c-{i}"), rig.Acks.Select(a => a.Json.GetProperty("cid").GetString()));
+        Assert.Equal(2, rig.Device.RefusedCommands);
+    }
+
+    [Fact]
+    public void An_oversized_command_is_dropped_and_counted_but_not_refused()
+    {
+        var (rig, handler) = Online();
+        string padded = "{\"v\":1,\"cid\":\"c-1\",\"exp\":1764249000000,\"op\":\"ping\",\"pad\":\"" + new string('x', 1100) + "\"}";
+        Assert.True(rig.Transport.Deliver(CommandTopic, padded));
+        Assert.Equal((0, 1), (rig.Device.RefusedCommands, rig.Device.OversizedCommands));
+        rig.Drain();
+        Assert.Empty(rig.Acks);
+    }
 }

@@ -30,8 +30,11 @@ namespace Commons.Metering.Firmware.Platform
         /// <summary>The broker acknowledged (PUBACK) message <paramref name="messageId"/>.</summary>
         void OnPublished(int messageId);
 
-        /// <summary>A message arrived on a subscribed topic.</summary>
-        void OnMessage(string topic, byte[] payload, int count);
+        /// <summary>A message arrived on a subscribed topic. Returns false when the listener had no room
+        /// for it: a transport that can should then not acknowledge it (no PUBACK), so the broker delivers
+        /// it again with the session (docs/protocol.md "Per-device window"); true when it was taken or will
+        /// never be (not a command topic, oversized).</summary>
+        bool OnMessage(string topic, byte[] payload, int count);
 
         /// <summary>The connection dropped; in-flight messages were not acknowledged.</summary>
         void OnConnectionLost();

@@ -26,6 +26,7 @@ namespace Commons.Metering.Firmware.Session
         private int _messageHead;
         private int _messageCount;
         private int _droppedMessages;
+        private int _refusedMessages;
 
         public TransportInbox(string commandTopic, int eventCapacity)
         {
@@ -42,7 +43,8 @@ namespace Commons.Metering.Firmware.Session
 
         public int EventCapacity { get { return _eventKind.Length; } }
 
-        /// <summary>Commands dropped because the inbox was full or they were oversized.</summary>
+        /// <summary>Commands dropped because they were oversized (an acknowledged message: the broker
+        /// will not send it again, and it would not fit again).</summary>
         public int DroppedMessages
         {
             get
@@ -50,6 +52,20 @@ namespace Commons.Metering.Firmware.Session
                 lock (_lock)
                 {
                     return _droppedMessages;
+                }
+            }
+        }
+
+        /// <summary>Commands turned away because <see cref="Limits.InboxMessages"/> were already waiting for
+        /// the next Tick. OnMessage returned false for each: a transport that can leaves it unacknowledged
+        /// and the broker delivers it again; otherwise the gateway's resend brings it back.</summary>
+        public int RefusedMessages
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _refusedMessages;
                 }
             }
         }
@@ -64,23 +80,29 @@ namespace Commons.Metering.Firmware.Session
             Push(EventLost, 0);
         }
 
-        public void OnMessage(string topic, byte[] payload, int count)
+        public bool OnMessage(string topic, byte[] payload, int count)
         {
             if (topic != _commandTopic)
             {
-                return;
+                return true;
             }
             lock (_lock)
             {
-                if (_messageCount == _messages.Length || count > Limits.MaxPayloadBytes || count < 0)
+                if (count > Limits.MaxPayloadBytes || count < 0)
                 {
                     _droppedMessages++;
-                    return;
+                    return true;
+                }
+                if (_messageCount == _messages.Length)
+                {
+                    _refusedMessages++;
+                    return false;
                 }
                 int slot = (_messageHead + _messageCount) % _messages.Length;
                 Array.Copy(payload, 0, _messages[slot], 0, count);
                 _messageLength[slot] = count;
                 _messageCount++;
+                return true;
             }
         }
 

@@ -10,7 +10,8 @@ namespace Commons.Metering.Firmware.Host.Mqtt;
 /// M2Mqtt speaks on the device), QoS 1, cleanSession=false, a retained QoS 1 last will. Calls
 /// block with timeouts; nothing reconnects here (the core owns reconnection and its outbox).
 /// <see cref="Publish"/> returns at once with an id of its own; the PUBACK completes MQTTnet's
-/// publish task, whose continuation reports <see cref="ITransportListener.OnPublished"/>.</summary>
+/// publish task, whose continuation reports <see cref="ITransportListener.OnPublished"/>.
+/// A received message the listener refuses is not acknowledged (<see cref="RefusedCount"/>).</summary>
 public sealed class MqttNetTransport : IMqttTransport, IDisposable
 {
     private readonly MqttBrokerOptions _broker;
@@ -24,6 +25,7 @@ public sealed class MqttNetTransport : IMqttTransport, IDisposable
     private long _published;
     private long _acknowledged;
     private long _acknowledgedNotRetained;
+    private long _refused;
     private int _disposed;
 
     public MqttNetTransport(MqttBrokerOptions broker)
@@ -47,6 +49,10 @@ public sealed class MqttNetTransport : IMqttTransport, IDisposable
     /// <summary>PUBACKs of non-retained publishes: the core's outbox records (readings, events,
     /// acks), without its retained status.</summary>
     public long AcknowledgedNotRetainedCount => Interlocked.Read(ref _acknowledgedNotRetained);
+
+    /// <summary>Messages the listener refused (its inbox was full) and this transport left without a PUBACK,
+    /// so the broker delivers them again when the session resumes (docs/protocol.md "Per-device window").</summary>
+    public long RefusedCount => Interlocked.Read(ref _refused);
 
     public void SetListener(ITransportListener listener) => _listener = listener;
 
@@ -199,7 +205,13 @@ public sealed class MqttNetTransport : IMqttTransport, IDisposable
     private Task OnApplicationMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         var payload = e.ApplicationMessage.Payload.ToArray();
-        _listener?.OnMessage(e.ApplicationMessage.Topic, payload, payload.Length);
+        if (_listener is { } listener && !listener.OnMessage(e.ApplicationMessage.Topic, payload, payload.Length))
+        {
+            // No room in the core's inbox: no PUBACK, so the broker keeps it in flight and delivers it
+            // again when the session resumes (MQTT 3.1.1 4.4); the gateway's resend may bring it sooner.
+            e.AutoAcknowledge = false;
+            Interlocked.Increment(ref _refused);
+        }
         CallbackDelivered?.Invoke();
         return Task.CompletedTask;
     }

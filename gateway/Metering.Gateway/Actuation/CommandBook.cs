@@ -6,7 +6,8 @@ namespace Commons.Metering.Gateway.Actuation;
 
 /// <summary>The lifecycle of every command (Commons/README.md, "Command lifecycle"): persisted before it
 /// is sent, retried with the same cid and a doubling wait until acked, confirmed by the readings, escalated
-/// or expired otherwise; a newer command for the same key supersedes it. Not thread-safe: the runtime
+/// or expired otherwise; a newer command for the same key supersedes it. Each device has at most
+/// <see cref="DeviceWindow"/> commands outstanding (README "Per-device window"). Not thread-safe: the runtime
 /// calls it under its lock. <paramref name="changed"/> is told of every state change, <paramref name="tripLatency"/>
 /// of each command caused by a reading when it first reaches the broker.</summary>
 internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProvider time, Action<CommandRecord> changed,
@@ -20,11 +21,24 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
     // Nothing is due before this (Unix ms): Due() returns at once until then. MinValue = recompute.
     private long _dueAt = long.MinValue;
     private readonly LatencyRecorder _latency = new();
+    // Commands each device was sent and has not answered yet (state Sent), by meter: its window.
+    private readonly Dictionary<string, int> _outstanding = new(StringComparer.Ordinal);
     private long _counter;
+
+    /// <summary>Downlinks a device buffers between two ticks and drops beyond (firmware Limits.InboxMessages;
+    /// docs/protocol.md "Per-device window").</summary>
+    public const int DeviceInbox = 4;
+
+    /// <summary>Commands a device may have outstanding (sent, not answered): one below <see cref="DeviceInbox"/>,
+    /// so the last slot stays free for an actuation (<see cref="CommandRecord.Priority"/> 0), which may use it.</summary>
+    public const int DeviceWindow = DeviceInbox - 1;
 
     public LatencyRecorder TripLatency => _latency;
 
     public int OpenCount => _open.Count;
+
+    /// <summary>Commands <paramref name="meter"/> was sent and has not acknowledged, refused or outlived yet.</summary>
+    public int Outstanding(string meter) => _outstanding.GetValueOrDefault(meter);
 
     /// <summary>At start: unfinished commands come back (Pending/Sent are resent when due, with the same cid).</summary>
     public void Load()
@@ -35,6 +49,7 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
             _latest[r.Key] = r;
             if (r.IsFinal) continue;
             _open[r.Cid] = r;
+            Track(null, r);
             if (r.State == CommandState.Acked && r.Cut && r.Wire.Channel is { } ch) _confirming[r.Meter + "/" + ch] = r;
         }
     }
@@ -55,12 +70,15 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
         return Issue(wire, meter, key, cut, why, causeTimestamp);
     }
 
-    /// <summary>The commands to hand to the broker now; expires and escalates what is overdue.</summary>
+    /// <summary>The commands to hand to the broker now, most urgent first; expires and escalates what is
+    /// overdue. A device gets a new command only while its window has room (<see cref="DeviceWindow"/>;
+    /// resends of its outstanding ones are in the window already).</summary>
     public IReadOnlyList<CommandRecord> Due()
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         if (now < _dueAt) return [];
         var due = new List<CommandRecord>();
+        var waiting = new List<CommandRecord>();
         foreach (var r in _open.Values.ToList())
         {
             if (r.State is CommandState.Pending or CommandState.Sent && now > r.Wire.ExpMs)
@@ -70,9 +88,19 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
             else if (r.State is CommandState.Pending or CommandState.Sent && now >= r.NextAttemptMs)
             {
                 if (r.Attempts >= options.MaxAttempts) Update(r with { State = CommandState.Escalated }, $"no ack after {r.Attempts} attempts");
-                else due.Add(r);
+                else if (r.State == CommandState.Sent) due.Add(r);
+                else waiting.Add(r);
             }
         }
+        var taken = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var r in waiting.OrderBy(r => r.Priority).ThenBy(r => r.Sequence))
+        {
+            var n = taken.GetValueOrDefault(r.Meter);
+            if (Outstanding(r.Meter) + n >= Window(r)) continue;
+            taken[r.Meter] = n + 1;
+            due.Add(r);
+        }
+        due.Sort((a, b) => a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority) : a.Sequence.CompareTo(b.Sequence));
         // Those handed out now get their next time in Attempted; until then nothing else is due.
         _dueAt = due.Count > 0 ? long.MinValue : NextDueMs() ?? long.MaxValue;
         return due;
@@ -109,6 +137,8 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
         foreach (var r in _latest.Values.Where(r => r.Meter == meter && r.State is CommandState.Escalated or CommandState.Expired).ToList())
             Reissue(r, "reissued: the device is back online");
     }
+
+    private static int Window(CommandRecord r) => r.Priority == 0 ? DeviceInbox : DeviceWindow;
 
     private void Reissue(CommandRecord r, string why) => Issue(r.Wire, r.Meter, r.Key, r.Cut, why, null);
 
@@ -155,7 +185,10 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
         long? next = null;
         foreach (var r in _open.Values)
         {
-            var at = r.State == CommandState.Acked ? r.AckedMs!.Value + options.ConfirmWindowSeconds * 1000L : Math.Min(r.NextAttemptMs, r.Wire.ExpMs + 1);
+            // One waiting for room in its device's window is due when a slot frees (Track resets _dueAt) or it expires.
+            var at = r.State == CommandState.Acked ? r.AckedMs!.Value + options.ConfirmWindowSeconds * 1000L
+                : r.State == CommandState.Pending && Outstanding(r.Meter) >= Window(r) ? r.Wire.ExpMs + 1
+                : Math.Min(r.NextAttemptMs, r.Wire.ExpMs + 1);
             next = next is null ? at : Math.Min(next.Value, at);
         }
         return next;
@@ -166,6 +199,7 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
         // A final state keeps its reason in Why (the dashboard shows why a command ended so).
         if (note is not null && r.IsFinal) r = r with { Why = r.Why + "; " + note };
         db.Upsert(r);
+        Track(_open.GetValueOrDefault(r.Cid), r);
         if (r.IsFinal) { _open.Remove(r.Cid); _confirmBaseline.Remove(r.Cid); }
         else
         {
@@ -180,5 +214,18 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
         }
         if (_latest.TryGetValue(r.Key, out var l) && l.Cid == r.Cid) _latest[r.Key] = r;
         changed(r);
+    }
+
+    /// <summary>Keeps <see cref="_outstanding"/>: a command enters its device's window when handed to the broker
+    /// (Sent) and leaves it when answered, expired, escalated or superseded; then the next one may be due.</summary>
+    private void Track(CommandRecord? before, CommandRecord after)
+    {
+        var was = before is { State: CommandState.Sent };
+        var now = after.State == CommandState.Sent;
+        if (was == now) return;
+        var n = Outstanding(after.Meter) + (now ? 1 : -1);
+        if (n > 0) _outstanding[after.Meter] = n;
+        else _outstanding.Remove(after.Meter);
+        if (!now) _dueAt = long.MinValue;
     }
 }

@@ -39,6 +39,15 @@ public sealed record CommandRecord(
 {
     public string Cid => Wire.Cid;
 
+    /// <summary>Which of a device's due commands is sent first (Commons/README.md, "Per-device window"): 0 the
+    /// actuation (`reset`, `valve`, `relay`: safety cuts and the restoring of a channel), 1 the safety
+    /// thresholds, 2 the rest of the policy push (`stage`, `allowance`, `ping`); the same class in the order issued.</summary>
+    public int Priority => Wire.Op switch { "reset" or "valve" or "relay" => 0, "safety" => 1, _ => 2 };
+
+    /// <summary>The order of issue: cids are `g` + a counter persisted in commons.db (CommandBook.Issue).</summary>
+    public long Sequence => Cid.Length > 1 && long.TryParse(Cid.AsSpan(1), System.Globalization.NumberStyles.None,
+        System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : long.MaxValue;
+
     public bool IsFinal => State is CommandState.Confirmed or CommandState.Refused or CommandState.Escalated
         or CommandState.Expired or CommandState.Superseded || (State == CommandState.Acked && !Cut);
 

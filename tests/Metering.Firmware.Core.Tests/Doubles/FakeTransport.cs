@@ -95,10 +95,11 @@ public sealed class FakeTransport(ManualClock clock) : IMqttTransport
         Listener.OnConnectionLost();
     }
 
-    public void Deliver(string topic, string json)
+    /// <summary>A message from the broker; false when the listener refused it (a real transport would not acknowledge it).</summary>
+    public bool Deliver(string topic, string json)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(json);
-        Listener.OnMessage(topic, bytes, bytes.Length);
+        return Listener.OnMessage(topic, bytes, bytes.Length);
     }
 
     public IEnumerable<Published> On(string suffix) => Published.Where(p => p.Topic.EndsWith(suffix, StringComparison.Ordinal));

@@ -118,6 +118,35 @@ public sealed class MqttNetTransportTests
         Assert.All(listener.Messages, m => Assert.Equal("commons/v1/demo/w-0005/down/cmd", m.Topic));
     }
 
+    [Fact]
+    public async Task ARefusedCommand_IsNotAcknowledged_AndTheBrokerDeliversItAgainWhenTheSessionResumes()
+    {
+        using var broker = Broker.Start();
+        await using var gateway = await Subscriber.StartAsync(broker.Port, "nothing/#", "gateway");
+        using var transport = new MqttNetTransport(new MqttBrokerOptions { Host = "127.0.0.1", Port = broker.Port });
+        var listener = new RecordingListener { Refuse = p => p == "second" };
+        transport.SetListener(listener);
+        Assert.True(transport.Connect("w-0006", "commons/v1/demo/w-0006/up/status", Offline));
+        Assert.True(transport.Subscribe("commons/v1/demo/w-0006/down/cmd"));
+
+        foreach (var p in new[] { "first", "second", "third" }) await gateway.PublishAsync("commons/v1/demo/w-0006/down/cmd", p);
+        Assert.True(await listener.WaitAsync(l => l.Offered.Count == 3, Wait));
+        Assert.Equal(new[] { "first", "third" }, listener.Messages.Select(m => m.Payload));
+        Assert.Equal(1, transport.RefusedCount);
+
+        // The session resumes (cleanSession=false): the broker sends the unacknowledged one again, and only it.
+        listener.Refuse = _ => false;
+        transport.Disconnect();
+        Assert.True(transport.Connect("w-0006", "commons/v1/demo/w-0006/up/status", Offline));
+        Assert.True(await listener.WaitAsync(l => l.Messages.Count == 3, Wait), broker.Output);
+        Assert.Equal(new[] { "first", "third", "second" }, listener.Messages.Select(m => m.Payload));
+        // An acknowledged message is not delivered again on the next resume.
+        transport.Disconnect();
+        Assert.True(transport.Connect("w-0006", "commons/v1/demo/w-0006/up/status", Offline));
+        Assert.False(await listener.WaitAsync(l => l.Offered.Count > 4, TimeSpan.FromMilliseconds(500)));
+        Assert.Equal(1, transport.RefusedCount);
+    }
+
     private sealed class RecordingListener : ITransportListener
     {
         private readonly ConcurrentQueue<int> _published = new();
@@ -129,7 +158,22 @@ public sealed class MqttNetTransportTests
         public int ConnectionLost => Volatile.Read(ref _lost);
 
         public void OnPublished(int messageId) => _published.Enqueue(messageId);
-        public void OnMessage(string topic, byte[] payload, int count) => _messages.Enqueue((topic, Encoding.UTF8.GetString(payload, 0, count)));
+        private readonly ConcurrentQueue<string> _offered = new();
+
+        /// <summary>Payloads to refuse as a full inbox would (OnMessage returns false).</summary>
+        public Func<string, bool> Refuse { get; set; } = _ => false;
+
+        /// <summary>Every payload offered, refused or not.</summary>
+        public IReadOnlyList<string> Offered => _offered.ToArray();
+
+        public bool OnMessage(string topic, byte[] payload, int count)
+        {
+            var text = Encoding.UTF8.GetString(payload, 0, count);
+            _offered.Enqueue(text);
+            if (Refuse(text)) return false;
+            _messages.Enqueue((topic, text));
+            return true;
+        }
         public void OnConnectionLost() => Interlocked.Increment(ref _lost);
 
         public async Task<bool> WaitAsync(Func<RecordingListener, bool> done, TimeSpan timeout)

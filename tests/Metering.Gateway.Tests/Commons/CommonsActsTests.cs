@@ -26,6 +26,8 @@ public sealed class CommonsActsTests
         var overview = h.Runtime.Overview();
         Assert.Equal(("spring dry", "council", TimeSpan.FromHours(2)), (overview.Emergency!.Reason, overview.Emergency.DeclaredBy, overview.Emergency.Remaining));
         Assert.Equal(3, overview.Resources.Single().Stage);
+        await h.ReadingAsync("w-h1", ("kitchen", 0), ("garden", 0));
+        await h.AckEverythingAsync("w-h1"); // the device take the start's pushes; the stage follows them (per-device window)
         Assert.Equal(3, h.SentTo("w-h1").Single(c => c.Op == "stage").Stage);
 
         // One fresh signature is not a quorum; the emergency ends at its sunset all the same.

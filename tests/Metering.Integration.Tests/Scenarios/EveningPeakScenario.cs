@@ -45,7 +45,7 @@ public sealed class EveningPeakScenario
         var start = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-1).AddHours(15).AddMinutes(55), TimeSpan.Zero);
         var end = start.AddMinutes(125);
         var clock = new ScenarioClock(start, speed: 300);
-        var settings = ScenarioGateway.QuickResend(TimeSpan.FromMinutes(10)); // 2 s real
+        var settings = new Dictionary<string, string?>();
         settings["Metering:Commons:TickMs"] = "100";                            // slot boundaries on time (2 s real per slot)
         settings["Metering:Commons:ConfirmWindowSeconds"] = "1800";
         await using var gw = new ScenarioGateway(Policy, settings, clock);

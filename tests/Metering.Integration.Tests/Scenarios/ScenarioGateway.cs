@@ -77,17 +77,6 @@ internal sealed class ScenarioGateway : IAsyncDisposable
         await StartAsync();
     }
 
-    /// <summary>Settings that resend an unacknowledged command after <paramref name="ackTimeout"/> of gateway time
-    /// (doubling, up to 8 sends) instead of 30 s. A device takes at most 4 downlinks between two of its ticks
-    /// (firmware core, Limits.InboxMessages) and drops the rest after the PUBACK; the runtime sends a burst to a
-    /// multi-channel device (an allowance per channel, the stage, the relays), so part of it is only delivered
-    /// by the resend.</summary>
-    public static Dictionary<string, string?> QuickResend(TimeSpan ackTimeout) => new()
-    {
-        ["Metering:Commons:AckTimeoutSeconds"] = ((long)ackTimeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Metering:Commons:MaxAttempts"] = "8",
-    };
-
     /// <summary>Polls <paramref name="condition"/> until it holds (bounded by <paramref name="timeout"/> of real time).</summary>
     public static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan timeout)
     {
