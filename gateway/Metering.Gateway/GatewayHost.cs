@@ -67,11 +67,8 @@ public static class GatewayHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         string dashboard;
-        try { dashboard = app.UseMeteringDashboard($"http://{options.Http.Host}:{options.Http.Port}"); }
+        try { dashboard = app.MapGatewayEndpoints($"http://{options.Http.Host}:{options.Http.Port}"); }
         catch (Auth.AccountsFileException e) { return Fail(ExitInvalidConfiguration, e.Message); }
-        app.MapMeteringApi();
-        app.MapPolicyApi();
-        app.MapCommissionApi();
         app.Logger.LogInformation("{Configuration}", EffectiveConfiguration.Describe(options, builder.Configuration));
         app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(WhereToLook(options, builder.Configuration, dashboard)));
         try
@@ -91,7 +88,19 @@ public static class GatewayHost
         }
     }
 
-    private static bool IsAddressInUse(Exception? e)
+    /// <summary>Every HTTP surface of the gateway: the dashboard with its API, and the metering, policy and
+    /// commission endpoints; one list, so an in-process test host serves what the gateway serves.
+    /// Returns the dashboard's address.</summary>
+    public static string MapGatewayEndpoints(this WebApplication app, string baseUrl)
+    {
+        var dashboard = app.UseMeteringDashboard(baseUrl);
+        app.MapMeteringApi();
+        app.MapPolicyApi();
+        app.MapCommissionApi();
+        return dashboard;
+    }
+
+        private static bool IsAddressInUse(Exception? e)
     {
         for (; e is not null; e = e.InnerException)
         {

@@ -164,13 +164,13 @@ internal sealed partial class SinkDrain
                 await previous.ConfigureAwait(false);
             }
             var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            var persist = Task.Run(() =>
+            void Persist()
             {
                 _outbox.Commit(Name, last, dead, nowMs);
                 _outbox.Prune(_allSinks);
-            });
-            if (caughtUp) await persist.ConfigureAwait(false);
-            else _persisting = persist;
+            }
+            if (caughtUp) Persist();
+            else _persisting = Task.Run(Persist);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

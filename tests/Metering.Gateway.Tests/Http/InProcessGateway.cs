@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Commons.Metering.Gateway.Auth;
-using Commons.Metering.Gateway.Dashboard;
-using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Policy;
 using Commons.Metering.Testing;
@@ -46,9 +44,7 @@ internal sealed class InProcessGateway : IAsyncDisposable
         builder.Services.AddMeteringGateway(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, HttpPort));
         _app = builder.Build();
-        _app.UseMeteringDashboard($"http://127.0.0.1:{HttpPort}");
-        _app.MapMeteringApi();
-        _app.MapCommissionApi();
+        _app.MapGatewayEndpoints($"http://127.0.0.1:{HttpPort}");
         await _app.StartAsync();
     }
 
