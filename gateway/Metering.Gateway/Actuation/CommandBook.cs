@@ -23,6 +23,9 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
     private readonly LatencyRecorder _latency = new();
     // Commands each device was sent and has not answered yet (state Sent), by meter: its window.
     private readonly Dictionary<string, int> _outstanding = new(StringComparer.Ordinal);
+    // Sent commands superseded before the device answered: their copy may still be in the device's inbox or on
+    // its way, so each keeps its slot until the device answers that cid or its resend time passes (by cid).
+    private readonly Dictionary<string, (string Meter, long UntilMs)> _superseded = new(StringComparer.Ordinal);
     private long _counter;
 
     /// <summary>Downlinks a device buffers between two ticks and drops beyond (firmware Limits.InboxMessages;
@@ -77,6 +80,8 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         if (now < _dueAt) return [];
+        foreach (var (cid, (meter, until)) in _superseded.ToList())
+            if (now >= until && _superseded.Remove(cid)) Free(meter);
         var due = new List<CommandRecord>();
         var waiting = new List<CommandRecord>();
         foreach (var r in _open.Values.ToList())
@@ -157,6 +162,8 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
 
     public void Acked(string meter, CommandAck ack)
     {
+        if (_superseded.TryGetValue(ack.CommandId, out var lingering) && lingering.Meter == meter && _superseded.Remove(ack.CommandId))
+            Free(meter);
         if (!_open.TryGetValue(ack.CommandId, out var r))
         {
             // A late ack of the newest command of its key that was escalated: the device did act after all.
@@ -191,6 +198,7 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
                 : Math.Min(r.NextAttemptMs, r.Wire.ExpMs + 1);
             next = next is null ? at : Math.Min(next.Value, at);
         }
+        foreach (var (_, until) in _superseded.Values) next = next is null ? until : Math.Min(next.Value, until);
         return next;
     }
 
@@ -217,15 +225,33 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
     }
 
     /// <summary>Keeps <see cref="_outstanding"/>: a command enters its device's window when handed to the broker
-    /// (Sent) and leaves it when answered, expired, escalated or superseded; then the next one may be due.</summary>
+    /// (Sent) and leaves it when answered, expired or escalated; then the next one may be due. A superseded one
+    /// leaves it only when the device answers its cid or its resend time passes (<see cref="_superseded"/>):
+    /// superseding it does not take its copy back from the device's inbox.</summary>
     private void Track(CommandRecord? before, CommandRecord after)
     {
         var was = before is { State: CommandState.Sent };
         var now = after.State == CommandState.Sent;
         if (was == now) return;
-        var n = Outstanding(after.Meter) + (now ? 1 : -1);
-        if (n > 0) _outstanding[after.Meter] = n;
-        else _outstanding.Remove(after.Meter);
-        if (!now) _dueAt = long.MinValue;
+        if (now)
+        {
+            _outstanding[after.Meter] = Outstanding(after.Meter) + 1;
+            return;
+        }
+        if (after.State == CommandState.Superseded)
+        {
+            _superseded[after.Cid] = (after.Meter, before!.NextAttemptMs);
+            _dueAt = Math.Min(_dueAt, before.NextAttemptMs);
+            return;
+        }
+        Free(after.Meter);
+    }
+
+    private void Free(string meter)
+    {
+        var n = Outstanding(meter) - 1;
+        if (n > 0) _outstanding[meter] = n;
+        else _outstanding.Remove(meter);
+        _dueAt = long.MinValue;
     }
 }

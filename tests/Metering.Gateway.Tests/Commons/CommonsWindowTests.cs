@@ -150,4 +150,46 @@ public sealed class CommonsWindowTests
         }
         finally { Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); dir.Delete(recursive: true); }
     }
+
+    [Fact]
+    public void ASupersededCommand_KeepsItsSlot_UntilTheDeviceAnswersItsCid_OrItsResendTimePasses()
+    {
+        var dir = System.IO.Directory.CreateTempSubdirectory("command-book-");
+        try
+        {
+            var time = new FakeTimeProvider(CommonsHarness.Start);
+            var options = new CommonsOptions { AckTimeoutSeconds = 30 };
+            using var db = new CommonsDb(Path.Combine(dir.FullName, "commons.db"));
+            var book = new CommandBook(db, options, time, _ => { });
+            book.Load();
+            void Allowance(string ch, long limit) =>
+                book.Desire("w-1", $"w-1/{ch}/allowance", CommandCodec.Allowance("", 0, ch, limit, 86_400, 0, 0, "standard"), false, "test", "");
+            foreach (var ch in Channels.Take(CommandBook.DeviceWindow)) Allowance(ch, 1000);
+            var first = book.Due();
+            foreach (var r in first) book.Attempted(r, handedToBroker: true);
+
+            // A newer allowance for c1 supersedes the one on its way: that copy still reaches the device's
+            // inbox, so the newer one waits for room instead of overfilling the inbox.
+            time.Advance(TimeSpan.FromSeconds(5));
+            Allowance("c1", 2000);
+            Assert.Empty(book.Due());
+            Assert.Equal(CommandBook.DeviceWindow, book.Outstanding("w-1"));
+
+            // The device answers the superseded cid: its slot is free, the newer one goes.
+            book.Acked("w-1", new Gateway.Ingest.CommandAck(first[0].Cid, true, null, 0));
+            var newer = Assert.Single(book.Due());
+            Assert.Equal("w-1/c1/allowance", newer.Key);
+            book.Attempted(newer, handedToBroker: true);
+
+            // Superseded again, never answered: the slot frees at the old copy's resend time, not before.
+            time.Advance(TimeSpan.FromSeconds(1));
+            Allowance("c1", 3000);
+            Assert.Empty(book.Due());
+            time.Advance(TimeSpan.FromSeconds(28));
+            Assert.DoesNotContain(book.Due(), r => r.Key == "w-1/c1/allowance" && r.State == CommandState.Pending);
+            time.Advance(TimeSpan.FromSeconds(1));
+            Assert.Contains(book.Due(), r => r.Key == "w-1/c1/allowance" && r.State == CommandState.Pending);
+        }
+        finally { Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); dir.Delete(recursive: true); }
+    }
 }
