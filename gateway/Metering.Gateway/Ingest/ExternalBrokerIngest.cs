@@ -29,6 +29,15 @@ internal sealed partial class ExternalBrokerIngest(
     ILogger<ExternalBrokerIngest> logger,
     Http.GatewayMetrics? metrics = null) : BackgroundService, IDownlinkPublisher
 {
+    /// <summary>SO_RCVBUF and SO_SNDBUF of the gateway's connection to the broker. MQTTnet sets both
+    /// to its BufferSize (8 KB by default), which also turns off Linux's receive-buffer autotuning.
+    /// The gateway's one connection carries every device's uplinks: with 8 KB, a broker sending a
+    /// backlog overran the buffer, the kernel dropped segments (TcpExtRcvPruned) and the broker's TCP
+    /// backed off for seconds; the subscription then looked deaf and the watchdog reconnected
+    /// (measured: 1 `e2e` external run in 3-5 took 16-20 s instead of 5; docs/benchmarks.md). Our
+    /// choice: 1 MiB, which the kernel caps at net.core.rmem_max / wmem_max.</summary>
+    internal const int SocketBufferBytes = 1 << 20;
+
     private readonly BrokerOptions _o = options.Value.Broker;
     private readonly SubscriptionWatchdog _watchdog = new(time, options.Value.Broker.WatchdogIntervalMs, options.Value.Broker.WatchdogTimeoutMs);
     private readonly string _heartbeatTopic = SubscriptionWatchdog.HeartbeatTopic(options.Value.Broker.ClientId);
@@ -93,24 +102,32 @@ internal sealed partial class ExternalBrokerIngest(
         }
     }
 
+    /// <summary>The gateway's connection to the broker.</summary>
+    internal static MqttClientOptions ClientOptions(BrokerOptions o)
+    {
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(o.Host, o.Port)
+            .WithClientId(o.ClientId)
+            // Persistent session: the broker keeps the subscription and queues uplinks while the gateway is away.
+            .WithCleanSession(false)
+            .WithProtocolVersion(MqttProtocolVersion.V311)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(30)); // MQTT keep-alive; the broker drops us after 1.5x
+        if (!string.IsNullOrEmpty(o.Username)) builder = builder.WithCredentials(o.Username, o.Password);
+        var options = builder.Build();
+        ((MqttClientTcpOptions)options.ChannelOptions).BufferSize = SocketBufferBytes;
+        return options;
+    }
+
     private async Task ConnectAndRunAsync(IMqttClient client, CancellationToken stoppingToken)
     {
         _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var acks = Channel.CreateUnbounded<Inflight>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         lock (_gate) _acks = acks;
-        var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(_o.Host, _o.Port)
-            .WithClientId(_o.ClientId)
-            // Persistent session: the broker keeps the subscription and queues uplinks while the gateway is away.
-            .WithCleanSession(false)
-            .WithProtocolVersion(MqttProtocolVersion.V311)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(30)); // MQTT keep-alive; the broker drops us after 1.5x
-        if (!string.IsNullOrEmpty(_o.Username)) builder = builder.WithCredentials(_o.Username, _o.Password);
         using var ackerStop = new CancellationTokenSource();
         var acker = Task.Run(() => AcknowledgeInOrderAsync(client, acks.Reader, ackerStop.Token), CancellationToken.None);
         try
         {
-            var connect = await client.ConnectAsync(builder.Build(), stoppingToken).ConfigureAwait(false);
+            var connect = await client.ConnectAsync(ClientOptions(_o), stoppingToken).ConfigureAwait(false);
             if (connect.ResultCode != MqttClientConnectResultCode.Success)
                 throw new InvalidOperationException($"CONNACK {connect.ResultCode}");
             // Resubscribe on every connection: harmless when the session already has it.

@@ -89,4 +89,29 @@ public sealed class ExternalMosquittoTests(Xunit.Abstractions.ITestOutputHelper 
         await GatewayApi.EventuallyAsync(async () => await GatewayApi.LastSeqAsync(http, "m1") == 2, TimeSpan.FromSeconds(30), () => gw.Output);
         Assert.Equal(15, await GatewayApi.ChannelUsageAsync(http, "m1", "main", T0.AddHours(-1), T0.AddHours(1)));
     }
+
+    /// <summary>MQTTnet sets SO_RCVBUF to 8 KB unless told otherwise, which turned off the kernel's
+    /// autotuning on the one connection that carries every uplink: under a backlog the kernel dropped
+    /// segments and the broker's TCP stalled for seconds (ExternalBrokerIngest.SocketBufferBytes). The
+    /// kernel's own view of the socket (ss's skmem "rb", the doubled SO_RCVBUF) must show more.</summary>
+    [Fact]
+    public async Task TheGatewaysConnectionToTheBroker_HasAReceiveBufferForABacklog()
+    {
+        using var broker = new Mosquitto();
+        broker.Start();
+        using var gw = ExternalGateway(broker);
+        gw.Start();
+        var psi = new System.Diagnostics.ProcessStartInfo(ServerProcess.Require("ss", "iproute2"), "-tnmp") { RedirectStandardOutput = true };
+        using var ss = System.Diagnostics.Process.Start(psi)!;
+        var lines = (await ss.StandardOutput.ReadToEndAsync()).Split('\n');
+        await ss.WaitForExitAsync();
+        // ss prints a socket's line, then its skmem line.
+        var at = Array.FindIndex(lines, l => l.Contains($":{broker.Port} ", StringComparison.Ordinal) && l.Contains($"pid={gw.Pid},", StringComparison.Ordinal));
+        Assert.True(at >= 0 && at + 1 < lines.Length, $"no socket of the gateway (pid {gw.Pid}) toward port {broker.Port} in:\n{string.Join('\n', lines)}");
+        var rb = System.Text.RegularExpressions.Regex.Match(lines[at + 1], @"\brb(\d+)");
+        Assert.True(rb.Success, lines[at + 1]);
+        output.WriteLine($"gateway -> broker socket: {lines[at + 1].Trim()}");
+        Assert.True(long.Parse(rb.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 128 * 1024,
+            $"receive buffer {rb.Groups[1].Value} bytes (MQTTnet's default gives 16384)");
+    }
 }
