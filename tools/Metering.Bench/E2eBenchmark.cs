@@ -106,10 +106,16 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         await WaitUntilDoneAsync(http, warmup, policyFile is not null, Stopwatch.StartNew(), gateway, cancel);
         var before = await http.GetStringAsync("metrics", cancel);
 
+        using var gatewayOs = Process.GetProcessById(gateway.Pid ?? throw new InvalidOperationException("gateway not running"));
+        var cpuBefore = gatewayOs.TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var publishing = load.PublishAsync(warmupPerMeter, readingsPerMeter, cancel);
         var ledgerDone = await WaitUntilDoneAsync(http, warmup + total, policyFile is not null, watch, gateway, cancel, publishing);
         watch.Stop();
+        gatewayOs.Refresh();
+        // The gateway's own CPU per reading (user + system, all threads): unlike a rate, it does not
+        // move with what else the machine is doing, so it shows a change in the gateway's cost.
+        var cpuPerReadingUs = (gatewayOs.TotalProcessorTime - cpuBefore).TotalMicroseconds / total;
         await publishing;
         total += warmup; // InfluxDB and the ledger hold the warm-up readings too
 
@@ -127,7 +133,18 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         var batches = Math.Max(1, Timed("metering_ledger_commit_batch_size_count"));
         log.WriteLine($"  ledger committed all after {ledgerDone.TotalSeconds:F2} s, InfluxDB after {watch.Elapsed.TotalSeconds:F2} s; " +
                       $"{batches:F0} transactions, mean batch {Timed("metering_ledger_commit_batch_size_sum") / batches:F0}, " +
-                      $"writer busy {Timed("metering_ledger_commit_seconds_sum"):F2} s");
+                      $"writer busy {Timed("metering_ledger_commit_seconds_sum"):F2} s; gateway CPU {cpuPerReadingUs:F0} us per reading");
+        // What the gateway warned about during the run (it logs at Warning and above here): a
+        // reconnect or a held ledger explains a slow run. (ASP.NET's note about unencrypted
+        // data-protection keys comes at every start and says nothing about the run.)
+        var warnings = gateway.Output.Split('\n')
+            .Where(l => (l.Contains("warn:", StringComparison.Ordinal) || l.Contains("fail:", StringComparison.Ordinal)) && !l.Contains("DataProtection", StringComparison.Ordinal))
+            .ToList();
+        if (warnings.Count > 0)
+        {
+            log.WriteLine($"  gateway logged {warnings.Count} warnings or errors; the first:");
+            foreach (var w in warnings.Take(3)) log.WriteLine($"    {w.Trim()}");
+        }
         return new Result(name, total - warmup, watch.Elapsed);
     }
 
