@@ -43,8 +43,13 @@ public sealed class InfluxOptions
     /// <summary>Most outbox lines sent in one write request.</summary>
     public int BatchSize { get; set; } = SinkConstants.DefaultBatchSize;
 
-    /// <summary>Pause between drain cycles when the outbox has been emptied or a cycle failed.</summary>
+    /// <summary>Pause after a failed drain cycle; once caught up, the longest wait for the ledger's
+    /// signal before the outbox is looked at again.</summary>
     public int FlushIntervalMs { get; set; } = SinkConstants.DefaultFlushIntervalMs;
+
+    /// <summary>Once caught up: how long after the ledger committed readings the sink waits for more
+    /// before it writes them (0: at once).</summary>
+    public int LingerMs { get; set; } = SinkConstants.DefaultLingerMs;
 
     /// <summary>Timeout of one write request.</summary>
     public int RequestTimeoutMs { get; set; } = SinkConstants.DefaultRequestTimeoutMs;
@@ -94,6 +99,7 @@ public sealed class InfluxOptions
         }
         fields.Add(new(nameof(BatchSize), Invariant(BatchSize)));
         fields.Add(new(nameof(FlushIntervalMs), Invariant(FlushIntervalMs)));
+        fields.Add(new(nameof(LingerMs), Invariant(LingerMs)));
         fields.Add(new(nameof(RequestTimeoutMs), Invariant(RequestTimeoutMs)));
         fields.Add(new(nameof(MaxRetryAttempts), Invariant(MaxRetryAttempts)));
         fields.Add(new(nameof(RetryBaseDelayMs), Invariant(RetryBaseDelayMs)));

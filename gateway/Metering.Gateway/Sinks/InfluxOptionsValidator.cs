@@ -33,6 +33,7 @@ internal sealed class InfluxOptionsValidator : IValidateOptions<InfluxOptions>
         }
         Range(errors, "BatchSize", o.BatchSize, 1, SinkConstants.MaxBatchSize);
         Range(errors, "FlushIntervalMs", o.FlushIntervalMs, 1, int.MaxValue);
+        Range(errors, "LingerMs", o.LingerMs, 0, Math.Max(0, o.FlushIntervalMs));
         Range(errors, "RequestTimeoutMs", o.RequestTimeoutMs, 1, int.MaxValue);
         Range(errors, "MaxRetryAttempts", o.MaxRetryAttempts, 0, 100);
         Range(errors, "RetryBaseDelayMs", o.RetryBaseDelayMs, 0, int.MaxValue);

@@ -30,6 +30,11 @@ internal static class SinkConstants
     // InfluxDB.Client WriteOptions: FlushInterval defaults to 1000 ms.
     public const int DefaultFlushIntervalMs = 1000;
 
+    // Our choice: after the ledger committed readings, a caught-up sink waits this long for more, so
+    // a steady stream goes out in batches (~1,000 lines at 10,000 readings/s) and still reaches
+    // InfluxDB within about a tenth of a second (docs/benchmarks.md, `e2e`).
+    public const int DefaultLingerMs = 100;
+
     // InfluxDB.Client InfluxDBClientOptions: Timeout defaults to 10 s.
     public const int DefaultRequestTimeoutMs = 10_000;
 

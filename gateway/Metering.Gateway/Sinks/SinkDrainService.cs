@@ -3,18 +3,24 @@ using Microsoft.Extensions.Logging;
 
 namespace Commons.Metering.Gateway.Sinks;
 
-/// <summary>Runs every sink's drain loop: a full batch is followed at once by the next, otherwise
-/// the loop waits FlushIntervalMs. With no sink configured it prunes the outbox instead, so the
+/// <summary>Runs every sink's drain loop: a full batch is followed at once by the next. Once caught
+/// up, the loop waits for the ledger to commit readings (<see cref="OutboxSignal"/>), then LingerMs
+/// more so that a batch gathers, and writes; with nothing committed it looks again after
+/// FlushIntervalMs. After a failed cycle it waits FlushIntervalMs (the retry and breaker pipeline
+/// paces the writes). With no sink configured it prunes the outbox every FlushIntervalMs instead (the
+/// ledger then writes no outbox rows; this removes those of an earlier configuration), so the
 /// gateway runs without InfluxDB and its disk does not fill with undeliverable rows.</summary>
 internal sealed partial class SinkDrainService : BackgroundService
 {
     private readonly SinkSet _sinks;
     private readonly TimeProvider _time;
     private readonly ILogger<SinkDrainService> _log;
+    private readonly OutboxSignal _signal;
 
-    public SinkDrainService(SinkSet sinks, TimeProvider time, ILogger<SinkDrainService> log)
+    public SinkDrainService(SinkSet sinks, OutboxSignal signal, TimeProvider time, ILogger<SinkDrainService> log)
     {
         _sinks = sinks;
+        _signal = signal;
         _time = time;
         _log = log;
     }
@@ -25,18 +31,20 @@ internal sealed partial class SinkDrainService : BackgroundService
         if (_sinks.Drains.Count == 0)
         {
             LogNoSink(_log, _sinks.Outbox.DatabasePath);
-            return RunLoopAsync("none", _ => Task.FromResult(PruneWithoutSink()), stoppingToken);
+            return RunLoopAsync("none", _ => Task.FromResult(PruneWithoutSink()), wakeOnCommit: false, stoppingToken);
         }
         foreach (var d in _sinks.Drains) LogStart(_log, d.Name, o.Kind, InfluxOptions.MaskUrl(o.Url), _sinks.Outbox.DatabasePath);
-        return Task.WhenAll(_sinks.Drains.Select(d => RunLoopAsync(d.Name, d.DrainOnceAsync, stoppingToken)));
+        return Task.WhenAll(_sinks.Drains.Select(d => RunLoopAsync(d.Name, d.DrainOnceAsync, wakeOnCommit: true, stoppingToken)));
     }
 
-    private async Task RunLoopAsync(string name, Func<CancellationToken, Task<DrainOutcome>> cycle, CancellationToken ct)
+    private async Task RunLoopAsync(string name, Func<CancellationToken, Task<DrainOutcome>> cycle, bool wakeOnCommit, CancellationToken ct)
     {
         var pause = TimeSpan.FromMilliseconds(_sinks.Options.FlushIntervalMs);
+        var linger = TimeSpan.FromMilliseconds(_sinks.Options.LingerMs);
         while (!ct.IsCancellationRequested)
         {
             var outcome = DrainOutcome.Failed;
+            var seen = _signal.Version;
             try
             {
                 outcome = await cycle(ct).ConfigureAwait(false);
@@ -52,7 +60,15 @@ internal sealed partial class SinkDrainService : BackgroundService
             if (outcome == DrainOutcome.Full) continue;
             try
             {
-                await Task.Delay(pause, _time, ct).ConfigureAwait(false);
+                if (wakeOnCommit && outcome is (DrainOutcome.Idle or DrainOutcome.Partial))
+                {
+                    if (await _signal.WaitAsync(seen, pause, _time, ct).ConfigureAwait(false) && linger > TimeSpan.Zero)
+                        await Task.Delay(linger, _time, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    await Task.Delay(pause, _time, ct).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {

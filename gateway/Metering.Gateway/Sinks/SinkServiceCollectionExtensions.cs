@@ -21,6 +21,9 @@ public static class SinkServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => new SinkOutbox(DatabasePath(configuration)));
         services.TryAddSingleton<SinkSet>();
+        // The ledger tells the drain loops when it committed readings (Sinks/OutboxSignal.cs).
+        services.TryAddSingleton<OutboxSignal>();
+        services.AddSingleton<Ledger.ILedgerObserver>(sp => sp.GetRequiredService<OutboxSignal>());
         services.TryAddSingleton<ISinkStatus>(sp => sp.GetRequiredService<SinkSet>());
         services.AddHostedService<SinkDrainService>();
         return services;

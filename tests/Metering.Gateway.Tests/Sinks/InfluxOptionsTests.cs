@@ -66,6 +66,7 @@ public sealed class InfluxOptionsTests
         {
             BatchSize = 0,
             FlushIntervalMs = 0,
+            LingerMs = 50,
             MaxRetryAttempts = -1,
             RetryBaseDelayMs = 5000,
             RetryMaxDelayMs = 1000,
@@ -78,6 +79,7 @@ public sealed class InfluxOptionsTests
         [
             "Metering:Influx:BatchSize must be between 1 and 50000 (was 0).",
             "Metering:Influx:FlushIntervalMs must be at least 1 (was 0).",
+            "Metering:Influx:LingerMs must be between 0 and 0 (was 50).",
             "Metering:Influx:MaxRetryAttempts must be between 0 and 100 (was -1).",
             "Metering:Influx:RetryMaxDelayMs (1000) must not be below Metering:Influx:RetryBaseDelayMs (5000).",
             "Metering:Influx:BreakerFailureRatio must be above 0 and at most 1 (was 0).",
