@@ -15,6 +15,9 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
     /// SQLite's caches fill. The bench's own MQTT clients warm up the same way before the reference.</summary>
     public const int DefaultWarmup = 100;
 
+    /// <summary>`e2e`'s timed readings per meter (Program.cs says why).</summary>
+    public const int DefaultReadingsPerMeter = 2000;
+
     private const string Community = "bench";
     private const string Database = "metering";
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
