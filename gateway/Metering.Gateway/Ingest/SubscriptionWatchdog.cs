@@ -67,7 +67,10 @@ internal sealed class SubscriptionWatchdog(TimeProvider time, int intervalMs, in
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                return (true, $"heartbeat publish failed: {e.Message}");
+                // A heartbeat whose PUBACK is late while uplinks keep arriving is a busy connection,
+                // not a deaf one: reconnecting would only make the broker resend its in-flight window.
+                if (!_echoed || _holding || time.GetElapsedTime(Interlocked.Read(ref _lastHeard)).TotalMilliseconds > timeoutMs)
+                    return (true, $"heartbeat publish failed: {e.Message}");
             }
             await Task.Delay(interval, time, cancellationToken).ConfigureAwait(false);
             if (_holding)
