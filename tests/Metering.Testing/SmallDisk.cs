@@ -15,13 +15,13 @@ public sealed class SmallDisk : IDisposable
     public SmallDisk(int sizeMb)
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("SmallDisk mounts a Linux tmpfs");
-        var (code, output) = Run(ServerProcess.Require("mount", "mount"), "-t", "tmpfs", "-o", $"size={sizeMb}m,mode=0755", "tmpfs", _mountPoint.Path);
+        var (code, output) = Command.Run(ServerProcess.Require("mount", "mount"), "-t", "tmpfs", "-o", $"size={sizeMb}m,mode=0755", "tmpfs", _mountPoint.Path);
         if (code != 0)
         {
             _mountPoint.Dispose();
             throw new InvalidOperationException(
                 $"cannot mount a {sizeMb} MB tmpfs on {_mountPoint.Path} (exit {code}: {output.Trim()}); this test needs root " +
-                $"(uid now {Environment.GetEnvironmentVariable("UID") ?? Run("/usr/bin/id", "-u").Output.Trim()}), as CI runs it");
+                $"(uid now {Environment.GetEnvironmentVariable("UID") ?? Command.Run("/usr/bin/id", "-u").Output.Trim()}), as CI runs it");
         }
         _mounted = true;
     }
@@ -59,19 +59,8 @@ public sealed class SmallDisk : IDisposable
 
     public void Dispose()
     {
-        if (_mounted) Run(ServerProcess.Require("umount", "mount"), "-l", Path);
+        if (_mounted) Command.Run(ServerProcess.Require("umount", "mount"), "-l", Path);
         _mounted = false;
         _mountPoint.Dispose();
-    }
-
-    private static (int Code, string Output) Run(string binary, params string[] args)
-    {
-        var psi = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output.Result + error);
     }
 }

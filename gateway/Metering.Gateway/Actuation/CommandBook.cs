@@ -10,7 +10,7 @@ namespace Commons.Metering.Gateway.Actuation;
 /// <see cref="DeviceWindow"/> commands outstanding (README "Per-device window"). Not thread-safe: the runtime
 /// calls it under its lock. <paramref name="changed"/> is told of every state change, <paramref name="tripLatency"/>
 /// of each command caused by a reading when it first reaches the broker.</summary>
-internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProvider time, Action<CommandRecord> changed,
+internal sealed partial class CommandBook(CommonsDb db, CommonsOptions options, TimeProvider time, Action<CommandRecord> changed,
     Action<TimeSpan>? tripLatency = null)
 {
     private readonly Dictionary<string, CommandRecord> _open = new(StringComparer.Ordinal);
@@ -21,27 +21,11 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
     // Nothing is due before this (Unix ms): Due() returns at once until then. MinValue = recompute.
     private long _dueAt = long.MinValue;
     private readonly LatencyRecorder _latency = new();
-    // Commands each device was sent and has not answered yet (state Sent), by meter: its window.
-    private readonly Dictionary<string, int> _outstanding = new(StringComparer.Ordinal);
-    // Sent commands superseded before the device answered: their copy may still be in the device's inbox or on
-    // its way, so each keeps its slot until the device answers that cid or its resend time passes (by cid).
-    private readonly Dictionary<string, (string Meter, long UntilMs)> _superseded = new(StringComparer.Ordinal);
     private long _counter;
-
-    /// <summary>Downlinks a device buffers between two ticks and drops beyond (firmware Limits.InboxMessages;
-    /// docs/protocol.md "Per-device window").</summary>
-    public const int DeviceInbox = 4;
-
-    /// <summary>Commands a device may have outstanding (sent, not answered): one below <see cref="DeviceInbox"/>,
-    /// so the last slot stays free for an actuation (<see cref="CommandRecord.Priority"/> 0), which may use it.</summary>
-    public const int DeviceWindow = DeviceInbox - 1;
 
     public LatencyRecorder TripLatency => _latency;
 
     public int OpenCount => _open.Count;
-
-    /// <summary>Commands <paramref name="meter"/> was sent and has not acknowledged, refused or outlived yet.</summary>
-    public int Outstanding(string meter) => _outstanding.GetValueOrDefault(meter);
 
     /// <summary>At start: unfinished commands come back (Pending/Sent are resent when due, with the same cid).</summary>
     public void Load()
@@ -143,8 +127,6 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
             Reissue(r, "reissued: the device is back online");
     }
 
-    private static int Window(CommandRecord r) => r.Priority == 0 ? DeviceInbox : DeviceWindow;
-
     private void Reissue(CommandRecord r, string why) => Issue(r.Wire, r.Meter, r.Key, r.Cut, why, null);
 
     /// <summary>A new command: next cid (counter persisted with it), expiry from now, due at once.</summary>
@@ -222,36 +204,5 @@ internal sealed class CommandBook(CommonsDb db, CommonsOptions options, TimeProv
         }
         if (_latest.TryGetValue(r.Key, out var l) && l.Cid == r.Cid) _latest[r.Key] = r;
         changed(r);
-    }
-
-    /// <summary>Keeps <see cref="_outstanding"/>: a command enters its device's window when handed to the broker
-    /// (Sent) and leaves it when answered, expired or escalated; then the next one may be due. A superseded one
-    /// leaves it only when the device answers its cid or its resend time passes (<see cref="_superseded"/>):
-    /// superseding it does not take its copy back from the device's inbox.</summary>
-    private void Track(CommandRecord? before, CommandRecord after)
-    {
-        var was = before is { State: CommandState.Sent };
-        var now = after.State == CommandState.Sent;
-        if (was == now) return;
-        if (now)
-        {
-            _outstanding[after.Meter] = Outstanding(after.Meter) + 1;
-            return;
-        }
-        if (after.State == CommandState.Superseded)
-        {
-            _superseded[after.Cid] = (after.Meter, before!.NextAttemptMs);
-            _dueAt = Math.Min(_dueAt, before.NextAttemptMs);
-            return;
-        }
-        Free(after.Meter);
-    }
-
-    private void Free(string meter)
-    {
-        var n = Outstanding(meter) - 1;
-        if (n > 0) _outstanding[meter] = n;
-        else _outstanding.Remove(meter);
-        _dueAt = long.MinValue;
     }
 }

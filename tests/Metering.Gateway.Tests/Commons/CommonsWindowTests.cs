@@ -115,80 +115,75 @@ public sealed class CommonsWindowTests
     }
 
     [Fact]
-    public void ABlockedDevice_IsNotDueAgainBeforeAnAckOrItsResendTime()
+    public void ABlockedDevice_IsNotDueAgainBeforeAnAckOrItsResendTime() => WithBook((book, time) =>
     {
-        var dir = System.IO.Directory.CreateTempSubdirectory("command-book-");
-        try
-        {
-            var time = new FakeTimeProvider(CommonsHarness.Start);
-            var options = new CommonsOptions { AckTimeoutSeconds = 30 };
-            using var db = new CommonsDb(Path.Combine(dir.FullName, "commons.db"));
-            var book = new CommandBook(db, options, time, _ => { });
-            book.Load();
-            foreach (var ch in Channels)
-                book.Desire("w-1", $"w-1/{ch}/allowance", CommandCodec.Allowance("", 0, ch, 1000, 86_400, 0, 0, "standard"), false, "test", "");
+        foreach (var ch in Channels)
+            book.Desire("w-1", $"w-1/{ch}/allowance", CommandCodec.Allowance("", 0, ch, 1000, 86_400, 0, 0, "standard"), false, "test", "");
 
-            var due = book.Due();
-            Assert.Equal(CommandBook.DeviceWindow, due.Count);
-            foreach (var r in due) book.Attempted(r, handedToBroker: true);
-            Assert.Empty(book.Due());
-            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            // The loop sleeps until the resend time (no busy loop on the three that wait for room).
-            Assert.Equal(now + 30_000, book.NextDueMs());
+        var due = book.Due();
+        Assert.Equal(CommandBook.DeviceWindow, due.Count);
+        foreach (var r in due) book.Attempted(r, handedToBroker: true);
+        Assert.Empty(book.Due());
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        // The loop sleeps until the resend time (no busy loop on the three that wait for room).
+        Assert.Equal(now + 30_000, book.NextDueMs());
 
-            time.Advance(TimeSpan.FromSeconds(10));
-            book.Acked("w-1", new Gateway.Ingest.CommandAck(due[1].Cid, true, null, now));
-            Assert.Equal(CommandBook.DeviceWindow - 1, book.Outstanding("w-1"));
-            var next = Assert.Single(book.Due());
-            Assert.Equal(due[^1].Sequence + 1, next.Sequence);
-            book.Attempted(next, handedToBroker: true);
-            Assert.Equal(CommandBook.DeviceWindow, book.Outstanding("w-1"));
+        time.Advance(TimeSpan.FromSeconds(10));
+        book.Acked("w-1", new Gateway.Ingest.CommandAck(due[1].Cid, true, null, now));
+        Assert.Equal(CommandBook.DeviceWindow - 1, book.Outstanding("w-1"));
+        var next = Assert.Single(book.Due());
+        Assert.Equal(due[^1].Sequence + 1, next.Sequence);
+        book.Attempted(next, handedToBroker: true);
+        Assert.Equal(CommandBook.DeviceWindow, book.Outstanding("w-1"));
 
-            time.Advance(TimeSpan.FromSeconds(20)); // the two left from the first send are resent, the new one is not due yet
-            var resent = book.Due();
-            Assert.Equal([due[0].Cid, due[2].Cid], resent.Select(r => r.Cid));
-        }
-        finally { Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); dir.Delete(recursive: true); }
-    }
+        time.Advance(TimeSpan.FromSeconds(20)); // the two left from the first send are resent, the new one is not due yet
+        var resent = book.Due();
+        Assert.Equal([due[0].Cid, due[2].Cid], resent.Select(r => r.Cid));
+    });
 
     [Fact]
-    public void ASupersededCommand_KeepsItsSlot_UntilTheDeviceAnswersItsCid_OrItsResendTimePasses()
+    public void ASupersededCommand_KeepsItsSlot_UntilTheDeviceAnswersItsCid_OrItsResendTimePasses() => WithBook((book, time) =>
+    {
+        void Allowance(string ch, long limit) =>
+            book.Desire("w-1", $"w-1/{ch}/allowance", CommandCodec.Allowance("", 0, ch, limit, 86_400, 0, 0, "standard"), false, "test", "");
+        foreach (var ch in Channels.Take(CommandBook.DeviceWindow)) Allowance(ch, 1000);
+        var first = book.Due();
+        foreach (var r in first) book.Attempted(r, handedToBroker: true);
+
+        // A newer allowance for c1 supersedes the one on its way: that copy still reaches the device's
+        // inbox, so the newer one waits for room instead of overfilling the inbox.
+        time.Advance(TimeSpan.FromSeconds(5));
+        Allowance("c1", 2000);
+        Assert.Empty(book.Due());
+        Assert.Equal(CommandBook.DeviceWindow, book.Outstanding("w-1"));
+
+        // The device answers the superseded cid: its slot is free, the newer one goes.
+        book.Acked("w-1", new Gateway.Ingest.CommandAck(first[0].Cid, true, null, 0));
+        var newer = Assert.Single(book.Due());
+        Assert.Equal("w-1/c1/allowance", newer.Key);
+        book.Attempted(newer, handedToBroker: true);
+
+        // Superseded again, never answered: the slot frees at the old copy's resend time, not before.
+        time.Advance(TimeSpan.FromSeconds(1));
+        Allowance("c1", 3000);
+        Assert.Empty(book.Due());
+        time.Advance(TimeSpan.FromSeconds(28));
+        Assert.DoesNotContain(book.Due(), r => r.Key == "w-1/c1/allowance" && r.State == CommandState.Pending);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Contains(book.Due(), r => r.Key == "w-1/c1/allowance" && r.State == CommandState.Pending);
+    });
+
+    /// <summary>A command book on its own commons.db, a resend time of 30 s and a fake clock.</summary>
+    private static void WithBook(Action<CommandBook, FakeTimeProvider> test)
     {
         var dir = System.IO.Directory.CreateTempSubdirectory("command-book-");
         try
         {
             var time = new FakeTimeProvider(CommonsHarness.Start);
-            var options = new CommonsOptions { AckTimeoutSeconds = 30 };
             using var db = new CommonsDb(Path.Combine(dir.FullName, "commons.db"));
-            var book = new CommandBook(db, options, time, _ => { });
+            var book = new CommandBook(db, new CommonsOptions { AckTimeoutSeconds = 30 }, time, _ => { });
             book.Load();
-            void Allowance(string ch, long limit) =>
-                book.Desire("w-1", $"w-1/{ch}/allowance", CommandCodec.Allowance("", 0, ch, limit, 86_400, 0, 0, "standard"), false, "test", "");
-            foreach (var ch in Channels.Take(CommandBook.DeviceWindow)) Allowance(ch, 1000);
-            var first = book.Due();
-            foreach (var r in first) book.Attempted(r, handedToBroker: true);
-
-            // A newer allowance for c1 supersedes the one on its way: that copy still reaches the device's
-            // inbox, so the newer one waits for room instead of overfilling the inbox.
-            time.Advance(TimeSpan.FromSeconds(5));
-            Allowance("c1", 2000);
-            Assert.Empty(book.Due());
-            Assert.Equal(CommandBook.DeviceWindow, book.Outstanding("w-1"));
-
-            // The device answers the superseded cid: its slot is free, the newer one goes.
-            book.Acked("w-1", new Gateway.Ingest.CommandAck(first[0].Cid, true, null, 0));
-            var newer = Assert.Single(book.Due());
-            Assert.Equal("w-1/c1/allowance", newer.Key);
-            book.Attempted(newer, handedToBroker: true);
-
-            // Superseded again, never answered: the slot frees at the old copy's resend time, not before.
-            time.Advance(TimeSpan.FromSeconds(1));
-            Allowance("c1", 3000);
-            Assert.Empty(book.Due());
-            time.Advance(TimeSpan.FromSeconds(28));
-            Assert.DoesNotContain(book.Due(), r => r.Key == "w-1/c1/allowance" && r.State == CommandState.Pending);
-            time.Advance(TimeSpan.FromSeconds(1));
-            Assert.Contains(book.Due(), r => r.Key == "w-1/c1/allowance" && r.State == CommandState.Pending);
+            test(book, time);
         }
         finally { Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); dir.Delete(recursive: true); }
     }

@@ -19,16 +19,6 @@ public sealed class OutboxSignalTests : IDisposable
 
     public void Dispose() => _db.Dispose();
 
-    private static async Task<bool> Eventually(Func<bool> condition)
-    {
-        for (var i = 0; i < 500; i++)
-        {
-            if (condition()) return true;
-            await Task.Delay(10);
-        }
-        return condition();
-    }
-
     /// <summary>The service after its first cycle (which writes one reading) is done, so that what
     /// the test appends next can only arrive through the signal.</summary>
     private async Task<(SinkDrainService Service, FakeWriter Writer, OutboxSignal Signal)> StartedService(int lingerMs)
@@ -41,7 +31,7 @@ public sealed class OutboxSignalTests : IDisposable
         var service = new SinkDrainService(Sinks.Set(_db, options, _time, writer), signal, _time, NullLogger<SinkDrainService>.Instance);
         _db.AppendReadings(1);
         await service.StartAsync(CancellationToken.None);
-        Assert.True(await Eventually(() => writer.Accepted.Count == 1), "first cycle");
+        Assert.True(await Sinks.Eventually(() => writer.Accepted.Count == 1), "first cycle");
         return (service, writer, signal);
     }
 
@@ -53,11 +43,11 @@ public sealed class OutboxSignalTests : IDisposable
         var lines = _db.AppendReadings(3, from: 2);
         signal.Committed(AReading, LedgerOutcome.Committed);
 
-        Assert.True(await Eventually(() => writer.Accepted.Count == 4), $"written: {writer.Accepted.Count}");
+        Assert.True(await Sinks.Eventually(() => writer.Accepted.Count == 4), $"written: {writer.Accepted.Count}");
         Assert.Equal(lines, writer.Accepted.Skip(1));
         var more = _db.AppendReadings(2, from: 5);
         signal.Committed(AReading, LedgerOutcome.Committed);
-        Assert.True(await Eventually(() => writer.Accepted.Count == 6), $"written: {writer.Accepted.Count}");
+        Assert.True(await Sinks.Eventually(() => writer.Accepted.Count == 6), $"written: {writer.Accepted.Count}");
         Assert.Equal(more, writer.Accepted.Skip(4));
         await service.StopAsync(CancellationToken.None);
     }
@@ -74,7 +64,7 @@ public sealed class OutboxSignalTests : IDisposable
         _db.AppendReadings(2, from: 5); // committed while it lingers: in the same batch
         _time.Advance(TimeSpan.FromMilliseconds(100));
 
-        Assert.True(await Eventually(() => writer.Accepted.Count == 6), $"written: {writer.Accepted.Count}");
+        Assert.True(await Sinks.Eventually(() => writer.Accepted.Count == 6), $"written: {writer.Accepted.Count}");
         Assert.Equal(2, writer.Batches.Count);
         Assert.Equal(5, writer.Batches[1].Count);
         await service.StopAsync(CancellationToken.None);

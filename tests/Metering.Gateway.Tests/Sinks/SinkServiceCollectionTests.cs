@@ -23,18 +23,6 @@ public sealed class SinkServiceCollectionTests : IDisposable
         return builder.Build();
     }
 
-    /// <summary>Waits for work on another thread (not for time to pass): checks a condition until it
-    /// holds, at most 5 s.</summary>
-    private static async Task<bool> Eventually(Func<bool> condition)
-    {
-        for (var i = 0; i < 500; i++)
-        {
-            if (condition()) return true;
-            await Task.Delay(10);
-        }
-        return condition();
-    }
-
     [Fact]
     public async Task KindNone_GatewayStartsWithoutInfluxDB_ReportsNoSink_AndPrunesTheOutbox()
     {
@@ -46,7 +34,7 @@ public sealed class SinkServiceCollectionTests : IDisposable
 
         Assert.Empty(status.Snapshot());
         // The first cycle runs at start on the service's own thread (the fake clock holds the next).
-        Assert.True(await Eventually(() => _db.OutboxIds().Count == 0), "outbox was not pruned");
+        Assert.True(await Sinks.Eventually(() => _db.OutboxIds().Count == 0), "outbox was not pruned");
         await host.StopAsync();
     }
 

@@ -95,16 +95,15 @@ public sealed class ExternalMosquittoTests(Xunit.Abstractions.ITestOutputHelper 
     /// segments and the broker's TCP stalled for seconds (ExternalBrokerIngest.SocketBufferBytes). The
     /// kernel's own view of the socket (ss's skmem "rb", the doubled SO_RCVBUF) must show more.</summary>
     [Fact]
-    public async Task TheGatewaysConnectionToTheBroker_HasAReceiveBufferForABacklog()
+    public void TheGatewaysConnectionToTheBroker_HasAReceiveBufferForABacklog()
     {
         using var broker = new Mosquitto();
         broker.Start();
         using var gw = ExternalGateway(broker);
         gw.Start();
-        var psi = new System.Diagnostics.ProcessStartInfo(ServerProcess.Require("ss", "iproute2"), "-tnmp") { RedirectStandardOutput = true };
-        using var ss = System.Diagnostics.Process.Start(psi)!;
-        var lines = (await ss.StandardOutput.ReadToEndAsync()).Split('\n');
-        await ss.WaitForExitAsync();
+        var (code, sockets) = Command.Run(ServerProcess.Require("ss", "iproute2"), "-tnmp");
+        Assert.Equal(0, code);
+        var lines = sockets.Split('\n');
         // ss prints a socket's line, then its skmem line.
         var at = Array.FindIndex(lines, l => l.Contains($":{broker.Port} ", StringComparison.Ordinal) && l.Contains($"pid={gw.Pid},", StringComparison.Ordinal));
         Assert.True(at >= 0 && at + 1 < lines.Length, $"no socket of the gateway (pid {gw.Pid}) toward port {broker.Port} in:\n{string.Join('\n', lines)}");
