@@ -42,24 +42,9 @@ internal sealed class EnergyHouseholds(CommonsHarness h, params (string Meter, s
 
     /// <summary>An energy policy of households h1..hN (2 persons; fridge essential, heater discretionary) on one
     /// feeder zone with 15-min rotation slots and a 15-min spread bound.</summary>
-    public static string FeederPolicy(int households, long capacityPerMinute)
-    {
-        var ids = Enumerable.Range(1, households).Select(i => "h" + i).ToList();
-        return $$"""
-            version: 1
-            community: testville
-            council: { k: 1, members: [amina] }
-            households:
-            {{string.Concat(ids.Select(id => $"  - {{ id: {id}, persons: 2, meters: [{{ id: e-{id}, resource: energy, channels: [{{ id: fridge, use: essential }}, {{ id: heater, use: discretionary }}] }}] }}\n"))}}resources:
-              energy:
-                period: month
-                cap: 100_000_000
-                floor_per_person: 30_000
-                sharing: per_household
-            zones:
-              - { id: feeder, resource: energy, capacity_per_minute: {{capacityPerMinute}}, households: [{{string.Join(", ", ids)}}], rotation_slot_minutes: 15, max_spread_minutes: 15 }
-            """;
-    }
+    public static string FeederPolicy(int households, long capacityPerMinute) =>
+        Testing.FeederPolicy.Yaml("testville", Enumerable.Range(1, households).Select(i => ("h" + i, "e-h" + i)).ToList(),
+            [("fridge", "essential"), ("heater", "discretionary")], capacityPerMinute, slotMinutes: 15, maxSpreadMinutes: 15);
 
     /// <summary>Audit kinds of one breaker, oldest first.</summary>
     public static IReadOnlyList<string> BreakerKinds(CommonsHarness h, string breakerId) =>

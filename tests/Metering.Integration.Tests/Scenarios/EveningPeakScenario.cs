@@ -22,21 +22,9 @@ public sealed class EveningPeakScenario
     // A household draws ~9.6 Wh/min at 17-19 h (DiurnalProfile: 9.9 kWh/day, OPSD evening shares ~0.058/h),
     // 0.5-1.5x by household, 80 % of it on the two machines (SimulatedCircuit.EnergyNode): four of them draw
     // ~38 Wh/min, so a 24 Wh/min feeder needs about two households shed at any time.
-    private static string Policy => $$"""
-        version: 1
-        community: peak
-        council: { k: 1, members: [amina] }
-        households:
-        {{string.Join("\n", Households.Select((h, i) => $"  - {{ id: {h}, persons: 2, meters: [{{ id: e-{i + 1:D4}, resource: energy, channels: [{{ id: freezer, use: essential }}, {{ id: dishwasher, use: discretionary }}, {{ id: washing_machine, use: discretionary }}] }}] }}"))}}
-        resources:
-          energy:
-            period: month
-            cap: 100_000_000
-            floor_per_person: 30_000
-            sharing: per_household
-        zones:
-          - { id: feeder, resource: energy, capacity_per_minute: 24, households: [h1, h2, h3, h4], rotation_slot_minutes: {{SlotMinutes}}, max_spread_minutes: {{MaxSpreadMinutes}} }
-        """;
+    private static string Policy => FeederPolicy.Yaml("peak", Households.Select((h, i) => (h, $"e-{i + 1:D4}")).ToList(),
+        [("freezer", "essential"), ("dishwasher", "discretionary"), ("washing_machine", "discretionary")],
+        capacityPerMinute: 24, SlotMinutes, MaxSpreadMinutes);
 
     [Fact]
     public async Task EveningPeak_ShedsDiscretionaryCircuitsInRotation_WithinTheSpreadBound_NeverTheFreezers()
