@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Commons.Metering.Gateway.Http;
+using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Registry;
 using Microsoft.Extensions.Hosting;
@@ -209,6 +210,15 @@ internal sealed class EmbeddedBrokerIngest(
         {
             // Refused (e.g. rate_limited): the pipeline counted and logged it (rate-limited). No
             // PUBACK; closing the connection makes the device keep the reading and resend it later.
+            e.ProcessPublish = false;
+            e.CloseConnection = true;
+        }
+        catch (LedgerStoppedException)
+        {
+            // The gateway is stopping, and MQTTnet still hands on what arrives while it closes (the
+            // devices' last wills among it). Not committed, so no PUBACK: the device sends it again to
+            // the next run. A normal stop, not a ledger failure: /healthz and the Error log stay clean.
+            _refusals.Log(LogLevel.Information, "gateway_stopping", $"client {e.ClientId}", $"{topic}: not committed, the gateway is stopping");
             e.ProcessPublish = false;
             e.CloseConnection = true;
         }

@@ -55,7 +55,14 @@ public sealed class LedgerWriter : IHostedService, IDisposable
     public async Task<LedgerOutcome> SubmitAsync(LedgerWrite write, CancellationToken cancellationToken)
     {
         var pending = new Pending(write);
-        await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new LedgerStoppedException();
+        }
         return await pending.Done.Task.ConfigureAwait(false);
     }
 
@@ -198,3 +205,7 @@ public sealed class LedgerWriter : IHostedService, IDisposable
         public TaskCompletionSource<LedgerOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
+
+/// <summary>The write came after the ledger stopped taking writes (the gateway is shutting down): it
+/// was not committed, and the uplink must not be acknowledged. Not a ledger failure.</summary>
+public sealed class LedgerStoppedException() : InvalidOperationException("the ledger is stopping: not committed");

@@ -21,6 +21,7 @@ public sealed class EmbeddedBrokerPubackTests : IAsyncLifetime
     private GatedStore _store = null!;
     private LedgerWriter _ledger = null!;
     private EmbeddedBrokerIngest _broker = null!;
+    private readonly BrokerHealth _health = new();
     private IMqttClient _client = null!;
     private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _time = new(GatewayHarness.Start);
 
@@ -37,7 +38,7 @@ public sealed class EmbeddedBrokerPubackTests : IAsyncLifetime
         await _ledger.StartAsync(CancellationToken.None);
         await _ledger.SubmitAsync(new RegisterMeterWrite(new MeterInfo("m1", "c1", Resource.Water), 0), CancellationToken.None);
         var pipeline = new IngestPipeline(registry, _ledger, metrics, _time, o, NullLogger<IngestPipeline>.Instance);
-        _broker = new EmbeddedBrokerIngest(pipeline, new BrokerHealth(), o, NullLogger<EmbeddedBrokerIngest>.Instance);
+        _broker = new EmbeddedBrokerIngest(pipeline, _health, o, NullLogger<EmbeddedBrokerIngest>.Instance);
         await _broker.StartAsync(CancellationToken.None);
         _client = new MqttClientFactory().CreateMqttClient();
         await _client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", options.Broker.Port)
@@ -84,6 +85,17 @@ public sealed class EmbeddedBrokerPubackTests : IAsyncLifetime
         var publish = PublishReading(1);
         await Assert.ThrowsAnyAsync<Exception>(() => publish.WaitAsync(TimeSpan.FromSeconds(15)));
         Assert.False(_client.IsConnected);
+        Assert.Equal(0, _store.ListMeters().Single().LastSeq);
+    }
+
+    [Fact]
+    public async Task AfterTheLedgerStopped_AnUplinkGetsNoPuback_AndIsNoLedgerFailure()
+    {
+        await _ledger.StopAsync(CancellationToken.None); // as at the end of a gateway run
+        var publish = PublishReading(1);
+        await Assert.ThrowsAnyAsync<Exception>(() => publish.WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.False(_client.IsConnected);
+        Assert.Null(_health.LedgerProblem);
         Assert.Equal(0, _store.ListMeters().Single().LastSeq);
     }
 
