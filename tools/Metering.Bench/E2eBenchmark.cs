@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime;
 using Commons.Metering.Testing;
 using Commons.Metering.Testing.Servers;
 
@@ -7,13 +8,25 @@ namespace Commons.Metering.Bench;
 /// <summary>End-to-end readings/s (publish -> ledger commit -> InfluxDB accepted) with the
 /// embedded broker and with mosquitto, next to mosquitto's own broker-only delivery rate to a
 /// plain subscriber, all measured in this run with the same load.</summary>
-internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSink, TextWriter log, int warmupPerMeter = E2eBenchmark.DefaultWarmup)
+internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSink, TextWriter log,
+    int warmupPerMeter = E2eBenchmark.DefaultWarmup, int maxWarmupPerMeter = E2eBenchmark.DefaultMaxWarmup)
 {
-    /// <summary>Readings per meter sent before the clock starts, in every run (reference included):
-    /// a gateway runs for months, so the figure that matters is its steady state, not the first
-    /// seconds in which .NET compiles and re-compiles the hot paths (tiered JIT) and MQTTnet's and
-    /// SQLite's caches fill. The bench's own MQTT clients warm up the same way before the reference.</summary>
+    /// <summary>Readings per meter in each warm-up step. Every run (reference included) warms up
+    /// before the clock starts: a gateway runs for months, so the figure that matters is its steady
+    /// state, not the first seconds in which .NET compiles and re-compiles the hot paths (tiered JIT)
+    /// and MQTTnet's and SQLite's caches fill. The warm-up goes on, step by step, until the JIT has
+    /// settled (<see cref="WarmUpAsync"/>); the bench's own MQTT clients warm up the same way.</summary>
     public const int DefaultWarmup = 100;
+
+    /// <summary>Warm-up readings per meter at most; a run that reaches it says the JIT did not settle.</summary>
+    public const int DefaultMaxWarmup = 3000;
+
+    /// <summary>Settled: two steps in a row in which the JIT took at most this share of the step's
+    /// time, in the gateway and in the bench. Fifth session: with a fixed 100 readings per meter, the
+    /// gateway's tiered JIT still compiled ~2,500 methods at tier 1 during the timed part, in bursts of
+    /// up to 60% of a core, on a machine whose two cores the run saturates (docs/benchmarks.md).</summary>
+    private const double SettledJitShare = 0.01;
+    private const int SettledSteps = 2;
 
     /// <summary>`e2e`'s timed readings per meter (Program.cs says why).</summary>
     public const int DefaultReadingsPerMeter = 2000;
@@ -36,7 +49,6 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         using var mosquitto = new Mosquitto();
         mosquitto.Start();
         var total = (long)meters * readingsPerMeter;
-        var warmup = (long)meters * warmupPerMeter;
         // stdbuf -oL: mosquitto_sub's stdout is a pipe here, which C buffers; line buffering lets
         // the SUBACK line through as soon as it is printed.
         var psi = new ProcessStartInfo(ServerProcess.Require("stdbuf", "coreutils"))
@@ -45,35 +57,35 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
             UseShellExecute = false,
         };
         foreach (var a in new[] { "-oL", ServerProcess.Require("mosquitto_sub", "mosquitto-clients"), "-h", "127.0.0.1", "-p", mosquitto.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     "-q", "1", "-i", "bench-subscriber", "-d", "-C", (warmup + total).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     "-t", $"commons/v1/{Community}/+/up/reading" })
+                     "-q", "1", "-i", "bench-subscriber", "-d", "-t", $"commons/v1/{Community}/+/up/reading" })
             psi.ArgumentList.Add(a);
         using var subscriber = Process.Start(psi)!;
         var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var warmedUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new Arrivals();
         var drain = Task.Run(async () =>
         {
             // -d prints "... received SUBACK" once the subscription stands and "... received PUBLISH"
             // for each message; the payloads are discarded.
-            long received = 0;
-            if (warmup == 0) warmedUp.TrySetResult();
             while (await subscriber.StandardOutput.ReadLineAsync(cancel) is { } line)
             {
                 if (line.Contains("SUBACK", StringComparison.Ordinal)) subscribed.TrySetResult();
-                else if (line.Contains("received PUBLISH", StringComparison.Ordinal) && ++received == warmup) warmedUp.TrySetResult();
+                else if (line.Contains("received PUBLISH", StringComparison.Ordinal)) received.Add();
             }
         }, cancel);
         await subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10), cancel);
 
-        await using var load = await LoadPublisher.ConnectAsync(mosquitto.Port, Community, meters, warmupPerMeter + readingsPerMeter, _startUnixMs, cancel);
-        await load.PublishAsync(0, warmupPerMeter, cancel);
-        await warmedUp.Task.WaitAsync(Deadline, cancel);
+        await using var load = await LoadPublisher.ConnectAsync(mosquitto.Port, Community, meters, maxWarmupPerMeter + readingsPerMeter, _startUnixMs, cancel);
+        var warm = await WarmUpAsync(load, n => received.WhenAsync(n).WaitAsync(Deadline, cancel), gatewayJitSeconds: null, cancel);
+        var warmup = (long)meters * warm.PerMeter;
+        var benchJit = JitInfo.GetCompilationTime();
         var watch = Stopwatch.StartNew();
-        await load.PublishAsync(warmupPerMeter, readingsPerMeter, cancel);
-        await subscriber.WaitForExitAsync(cancel).WaitAsync(Deadline, cancel);
+        await load.PublishAsync(warm.PerMeter, readingsPerMeter, cancel);
+        await received.WhenAsync(warmup + total).WaitAsync(Deadline, cancel);
         watch.Stop();
+        benchJit = JitInfo.GetCompilationTime() - benchJit;
+        subscriber.Kill();
         await drain;
-        if (subscriber.ExitCode != 0) throw new InvalidOperationException($"mosquitto_sub exited with {subscriber.ExitCode}");
+        log.WriteLine($"  {warm}; JIT during the timed part: bench {benchJit.TotalSeconds:F2} s");
         return new Result("broker only: mosquitto -> mosquitto_sub (reference)", total, watch.Elapsed);
     }
 
@@ -103,18 +115,20 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         var total = (long)meters * readingsPerMeter;
         using var http = gateway.CreateHttpClient();
 
-        await using var load = await LoadPublisher.ConnectAsync(brokerPort, Community, meters, warmupPerMeter + readingsPerMeter, _startUnixMs, cancel);
-        var warmup = (long)meters * warmupPerMeter;
-        await load.PublishAsync(0, warmupPerMeter, cancel);
-        await WaitUntilDoneAsync(http, warmup, policyFile is not null, Stopwatch.StartNew(), gateway, cancel);
+        await using var load = await LoadPublisher.ConnectAsync(brokerPort, Community, meters, maxWarmupPerMeter + readingsPerMeter, _startUnixMs, cancel);
+        var warm = await WarmUpAsync(load, n => WaitUntilDoneAsync(http, n, policyFile is not null, Stopwatch.StartNew(), gateway, cancel),
+            async () => Prometheus.Sum(await http.GetStringAsync("metrics", cancel), "metering_process_jit_seconds_total"), cancel);
+        var warmup = (long)meters * warm.PerMeter;
         var before = await http.GetStringAsync("metrics", cancel);
 
         using var gatewayOs = Process.GetProcessById(gateway.Pid ?? throw new InvalidOperationException("gateway not running"));
         var cpuBefore = gatewayOs.TotalProcessorTime;
+        var benchJit = JitInfo.GetCompilationTime();
         var watch = Stopwatch.StartNew();
-        var publishing = load.PublishAsync(warmupPerMeter, readingsPerMeter, cancel);
+        var publishing = load.PublishAsync(warm.PerMeter, readingsPerMeter, cancel);
         var ledgerDone = await WaitUntilDoneAsync(http, warmup + total, policyFile is not null, watch, gateway, cancel, publishing);
         watch.Stop();
+        benchJit = JitInfo.GetCompilationTime() - benchJit;
         gatewayOs.Refresh();
         // The gateway's own CPU per reading (user + system, all threads): unlike a rate, it does not
         // move with what else the machine is doing, so it shows a change in the gateway's cost.
@@ -137,6 +151,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         log.WriteLine($"  ledger committed all after {ledgerDone.TotalSeconds:F2} s, InfluxDB after {watch.Elapsed.TotalSeconds:F2} s; " +
                       $"{batches:F0} transactions, mean batch {Timed("metering_ledger_commit_batch_size_sum") / batches:F0}, " +
                       $"writer busy {Timed("metering_ledger_commit_seconds_sum"):F2} s; gateway CPU {cpuPerReadingUs:F0} us per reading");
+        log.WriteLine($"  {warm}; JIT during the timed part: gateway {Timed("metering_process_jit_seconds_total"):F2} s, bench {benchJit.TotalSeconds:F2} s");
         // What the gateway warned about during the run (it logs at Warning and above here): a
         // reconnect or a held ledger explains a slow run. (ASP.NET's note about unencrypted
         // data-protection keys comes at every start and says nothing about the run.)
@@ -149,6 +164,69 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
             foreach (var w in warnings.Take(3)) log.WriteLine($"    {w.Trim()}");
         }
         return new Result(name, total - warmup, watch.Elapsed);
+    }
+
+    /// <summary>How a run warmed up: readings per meter, time, and whether the JIT settled.</summary>
+    private sealed record WarmUp(int PerMeter, TimeSpan Elapsed, bool Settled)
+    {
+        public override string ToString() =>
+            $"warm-up {PerMeter} readings per meter in {Elapsed.TotalSeconds:F1} s, {(Settled ? "JIT settled" : "JIT NOT settled (--max-warmup reached)")}";
+    }
+
+    /// <summary>Sends warm-up steps of <c>warmupPerMeter</c> readings per meter, each awaited until
+    /// <paramref name="processed"/> says the readings so far arrived, until the JIT took at most
+    /// <see cref="SettledJitShare"/> of the step's time in <see cref="SettledSteps"/> steps in a row,
+    /// in the bench (JitInfo) and in the gateway (its /metrics), or <c>maxWarmupPerMeter</c> is reached.</summary>
+    private async Task<WarmUp> WarmUpAsync(LoadPublisher load, Func<long, Task> processed, Func<Task<double>>? gatewayJitSeconds, CancellationToken cancel)
+    {
+        var watch = Stopwatch.StartNew();
+        var sent = 0;
+        var quiet = 0;
+        while (warmupPerMeter > 0 && sent + warmupPerMeter <= maxWarmupPerMeter)
+        {
+            var step = Stopwatch.StartNew();
+            var benchJit = JitInfo.GetCompilationTime();
+            var gatewayJit = gatewayJitSeconds is null ? 0 : await gatewayJitSeconds();
+            await load.PublishAsync(sent, warmupPerMeter, cancel);
+            sent += warmupPerMeter;
+            await processed((long)meters * sent);
+            var limit = SettledJitShare * step.Elapsed.TotalSeconds;
+            var benchQuiet = (JitInfo.GetCompilationTime() - benchJit).TotalSeconds <= limit;
+            var gatewayQuiet = gatewayJitSeconds is null || await gatewayJitSeconds() - gatewayJit <= limit;
+            quiet = benchQuiet && gatewayQuiet ? quiet + 1 : 0;
+            if (quiet >= SettledSteps) return new WarmUp(sent, watch.Elapsed, Settled: true);
+        }
+        return new WarmUp(sent, watch.Elapsed, Settled: false);
+    }
+
+    /// <summary>Messages the reference's subscriber received, and a wait for a count.</summary>
+    private sealed class Arrivals
+    {
+        private readonly Lock _lock = new();
+        private long _count;
+        private (long Target, TaskCompletionSource Done)? _waiter;
+
+        public void Add()
+        {
+            lock (_lock)
+            {
+                _count++;
+                if (_waiter is not { } w || _count < w.Target) return;
+                w.Done.TrySetResult();
+                _waiter = null;
+            }
+        }
+
+        public Task WhenAsync(long target)
+        {
+            lock (_lock)
+            {
+                if (_count >= target) return Task.CompletedTask;
+                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiter = (target, done);
+                return done.Task;
+            }
+        }
     }
 
     /// <summary>Polls /metrics until the ledger committed (and the policy runtime evaluated, and InfluxDB
@@ -182,7 +260,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
     public async Task<int> RunPolicyAsync(CancellationToken cancel)
     {
         log.WriteLine($"machine: {MachineInfo.Describe()}");
-        log.WriteLine($"load: {meters} meters x {readingsPerMeter} readings = {(long)meters * readingsPerMeter} readings, QoS 1, one in flight per meter; sink: {(withSink ? "influxd" : "none")}; timed after {warmupPerMeter} warm-up readings per meter");
+        log.WriteLine($"load: {meters} meters x {readingsPerMeter} readings = {(long)meters * readingsPerMeter} readings, QoS 1, one in flight per meter; sink: {(withSink ? "influxd" : "none")}; timed after a warm-up in steps of {warmupPerMeter} readings per meter until the JIT settled (at most {maxWarmupPerMeter})");
         using var dir = new TempDir("bench-policy");
         var policy = Path.Combine(dir.Path, "policy.yaml");
         File.WriteAllText(policy, PolicyFor(meters));
@@ -220,7 +298,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
     public async Task<int> RunAsync(CancellationToken cancel, int rounds = DefaultRounds)
     {
         log.WriteLine($"machine: {MachineInfo.Describe()}");
-        log.WriteLine($"load: {meters} meters x {readingsPerMeter} readings = {(long)meters * readingsPerMeter} readings, QoS 1, one in flight per meter; timed after {warmupPerMeter} warm-up readings per meter in every run; {rounds} round(s)");
+        log.WriteLine($"load: {meters} meters x {readingsPerMeter} readings = {(long)meters * readingsPerMeter} readings, QoS 1, one in flight per meter; timed after a warm-up in steps of {warmupPerMeter} readings per meter until the JIT settled (at most {maxWarmupPerMeter}) in every run; {rounds} round(s)");
         var embeddedRatios = new List<double>();
         var externalRatios = new List<double>();
         for (var round = 1; round <= rounds; round++)

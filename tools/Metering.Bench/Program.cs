@@ -6,7 +6,8 @@ using Commons.Metering.Bench;
 var meters = new Option<int>("--meters") { Description = "Simulated meters (MQTT clients)", DefaultValueFactory = _ => 100 };
 var perMeter = new Option<int>("--readings-per-meter") { Description = "Readings each meter publishes", DefaultValueFactory = _ => 500 };
 var noSink = new Option<bool>("--no-sink") { Description = "Run the gateway without InfluxDB (ledger only), to see what the sink costs" };
-var warmup = new Option<int>("--warmup") { Description = "Readings per meter sent before the clock starts, in every run (steady state, not JIT start-up)", DefaultValueFactory = _ => E2eBenchmark.DefaultWarmup };
+var warmup = new Option<int>("--warmup") { Description = "Readings per meter in each warm-up step before the clock starts, in every run; steps go on until the JIT settled (steady state, not JIT start-up)", DefaultValueFactory = _ => E2eBenchmark.DefaultWarmup };
+var maxWarmup = new Option<int>("--max-warmup") { Description = "Warm-up readings per meter at most", DefaultValueFactory = _ => E2eBenchmark.DefaultMaxWarmup };
 // e2e's own default: 2,000 per meter (200,000 readings, ~15-20 s per gateway run) measures the steady
 // state; with 500 the timed part (~5 s) still held the gateway's tiered JIT work (a quarter of its
 // CPU then) and the last sink write (docs/benchmarks.md, "Fourth session").
@@ -14,11 +15,11 @@ var e2ePerMeter = new Option<int>("--readings-per-meter") { Description = "Readi
 var rounds = new Option<int>("--rounds") { Description = "Rounds of reference, embedded, external; the median ratio decides", DefaultValueFactory = _ => E2eBenchmark.DefaultRounds };
 var e2e = new Command("e2e", "End-to-end readings/s (publish -> ledger commit -> InfluxDB accepted), embedded broker and mosquitto, against mosquitto's broker-only rate.")
 {
-    meters, e2ePerMeter, noSink, warmup, rounds,
+    meters, e2ePerMeter, noSink, warmup, maxWarmup, rounds,
 };
-e2e.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(e2ePerMeter), !r.GetValue(noSink), Console.Out, r.GetValue(warmup)).RunAsync(cancel, r.GetValue(rounds)));
-var e2ePolicy = new Command("e2e-policy", "The end-to-end run without and with the policy runtime (same load): throughput ratio (target >= 0.9x) and trip latency p50/p99 under load.") { meters, perMeter, noSink, warmup };
-e2ePolicy.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(perMeter), !r.GetValue(noSink), Console.Out, r.GetValue(warmup)).RunPolicyAsync(cancel));
+e2e.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(e2ePerMeter), !r.GetValue(noSink), Console.Out, r.GetValue(warmup), r.GetValue(maxWarmup)).RunAsync(cancel, r.GetValue(rounds)));
+var e2ePolicy = new Command("e2e-policy", "The end-to-end run without and with the policy runtime (same load): throughput ratio (target >= 0.9x) and trip latency p50/p99 under load.") { meters, perMeter, noSink, warmup, maxWarmup };
+e2ePolicy.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(perMeter), !r.GetValue(noSink), Console.Out, r.GetValue(warmup), r.GetValue(maxWarmup)).RunPolicyAsync(cancel));
 
 var ledger = new Command("ledger", "The ledger alone (in-process pipeline + SQLite writer, no MQTT): readings/s and writer time per reading, against plain durable INSERTs on the same disk.")
 {

@@ -46,10 +46,18 @@ public sealed class GatewayMetrics
         // Memory, for the soak benchmark and operators (issue #6): read when /metrics is scraped.
         var heap = f.CreateGauge("metering_gc_heap_bytes", "Managed heap size after the last garbage collection (GC.GetGCMemoryInfo).");
         var workingSet = f.CreateGauge("metering_process_working_set_bytes", "Resident memory of the gateway process.");
+        // The JIT's work (System.Runtime.JitInfo, all threads): high for the first seconds to
+        // minutes after a start, while .NET compiles and re-compiles the hot paths (tiered
+        // compilation), and flat once the gateway runs at its steady cost. Tells an operator why a
+        // freshly started gateway is slower, and tells the e2e benchmark when it is warm.
+        var jitTime = f.CreateCounter("metering_process_jit_seconds_total", "CPU time the .NET runtime spent compiling methods since the gateway started (JitInfo.GetCompilationTime).");
+        var jitMethods = f.CreateCounter("metering_process_jit_methods_total", "Methods the .NET runtime compiled since the gateway started, re-compilations included (JitInfo.GetCompiledMethodCount).");
         Registry.AddBeforeCollectCallback(() =>
         {
             heap.Set(GC.GetGCMemoryInfo().HeapSizeBytes);
             workingSet.Set(Environment.WorkingSet);
+            jitTime.IncTo(System.Runtime.JitInfo.GetCompilationTime().TotalSeconds);
+            jitMethods.IncTo(System.Runtime.JitInfo.GetCompiledMethodCount());
         });
         foreach (var reason in Gateway.Registry.BrokerAuthorizer.RefusalReasons) BrokerAuthFailures.WithLabels(reason).Inc(0);
         foreach (var reason in Enum.GetValues<RejectReason>()) Rejected.WithLabels(reason.Name()).Inc(0);

@@ -29,6 +29,24 @@ public sealed class GatewayMetricsTests
     }
 
     [Fact]
+    public async Task Text_ReportsTheJitsWork_AsTheRuntimeCountsIt()
+    {
+        var m = new GatewayMetrics();
+        var methodsBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var text = await m.ToTextAsync();
+        var methodsAfter = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var lines = text.Split('\n');
+        var methods = Value(lines, "metering_process_jit_methods_total");
+        // Read while /metrics was being rendered: between the runtime's counts before and after.
+        Assert.InRange(methods, methodsBefore, methodsAfter);
+        Assert.True(methods > 0);
+        Assert.InRange(Value(lines, "metering_process_jit_seconds_total"), double.Epsilon, System.Runtime.JitInfo.GetCompilationTime().TotalSeconds);
+    }
+
+    private static double Value(string[] lines, string metric) =>
+        double.Parse(lines.Single(l => l.StartsWith(metric + " ", StringComparison.Ordinal))[(metric.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
     public async Task RateLimitedLog_WritesOneLinePerReasonPerWindow_AndReportsTheSuppressed()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
