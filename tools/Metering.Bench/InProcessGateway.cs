@@ -13,9 +13,11 @@ internal sealed class InProcessGateway : IAsyncDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("metering-bench-");
 
-    public InProcessGateway(TimeProvider time, SqliteSynchronous synchronous, bool withSinkOutbox)
+    public InProcessGateway(TimeProvider time, SqliteSynchronous synchronous, bool withSinkOutbox, bool perMeterRateLimit = true)
     {
         var options = new GatewayOptions { Registry = new RegistryOptions { AutoRegister = true } };
+        // `ledger` measures the pipeline, not the limit that protects a village from one flooding device.
+        if (!perMeterRateLimit) options.Broker.RateLimitPerMeterPerSecond = 0;
         options.Storage.DataDirectory = _dir.FullName;
         // The sink outbox rows are written in the ledger's transaction when a sink is configured;
         // nothing drains them here.
