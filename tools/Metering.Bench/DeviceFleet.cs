@@ -9,7 +9,8 @@ namespace Commons.Metering.Bench;
 /// <summary>Many devices as MQTT clients for the load benchmarks, one publish in flight each, as the
 /// firmware does: MQTT 3.1.1, client id = meter id (<see cref="LoadPublisher.MeterId"/>), QoS 1, a
 /// reading counts once its PUBACK arrived (the embedded broker sends it after the ledger commit, so
-/// the publish latency measured here is the device's view of "committed"). Unlike LoadPublisher, it
+/// the publish latency measured here is the device's view of "committed"), each subscribed to its
+/// command topic as the firmware is. Unlike LoadPublisher, it
 /// connects in parallel (10,000 clients) and publishes on demand, so a benchmark can pace, spread
 /// or warm up its devices. Readings carry seq 1, 2, ... and a growing register per device.</summary>
 internal sealed class DeviceFleet : IAsyncDisposable
@@ -55,6 +56,7 @@ internal sealed class DeviceFleet : IAsyncDisposable
                     .WithTimeout(TimeSpan.FromSeconds(60))
                     .Build();
                 await client.ConnectAsync(options, cancel);
+                await SubscribeToCommandsAsync(client, community, id, cancel);
                 fleet._clients[i] = client;
                 fleet._topics[i] = $"commons/v1/{community}/{id}/up/reading";
                 fleet._register[i] = 1_000L * i;
@@ -65,6 +67,19 @@ internal sealed class DeviceFleet : IAsyncDisposable
             }
         }));
         return fleet;
+    }
+
+    /// <summary>What the firmware does after every connect (MeterDevice.Session.cs): subscribe to its
+    /// own command topic (docs/protocol.md, "Topics"). A broker then holds one subscription per
+    /// connected device, which is what it routes every uplink against.</summary>
+    public static async Task SubscribeToCommandsAsync(IMqttClient client, string community, string meter, CancellationToken cancel)
+    {
+        var subscribe = new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter($"commons/v1/{community}/{meter}/down/cmd", MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        var result = await client.SubscribeAsync(subscribe, cancel);
+        var code = result.Items.Single().ResultCode;
+        if (code != MqttClientSubscribeResultCode.GrantedQoS1) throw new InvalidOperationException($"{meter}: subscription refused ({code})");
     }
 
     /// <summary>Publishes device <paramref name="i"/>'s next reading; returns the time to its PUBACK.</summary>

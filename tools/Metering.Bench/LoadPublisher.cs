@@ -6,7 +6,8 @@ namespace Commons.Metering.Bench;
 
 /// <summary>The same load for every run of a benchmark: <c>meters</c> MQTT clients, each
 /// publishing <c>readingsPerMeter</c> valid v1 readings (docs/protocol.md) at QoS 1, one at a
-/// time, waiting for each PUBACK, as a device does. Payloads are built before the clock starts.</summary>
+/// time, waiting for each PUBACK, as a device does, each subscribed to its command topic as the
+/// firmware is. Payloads are built before the clock starts.</summary>
 internal sealed class LoadPublisher : IAsyncDisposable
 {
     private readonly List<IMqttClient> _clients = new();
@@ -34,6 +35,7 @@ internal sealed class LoadPublisher : IAsyncDisposable
                 .WithTimeout(TimeSpan.FromSeconds(30))
                 .Build();
             await client.ConnectAsync(options, cancel);
+            await DeviceFleet.SubscribeToCommandsAsync(client, community, id, cancel);
             load._clients.Add(client);
             var topic = $"commons/v1/{community}/{id}/up/reading";
             var messages = new MqttApplicationMessage[readingsPerMeter];
