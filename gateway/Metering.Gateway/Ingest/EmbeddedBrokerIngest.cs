@@ -92,10 +92,10 @@ internal sealed class EmbeddedBrokerIngest(
         serverOptions.TlsEndpointOptions.ReuseAddress = true;
         _server = factory.CreateMqttServer(serverOptions);
         _server.InterceptingPublishAsync += OnPublishAsync;
+        _server.InterceptingSubscriptionAsync += OnSubscribeAsync;
         if (_auth.Required)
         {
             _server.ValidatingConnectionAsync += OnConnectAsync;
-            _server.InterceptingSubscriptionAsync += OnSubscribeAsync;
             logger.LogInformation("Embedded broker requires authentication; accounts from {Path}", Path.GetFullPath(_auth.FilePath));
         }
         await _server.StartAsync().ConfigureAwait(false);
@@ -170,13 +170,30 @@ internal sealed class EmbeddedBrokerIngest(
 
     private Task OnSubscribeAsync(InterceptingSubscriptionEventArgs e)
     {
-        if (e.SessionItems?[AccountKey] is BrokerAccount account && BrokerAuthorizer.MaySubscribe(account, e.TopicFilter.Topic))
+        var filter = e.TopicFilter.Topic;
+        if (_auth.Required && !(e.SessionItems?[AccountKey] is BrokerAccount account && BrokerAuthorizer.MaySubscribe(account, filter)))
+        {
+            _refusals.Log(LogLevel.Warning, "broker_refused_subscribe", filter, $"client {e.ClientId}: outside its ACL");
+            e.ProcessSubscription = false;
+            e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
             return Task.CompletedTask;
-        _refusals.Log(LogLevel.Warning, "broker_refused_subscribe", e.TopicFilter.Topic, $"client {e.ClientId}: outside its ACL");
-        e.ProcessSubscription = false;
-        e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+        }
+        if (!_uplinksWanted && UplinkTopic.FilterMayMatch(filter))
+        {
+            _uplinksWanted = true;
+            logger.LogInformation("Client {ClientId} subscribed to {Filter}: uplinks are forwarded to subscribers from now on", e.ClientId, filter);
+        }
         return Task.CompletedTask;
     }
+
+    /// <summary>Whether any client ever subscribed to a filter that can match an uplink (an operator's
+    /// mosquitto_sub, an integration). Until one does, a committed uplink is not handed on to
+    /// MQTTnet's routing: it would find no subscriber, but only after checking every session that
+    /// holds a subscription, and every device holds one (its down/cmd), so each uplink cost
+    /// O(connected devices) and a copy of the session list (MqttClientSessionsManager
+    /// .DispatchApplicationMessage). Retained messages (the status) are always routed, so a later
+    /// subscriber still finds every device's last status. Never reset: subscriptions come and go.</summary>
+    private volatile bool _uplinksWanted;
 
     /// <summary>With authentication on, a client's publish outside its ACL is dropped like mosquitto
     /// does (MQTT 3.1.1 has no way to refuse a PUBLISH; the PUBACK still goes out). Messages the
@@ -203,7 +220,9 @@ internal sealed class EmbeddedBrokerIngest(
         try
         {
             // Returning from this handler releases the PUBACK (see the class comment).
-            await pipeline.HandleAsync(topic, e.ApplicationMessage.Payload, e.CancellationToken).ConfigureAwait(false);
+            var result = await pipeline.HandleAsync(topic, e.ApplicationMessage.Payload, e.CancellationToken).ConfigureAwait(false);
+            // Consumed: the ledger has it (or refused it for good); routing it on is for subscribers only.
+            if (!_uplinksWanted && !e.ApplicationMessage.Retain && result.Reason != RejectReason.BadTopic) e.ProcessPublish = false;
             if (health.LedgerRecovered()) logger.LogWarning("Ledger commits succeed again: uplinks are acknowledged again");
         }
         catch (IngestRefusedException)

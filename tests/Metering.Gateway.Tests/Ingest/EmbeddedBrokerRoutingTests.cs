@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Commons.Metering.Gateway.Ingest;
+using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace Commons.Metering.Gateway.Tests.Ingest;
+
+/// <summary>A committed uplink is routed on to subscribers only once some client has subscribed to a
+/// filter that can match uplinks; retained messages (the status) are always routed. Real MQTTnet
+/// clients against the embedded broker; an MQTT 5 device sees the difference in its PUBACK's reason
+/// code: Success when the uplink was not routed, NoMatchingSubscribers when MQTTnet routed it and found
+/// no subscriber.</summary>
+public sealed class EmbeddedBrokerRoutingTests : IAsyncLifetime
+{
+    private readonly GatewayHarness _gw;
+    private readonly EmbeddedBrokerIngest _broker;
+    private readonly List<IMqttClient> _clients = [];
+    private readonly int _port = FreePort();
+
+    public EmbeddedBrokerRoutingTests()
+    {
+        var options = new Gateway.Options.GatewayOptions();
+        options.Broker.Port = _port;
+        options.Registry.AutoRegister = true;
+        _gw = new GatewayHarness(options);
+        _broker = new EmbeddedBrokerIngest(_gw.Pipeline, new BrokerHealth(), Microsoft.Extensions.Options.Options.Create(options),
+            NullLogger<EmbeddedBrokerIngest>.Instance, time: _gw.Time);
+    }
+
+    public async Task InitializeAsync()
+    {
+        await _gw.StartAsync();
+        await _broker.StartAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var c in _clients) c.Dispose();
+        await _broker.StopAsync(CancellationToken.None);
+        _broker.Dispose();
+        await _gw.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AnUplink_IsNotRouted_UntilSomeoneSubscribesToUplinks_ThenItReachesThem()
+    {
+        // A device as the firmware behaves: subscribed to its own command topic.
+        var device = await ConnectAsync("m1");
+        await SubscribeAsync(device, "commons/v1/c1/m1/down/cmd");
+        var first = await PublishReadingAsync(device, 1);
+        Assert.Equal(MqttClientPublishReasonCode.Success, first.ReasonCode); // committed, not routed
+
+        // A subscription that cannot match an uplink changes nothing.
+        var bystander = await ConnectAsync("bystander");
+        await SubscribeAsync(bystander, "commons/v1/c1/+/down/#");
+        Assert.Equal(MqttClientPublishReasonCode.Success, (await PublishReadingAsync(device, 2)).ReasonCode);
+
+        // One that can: from now on uplinks are routed, to it and to nobody else.
+        var observer = await ConnectAsync("observer");
+        var seen = new List<string>();
+        observer.ApplicationMessageReceivedAsync += e =>
+        {
+            lock (seen) seen.Add(e.ApplicationMessage.Topic + " " + e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await SubscribeAsync(observer, "commons/v1/c1/+/up/reading");
+        Assert.Equal(MqttClientPublishReasonCode.Success, (await PublishReadingAsync(device, 3)).ReasonCode); // matched the observer
+        await WaitUntil(() => { lock (seen) return seen.Count == 1; });
+        Assert.Contains("\"seq\":3", seen.Single());
+
+        // Routed now even where nobody matches: MQTTnet says so in the PUBACK.
+        var other = await ConnectAsync("m2");
+        var unmatched = await other.PublishAsync(Message("commons/v1/c1/m2/up/event",
+            "{\"v\":1,\"seq\":1,\"ts\":" + Now() + ",\"kind\":\"boot\"}", retain: false));
+        Assert.Equal(MqttClientPublishReasonCode.NoMatchingSubscribers, unmatched.ReasonCode);
+
+        // Every reading was committed, routed or not.
+        Assert.Equal(3, _gw.Store.ListMeters().Single(m => m.Meter.Id == "m1").LastSeq);
+    }
+
+    [Fact]
+    public async Task ARetainedStatus_IsKeptForALaterSubscriber_EvenBeforeAnyoneWantedUplinks()
+    {
+        var device = await ConnectAsync("m1");
+        await device.PublishAsync(Message("commons/v1/c1/m1/up/status",
+            "{\"v\":1,\"ts\":" + Now() + ",\"state\":\"online\",\"fw\":\"1.0.0\",\"boot\":1,\"outbox\":0}", retain: true));
+        await PublishReadingAsync(device, 1); // registers m1 with the ledger as well
+
+        var observer = await ConnectAsync("observer");
+        var retained = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        observer.ApplicationMessageReceivedAsync += e =>
+        {
+            if (e.ApplicationMessage.Retain) retained.TrySetResult(e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await SubscribeAsync(observer, "commons/v1/c1/+/up/status");
+        Assert.Contains("\"online\"", await retained.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Theory]
+    [InlineData("#", true)]
+    [InlineData("commons/#", true)]
+    [InlineData("commons/v1/+/+/up/#", true)]
+    [InlineData("commons/v1/c1/m1/up/reading", true)]
+    [InlineData("commons/v1/c1/m1/up/reading/#", true)] // "#" also matches its parent level
+    [InlineData("commons/+/c1/+/+/status", true)]
+    [InlineData("+/+/+/+/+/+", true)]
+    [InlineData("$share/dash/commons/v1/c1/+/up/+", true)]
+    [InlineData("commons/v1/c1/m1/down/cmd", false)] // what every device subscribes to
+    [InlineData("commons/v1/c1/m1/down/#", false)]
+    [InlineData("commons/v1/c1/m1/up/cmd", false)]
+    [InlineData("commons/v2/c1/m1/up/reading", false)]
+    [InlineData("commons/v1/c1/m1/up", false)]
+    [InlineData("commons/v1/c1/m1/up/reading/more", false)]
+    [InlineData("other/#", false)]
+    [InlineData("+/+/+/+/+", false)]
+    public void FilterMayMatch_SaysWhetherAFilterCanMatchAnUplink(string filter, bool expected) =>
+        Assert.Equal(expected, UplinkTopic.FilterMayMatch(filter));
+
+    private async Task<IMqttClient> ConnectAsync(string id)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        _clients.Add(client);
+        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", _port)
+            .WithClientId(id).WithProtocolVersion(MqttProtocolVersion.V500).Build());
+        return client;
+    }
+
+    private static async Task SubscribeAsync(IMqttClient client, string filter)
+    {
+        var result = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, result.Items.Single().ResultCode);
+    }
+
+    private Task<MqttClientPublishResult> PublishReadingAsync(IMqttClient device, long seq) =>
+        device.PublishAsync(Message("commons/v1/c1/m1/up/reading",
+            $"{{\"v\":1,\"seq\":{seq},\"ts\":{Now()},\"ch\":[{{\"n\":\"main\",\"u\":\"mL\",\"reg\":{seq * 10}}}]}}", retain: false));
+
+    private long Now() => _gw.Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static MqttApplicationMessage Message(string topic, string payload, bool retain) => new MqttApplicationMessageBuilder()
+        .WithTopic(topic).WithPayload(Encoding.UTF8.GetBytes(payload)).WithRetainFlag(retain)
+        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++) await Task.Delay(20);
+        Assert.True(condition());
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
