@@ -28,8 +28,9 @@ var ledger = new Command("ledger", "The ledger alone (in-process pipeline + SQLi
 ledger.SetAction((r, cancel) => new LedgerBenchmark(r.GetValue(meters), r.GetValue(perMeter), Console.Out).RunAsync());
 
 var sinkLines = new Option<int>("--lines") { Description = "Readings (lines) to deliver", DefaultValueFactory = _ => 200_000 };
-var sink = new Command("sink", "The InfluxDB sink (outbox -> drain -> influxd) against direct 5,000-line batched writes to the same influxd.") { sinkLines };
-sink.SetAction((r, cancel) => new SinkBenchmark(r.GetValue(sinkLines), Console.Out).RunAsync(cancel));
+var sinkRounds = new Option<int>("--rounds") { Description = "Rounds of direct then sink; the median ratio decides", DefaultValueFactory = _ => SinkBenchmark.DefaultRounds };
+var sink = new Command("sink", "The InfluxDB sink (outbox -> drain -> influxd) against direct 5,000-line batched writes to the same influxd.") { sinkLines, sinkRounds };
+sink.SetAction((r, cancel) => new SinkBenchmark(r.GetValue(sinkLines), Console.Out, r.GetValue(sinkRounds)).RunAsync(cancel));
 
 var coreReadings = new Option<int>("--readings") { Description = "Readings measured after warm-up", DefaultValueFactory = _ => 100_000 };
 var core = new Command("core", "The firmware core on the host: bytes allocated and time per reading in steady state.") { coreReadings };

@@ -14,41 +14,79 @@ namespace Commons.Metering.Bench;
 /// influxd 1.x /write -> cursor moved and rows pruned) over the same lines POSTed directly to the
 /// same influxd in 5,000-line batches, one after the other. Both into their own database, then
 /// both counted back with InfluxQL. Goal: 0.9.</summary>
-internal sealed class SinkBenchmark(int lines, TextWriter log)
+internal sealed class SinkBenchmark(int lines, TextWriter log, int rounds = SinkBenchmark.DefaultRounds)
 {
     private const int Batch = 5_000;
+
+    /// <summary>Rounds of direct then sink, each into fresh databases; the median ratio decides.
+    /// Fifth session: one cold pass of each (under a second) gave 0.86x, 0.95x, 1.09x in a row, the
+    /// sink's first pass also paying the JIT of its whole pipeline (the direct path's HttpClient was
+    /// already warm). A warm-up round of both, untimed, comes first.</summary>
+    public const int DefaultRounds = 3;
 
     public async Task<int> RunAsync(CancellationToken cancel)
     {
         log.WriteLine($"machine: {MachineInfo.Describe()}");
-        log.WriteLine($"load: {lines} readings as line protocol, {Batch}-line batches, influxd 1.x /write");
+        log.WriteLine($"load: {lines} readings as line protocol, {Batch}-line batches, influxd 1.x /write; an untimed warm-up round of both, then {rounds} round(s) of direct then sink");
         using var influx = Influxd.StartNew();
-        await influx.CreateDatabaseAsync("direct");
-        await influx.CreateDatabaseAsync("sink");
         var all = Lines();
         using var http = new HttpClient();
-        // influxd creates a shard at the first point of a database: pay that before timing either.
-        await influx.QueryAsync(null, "SHOW DATABASES");
-        foreach (var db in new[] { "direct", "sink" })
-        {
-            using var warm = new StringContent(all[0], Encoding.UTF8, "text/plain");
-            using var w = await http.PostAsync($"{influx.Url}/write?db={db}&precision=ms", warm, cancel);
-            w.EnsureSuccessStatusCode();
-        }
+        using var dir = new TempDir("bench-sink");
+        await DirectAsync(influx, http, "warmup_direct", all.Take(all.Count / 4).ToList(), cancel);
+        await SinkAsync(influx, http, dir.Path, "warmup_sink", all.Take(all.Count / 4).ToList(), cancel);
 
+        var ratios = new List<double>();
+        var stored = true;
+        for (var round = 1; round <= rounds; round++)
+        {
+            var direct = await DirectAsync(influx, http, $"direct{round}", all, cancel);
+            var sink = await SinkAsync(influx, http, dir.Path, $"sink{round}", all, cancel);
+            var directCount = await CountAsync(influx, $"direct{round}");
+            var sinkCount = await CountAsync(influx, $"sink{round}");
+            stored &= directCount == all.Count && sinkCount == all.Count;
+            var (directRate, sinkRate) = (all.Count / direct.TotalSeconds, all.Count / sink.TotalSeconds);
+            ratios.Add(sinkRate / directRate);
+            log.WriteLine($"round {round}: direct batched /write (reference) {directRate,8:F0} lines/s ({direct.TotalSeconds:F2} s, influxd holds {directCount}); " +
+                          $"sink: outbox -> drain -> /write {sinkRate,8:F0} lines/s ({sink.TotalSeconds:F2} s, influxd holds {sinkCount}): {sinkRate / directRate:F2}x");
+        }
+        var median = ratios.Order().ElementAt(ratios.Count / 2);
+        if (ratios.Count % 2 == 0) median = (median + ratios.Order().ElementAt(ratios.Count / 2 - 1)) / 2;
+        const double target = 0.9; // issue #6: the sink at least 0.9x direct batched writes
+        var ok = median >= target && stored;
+        log.WriteLine($"median of {rounds}: sink {median:F2}x direct; every line stored once: {(stored ? "yes" : "NO")}");
+        log.WriteLine($"target: sink >= {target:F1}x direct: {(ok ? "met" : "NOT met")}");
+        return ok ? 0 : 3;
+    }
+
+    /// <summary>influxd creates a shard at a database's first point: pay that before timing (the
+    /// first line again later is the same point, so the count stays exact).</summary>
+    private static async Task PrepareAsync(Influxd influx, HttpClient http, string db, string firstLine, CancellationToken cancel)
+    {
+        await influx.CreateDatabaseAsync(db);
+        using var warm = new StringContent(firstLine, Encoding.UTF8, "text/plain");
+        using var w = await http.PostAsync($"{influx.Url}/write?db={db}&precision=ms", warm, cancel);
+        w.EnsureSuccessStatusCode();
+    }
+
+    private static async Task<TimeSpan> DirectAsync(Influxd influx, HttpClient http, string db, List<string> all, CancellationToken cancel)
+    {
+        await PrepareAsync(influx, http, db, all[0], cancel);
         var direct = Stopwatch.StartNew();
         for (var i = 0; i < all.Count; i += Batch)
         {
             using var body = new StringContent(string.Join('\n', all.Skip(i).Take(Batch)), Encoding.UTF8, "text/plain");
-            using var r = await http.PostAsync($"{influx.Url}/write?db=direct&precision=ms", body, cancel);
+            using var r = await http.PostAsync($"{influx.Url}/write?db={db}&precision=ms", body, cancel);
             r.EnsureSuccessStatusCode();
         }
-        direct.Stop();
+        return direct.Elapsed;
+    }
 
-        using var dir = new TempDir("bench-sink");
-        var outbox = new SinkOutbox(Path.Combine(dir.Path, SinkConstants.DatabaseFileName));
+    private static async Task<TimeSpan> SinkAsync(Influxd influx, HttpClient http, string folder, string db, List<string> all, CancellationToken cancel)
+    {
+        await PrepareAsync(influx, http, db, all[0], cancel);
+        var outbox = new SinkOutbox(Path.Combine(folder, db + "-" + SinkConstants.DatabaseFileName));
         Fill(outbox, all);
-        var options = new InfluxOptions { Kind = InfluxKind.V1, Url = influx.Url, Database = "sink", BatchSize = Batch };
+        var options = new InfluxOptions { Kind = InfluxKind.V1, Url = influx.Url, Database = db, BatchSize = Batch };
         using var writer = new InfluxV1Writer(options);
         var drain = new SinkDrain(writer, outbox, options, TimeProvider.System, NullLogger.Instance, [writer.Name]);
         var sink = Stopwatch.StartNew();
@@ -58,18 +96,7 @@ internal sealed class SinkBenchmark(int lines, TextWriter log)
             if (outcome is DrainOutcome.Failed or DrainOutcome.BreakerOpen) throw new InvalidOperationException($"sink drain {outcome}: {drain.Snapshot()}");
             if (outcome is DrainOutcome.Idle or DrainOutcome.Partial) break;
         }
-        sink.Stop();
-
-        var directCount = await CountAsync(influx, "direct");
-        var sinkCount = await CountAsync(influx, "sink");
-        var directRate = all.Count / direct.Elapsed.TotalSeconds;
-        var sinkRate = all.Count / sink.Elapsed.TotalSeconds;
-        log.WriteLine($"direct batched /write (reference) {directRate,10:F0} lines/s ({direct.Elapsed.TotalSeconds:F2} s), influxd holds {directCount}");
-        log.WriteLine($"sink: outbox -> drain -> /write   {sinkRate,10:F0} lines/s ({sink.Elapsed.TotalSeconds:F2} s), influxd holds {sinkCount}  {sinkRate / directRate:F2}x reference");
-        const double target = 0.9; // issue #6: the sink at least 0.9x direct batched writes
-        var ok = sinkRate / directRate >= target && directCount == all.Count && sinkCount == all.Count;
-        log.WriteLine($"target: sink >= {target:F1}x direct, every line stored once: {(ok ? "met" : "NOT met")}");
-        return ok ? 0 : 3;
+        return sink.Elapsed;
     }
 
     /// <summary>The outbox rows the ledger would have written: 100 meters, one channel, ms apart.</summary>
