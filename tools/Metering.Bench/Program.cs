@@ -27,8 +27,8 @@ var ledger = new Command("ledger", "The ledger alone (in-process pipeline + SQLi
 };
 ledger.SetAction((r, cancel) => new LedgerBenchmark(r.GetValue(meters), r.GetValue(perMeter), Console.Out).RunAsync());
 
-var sinkLines = new Option<int>("--lines") { Description = "Readings (lines) to deliver", DefaultValueFactory = _ => 200_000 };
-var sinkRounds = new Option<int>("--rounds") { Description = "Rounds of direct then sink; the median ratio decides", DefaultValueFactory = _ => SinkBenchmark.DefaultRounds };
+var sinkLines = new Option<int>("--lines") { Description = "Readings (lines) to deliver in each round", DefaultValueFactory = _ => 1_000_000 };
+var sinkRounds = new Option<int>("--rounds") { Description = "Rounds of direct and sink (in turn first); the median ratio decides", DefaultValueFactory = _ => SinkBenchmark.DefaultRounds };
 var sink = new Command("sink", "The InfluxDB sink (outbox -> drain -> influxd) against direct 5,000-line batched writes to the same influxd.") { sinkLines, sinkRounds };
 sink.SetAction((r, cancel) => new SinkBenchmark(r.GetValue(sinkLines), Console.Out, r.GetValue(sinkRounds)).RunAsync(cancel));
 
