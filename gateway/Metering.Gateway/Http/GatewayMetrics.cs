@@ -41,6 +41,8 @@ public sealed class GatewayMetrics
             "Embedded broker: connects refused, by reason (anonymous, unknown_user, wrong_password, client_id_not_meter_id).", labelNames: ["reason"]);
         BrokerAuthDelayed = f.CreateCounter("metering_broker_auth_delayed_total",
             "Embedded broker: connects held back because their user name or address was refused before.");
+        UplinkRouting = f.CreateGauge("metering_broker_uplink_routing",
+            "Embedded broker: 1 once a client subscribed to uplinks, so every uplink is also routed to subscribers (a cost that grows with the connected devices); 0 until then.");
         WatchdogReconnects = f.CreateCounter("metering_broker_watchdog_reconnects_total",
             "External broker: connections the subscription watchdog found deaf and dropped to reconnect and resubscribe.");
         // Memory, for the soak benchmark and operators (issue #6): read when /metrics is scraped.
@@ -81,6 +83,7 @@ public sealed class GatewayMetrics
     public Counter BrokerAuthFailures { get; }
     public Counter BrokerAuthDelayed { get; }
     public Counter WatchdogReconnects { get; }
+    public Gauge UplinkRouting { get; }
 
     public void CountRejected(RejectReason reason) => Rejected.WithLabels(reason.Name()).Inc();
 

@@ -181,6 +181,7 @@ internal sealed class EmbeddedBrokerIngest(
         if (!_uplinksWanted && UplinkTopic.FilterMayMatch(filter))
         {
             _uplinksWanted = true;
+            metrics?.UplinkRouting.Set(1);
             logger.LogInformation("Client {ClientId} subscribed to {Filter}: uplinks are forwarded to subscribers from now on", e.ClientId, filter);
         }
         return Task.CompletedTask;

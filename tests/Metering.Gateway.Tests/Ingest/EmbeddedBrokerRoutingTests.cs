@@ -28,7 +28,7 @@ public sealed class EmbeddedBrokerRoutingTests : IAsyncLifetime
         options.Registry.AutoRegister = true;
         _gw = new GatewayHarness(options);
         _broker = new EmbeddedBrokerIngest(_gw.Pipeline, new BrokerHealth(), Microsoft.Extensions.Options.Options.Create(options),
-            NullLogger<EmbeddedBrokerIngest>.Instance, time: _gw.Time);
+            NullLogger<EmbeddedBrokerIngest>.Instance, _gw.Metrics, _gw.Time);
     }
 
     public async Task InitializeAsync()
@@ -58,6 +58,7 @@ public sealed class EmbeddedBrokerRoutingTests : IAsyncLifetime
         var bystander = await ConnectAsync("bystander");
         await SubscribeAsync(bystander, "commons/v1/c1/+/down/#");
         Assert.Equal(MqttClientPublishReasonCode.Success, (await PublishReadingAsync(device, 2)).ReasonCode);
+        Assert.Equal(0, _gw.Metrics.UplinkRouting.Value);
 
         // One that can: from now on uplinks are routed, to it and to nobody else.
         var observer = await ConnectAsync("observer");
@@ -69,6 +70,7 @@ public sealed class EmbeddedBrokerRoutingTests : IAsyncLifetime
         };
         await SubscribeAsync(observer, "commons/v1/c1/+/up/reading");
         Assert.Equal(MqttClientPublishReasonCode.Success, (await PublishReadingAsync(device, 3)).ReasonCode); // matched the observer
+        Assert.Equal(1, _gw.Metrics.UplinkRouting.Value); // what an operator sees on /metrics
         await WaitUntil(() => { lock (seen) return seen.Count == 1; });
         Assert.Contains("\"seq\":3", seen.Single());
 
