@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Commons.Metering.Gateway.Ingest;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -19,7 +17,7 @@ public sealed class EmbeddedBrokerRoutingTests : IAsyncLifetime
     private readonly GatewayHarness _gw;
     private readonly EmbeddedBrokerIngest _broker;
     private readonly List<IMqttClient> _clients = [];
-    private readonly int _port = FreePort();
+    private readonly int _port = global::Commons.Metering.Testing.FreePort.Next();
 
     public EmbeddedBrokerRoutingTests()
     {
@@ -153,12 +151,5 @@ public sealed class EmbeddedBrokerRoutingTests : IAsyncLifetime
     {
         for (var i = 0; i < 500 && !condition(); i++) await Task.Delay(20);
         Assert.True(condition());
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }
