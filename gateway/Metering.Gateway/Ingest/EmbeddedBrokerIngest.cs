@@ -193,7 +193,10 @@ internal sealed class EmbeddedBrokerIngest(
     /// holds a subscription, and every device holds one (its down/cmd), so each uplink cost
     /// O(connected devices) and a copy of the session list (MqttClientSessionsManager
     /// .DispatchApplicationMessage). Retained messages (the status) are always routed, so a later
-    /// subscriber still finds every device's last status. Never reset: subscriptions come and go.</summary>
+    /// subscriber still finds every device's last status. Never reset while the gateway runs: MQTTnet
+    /// replaces a clean session on reconnect without a SessionDeleted event
+    /// (MqttClientSessionsManager.CreateClientConnection), so its events cannot tell reliably when the
+    /// last uplink subscription is gone, and routing too little would lose a subscriber's messages.</summary>
     private volatile bool _uplinksWanted;
 
     /// <summary>With authentication on, a client's publish outside its ACL is dropped like mosquitto
