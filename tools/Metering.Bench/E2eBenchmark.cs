@@ -325,7 +325,8 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
 
     public const int DefaultRounds = 3;
 
-    private static double Median(List<double> values)
+    /// <summary>The median of rounds' ratios (mean of the middle two for an even count).</summary>
+    internal static double Median(IReadOnlyCollection<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;

@@ -60,8 +60,7 @@ internal sealed class SinkBenchmark(int lines, TextWriter log, int rounds = Sink
             log.WriteLine($"round {round}: direct batched /write (reference) {directRate,8:F0} lines/s ({direct.TotalSeconds:F2} s, influxd holds {directCount}); " +
                           $"sink: outbox -> drain -> /write {sinkRate,8:F0} lines/s ({sink.TotalSeconds:F2} s, influxd holds {sinkCount}): {sinkRate / directRate:F2}x");
         }
-        var median = ratios.Order().ElementAt(ratios.Count / 2);
-        if (ratios.Count % 2 == 0) median = (median + ratios.Order().ElementAt(ratios.Count / 2 - 1)) / 2;
+        var median = E2eBenchmark.Median(ratios);
         const double target = 0.9; // issue #6: the sink at least 0.9x direct batched writes
         var ok = median >= target && stored;
         log.WriteLine($"median of {rounds}: sink {median:F2}x direct; every line stored once: {(stored ? "yes" : "NO")}");

@@ -24,33 +24,19 @@ public readonly partial record struct UplinkTopic(string Community, string Meter
     public static bool IsUplinkCandidate(string topic) =>
         topic.StartsWith(Root + "/", StringComparison.Ordinal) && topic.Contains("/up", StringComparison.Ordinal);
 
-    /// <summary>True when an MQTT topic filter can match some topic <see cref="TryParse"/> accepts
-    /// (level by level: "+" matches any level, "#" the rest; a shared subscription's "$share/{group}/"
-    /// is stripped). Errs towards true: a community or meter level is matched by any literal.</summary>
+    /// <summary>True when an MQTT topic filter can match some topic <see cref="TryParse"/> accepts (a
+    /// shared subscription's "$share/{group}/" stripped). Errs towards true: a community or meter level
+    /// is matched by any literal.</summary>
     public static bool FilterMayMatch(string filter)
     {
-        var levels = filter.Split('/');
-        var first = 0;
-        if (levels.Length > 2 && levels[0] == "$share") first = 2;
-        if (levels.Length - first > 6 && levels[first + 6] != "#") return false;
-        for (var i = 0; i < 6; i++)
-        {
-            if (first + i >= levels.Length) return false;
-            var level = levels[first + i];
-            if (level == "#") return true;
-            if (level == "+") continue;
-            var ok = i switch
-            {
-                0 => level == Root,
-                1 => level == LayoutVersion,
-                4 => level == "up",
-                5 => level is "reading" or "event" or "status" or "ack",
-                _ => true,
-            };
-            if (!ok) return false;
-        }
-        return true;
+        if (filter.StartsWith("$share/", StringComparison.Ordinal) && filter.IndexOf('/', 7) is > 0 and var group)
+            filter = filter[(group + 1)..];
+        return KindFilters.Any(uplinks => Registry.TopicAcl.Overlap(filter, uplinks));
     }
+
+    /// <summary>Every uplink topic, one filter per kind: commons/v1/+/+/up/{kind}.</summary>
+    private static readonly string[] KindFilters = Enum.GetValues<UplinkKind>()
+        .Select(k => $"{Root}/{LayoutVersion}/+/+/up/{k.ToString().ToLowerInvariant()}").ToArray();
 
     public static bool TryParse(string topic, out UplinkTopic parsed)
     {

@@ -27,4 +27,20 @@ internal static class TopicAcl
     }
 
     public static bool AnyCovers(IEnumerable<string> patterns, string filter) => patterns.Any(p => Covers(p, filter));
+
+    /// <summary>True when some topic is matched by both filters.</summary>
+    public static bool Overlap(string a, string b)
+    {
+        var x = a.Split('/');
+        var y = b.Split('/');
+        var n = Math.Min(x.Length, y.Length);
+        for (var i = 0; i < n; i++)
+        {
+            if (x[i] == "#" || y[i] == "#") return true;
+            if (x[i] != "+" && y[i] != "+" && !string.Equals(x[i], y[i], StringComparison.Ordinal)) return false;
+        }
+        // "a/#" also matches "a" (MQTT 3.1.1, 4.7.1.2).
+        var longer = x.Length > y.Length ? x : y;
+        return x.Length == y.Length || (longer.Length == n + 1 && longer[^1] == "#");
+    }
 }

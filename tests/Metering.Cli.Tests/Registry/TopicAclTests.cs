@@ -45,4 +45,19 @@ public sealed class TopicAclTests
     [InlineData("a/b/c", "a/b", false)]
     public void Covers_FollowsMqttWildcardRules(string pattern, string filter, bool covers) =>
         Assert.Equal(covers, TopicAcl.Covers(pattern, filter));
+
+    [Theory]
+    [InlineData("a/#", "a", true)]
+    [InlineData("a", "a/#", true)]
+    [InlineData("a/+", "a", false)]
+    [InlineData("a/+/c", "+/b/+", true)]
+    [InlineData("a/+/c", "a/b/d", false)]
+    [InlineData("#", "x/y", true)]
+    [InlineData("a/b", "a/b/c", false)]
+    [InlineData("a/b/#", "a/+", true)]
+    public void Overlap_IsTrueWhenSomeTopicMatchesBoth(string a, string b, bool overlap)
+    {
+        Assert.Equal(overlap, TopicAcl.Overlap(a, b));
+        Assert.Equal(overlap, TopicAcl.Overlap(b, a));
+    }
 }
