@@ -8,8 +8,9 @@ internal interface ISinkWriter
     /// <summary>Cursor key and metrics label.</summary>
     string Name { get; }
 
-    /// <summary>Writes InfluxDB line-protocol lines with millisecond timestamps.</summary>
-    Task WriteAsync(IReadOnlyList<string> lines, CancellationToken cancellationToken);
+    /// <summary>Writes InfluxDB line-protocol lines with millisecond timestamps: UTF-8, one line per
+    /// '\n', as read from the outbox (the request body as it goes on the wire).</summary>
+    Task WriteAsync(ReadOnlyMemory<byte> lines, CancellationToken cancellationToken);
 }
 
 /// <summary>The database refused (some of) the lines themselves, e.g. HTTP 400 "partial write:

@@ -27,9 +27,10 @@ internal sealed class InfluxV1Writer : ISinkWriter, IDisposable
 
     public string Name => SinkConstants.InfluxSinkName;
 
-    public async Task WriteAsync(IReadOnlyList<string> lines, CancellationToken cancellationToken)
+    public async Task WriteAsync(ReadOnlyMemory<byte> lines, CancellationToken cancellationToken)
     {
-        using var content = new StringContent(string.Join('\n', lines), Encoding.UTF8, "text/plain");
+        using var content = new ReadOnlyMemoryContent(lines);
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/plain", "utf-8");
         using var response = await _http.PostAsync(_writeUri, content, cancellationToken).ConfigureAwait(false);
         if (response.IsSuccessStatusCode) return;
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);

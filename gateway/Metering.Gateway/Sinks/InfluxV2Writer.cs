@@ -1,3 +1,4 @@
+using System.Text;
 using InfluxDB.Client;
 using InfluxDB.Client.Api.Domain;
 using InfluxDB.Client.Core.Exceptions;
@@ -30,11 +31,12 @@ internal sealed class InfluxV2Writer : ISinkWriter, IDisposable
 
     public string Name => SinkConstants.InfluxSinkName;
 
-    public async Task WriteAsync(IReadOnlyList<string> lines, CancellationToken cancellationToken)
+    public async Task WriteAsync(ReadOnlyMemory<byte> lines, CancellationToken cancellationToken)
     {
         try
         {
-            await _writeApi.WriteRecordsAsync(lines, WritePrecision.Ms, _bucket, _org, cancellationToken)
+            // The client takes records as strings and joins them with '\n' itself: the whole body is one.
+            await _writeApi.WriteRecordAsync(Encoding.UTF8.GetString(lines.Span), WritePrecision.Ms, _bucket, _org, cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (InfluxException e) when (SinkRejectedException.IsLineStatus(e.Status))

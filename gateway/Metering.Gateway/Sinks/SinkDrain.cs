@@ -32,7 +32,7 @@ internal enum DrainOutcome
 /// that work before it returns.</summary>
 internal sealed partial class SinkDrain
 {
-    private Task<IReadOnlyList<OutboxRow>>? _prefetch;
+    private Task<OutboxBatch>? _prefetch;
     private long _prefetchAfter = -1;
     private Task? _persisting;
 
@@ -82,7 +82,7 @@ internal sealed partial class SinkDrain
     /// <summary>One cycle. Throws only OperationCanceledException on shutdown.</summary>
     public async Task<DrainOutcome> DrainOnceAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<OutboxRow> batch = [];
+        var batch = OutboxBatch.Empty;
         List<DeadLetter> dead = [];
         try
         {
@@ -94,15 +94,15 @@ internal sealed partial class SinkDrain
             // rows that arrived meanwhile.
             await _pipeline.ExecuteAsync(async token =>
             {
-                batch = await TakePrefetchedAsync().ConfigureAwait(false) ?? _outbox.ReadAfter(Cursor, _options.BatchSize);
+                batch = await TakePrefetchedAsync().ConfigureAwait(false) ?? _outbox.ReadBatchAfter(Cursor, _options.BatchSize);
                 dead = [];
                 if (batch.Count == 0) return;
                 // A full batch: more rows are likely waiting; read them while this batch is on the wire.
-                if (batch.Count >= _options.BatchSize) Prefetch(batch[^1].Id);
+                if (batch.Count >= _options.BatchSize) Prefetch(batch.LastId);
                 await WriteIsolatingRejectsAsync(batch, dead, token).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
             if (batch.Count == 0) return DrainOutcome.Idle;
-            var last = batch[^1].Id;
+            var last = batch.LastId;
             var full = batch.Count >= _options.BatchSize;
             Interlocked.Exchange(ref _cursor, last);
             await PersistAsync(last, dead, caughtUp: !full).ConfigureAwait(false);
@@ -128,12 +128,12 @@ internal sealed partial class SinkDrain
     private void Prefetch(long afterId)
     {
         _prefetchAfter = afterId;
-        _prefetch = Task.Run(() => _outbox.ReadAfter(afterId, _options.BatchSize));
+        _prefetch = Task.Run(() => _outbox.ReadBatchAfter(afterId, _options.BatchSize));
     }
 
     /// <summary>The rows read ahead, if they start right after the cursor (a failed write leaves the
     /// cursor where it was: then they are dropped and read again); null when there are none.</summary>
-    private async Task<IReadOnlyList<OutboxRow>?> TakePrefetchedAsync()
+    private async Task<OutboxBatch?> TakePrefetchedAsync()
     {
         var (prefetch, after) = (_prefetch, _prefetchAfter);
         _prefetch = null;
@@ -166,8 +166,7 @@ internal sealed partial class SinkDrain
             var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
             void Persist()
             {
-                _outbox.Commit(Name, last, dead, nowMs);
-                _outbox.Prune(_allSinks);
+                _outbox.Commit(Name, last, dead, nowMs, _allSinks);
             }
             if (caughtUp) Persist();
             else _persisting = Task.Run(Persist);

@@ -4,6 +4,14 @@ namespace Commons.Metering.Gateway.Sinks;
 
 internal readonly record struct OutboxRow(long Id, string Line);
 
+/// <summary>Outbox rows read for one write: <see cref="Count"/> rows after the cursor up to and
+/// including <see cref="LastId"/>, their lines as one UTF-8 request body, '\n' between lines
+/// (line protocol lines hold no raw newline).</summary>
+internal sealed record OutboxBatch(long LastId, int Count, byte[] Body)
+{
+    public static readonly OutboxBatch Empty = new(0, 0, []);
+}
+
 internal readonly record struct DeadLetter(long OutboxId, string Line, string Error);
 
 /// <summary>The sinks' side of metering.db: reads outbox rows after a cursor, moves cursors, keeps
@@ -34,14 +42,39 @@ internal sealed class SinkOutbox
         return ReadCursor(c, sink);
     }
 
-    public IReadOnlyList<OutboxRow> ReadAfter(long lastId, int limit)
+    /// <summary>Up to <paramref name="limit"/> rows after <paramref name="lastId"/>, in id order, as one
+    /// request body that SQLite joins itself (group_concat over the text's own UTF-8 bytes): reading
+    /// each row into a .NET string, joining them and encoding the result again cost ~3 ms of CPU per
+    /// 5,000 lines against ~1 ms, next to an influxd that needs that CPU (`sink` benchmark,
+    /// docs/benchmarks.md).</summary>
+    public OutboxBatch ReadBatchAfter(long lastId, int limit)
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT id, line FROM sink_outbox WHERE id > $after ORDER BY id LIMIT $limit";
+        cmd.CommandText = """
+            SELECT COUNT(*), MAX(id), CAST(group_concat(line, char(10) ORDER BY id) AS BLOB)
+            FROM (SELECT id, line FROM sink_outbox WHERE id > $after ORDER BY id LIMIT $limit)
+            """;
         cmd.Parameters.AddWithValue("$after", lastId);
         cmd.Parameters.AddWithValue("$limit", limit);
-        var rows = new List<OutboxRow>(Math.Min(limit, 1024));
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        var count = reader.GetInt32(0);
+        // GetFieldValue, not GetBytes: GetBytes on this computed column crashed the process
+        // (SIGSEGV, Microsoft.Data.Sqlite 10.0 with SQLite 3.53.3).
+        return count == 0 ? OutboxBatch.Empty : new OutboxBatch(reader.GetInt64(1), count, reader.GetFieldValue<byte[]>(2));
+    }
+
+    /// <summary>The rows with ids in (<paramref name="afterId"/>, <paramref name="upToId"/>], one by
+    /// one: for isolating the lines a database refused.</summary>
+    public IReadOnlyList<OutboxRow> ReadRange(long afterId, long upToId)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id, line FROM sink_outbox WHERE id > $after AND id <= $upto ORDER BY id";
+        cmd.Parameters.AddWithValue("$after", afterId);
+        cmd.Parameters.AddWithValue("$upto", upToId);
+        var rows = new List<OutboxRow>((int)Math.Clamp(upToId - afterId, 0, 1024));
         using var reader = cmd.ExecuteReader();
         while (reader.Read()) rows.Add(new OutboxRow(reader.GetInt64(0), reader.GetString(1)));
         return rows;
@@ -60,47 +93,50 @@ internal sealed class SinkOutbox
         return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Moves the sink's cursor to <paramref name="lastId"/> (never backwards) and stores
-    /// its dead letters, in one transaction.</summary>
-    public void Commit(string sink, long lastId, IReadOnlyList<DeadLetter> deadLetters, long nowMs)
+    /// <summary>Moves the sink's cursor to <paramref name="lastId"/> (never backwards), stores its dead
+    /// letters and deletes the rows every sink of <paramref name="sinks"/> has delivered (id at or below
+    /// the smallest of their cursors; a sink without a cursor row counts as 0), in one transaction:
+    /// one commit (one fsync) per delivered batch instead of two (`sink` benchmark, docs/benchmarks.md).
+    /// Only the first <see cref="SinkConstants.PruneChunkRows"/> rows go in that transaction; a longer
+    /// range (a sink that was behind caught up) is deleted in chunks of their own afterwards, so the
+    /// ledger writer never waits long for the write lock. Returns the rows deleted.</summary>
+    public long Commit(string sink, long lastId, IReadOnlyList<DeadLetter> deadLetters, long nowMs, IReadOnlyCollection<string> sinks)
     {
         using var c = Open();
-        using var tx = c.BeginTransaction(deferred: false);
-        foreach (var d in deadLetters)
+        long min, deleted;
+        using (var tx = c.BeginTransaction(deferred: false))
         {
-            using var dl = c.CreateCommand();
-            dl.Transaction = tx;
-            dl.CommandText = """
-                INSERT OR IGNORE INTO sink_dead_letter(sink, outbox_id, line, error, failed_at_ms)
-                VALUES ($sink, $id, $line, $error, $now)
-                """;
-            dl.Parameters.AddWithValue("$sink", sink);
-            dl.Parameters.AddWithValue("$id", d.OutboxId);
-            dl.Parameters.AddWithValue("$line", d.Line);
-            dl.Parameters.AddWithValue("$error", d.Error);
-            dl.Parameters.AddWithValue("$now", nowMs);
-            dl.ExecuteNonQuery();
+            foreach (var d in deadLetters)
+            {
+                using var dl = c.CreateCommand();
+                dl.Transaction = tx;
+                dl.CommandText = """
+                    INSERT OR IGNORE INTO sink_dead_letter(sink, outbox_id, line, error, failed_at_ms)
+                    VALUES ($sink, $id, $line, $error, $now)
+                    """;
+                dl.Parameters.AddWithValue("$sink", sink);
+                dl.Parameters.AddWithValue("$id", d.OutboxId);
+                dl.Parameters.AddWithValue("$line", d.Line);
+                dl.Parameters.AddWithValue("$error", d.Error);
+                dl.Parameters.AddWithValue("$now", nowMs);
+                dl.ExecuteNonQuery();
+            }
+            using (var cur = c.CreateCommand())
+            {
+                cur.Transaction = tx;
+                cur.CommandText = """
+                    INSERT INTO sink_cursor(sink, last_id) VALUES ($sink, $id)
+                    ON CONFLICT(sink) DO UPDATE SET last_id = excluded.last_id WHERE excluded.last_id > sink_cursor.last_id
+                    """;
+                cur.Parameters.AddWithValue("$sink", sink);
+                cur.Parameters.AddWithValue("$id", lastId);
+                cur.ExecuteNonQuery();
+            }
+            min = sinks.Count == 0 ? 0 : sinks.Min(s => ReadCursor(c, s));
+            deleted = min > 0 ? DeleteChunk(c, tx, min) : 0;
+            tx.Commit();
         }
-        using var cur = c.CreateCommand();
-        cur.Transaction = tx;
-        cur.CommandText = """
-            INSERT INTO sink_cursor(sink, last_id) VALUES ($sink, $id)
-            ON CONFLICT(sink) DO UPDATE SET last_id = excluded.last_id WHERE excluded.last_id > sink_cursor.last_id
-            """;
-        cur.Parameters.AddWithValue("$sink", sink);
-        cur.Parameters.AddWithValue("$id", lastId);
-        cur.ExecuteNonQuery();
-        tx.Commit();
-    }
-
-    /// <summary>Deletes outbox rows every listed sink has delivered (id at or below the smallest of
-    /// their cursors; a sink without a cursor row counts as 0). Returns the rows deleted.</summary>
-    public long Prune(IReadOnlyCollection<string> sinks)
-    {
-        if (sinks.Count == 0) return 0;
-        using var c = Open();
-        var min = sinks.Min(s => ReadCursor(c, s));
-        return DeleteUpTo(c, min);
+        return deleted < SinkConstants.PruneChunkRows ? deleted : deleted + DeleteUpTo(c, min);
     }
 
     /// <summary>For a gateway with no sink configured: deletes every row present now.</summary>
@@ -116,21 +152,27 @@ internal sealed class SinkOutbox
     private static long DeleteUpTo(SqliteConnection c, long maxId)
     {
         long deleted = 0;
-        // Bounded: at most 1000 chunks per call; the next drain cycle continues.
+        // Bounded: at most 1000 chunks per call, each its own transaction; the next drain cycle continues.
         for (var i = 0; i < 1000 && maxId > 0; i++)
         {
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = """
-                DELETE FROM sink_outbox WHERE id IN
-                    (SELECT id FROM sink_outbox WHERE id <= $max ORDER BY id LIMIT $chunk)
-                """;
-            cmd.Parameters.AddWithValue("$max", maxId);
-            cmd.Parameters.AddWithValue("$chunk", SinkConstants.PruneChunkRows);
-            var n = cmd.ExecuteNonQuery();
+            var n = DeleteChunk(c, null, maxId);
             deleted += n;
             if (n < SinkConstants.PruneChunkRows) break;
         }
         return deleted;
+    }
+
+    private static int DeleteChunk(SqliteConnection c, SqliteTransaction? tx, long maxId)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = """
+            DELETE FROM sink_outbox WHERE id IN
+                (SELECT id FROM sink_outbox WHERE id <= $max ORDER BY id LIMIT $chunk)
+            """;
+        cmd.Parameters.AddWithValue("$max", maxId);
+        cmd.Parameters.AddWithValue("$chunk", SinkConstants.PruneChunkRows);
+        return cmd.ExecuteNonQuery();
     }
 
     private static long ReadCursor(SqliteConnection c, string sink)

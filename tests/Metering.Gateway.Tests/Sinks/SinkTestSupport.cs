@@ -121,9 +121,10 @@ internal sealed class FakeWriter : ISinkWriter
     /// <summary>Every line accepted, in order of acceptance.</summary>
     public List<string> Accepted { get; } = [];
 
-    public Task WriteAsync(IReadOnlyList<string> lines, CancellationToken cancellationToken)
+    public Task WriteAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         Calls++;
+        var lines = System.Text.Encoding.UTF8.GetString(body.Span).Split('\n');
         if (FailWith is not null) return Task.FromException(FailWith);
         if (RejectContaining is not null && lines.Any(l => l.Contains(RejectContaining, StringComparison.Ordinal)))
             return Task.FromException(new SinkRejectedException(400, "partial write: unable to parse"));
