@@ -8,6 +8,8 @@ namespace Commons.Metering.Gateway.Ledger;
 /// the same transaction, so a crash at any instant loses nothing and counts nothing twice.</summary>
 internal sealed class LedgerBatch(bool writeOutbox)
 {
+    private readonly OutboxLines _lines = new();
+
     public LedgerOutcome Apply(ILedgerTransaction tx, LedgerWrite write) => write switch
     {
         ReadingWrite r => ApplyReading(tx, r),
@@ -46,7 +48,7 @@ internal sealed class LedgerBatch(bool writeOutbox)
             }
             var flagName = (channelFlag ?? readingFlag)?.Name();
             tx.InsertReadingChannel(w.Meter, reading, w.ReceivedMs, readingFlag?.Name(), channel, usage, flagName);
-            if (writeOutbox) tx.AppendOutbox(OutboxLine.For(w.MeterInfo, reading, channel, usage, flagName));
+            if (writeOutbox) tx.AppendOutbox(_lines.For(w.MeterInfo, reading, channel, usage, flagName));
         }
         tx.SetMeterState(w.Meter, UsageRules.AfterReading(meterState, reading.Seq));
         if (late) tx.RecordSeen(w.Meter, w.ReceivedMs);

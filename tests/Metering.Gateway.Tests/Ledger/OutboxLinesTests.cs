@@ -1,0 +1,47 @@
+using CsCheck;
+using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Ledger;
+
+namespace Commons.Metering.Gateway.Tests.Ledger;
+
+/// <summary>The writer's cached line builder must write exactly what InfluxDB.Client's PointData
+/// writes (<see cref="OutboxLine.For"/>), for any tag text, number and flag.</summary>
+public sealed class OutboxLinesTests
+{
+    // Line protocol's special characters, a backslash, quotes, non-ASCII and plain letters.
+    private static readonly Gen<string> Text = Gen.String[Gen.Char[" ,=\"\\\tüß村ab1_-"], 0, 12];
+    private static readonly Gen<MeterInfo> Meter = Gen.Select(Text, Text, Gen.Enum<Resource>(),
+        (id, community, resource) => new MeterInfo(id, community, resource));
+    private static readonly string?[] KnownFlags = [null, ReadingFlag.Late.Name(), ReadingFlag.SeqGap.Name(), ReadingFlag.RegisterDecrease.Name()];
+    private static readonly Gen<string?> Flag = Gen.OneOf(
+        Gen.Int[0, KnownFlags.Length - 1].Select(i => KnownFlags[i]),
+        Text.Select(s => (string?)s));
+
+    [Fact]
+    public void EveryLine_IsWhatPointDataWrites()
+    {
+        var lines = new OutboxLines();
+        Gen.Select(Meter, Text, Gen.Long, Gen.Long, Gen.Long, Gen.Long, Flag).Sample((meter, channel, reg, seq, ts, usage, flag) =>
+        {
+            var register = new ChannelRegister(channel, meter.Resource, reg);
+            var reading = new Reading(seq, ts, [register], null);
+            Assert.Equal(OutboxLine.For(meter, reading, register, usage, flag), lines.For(meter, reading, register, usage, flag));
+            // Asked again (now from the cache): the same line.
+            Assert.Equal(OutboxLine.For(meter, reading, register, usage, flag), lines.For(meter, reading, register, usage, flag));
+        }, iter: 20_000);
+    }
+
+    [Fact]
+    public void TheCache_StaysBounded_AndStartsOverWhenFull()
+    {
+        var lines = new OutboxLines();
+        var register = new ChannelRegister("main", Resource.Water, 1);
+        var reading = new Reading(1, 1_764_245_400_000, [register], null);
+        for (var i = 0; i < OutboxLines.MaxSeries + 10; i++)
+        {
+            var meter = new MeterInfo($"m-{i}", "c1", Resource.Water);
+            Assert.Equal(OutboxLine.For(meter, reading, register, 0, null), lines.For(meter, reading, register, 0, null));
+        }
+        Assert.Equal(10, lines.CachedSeries);
+    }
+}
