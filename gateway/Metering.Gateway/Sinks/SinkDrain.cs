@@ -23,8 +23,8 @@ internal enum DrainOutcome
 }
 
 /// <summary>Delivers one sink's share of the outbox: reads up to BatchSize rows after its cursor,
-/// writes them through the resilience pipeline, then moves the cursor and prunes, each in a short
-/// transaction. A crash between write and cursor move re-sends the batch; InfluxDB overwrites a
+/// writes them as one request body through the resilience pipeline, then moves the cursor and prunes
+/// in one short transaction. A crash between write and cursor move re-sends the batch; InfluxDB overwrites a
 /// point with the same series and timestamp, so storage stays exactly-once.
 /// While a backlog drains (full batches), the next batch is read, and the cursor of the last one
 /// stored and its rows pruned, while the current batch is on the wire, so the database work hides
