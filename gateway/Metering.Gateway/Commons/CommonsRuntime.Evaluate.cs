@@ -18,7 +18,19 @@ public sealed partial class CommonsRuntime
     {
         switch (c.Write)
         {
-            case ReadingWrite r: OnReading(r.Meter, r.Reading, c.CommittedTimestamp); break;
+            case ReadingWrite r:
+                // Heard from a meter not known to be online: it is connected now, so what it has not
+                // acknowledged goes out again at once. The case that needs it: with Registry:AutoRegister a
+                // new device's "online" status comes before the reading that registers it and is refused
+                // (unknown meter), and the commands pushed at start waited out their 30 s backoff. Not while
+                // the broker takes nothing: a send that fails counts as an attempt and lengthens the backoff.
+                if (!_online.GetValueOrDefault(r.Meter))
+                {
+                    _online[r.Meter] = true;
+                    if (_publisher.CanPublish) Commands_.DeviceOnline(r.Meter);
+                }
+                OnReading(r.Meter, r.Reading, c.CommittedTimestamp);
+                break;
             case AckWrite a: Commands_.Acked(a.Meter, a.Ack); break;
             case StatusWrite s:
                 _online[s.Meter] = s.Status.State == "online";

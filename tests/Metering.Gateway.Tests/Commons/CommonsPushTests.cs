@@ -17,7 +17,8 @@ public sealed class CommonsPushTests
             foreach (var meter in new[] { "w-h1", "w-h2" })
                 await h.ReadingAsync(meter, meter == "w-h1" ? [("kitchen", 0L), ("garden", 0L)] : [("kitchen", 0L), ("laundry", 0L)]);
             await h.AckEverythingAsync(); // a device takes 3 at a time (per-device window)
-            var sent = h.SentTo("w-h2");
+            // Each once by cid (its first reading resent what was pushed before the meter was heard from).
+            var sent = h.SentTo("w-h2").DistinctBy(c => c.Cid).ToList();
             var kitchen = sent.Single(c => c is { Op: "allowance", Channel: "kitchen" });
             // 1000 L cap, floors 2 x 50 + 4 x 50 L, the 700 L left shared per person: h2 gets 200 + 466.667 L.
             Assert.Equal((666_667L, 86_400L, "essential", 0L), (kitchen.Limit!.Value, kitchen.PeriodS!.Value, kitchen.UseClass, kitchen.Used!.Value));
@@ -61,5 +62,32 @@ public sealed class CommonsPushTests
         var fresh = h.Runtime.Commands(100).Where(c => c.Meter == "w-h1" && !escalated.Any(e => e.Cid == c.Cid)).ToList();
         Assert.Equal(escalated.Select(c => c.Detail).Order(), fresh.Select(c => c.Detail).Order());
         Assert.All(fresh, c => Assert.Equal("acked", c.State));
+    }
+
+    [Fact]
+    public async Task PushSentBeforeTheMeterWasRegistered_GoesOutAgainWithItsFirstReading_NotAfterTheBackoff()
+    {
+        await using var h = new CommonsHarness(TestPolicy.Yaml, new Gateway.Commons.CommonsOptions { AckTimeoutSeconds = 30 });
+        await h.StartAsync();
+        await h.StepAsync(); // pushed at start, before any device connected: nobody received them
+        var first = h.Runtime.Commands(100).Where(c => c.Meter == "w-h1" && c.State == "sent").ToList();
+        Assert.Equal(CommandBook.DeviceWindow, first.Count); // the per-device window; the rest waits its turn
+        Assert.All(first, c => Assert.Equal(1, c.Attempts));
+        var sent = h.SentTo("w-h1").Count;
+
+        // The device connects; its "online" status is refused (not registered yet, auto-registration
+        // needs a reading), then its first reading registers it. The clock does not move.
+        var status = await h.Pipeline.HandleAsync($"commons/v1/{CommonsHarness.Community}/w-h1/up/status",
+            new System.Buffers.ReadOnlySequence<byte>("{\"v\":1,\"state\":\"online\",\"fw\":\"1.0.0\"}"u8.ToArray()), CancellationToken.None);
+        Assert.Equal(Gateway.Ingest.RejectReason.UnknownMeter, status.Reason);
+        await h.ReadingAsync("w-h1", ("kitchen", 0), ("garden", 0));
+
+        Assert.All(h.Runtime.Commands(100).Where(c => first.Any(f => f.Cid == c.Cid)), c => Assert.Equal(2, c.Attempts));
+        Assert.Equal(sent + first.Count, h.SentTo("w-h1").Count);
+        Assert.All(h.Runtime.Commands(100).Where(c => c.Meter == "w-h2" && c.State == "sent"), c => Assert.Equal(1, c.Attempts)); // not heard from: not resent
+
+        // Heard from again: nothing is resent a second time.
+        await h.ReadingAsync("w-h1", ("kitchen", 10), ("garden", 10));
+        Assert.Equal(sent + first.Count, h.SentTo("w-h1").Count);
     }
 }
