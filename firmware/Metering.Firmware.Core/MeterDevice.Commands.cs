@@ -109,7 +109,7 @@ namespace Commons.Metering.Firmware
         {
             lock (_sync)
             {
-                Enqueue(_record, OutboxRecord.Ack(_record, cid, reason), 0, unix);
+                Enqueue(_record, OutboxRecord.Ack(_record, cid, reason), 0, unix, false);
             }
         }
 

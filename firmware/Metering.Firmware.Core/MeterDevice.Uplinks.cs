@@ -192,8 +192,17 @@ namespace Commons.Metering.Firmware
         /// persisted before it can be published).</summary>
         private void Enqueue(byte[] record, int length, byte flags, long tsCandidateMs)
         {
+            Enqueue(record, length, flags, tsCandidateMs, true);
+        }
+
+        /// <summary>As above; an unsequenced record (an ack) is stamped seq 0 and takes no number from
+        /// the meter's sequence, which readings and events share (docs/protocol.md): an ack carries its
+        /// command id instead, so a number it took would reach the gateway as a gap before the next
+        /// reading (flagged seq_gap after every command).</summary>
+        private void Enqueue(byte[] record, int length, byte flags, long tsCandidateMs, bool sequenced)
+        {
             MakeRoom(length);
-            long seq = NextSeq();
+            long seq = sequenced ? NextSeq() : 0;
             OutboxRecord.Seal(record, length, seq, NextTs(tsCandidateMs));
             _outbox.Append(record, length, flags);
         }

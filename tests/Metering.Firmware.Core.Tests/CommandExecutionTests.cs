@@ -52,6 +52,24 @@ public class CommandExecutionTests
     }
 
     [Fact]
+    public void Acks_take_no_sequence_number_so_readings_and_events_stay_gapless_around_commands()
+    {
+        var (rig, _) = Online();
+        rig.Run(rig.Config.ReadingIntervalMs * 2);
+        rig.Drain();
+        Deliver(rig, """{"v":1,"cid":"c-000045","exp":1764249000000,"op":"valve","ch":"main","state":"closed"}""");
+        Deliver(rig, """{"v":1,"cid":"c-000046","exp":1764249000000,"op":"ping"}""");
+        rig.Run(rig.Config.ReadingIntervalMs * 2);
+        rig.Drain();
+
+        // The gateway flags a reading whose seq skips one as seq_gap: an ack must not take a number.
+        var seqs = rig.Readings.Concat(rig.Events).Select(p => p.Seq).Distinct().Order().ToList();
+        Assert.Equal(2, rig.Acks.Count());
+        Assert.True(seqs.Count > 3, string.Join(",", seqs));
+        Assert.Equal(Enumerable.Range((int)seqs[0], seqs.Count).Select(i => (long)i), seqs);
+    }
+
+    [Fact]
     public void Redelivered_cid_is_acknowledged_again_but_executed_once_even_across_a_reboot()
     {
         var (rig, handler) = Online();
