@@ -7,7 +7,9 @@ namespace Commons.Metering.Gateway.Ledger;
 /// <summary>The sink_outbox row of one channel of a committed reading, in InfluxDB line protocol
 /// built by InfluxDB.Client's PointData (escaping is the library's). The contract with the Sinks:
 /// measurement 'reading'; tags community, meter, channel, resource; integer fields reg, usage, seq
-/// and the string field flag only when flagged; timestamp = device time in milliseconds.</summary>
+/// and the string field flag only when flagged; timestamp = device time in milliseconds.
+/// The ledger writer writes the same lines through <see cref="OutboxLines"/> (series keys cached);
+/// this is the reference that one is tested against.</summary>
 public static class OutboxLine
 {
     public const string Measurement = "reading";

@@ -21,14 +21,7 @@ internal sealed partial class SinkDrain
             // The rows of this batch: the ones after the cursor, up to its last id.
             var rows = _outbox.ReadRange(Cursor, batch.LastId);
             if (rows.Count == 0) throw new InvalidOperationException($"outbox rows up to {batch.LastId} after cursor {Cursor} are gone");
-            if (rows.Count == 1)
-            {
-                DeadLetter(rows[0], e, dead);
-                return;
-            }
-            var half = rows.Count / 2;
-            await WriteRangeAsync(rows, 0, half, dead, token).ConfigureAwait(false);
-            await WriteRangeAsync(rows, half, rows.Count - half, dead, token).ConfigureAwait(false);
+            await SplitAsync(rows, 0, rows.Count, e, dead, token).ConfigureAwait(false);
         }
     }
 
@@ -42,21 +35,24 @@ internal sealed partial class SinkDrain
         }
         catch (SinkRejectedException e)
         {
-            if (count == 1)
-            {
-                DeadLetter(rows[start], e, dead);
-                return;
-            }
-            var half = count / 2;
-            await WriteRangeAsync(rows, start, half, dead, token).ConfigureAwait(false);
-            await WriteRangeAsync(rows, start + half, count - half, dead, token).ConfigureAwait(false);
+            await SplitAsync(rows, start, count, e, dead, token).ConfigureAwait(false);
         }
     }
 
-    private void DeadLetter(OutboxRow row, SinkRejectedException e, List<DeadLetter> dead)
+    /// <summary>A refused range: a single line is a dead letter, more are written again in halves.</summary>
+    private async Task SplitAsync(IReadOnlyList<OutboxRow> rows, int start, int count, SinkRejectedException refused,
+        List<DeadLetter> dead, CancellationToken token)
     {
-        dead.Add(new DeadLetter(row.Id, row.Line, e.Message));
-        LogDeadLetter(_log, Name, row.Id, row.Line, e.Message);
+        if (count == 1)
+        {
+            var row = rows[start];
+            dead.Add(new DeadLetter(row.Id, row.Line, refused.Message));
+            LogDeadLetter(_log, Name, row.Id, row.Line, refused.Message);
+            return;
+        }
+        var half = count / 2;
+        await WriteRangeAsync(rows, start, half, dead, token).ConfigureAwait(false);
+        await WriteRangeAsync(rows, start + half, count - half, dead, token).ConfigureAwait(false);
     }
 
     private async Task WriteCountingFailuresAsync(ReadOnlyMemory<byte> body, CancellationToken token)
