@@ -6,8 +6,8 @@ using Commons.Metering.Testing.Servers;
 namespace Commons.Metering.Bench;
 
 /// <summary>End-to-end readings/s (publish -> ledger commit -> InfluxDB accepted) with the
-/// embedded broker and with mosquitto, next to mosquitto's own broker-only delivery rate to a
-/// plain subscriber, all measured in this run with the same load.</summary>
+/// embedded broker and with mosquitto, each next to its broker's own delivery rate to a plain
+/// subscriber (broker only), all measured in this run with the same load.</summary>
 internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSink, TextWriter log,
     int warmupPerMeter = E2eBenchmark.DefaultWarmup, int maxWarmupPerMeter = E2eBenchmark.DefaultMaxWarmup)
 {
@@ -41,13 +41,36 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         public double Rate => Readings / Elapsed.TotalSeconds;
     }
 
-    /// <summary>The broker's own delivery rate: mosquitto to a plain subscriber that does nothing
-    /// but receive, mosquitto_sub (C, QoS 1), so the reference measures the broker and not a .NET
-    /// client. Timed from the first publish until mosquitto_sub has received every reading.</summary>
+    /// <summary>mosquitto's own delivery rate of the load to a plain subscriber: the reference of the
+    /// external path, and the stricter one of the embedded path (<see cref="RunAsync"/>).</summary>
     public async Task<Result> BrokerOnlyAsync(CancellationToken cancel)
     {
         using var mosquitto = new Mosquitto();
         mosquitto.Start();
+        return await DeliverAsync(mosquitto.Port, "broker only: mosquitto -> mosquitto_sub (reference)", cancel);
+    }
+
+    /// <summary>The embedded broker's own delivery rate of the load to a plain subscriber: the
+    /// gateway's MQTTnet server with the gateway's options and nothing else (`broker`,
+    /// <see cref="BareBroker"/>), in a process of its own with the gateway's runtime settings (server
+    /// GC, as the web SDK sets for the gateway).</summary>
+    public async Task<Result> EmbeddedBrokerOnlyAsync(CancellationToken cancel)
+    {
+        var port = FreePort.Next();
+        using var broker = new ServerProcess("embedded broker alone", "dotnet", "dotnet-sdk-10.0",
+            [typeof(BareBroker).Assembly.Location, "broker", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            port, environment: new Dictionary<string, string> { ["DOTNET_gcServer"] = "1" });
+        broker.Start();
+        var result = await DeliverAsync(port, "broker only: embedded broker -> mosquitto_sub (reference)", cancel);
+        broker.Terminate();
+        return result;
+    }
+
+    /// <summary>A broker's own delivery rate: the load to a plain subscriber that does nothing but
+    /// receive, mosquitto_sub (C, QoS 1), so the reference measures the broker and not a .NET client.
+    /// Timed from the first publish until mosquitto_sub has received every reading.</summary>
+    private async Task<Result> DeliverAsync(int port, string name, CancellationToken cancel)
+    {
         var total = (long)meters * readingsPerMeter;
         // stdbuf -oL: mosquitto_sub's stdout is a pipe here, which C buffers; line buffering lets
         // the SUBACK line through as soon as it is printed.
@@ -56,7 +79,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "-oL", ServerProcess.Require("mosquitto_sub", "mosquitto-clients"), "-h", "127.0.0.1", "-p", mosquitto.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        foreach (var a in new[] { "-oL", ServerProcess.Require("mosquitto_sub", "mosquitto-clients"), "-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "-q", "1", "-i", "bench-subscriber", "-d", "-t", $"commons/v1/{Community}/+/up/reading" })
             psi.ArgumentList.Add(a);
         using var subscriber = Process.Start(psi)!;
@@ -74,7 +97,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         }, cancel);
         await subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10), cancel);
 
-        await using var load = await LoadPublisher.ConnectAsync(mosquitto.Port, Community, meters, maxWarmupPerMeter + readingsPerMeter, _startUnixMs, cancel);
+        await using var load = await LoadPublisher.ConnectAsync(port, Community, meters, maxWarmupPerMeter + readingsPerMeter, _startUnixMs, cancel);
         var warm = await WarmUpAsync(load, n => received.WhenAsync(n).WaitAsync(Deadline, cancel), gatewayJitSeconds: null, cancel);
         var warmup = (long)meters * warm.PerMeter;
         var benchJit = JitInfo.GetCompilationTime();
@@ -86,7 +109,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         subscriber.Kill();
         await drain;
         log.WriteLine($"  {warm}; JIT during the timed part: bench {benchJit.TotalSeconds:F2} s");
-        return new Result("broker only: mosquitto -> mosquitto_sub (reference)", total, watch.Elapsed);
+        return new Result(name, total, watch.Elapsed);
     }
 
     public async Task<Result> GatewayAsync(bool external, CancellationToken cancel, string? policyFile = null)
@@ -292,34 +315,42 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         return sb.ToString();
     }
 
-    /// <summary>Rounds of reference, embedded, external, one after the other; each gateway run is
-    /// divided by the reference of its own round and the median ratio decides. A shared machine's
-    /// load moves both sides of one round alike far more than it moves runs minutes apart.</summary>
+    /// <summary>Rounds of the two references (mosquitto alone, the embedded broker alone), then the
+    /// embedded and the external gateway, one after the other; each gateway run is divided by the
+    /// reference of its own round and the median ratio decides. A shared machine's load moves both
+    /// sides of one round alike far more than it moves runs minutes apart. Each path is held against
+    /// its own broker's delivery rate (issue #6: "over the broker-only delivery rate ... for the
+    /// embedded broker and for mosquitto"); the embedded path is also printed against mosquitto's,
+    /// the faster broker, which is the stricter figure and the one earlier sessions reported.</summary>
     public async Task<int> RunAsync(CancellationToken cancel, int rounds = DefaultRounds)
     {
         log.WriteLine($"machine: {MachineInfo.Describe()}");
         log.WriteLine($"load: {meters} meters x {readingsPerMeter} readings = {(long)meters * readingsPerMeter} readings, QoS 1, one in flight per meter; timed after a warm-up in steps of {warmupPerMeter} readings per meter until the JIT settled (at most {maxWarmupPerMeter}) in every run; {rounds} round(s)");
         var embeddedRatios = new List<double>();
+        var embeddedVsMosquitto = new List<double>();
         var externalRatios = new List<double>();
         for (var round = 1; round <= rounds; round++)
         {
             log.WriteLine($"round {round}:");
-            var reference = await BrokerOnlyAsync(cancel);
-            Print(reference, null);
+            var mosquitto = await BrokerOnlyAsync(cancel);
+            Print(mosquitto, null);
+            var bare = await EmbeddedBrokerOnlyAsync(cancel);
+            Print(bare, null);
             var embedded = await GatewayAsync(external: false, cancel);
-            Print(embedded, reference);
+            Print(embedded, bare, mosquitto);
             var external = await GatewayAsync(external: true, cancel);
-            Print(external, reference);
-            embeddedRatios.Add(embedded.Rate / reference.Rate);
-            externalRatios.Add(external.Rate / reference.Rate);
+            Print(external, mosquitto);
+            embeddedRatios.Add(embedded.Rate / bare.Rate);
+            embeddedVsMosquitto.Add(embedded.Rate / mosquitto.Rate);
+            externalRatios.Add(external.Rate / mosquitto.Rate);
         }
         var (e, x) = (Median(embeddedRatios), Median(externalRatios));
-        log.WriteLine($"median of {rounds}: embedded {e:F2}x, external {x:F2}x broker-only");
+        log.WriteLine($"median of {rounds}: embedded {e:F2}x the embedded broker alone ({Median(embeddedVsMosquitto):F2}x mosquitto alone), external {x:F2}x mosquitto alone");
         const double target = 0.5; // issue #2: end to end at least 0.5x the broker-only rate
         const double goal = 0.8;   // issue #6: the goal for the same ratio
         var ok = e >= target && x >= target;
         log.WriteLine($"target (issue #2): end-to-end >= {target:F1}x broker-only: {(ok ? "met" : "NOT met")}");
-        log.WriteLine($"goal (issue #6): >= {goal:F1}x: embedded {(e >= goal ? "met" : "not met")}, external {(x >= goal ? "met" : "not met")}");
+        log.WriteLine($"goal (issue #6): >= {goal:F1}x its own broker alone: embedded {(e >= goal ? "met" : "not met")}, external {(x >= goal ? "met" : "not met")}");
         return ok ? 0 : 3;
     }
 
@@ -332,9 +363,10 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private void Print(Result r, Result? reference)
+    private void Print(Result r, Result? reference, Result? alsoAgainst = null)
     {
         var ratio = reference is null ? "1.00 (reference)" : $"{r.Rate / reference.Rate:F2}x reference";
+        if (alsoAgainst is not null) ratio += $", {r.Rate / alsoAgainst.Rate:F2}x mosquitto alone";
         log.WriteLine($"{r.Name,-58} {r.Rate,10:F0} readings/s  ({r.Readings} in {r.Elapsed.TotalSeconds:F2} s)  {ratio}");
     }
 }

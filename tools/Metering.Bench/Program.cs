@@ -13,11 +13,14 @@ var maxWarmup = new Option<int>("--max-warmup") { Description = "Warm-up reading
 // CPU then) and the last sink write (docs/benchmarks.md, "Fourth session").
 var e2ePerMeter = new Option<int>("--readings-per-meter") { Description = "Readings each meter publishes in the timed part", DefaultValueFactory = _ => E2eBenchmark.DefaultReadingsPerMeter };
 var rounds = new Option<int>("--rounds") { Description = "Rounds of reference, embedded, external; the median ratio decides", DefaultValueFactory = _ => E2eBenchmark.DefaultRounds };
-var e2e = new Command("e2e", "End-to-end readings/s (publish -> ledger commit -> InfluxDB accepted), embedded broker and mosquitto, against mosquitto's broker-only rate.")
+var e2e = new Command("e2e", "End-to-end readings/s (publish -> ledger commit -> InfluxDB accepted), embedded broker and mosquitto, each against its broker's broker-only rate.")
 {
     meters, e2ePerMeter, noSink, warmup, maxWarmup, rounds,
 };
 e2e.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(e2ePerMeter), !r.GetValue(noSink), Console.Out, r.GetValue(warmup), r.GetValue(maxWarmup)).RunAsync(cancel, r.GetValue(rounds)));
+var brokerPort = new Option<int>("--port") { Description = "Port on 127.0.0.1", Required = true };
+var broker = new Command("broker", "The gateway's embedded broker alone, with the gateway's options (e2e's broker-only reference for it); runs until stopped.") { brokerPort };
+broker.SetAction((r, cancel) => BareBroker.RunAsync(r.GetValue(brokerPort), Console.Out, cancel));
 var e2ePolicy = new Command("e2e-policy", "The end-to-end run without and with the policy runtime (same load): throughput ratio (target >= 0.9x) and trip latency p50/p99 under load.") { meters, perMeter, noSink, warmup, maxWarmup };
 e2ePolicy.SetAction((r, cancel) => new E2eBenchmark(r.GetValue(meters), r.GetValue(perMeter), !r.GetValue(noSink), Console.Out, r.GetValue(warmup), r.GetValue(maxWarmup)).RunPolicyAsync(cancel));
 
@@ -68,5 +71,5 @@ var soakRate = new Option<double>("--max-rate") { Description = "Maximum rate to
 var soak = new Command("soak", "The fleet at half the measured maximum rate for --minutes: memory, outbox depths, latency over time; verdict whether memory stayed flat.") { soakMinutes, soakMeters, soakInterval, soakRate };
 soak.SetAction((r, cancel) => new SoakBenchmark(r.GetValue(soakMinutes), r.GetValue(soakMeters), r.GetValue(soakInterval), r.GetValue(soakRate), Console.Out).RunAsync(cancel));
 
-var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, e2ePolicy, ledger, sink, core, datasetCommand, fuzz, memory, scaling, burst, soak };
+var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, broker, e2ePolicy, ledger, sink, core, datasetCommand, fuzz, memory, scaling, burst, soak };
 return await root.Parse(args).InvokeAsync();

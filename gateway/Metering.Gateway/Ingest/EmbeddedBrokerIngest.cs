@@ -57,39 +57,12 @@ internal sealed class EmbeddedBrokerIngest(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value.Broker;
-        var factory = new MqttServerFactory();
-        var address = IPAddress.Parse(o.Host);
-        var v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
-        var builder = factory.CreateServerOptionsBuilder()
-            // Devices connect with cleanSession=false (docs/protocol.md, "Transport"): keep their sessions.
-            .WithPersistentSessions();
-        // Bind only the configured address: MQTTnet otherwise also listens on [::] (all IPv6
-        // interfaces); IPAddress.None switches a family off (MqttTcpServerAdapter.RegisterListeners).
-        if (o.Port > 0)
-            builder = builder.WithDefaultEndpoint()
-                .WithDefaultEndpointBoundIPAddress(v6 ? IPAddress.None : address)
-                .WithDefaultEndpointBoundIPV6Address(v6 ? address : IPAddress.None)
-                .WithDefaultEndpointPort(o.Port);
-        else
-            builder = builder.WithoutDefaultEndpoint();
-        X509Certificate2? certificate = null;
         if (o.Tls.Enabled)
-        {
             // Asked on every TLS handshake: a renewed certificate needs no restart (ReloadingCertificate).
             _certificate = new ReloadingCertificate(o.Tls, _time, logger, metrics?.Registry);
-            certificate = _certificate.Current;
-            builder = builder.WithEncryptedEndpoint()
-                .WithEncryptedEndpointBoundIPAddress(v6 ? IPAddress.None : address)
-                .WithEncryptedEndpointBoundIPV6Address(v6 ? address : IPAddress.None)
-                .WithEncryptedEndpointPort(o.Tls.Port)
-                .WithEncryptionCertificate(_certificate)
-                // TLS 1.2 and 1.3 (RFC 8996 deprecates 1.0/1.1); the OS picks the highest both speak.
-                .WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13);
-        }
-        var serverOptions = builder.Build();
-        // Like Kestrel: a restart right after a crash must not fail on the old connections' TIME_WAIT.
-        serverOptions.DefaultEndpointOptions.ReuseAddress = true;
-        serverOptions.TlsEndpointOptions.ReuseAddress = true;
+        var certificate = _certificate?.Current;
+        var factory = new MqttServerFactory();
+        var serverOptions = ServerOptions(factory, o, _certificate);
         _server = factory.CreateMqttServer(serverOptions);
         _server.InterceptingPublishAsync += OnPublishAsync;
         _server.InterceptingSubscriptionAsync += OnSubscribeAsync;
@@ -106,6 +79,41 @@ internal sealed class EmbeddedBrokerIngest(
         }.Where(l => l is not null));
         health.Set(true, $"embedded broker listening on {listening}");
         logger.LogInformation("Embedded MQTT broker listening on {Listeners}", listening);
+    }
+
+    /// <summary>The MQTTnet server's options from Broker:*: persistent sessions, the plain listener
+    /// (Broker:Port, 0 = off) and the TLS one (Broker:Tls) on Broker:Host only. Also what `e2e` runs
+    /// as the embedded broker's broker-only reference (tools/Metering.Bench), so that reference is
+    /// this broker as the gateway configures it.</summary>
+    internal static MqttServerOptions ServerOptions(MqttServerFactory factory, BrokerOptions o, ReloadingCertificate? certificate)
+    {
+        var address = IPAddress.Parse(o.Host);
+        var v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
+        var builder = factory.CreateServerOptionsBuilder()
+            // Devices connect with cleanSession=false (docs/protocol.md, "Transport"): keep their sessions.
+            .WithPersistentSessions();
+        // Bind only the configured address: MQTTnet otherwise also listens on [::] (all IPv6
+        // interfaces); IPAddress.None switches a family off (MqttTcpServerAdapter.RegisterListeners).
+        if (o.Port > 0)
+            builder = builder.WithDefaultEndpoint()
+                .WithDefaultEndpointBoundIPAddress(v6 ? IPAddress.None : address)
+                .WithDefaultEndpointBoundIPV6Address(v6 ? address : IPAddress.None)
+                .WithDefaultEndpointPort(o.Port);
+        else
+            builder = builder.WithoutDefaultEndpoint();
+        if (certificate is not null)
+            builder = builder.WithEncryptedEndpoint()
+                .WithEncryptedEndpointBoundIPAddress(v6 ? IPAddress.None : address)
+                .WithEncryptedEndpointBoundIPV6Address(v6 ? address : IPAddress.None)
+                .WithEncryptedEndpointPort(o.Tls.Port)
+                .WithEncryptionCertificate(certificate)
+                // TLS 1.2 and 1.3 (RFC 8996 deprecates 1.0/1.1); the OS picks the highest both speak.
+                .WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13);
+        var serverOptions = builder.Build();
+        // Like Kestrel: a restart right after a crash must not fail on the old connections' TIME_WAIT.
+        serverOptions.DefaultEndpointOptions.ReuseAddress = true;
+        serverOptions.TlsEndpointOptions.ReuseAddress = true;
+        return serverOptions;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
