@@ -47,7 +47,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
     {
         using var mosquitto = new Mosquitto();
         mosquitto.Start();
-        return await DeliverAsync(mosquitto.Port, "broker only: mosquitto -> mosquitto_sub (reference)", cancel);
+        return await DeliverAsync(mosquitto.Port, mosquitto.Pid, "broker only: mosquitto -> mosquitto_sub (reference)", cancel);
     }
 
     /// <summary>The embedded broker's own delivery rate of the load to a plain subscriber: the
@@ -61,15 +61,16 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
             [typeof(BareBroker).Assembly.Location, "broker", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
             port, environment: new Dictionary<string, string> { ["DOTNET_gcServer"] = "1" });
         broker.Start();
-        var result = await DeliverAsync(port, "broker only: embedded broker -> mosquitto_sub (reference)", cancel);
+        var result = await DeliverAsync(port, broker.Pid, "broker only: embedded broker -> mosquitto_sub (reference)", cancel);
         broker.Terminate();
         return result;
     }
 
     /// <summary>A broker's own delivery rate: the load to a plain subscriber that does nothing but
     /// receive, mosquitto_sub (C, QoS 1), so the reference measures the broker and not a .NET client.
-    /// Timed from the first publish until mosquitto_sub has received every reading.</summary>
-    private async Task<Result> DeliverAsync(int port, string name, CancellationToken cancel)
+    /// Timed from the first publish until mosquitto_sub has received every reading. Prints the
+    /// broker's CPU per reading and the bench's (its MQTT clients) over the timed part.</summary>
+    private async Task<Result> DeliverAsync(int port, int? brokerPid, string name, CancellationToken cancel)
     {
         var total = (long)meters * readingsPerMeter;
         // stdbuf -oL: mosquitto_sub's stdout is a pipe here, which C buffers; line buffering lets
@@ -100,14 +101,18 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         await using var load = await LoadPublisher.ConnectAsync(port, Community, meters, maxWarmupPerMeter + readingsPerMeter, _startUnixMs, cancel);
         var warm = await WarmUpAsync(load, n => received.WhenAsync(n).WaitAsync(Deadline, cancel), gatewayJitSeconds: null, cancel);
         var warmup = (long)meters * warm.PerMeter;
+        using var brokerOs = Process.GetProcessById(brokerPid ?? throw new InvalidOperationException($"{name}: broker not running"));
+        var cpu = new CpuPerReading(brokerOs);
         var benchJit = JitInfo.GetCompilationTime();
         var watch = Stopwatch.StartNew();
         await load.PublishAsync(warm.PerMeter, readingsPerMeter, cancel);
         await received.WhenAsync(warmup + total).WaitAsync(Deadline, cancel);
         watch.Stop();
+        var (brokerUs, benchUs) = cpu.Stop(total);
         benchJit = JitInfo.GetCompilationTime() - benchJit;
         subscriber.Kill();
         await drain;
+        log.WriteLine($"  broker CPU {brokerUs:F0} us per reading, bench (its MQTT clients) {benchUs:F0} us");
         log.WriteLine($"  {warm}; JIT during the timed part: bench {benchJit.TotalSeconds:F2} s");
         return new Result(name, total, watch.Elapsed);
     }
@@ -145,17 +150,16 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         var before = await http.GetStringAsync("metrics", cancel);
 
         using var gatewayOs = Process.GetProcessById(gateway.Pid ?? throw new InvalidOperationException("gateway not running"));
-        var cpuBefore = gatewayOs.TotalProcessorTime;
+        var cpu = new CpuPerReading(gatewayOs);
         var benchJit = JitInfo.GetCompilationTime();
         var watch = Stopwatch.StartNew();
         var publishing = load.PublishAsync(warm.PerMeter, readingsPerMeter, cancel);
         var ledgerDone = await WaitUntilDoneAsync(http, warmup + total, policyFile is not null, watch, gateway, cancel, publishing);
         watch.Stop();
         benchJit = JitInfo.GetCompilationTime() - benchJit;
-        gatewayOs.Refresh();
         // The gateway's own CPU per reading (user + system, all threads): unlike a rate, it does not
         // move with what else the machine is doing, so it shows a change in the gateway's cost.
-        var cpuPerReadingUs = (gatewayOs.TotalProcessorTime - cpuBefore).TotalMicroseconds / total;
+        var (cpuPerReadingUs, benchUs) = cpu.Stop(total);
         await publishing;
         total += warmup; // InfluxDB and the ledger hold the warm-up readings too
 
@@ -173,7 +177,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         var batches = Math.Max(1, Timed("metering_ledger_commit_batch_size_count"));
         log.WriteLine($"  ledger committed all after {ledgerDone.TotalSeconds:F2} s, InfluxDB after {watch.Elapsed.TotalSeconds:F2} s; " +
                       $"{batches:F0} transactions, mean batch {Timed("metering_ledger_commit_batch_size_sum") / batches:F0}, " +
-                      $"writer busy {Timed("metering_ledger_commit_seconds_sum"):F2} s; gateway CPU {cpuPerReadingUs:F0} us per reading");
+                      $"writer busy {Timed("metering_ledger_commit_seconds_sum"):F2} s; gateway CPU {cpuPerReadingUs:F0} us per reading, bench {benchUs:F0} us");
         log.WriteLine($"  {warm}; JIT during the timed part: gateway {Timed("metering_process_jit_seconds_total"):F2} s, bench {benchJit.TotalSeconds:F2} s");
         // What the gateway warned about during the run (it logs at Warning and above here): a
         // reconnect or a held ledger explains a slow run. (ASP.NET's note about unencrypted
@@ -220,6 +224,27 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
             if (quiet >= SettledSteps) return new WarmUp(sent, watch.Elapsed, Settled: true);
         }
         return new WarmUp(sent, watch.Elapsed, Settled: false);
+    }
+
+    /// <summary>CPU time (user + system, all threads) per reading over the timed part, of a server
+    /// process and of this one (the load's MQTT clients; in a gateway run also its /metrics polls):
+    /// with two cores shared by all of them, where a reading's CPU goes says what limits the rate.</summary>
+    private sealed class CpuPerReading(Process server)
+    {
+        private readonly TimeSpan _server = server.TotalProcessorTime;
+        private readonly TimeSpan _bench = SelfCpu();
+
+        private static TimeSpan SelfCpu()
+        {
+            using var self = Process.GetCurrentProcess();
+            return self.TotalProcessorTime;
+        }
+
+        public (double ServerUs, double BenchUs) Stop(long readings)
+        {
+            server.Refresh();
+            return ((server.TotalProcessorTime - _server).TotalMicroseconds / readings, (SelfCpu() - _bench).TotalMicroseconds / readings);
+        }
     }
 
     /// <summary>Messages the reference's subscriber received, and a wait for a count.</summary>
