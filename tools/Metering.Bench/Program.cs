@@ -71,5 +71,10 @@ var soakRate = new Option<double>("--max-rate") { Description = "Maximum rate to
 var soak = new Command("soak", "The fleet at half the measured maximum rate for --minutes: memory, outbox depths, latency over time; verdict whether memory stayed flat.") { soakMinutes, soakMeters, soakInterval, soakRate };
 soak.SetAction((r, cancel) => new SoakBenchmark(r.GetValue(soakMinutes), r.GetValue(soakMeters), r.GetValue(soakInterval), r.GetValue(soakRate), Console.Out).RunAsync(cancel));
 
-var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, broker, e2ePolicy, ledger, sink, core, datasetCommand, fuzz, memory, scaling, burst, soak };
+var routeFew = new Option<int>("--few") { Description = "Sessions in the reference run", DefaultValueFactory = _ => 100 };
+var routeMany = new Option<int>("--many") { Description = "Sessions in the scaled runs", DefaultValueFactory = _ => 10_000 };
+var routeCount = new Option<int>("--count") { Description = "Commands, then retained statuses, timed in each run", DefaultValueFactory = _ => 2_000 };
+var routing = new Command("routing", "What one command to one meter and one retained status cost the embedded broker with 10,000 sessions over 100, and with a client watching everything.") { routeFew, routeMany, routeCount };
+routing.SetAction((r, cancel) => new RoutingBenchmark(r.GetValue(routeFew), r.GetValue(routeMany), r.GetValue(routeCount), Console.Out).RunAsync(cancel));
+var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, broker, e2ePolicy, ledger, sink, core, datasetCommand, fuzz, memory, scaling, burst, soak, routing };
 return await root.Parse(args).InvokeAsync();
