@@ -43,6 +43,8 @@ public sealed class GatewayMetrics
             "Embedded broker: connects held back because their user name or address was refused before.");
         UplinkRouting = f.CreateGauge("metering_broker_uplink_routing",
             "Embedded broker: 1 once a client subscribed to uplinks, so every uplink is also routed to subscribers (a cost that grows with the connected devices); 0 until then.");
+        DownlinkRouting = f.CreateGauge("metering_broker_downlink_routing",
+            "Embedded broker: 1 once a client subscribed to a filter that can match other clients' downlinks, so every command is routed through every session (a cost that grows with the sessions); 0 while each goes straight to its device's session.");
         WatchdogReconnects = f.CreateCounter("metering_broker_watchdog_reconnects_total",
             "External broker: connections the subscription watchdog found deaf and dropped to reconnect and resubscribe.");
         // Memory, for the soak benchmark and operators (issue #6): read when /metrics is scraped.
@@ -84,6 +86,7 @@ public sealed class GatewayMetrics
     public Counter BrokerAuthDelayed { get; }
     public Counter WatchdogReconnects { get; }
     public Gauge UplinkRouting { get; }
+    public Gauge DownlinkRouting { get; }
 
     public void CountRejected(RejectReason reason) => Rejected.WithLabels(reason.Name()).Inc();
 

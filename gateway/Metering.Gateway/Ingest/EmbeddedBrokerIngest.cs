@@ -66,11 +66,19 @@ internal sealed class EmbeddedBrokerIngest(
         _server = factory.CreateMqttServer(serverOptions);
         _server.InterceptingPublishAsync += OnPublishAsync;
         _server.InterceptingSubscriptionAsync += OnSubscribeAsync;
-        if (_auth.Required)
+        _server.InterceptingUnsubscriptionAsync += e =>
         {
-            _server.ValidatingConnectionAsync += OnConnectAsync;
+            _routes.Unsubscribed(e.ClientId, e.Topic);
+            return Task.CompletedTask;
+        };
+        _server.SessionDeletedAsync += e =>
+        {
+            _routes.Forget(e.Id);
+            return Task.CompletedTask;
+        };
+        _server.ValidatingConnectionAsync += OnConnectAsync;
+        if (_auth.Required)
             logger.LogInformation("Embedded broker requires authentication; accounts from {Path}", Path.GetFullPath(_auth.FilePath));
-        }
         await _server.StartAsync().ConfigureAwait(false);
         var listening = string.Join(", ", new[]
         {
@@ -130,8 +138,10 @@ internal sealed class EmbeddedBrokerIngest(
 
     public bool CanPublish => _server is { IsStarted: true };
 
-    /// <summary>Injected as the server itself (its session items pass the ACL check); queued in the
-    /// device's persistent session when it is offline, delivered at QoS 1 when it is back.</summary>
+    /// <summary>Queued in the device's persistent session (delivered at QoS 1, or when it is back if it
+    /// sleeps): straight into that session when it alone can receive it (<see cref="DownlinkRoutes"/>),
+    /// otherwise injected as the server itself (its session items pass the ACL check) and routed by
+    /// MQTTnet to every subscriber.</summary>
     public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         var server = _server ?? throw new InvalidOperationException("the embedded broker is not running");
@@ -140,9 +150,21 @@ internal sealed class EmbeddedBrokerIngest(
             .WithPayload(payload.ToArray())
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
+        if (_routes.SoleRecipient(topic) is { } clientId && await SessionOf(server, clientId).ConfigureAwait(false) is { } session
+            && session.TryEnqueueApplicationMessage(message, out _))
+            return;
         await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = GatewaySenderId }, cancellationToken)
             .ConfigureAwait(false);
     }
+
+    /// <summary>The client's session, or null when it has none (MQTTnet throws then).</summary>
+    private static async Task<MqttSessionStatus?> SessionOf(MqttServer server, string clientId)
+    {
+        try { return await server.GetSessionAsync(clientId).ConfigureAwait(false); }
+        catch (InvalidOperationException) { return null; }
+    }
+
+    private readonly DownlinkRoutes _routes = new();
 
     /// <summary>The sender id of downlinks the gateway injects.</summary>
     public const string GatewaySenderId = "metering-gateway";
@@ -153,6 +175,11 @@ internal sealed class EmbeddedBrokerIngest(
     /// (Registry/ConnectThrottle.cs). The password is never logged, not even masked.</summary>
     private async Task OnConnectAsync(ValidatingConnectionEventArgs e)
     {
+        if (!_auth.Required)
+        {
+            if (e.CleanSession != false) _routes.Forget(e.ClientId);
+            return;
+        }
         var address = (e.RemoteEndPoint as IPEndPoint)?.Address.ToString();
         var delay = _throttle.DelayFor(e.UserName, address);
         if (delay > TimeSpan.Zero)
@@ -173,6 +200,7 @@ internal sealed class EmbeddedBrokerIngest(
         {
             _throttle.Succeeded(account.User);
             e.SessionItems[AccountKey] = account;
+            if (e.CleanSession != false) _routes.Forget(e.ClientId); // its old session's subscriptions are dropped
         }
     }
 
@@ -185,6 +213,11 @@ internal sealed class EmbeddedBrokerIngest(
             e.ProcessSubscription = false;
             e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
             return Task.CompletedTask;
+        }
+        if (_routes.Subscribed(e.ClientId, filter))
+        {
+            metrics?.DownlinkRouting.Set(1);
+            logger.LogInformation("Client {ClientId} subscribed to {Filter}: downlinks are routed through every session from now on", e.ClientId, filter);
         }
         if (!_uplinksWanted && UplinkTopic.FilterMayMatch(filter))
         {
@@ -200,8 +233,9 @@ internal sealed class EmbeddedBrokerIngest(
     /// MQTTnet's routing: it would find no subscriber, but only after checking every session that
     /// holds a subscription, and every device holds one (its down/cmd), so each uplink cost
     /// O(connected devices) and a copy of the session list (MqttClientSessionsManager
-    /// .DispatchApplicationMessage). Retained messages (the status) are always routed, so a later
-    /// subscriber still finds every device's last status. Never reset while the gateway runs: MQTTnet
+    /// .DispatchApplicationMessage). Retained messages (the status, the last will) are stored as
+    /// retained all the same (MqttServer.UpdateRetainedMessageAsync), so a later subscriber still finds
+    /// every device's last status. Never reset while the gateway runs: MQTTnet
     /// replaces a clean session on reconnect without a SessionDeleted event
     /// (MqttClientSessionsManager.CreateClientConnection), so its events cannot tell reliably when the
     /// last uplink subscription is gone, and routing too little would lose a subscriber's messages.</summary>
@@ -234,7 +268,13 @@ internal sealed class EmbeddedBrokerIngest(
             // Returning from this handler releases the PUBACK (see the class comment).
             var result = await pipeline.HandleAsync(topic, e.ApplicationMessage.Payload, e.CancellationToken).ConfigureAwait(false);
             // Consumed: the ledger has it (or refused it for good); routing it on is for subscribers only.
-            if (!_uplinksWanted && !e.ApplicationMessage.Retain && result.Reason != RejectReason.BadTopic) e.ProcessPublish = false;
+            if (!_uplinksWanted && result.Reason != RejectReason.BadTopic)
+            {
+                e.ProcessPublish = false;
+                // A retained one (the status, the last will) is kept for a later subscriber, as
+                // routing would keep it, without routing it through every session to find nobody.
+                if (e.ApplicationMessage.Retain && _server is { } server) await server.UpdateRetainedMessageAsync(e.ApplicationMessage).ConfigureAwait(false);
+            }
             if (health.LedgerRecovered()) logger.LogWarning("Ledger commits succeed again: uplinks are acknowledged again");
         }
         catch (IngestRefusedException)

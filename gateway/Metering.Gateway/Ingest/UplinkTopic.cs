@@ -29,8 +29,7 @@ public readonly partial record struct UplinkTopic(string Community, string Meter
     /// is matched by any literal.</summary>
     public static bool FilterMayMatch(string filter)
     {
-        if (filter.StartsWith("$share/", StringComparison.Ordinal) && filter.IndexOf('/', 7) is > 0 and var group)
-            filter = filter[(group + 1)..];
+        filter = Registry.TopicAcl.WithoutShare(filter);
         return KindFilters.Any(uplinks => Registry.TopicAcl.Overlap(filter, uplinks));
     }
 

@@ -28,6 +28,10 @@ internal static class TopicAcl
 
     public static bool AnyCovers(IEnumerable<string> patterns, string filter) => patterns.Any(p => Covers(p, filter));
 
+    /// <summary>A shared subscription's filter without its "$share/{group}/" prefix (MQTT 5, 4.8.2).</summary>
+    public static string WithoutShare(string filter) =>
+        filter.StartsWith("$share/", StringComparison.Ordinal) && filter.IndexOf('/', 7) is > 0 and var group ? filter[(group + 1)..] : filter;
+
     /// <summary>True when some topic is matched by both filters.</summary>
     public static bool Overlap(string a, string b)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Commons.Metering.Gateway.Ingest;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,7 +12,9 @@ namespace Commons.Metering.Gateway.Tests.Ingest;
 /// filter that can match uplinks; retained messages (the status) are always routed. Real MQTTnet
 /// clients against the embedded broker; an MQTT 5 device sees the difference in its PUBACK's reason
 /// code: Success when the uplink was not routed, NoMatchingSubscribers when MQTTnet routed it and found
-/// no subscriber.</summary>
+/// no subscriber. A command goes straight into its device's session while only that device can receive
+/// it (DownlinkRoutes), and through MQTTnet's routing once another client may: either way it reaches
+/// exactly whom routing would reach.</summary>
 public sealed class EmbeddedBrokerRoutingTests : IAsyncLifetime
 {
     private readonly GatewayHarness _gw;
@@ -83,12 +86,14 @@ public sealed class EmbeddedBrokerRoutingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ARetainedStatus_IsKeptForALaterSubscriber_EvenBeforeAnyoneWantedUplinks()
+    public async Task ARetainedStatus_IsKeptForALaterSubscriber_WithoutRouting_BeforeAnyoneWantedUplinks()
     {
         var device = await ConnectAsync("m1");
-        await device.PublishAsync(Message("commons/v1/c1/m1/up/status",
+        await PublishReadingAsync(device, 1); // registers m1 with the ledger
+        var status = await device.PublishAsync(Message("commons/v1/c1/m1/up/status",
             "{\"v\":1,\"ts\":" + Now() + ",\"state\":\"online\",\"fw\":\"1.0.0\",\"boot\":1,\"outbox\":0}", retain: true));
-        await PublishReadingAsync(device, 1); // registers m1 with the ledger as well
+        // Stored as retained without being routed through every session (no NoMatchingSubscribers).
+        Assert.Equal(MqttClientPublishReasonCode.Success, status.ReasonCode);
 
         var observer = await ConnectAsync("observer");
         var retained = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -120,6 +125,93 @@ public sealed class EmbeddedBrokerRoutingTests : IAsyncLifetime
     [InlineData("+/+/+/+/+", false)]
     public void FilterMayMatch_SaysWhetherAFilterCanMatchAnUplink(string filter, bool expected) =>
         Assert.Equal(expected, UplinkTopic.FilterMayMatch(filter));
+
+    [Fact]
+    public async Task ACommand_GoesStraightToItsDevice_EvenAsleep_UntilAWatcherTurnsRoutingOn()
+    {
+        var (device, commands) = await DeviceAsync("m1");
+        await SubscribeAsync(device, "commons/v1/c1/m1/down/cmd");
+        await _broker.PublishAsync("commons/v1/c1/m1/down/cmd", Encoding.UTF8.GetBytes("one"), CancellationToken.None);
+        await WaitUntil(() => commands.Contains("one"));
+        Assert.Equal(0, _gw.Metrics.DownlinkRouting.Value);
+
+        // Asleep (session kept): queued, delivered when it is back.
+        await device.DisconnectAsync();
+        await _broker.PublishAsync("commons/v1/c1/m1/down/cmd", Encoding.UTF8.GetBytes("two"), CancellationToken.None);
+        await device.ConnectAsync(device.Options);
+        await WaitUntil(() => commands.Contains("two"));
+
+        // An operator watching every command: from now on MQTTnet routes them, to both.
+        var watcher = await ConnectAsync("operator");
+        var watched = new List<string>();
+        watcher.ApplicationMessageReceivedAsync += e =>
+        {
+            lock (watched) watched.Add(e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await SubscribeAsync(watcher, "commons/v1/+/+/down/#");
+        Assert.Equal(1, _gw.Metrics.DownlinkRouting.Value);
+        await _broker.PublishAsync("commons/v1/c1/m1/down/cmd", Encoding.UTF8.GetBytes("three"), CancellationToken.None);
+        await WaitUntil(() => commands.Contains("three"));
+        await WaitUntil(() => { lock (watched) return watched.SequenceEqual(["three"]); });
+        Assert.Equal(["one", "two", "three"], commands.ToArray());
+    }
+
+    [Fact]
+    public async Task ADeviceBackWithACleanSession_GetsNoCommand_UntilItSubscribesAgain_AsRoutingWouldDo()
+    {
+        var (device, commands) = await DeviceAsync("m1");
+        await SubscribeAsync(device, "commons/v1/c1/m1/down/cmd");
+        await device.DisconnectAsync();
+        // Back with a clean session: its subscription is gone, and so is the shortcut.
+        var clean = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", _port).WithClientId("m1")
+            .WithProtocolVersion(MqttProtocolVersion.V311).WithCleanSession(true).Build();
+        await device.ConnectAsync(clean);
+        await _broker.PublishAsync("commons/v1/c1/m1/down/cmd", Encoding.UTF8.GetBytes("lost"), CancellationToken.None);
+        await SubscribeAsync(device, "commons/v1/c1/m1/down/cmd");
+        await _broker.PublishAsync("commons/v1/c1/m1/down/cmd", Encoding.UTF8.GetBytes("after"), CancellationToken.None);
+        await WaitUntil(() => commands.Contains("after"));
+        Assert.Equal(["after"], commands.ToArray());
+
+        // Unsubscribed: nothing reaches it either.
+        await device.UnsubscribeAsync("commons/v1/c1/m1/down/cmd");
+        await _broker.PublishAsync("commons/v1/c1/m1/down/cmd", Encoding.UTF8.GetBytes("unsubscribed"), CancellationToken.None);
+        await device.PingAsync(); // a round trip after the command: it would have arrived before the PINGRESP
+        await Task.Delay(200);
+        Assert.Equal(["after"], commands.ToArray());
+    }
+
+    [Theory]
+    [InlineData("m1", "commons/v1/c1/m1/down/cmd", false)] // its own command topic, what the firmware subscribes to
+    [InlineData("m1", "commons/v1/c1/m2/down/cmd", true)] // another device's
+    [InlineData("m1", "commons/v1/c1/m1/down/#", true)] // errs towards routing
+    [InlineData("operator", "commons/v1/+/+/down/#", true)]
+    [InlineData("operator", "#", true)]
+    [InlineData("operator", "$share/ops/commons/v1/c1/+/down/cmd", true)]
+    [InlineData("dashboard", "commons/v1/+/+/up/#", false)]
+    [InlineData("other", "other/#", false)]
+    public void ASubscription_WatchesDownlinks_WhenItCanMatchAnotherClientsCommand(string clientId, string filter, bool watches)
+    {
+        var routes = new DownlinkRoutes();
+        Assert.Equal(watches, routes.Subscribed(clientId, filter));
+        Assert.Equal(watches, routes.Watched);
+    }
+
+    /// <summary>A device as the firmware connects: MQTT 3.1.1, session kept (clean session off).</summary>
+    private async Task<(IMqttClient Client, ConcurrentQueue<string> Commands)> DeviceAsync(string id)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        _clients.Add(client);
+        var commands = new ConcurrentQueue<string>();
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            commands.Enqueue(e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", _port).WithClientId(id)
+            .WithProtocolVersion(MqttProtocolVersion.V311).WithCleanSession(false).Build());
+        return (client, commands);
+    }
 
     private async Task<IMqttClient> ConnectAsync(string id)
     {
