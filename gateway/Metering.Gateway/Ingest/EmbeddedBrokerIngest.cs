@@ -169,10 +169,12 @@ internal sealed class EmbeddedBrokerIngest(
     /// <summary>The sender id of downlinks the gateway injects.</summary>
     public const string GatewaySenderId = "metering-gateway";
 
-    /// <summary>Anonymous, unknown user, wrong password, or a device not using its meter id as
-    /// client id: refused with "bad user name or password" (MQTT 3.1.1 return code 4), counted by
-    /// reason, and remembered: the next connect of that user (or address) waits first
-    /// (Registry/ConnectThrottle.cs). The password is never logged, not even masked.</summary>
+    /// <summary>Every connect. With authentication on: anonymous, unknown user, wrong password, or a
+    /// device not using its meter id as client id is refused with "bad user name or password" (MQTT
+    /// 3.1.1 return code 4), counted by reason, and remembered: the next connect of that user (or
+    /// address) waits first (Registry/ConnectThrottle.cs). The password is never logged, not even
+    /// masked. An accepted clean-session connect drops the client's old subscriptions, so its commands
+    /// no longer take the shortcut (<see cref="DownlinkRoutes"/>) until it subscribes again.</summary>
     private async Task OnConnectAsync(ValidatingConnectionEventArgs e)
     {
         if (!_auth.Required)
