@@ -169,19 +169,21 @@ internal sealed class EmbeddedBrokerIngest(
     /// <summary>The sender id of downlinks the gateway injects.</summary>
     public const string GatewaySenderId = "metering-gateway";
 
-    /// <summary>Every connect. With authentication on: anonymous, unknown user, wrong password, or a
-    /// device not using its meter id as client id is refused with "bad user name or password" (MQTT
-    /// 3.1.1 return code 4), counted by reason, and remembered: the next connect of that user (or
-    /// address) waits first (Registry/ConnectThrottle.cs). The password is never logged, not even
-    /// masked. An accepted clean-session connect drops the client's old subscriptions, so its commands
-    /// no longer take the shortcut (<see cref="DownlinkRoutes"/>) until it subscribes again.</summary>
+    /// <summary>Every connect. An accepted clean-session connect drops the client's old subscriptions,
+    /// so its commands no longer take the shortcut (<see cref="DownlinkRoutes"/>) until it subscribes
+    /// again.</summary>
     private async Task OnConnectAsync(ValidatingConnectionEventArgs e)
     {
-        if (!_auth.Required)
-        {
-            if (e.CleanSession != false) _routes.Forget(e.ClientId);
-            return;
-        }
+        if (_auth.Required && !await AuthenticateAsync(e).ConfigureAwait(false)) return;
+        if (e.CleanSession != false) _routes.Forget(e.ClientId);
+    }
+
+    /// <summary>Anonymous, unknown user, wrong password, or a device not using its meter id as
+    /// client id: refused with "bad user name or password" (MQTT 3.1.1 return code 4), counted by
+    /// reason, and remembered: the next connect of that user (or address) waits first
+    /// (Registry/ConnectThrottle.cs). The password is never logged, not even masked.</summary>
+    private async Task<bool> AuthenticateAsync(ValidatingConnectionEventArgs e)
+    {
         var address = (e.RemoteEndPoint as IPEndPoint)?.Address.ToString();
         var delay = _throttle.DelayFor(e.UserName, address);
         if (delay > TimeSpan.Zero)
@@ -197,13 +199,11 @@ internal sealed class EmbeddedBrokerIngest(
             _refusals.Log(LogLevel.Warning, "broker_refused_connect", $"client {e.ClientId} from {address}",
                 $"user {e.UserName ?? "(anonymous)"}: {refusal} (delayed {delay.TotalMilliseconds:F0} ms first)");
             e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            return false;
         }
-        else
-        {
-            _throttle.Succeeded(account.User);
-            e.SessionItems[AccountKey] = account;
-            if (e.CleanSession != false) _routes.Forget(e.ClientId); // its old session's subscriptions are dropped
-        }
+        _throttle.Succeeded(account.User);
+        e.SessionItems[AccountKey] = account;
+        return true;
     }
 
     private Task OnSubscribeAsync(InterceptingSubscriptionEventArgs e)
