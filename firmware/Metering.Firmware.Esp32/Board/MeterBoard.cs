@@ -17,10 +17,6 @@ namespace Commons.Metering.Esp32.Board
         /// reading's energy register at most 5 s old while leaving the UART idle 99% of the time.</summary>
         private const int PzemPollMs = 5000;
 
-        /// <summary>Messages M2Mqtt may hold beyond the core's MaxInflight: the retained online
-        /// status and the downlink subscription.</summary>
-        private const int TransportExtraInflight = 2;
-
         private readonly DeviceSetup _setup;
         private readonly Esp32Clock _clock = new Esp32Clock();
         private readonly GpioController _gpio = new GpioController();
@@ -46,7 +42,7 @@ namespace Commons.Metering.Esp32.Board
             PowerSensors(true);
 
             M2MqttTransport transport = new M2MqttTransport(s.MqttHost, s.MqttPort, s.MqttUser, s.MqttPassword,
-                s.Config.MaxInflight + TransportExtraInflight);
+                TransportQueue.InflightCapacity(s.Config.MaxInflight));
             FlashFileBlockStore store = new FlashFileBlockStore(FlashFileBlockStore.DevicePath,
                 FlashFileBlockStore.DefaultBlockSize, FlashFileBlockStore.DefaultBlockCount);
             _device = new MeterDevice(s.Config, _clock, store, transport, new Esp32Random());
@@ -106,7 +102,7 @@ namespace Commons.Metering.Esp32.Board
                 }
                 else
                 {
-                    _edges[_edgeCount++] = new EdgePulseInput(_gpio, pin, channel, _clock);
+                    _edges[_edgeCount++] = new EdgePulseInput(_gpio, pin, channel, _clock, c.DebounceMs);
                 }
                 WireOutput(channel, c);
             }
