@@ -18,11 +18,15 @@ internal sealed class Esp32Compilation
     /// <summary>The symbol nanoFramework's project system defines for every nfproj.</summary>
     public const string NanoSymbol = "NANOFRAMEWORK_1_0";
 
-    private Esp32Compilation(IReadOnlyList<string> problems, IReadOnlyList<ResolvedAssembly> resolved)
+    private Esp32Compilation(IReadOnlyList<string> problems, IReadOnlyList<ResolvedAssembly> resolved, CSharpCompilation compilation)
     {
         Problems = problems;
         Resolved = resolved;
+        Compilation = compilation;
     }
+
+    /// <summary>The compilation itself, for checks that need the semantic model.</summary>
+    public CSharpCompilation Compilation { get; }
 
     /// <summary>Unresolvable references and compiler errors, each naming its file and line or its package.</summary>
     public IReadOnlyList<string> Problems { get; }
@@ -73,7 +77,7 @@ internal sealed class Esp32Compilation
         {
             problems.Add(Format(d));
         }
-        return new Esp32Compilation(problems, resolved);
+        return new Esp32Compilation(problems, resolved, compilation);
     }
 
     /// <summary>file:line: CSnnnn message, or the message alone for a reference-level error.</summary>

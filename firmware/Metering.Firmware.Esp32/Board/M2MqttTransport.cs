@@ -211,8 +211,8 @@ namespace Commons.Metering.Esp32.Board
             {
                 // M2Mqtt gave up after its retries: treat it as a lost connection so the core
                 // resends the record after reconnecting instead of waiting for a PUBACK forever.
+                // Not closed here, on M2Mqtt's own thread: the next Connect drops the client.
                 listener.OnConnectionLost();
-                Drop();
             }
         }
 
