@@ -23,9 +23,21 @@ internal sealed class NanoRefs
 
     public IReadOnlyList<DependencyRow> Dependencies { get; }
 
-    /// <summary>Beside the checkout: the repository's parent folder holds <c>shared/</c>.</summary>
-    public static string DefaultFolder =>
-        Path.GetFullPath(Path.Combine(RepoFiles.Root(), "..", "shared", "nanoframework-refs"));
+    /// <summary>Environment variable naming another folder (a technician's copy elsewhere).</summary>
+    public const string FolderVariable = "METERING_NANOFRAMEWORK_REFS";
+
+    /// <summary>Beside the checkout (the repository's parent folder holds <c>shared/</c>), unless
+    /// <see cref="FolderVariable"/> names another folder.</summary>
+    public static string DefaultFolder
+    {
+        get
+        {
+            string? set = Environment.GetEnvironmentVariable(FolderVariable);
+            return string.IsNullOrEmpty(set)
+                ? Path.GetFullPath(Path.Combine(RepoFiles.Root(), "..", "shared", "nanoframework-refs"))
+                : Path.GetFullPath(set);
+        }
+    }
 
     public static bool IsPresent => File.Exists(Path.Combine(DefaultFolder, "MANIFEST.tsv"));
 
