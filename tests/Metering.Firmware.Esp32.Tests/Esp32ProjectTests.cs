@@ -78,4 +78,24 @@ public sealed class Esp32ProjectTests
         var version = Regex.Match(central, "nanoFramework.CoreLibrary\" Version=\"([^\"]+)\"").Groups[1].Value;
         Assert.Equal(version, PackagesConfig.Load(RepoFiles.PackagesConfig)[Esp32Compilation.CoreLibraryPackage]);
     }
+
+    [Fact]
+    public void The_firmware_readme_lists_the_package_set_of_packages_config()
+    {
+        string readme = File.ReadAllText(RepoFiles.Path_("firmware", "README.md"));
+        int start = readme.IndexOf("### The package set", StringComparison.Ordinal);
+        Assert.True(start >= 0, "firmware/README.md has no \"### The package set\" section");
+        var listed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string line in readme[start..].Split('\n').SkipWhile(l => !l.StartsWith('|')).TakeWhile(l => l.StartsWith('|')))
+        {
+            string[] cells = line.Split('|');
+            string id = cells[1].Trim().Trim('`');
+            if (id.StartsWith("nanoFramework.", StringComparison.Ordinal))
+            {
+                listed[id] = cells[2].Trim();
+            }
+        }
+        var packages = PackagesConfig.Load(RepoFiles.PackagesConfig);
+        Assert.Equal(packages.OrderBy(p => p.Key, StringComparer.Ordinal), listed.OrderBy(p => p.Key, StringComparer.Ordinal));
+    }
 }
