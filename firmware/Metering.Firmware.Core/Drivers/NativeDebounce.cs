@@ -5,7 +5,7 @@ namespace Commons.Metering.Firmware.Drivers
     /// reed cannot flood the event queue. The channel's debounce_ms is still applied by
     /// PulseChannel.OnEdge, which decides what counts; the native filter only thins the storm, and is
     /// kept short enough that it can never swallow a real pulse.</summary>
-    public static class NativeDebounce
+    internal static class NativeDebounce
     {
         /// <summary>A third of the shortest real pulse: an S0 output holds a pulse for at least 30 ms
         /// (IEC 62053-31, pulse duration); reed bounce lasts about 1 ms.</summary>
