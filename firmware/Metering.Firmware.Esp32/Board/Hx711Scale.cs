@@ -65,15 +65,17 @@ namespace Commons.Metering.Esp32.Board
             long longestUs = 0;
             for (int i = 0; i < _pulses; i++)
             {
-                // Datasheet timing: PD_SCK high 0.2-50 us; DOUT valid 0.1 us after the rising edge.
+                // Datasheet timing: PD_SCK high 0.2-50 us (T3); DOUT is shifted out on the rising
+                // edge, valid 0.1 us later (T2), and holds until the next rising edge. So DOUT is
+                // read after the falling edge: the clock stays high for one GPIO call, not three.
                 long beforeRiseUs = (long)HighResTimer.GetCurrent();
                 _sck.Write(PinValue.High);
+                _sck.Write(PinValue.Low);
+                long afterFallUs = (long)HighResTimer.GetCurrent();
                 if (i < Hx711.DataBits)
                 {
                     raw = (raw << 1) | (_dout.Read() == PinValue.High ? 1 : 0);
                 }
-                _sck.Write(PinValue.Low);
-                long afterFallUs = (long)HighResTimer.GetCurrent();
                 if (!Hx711.PulseWithinLimit(beforeRiseUs, afterFallUs))
                 {
                     stretched = true;
