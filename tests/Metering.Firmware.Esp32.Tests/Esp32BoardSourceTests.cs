@@ -66,6 +66,15 @@ public sealed class Esp32BoardSourceTests
     }
 
     [Fact]
+    public void A_weighing_feeds_the_watchdog_after_every_conversion()
+    {
+        var weigh = Method(Root("Hx711Scale.cs"), "TryWeigh");
+        var loop = weigh.DescendantNodes().OfType<ForStatementSyntax>().Single();
+        Assert.True(Calls(loop, "Feed").Any(),
+            $"{Where(loop)}: up to 64 conversions (6.4 s at 10 SPS) without feeding the watchdog trip a watchdog_ms of 5000");
+    }
+
+    [Fact]
     public void Edge_inputs_use_the_native_debounce()
     {
         var root = Root("PulseInputs.cs");

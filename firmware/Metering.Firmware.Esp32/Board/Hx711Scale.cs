@@ -28,6 +28,7 @@ namespace Commons.Metering.Esp32.Board
         private readonly SampleFilter _filter;
         private readonly LoadCellCalibration _calibration;
         private readonly int _pulses = Hx711.PulsesPerRead(Gain);
+        private readonly Watchdog _watchdog;
         private long _longestPulseUs;
 
         /// <summary>Conversions discarded because a PD_SCK pulse may have exceeded the limit.</summary>
@@ -37,8 +38,12 @@ namespace Commons.Metering.Esp32.Board
         /// board's GPIO writes reach (logged when a read is discarded).</summary>
         public long LongestPulseUs { get { return _longestPulseUs; } }
 
-        public Hx711Scale(GpioController gpio, int doutGpio, int sckGpio, LoadCellCalibration calibration, int samples)
+        /// <param name="watchdog">Fed after every conversion of a weighing: up to 64 samples at 10 SPS
+        /// (6.4 s, or 19 s with the HX711 unplugged) would otherwise trip a 5 s watchdog while
+        /// the loop is making progress.</param>
+        public Hx711Scale(GpioController gpio, int doutGpio, int sckGpio, LoadCellCalibration calibration, int samples, Watchdog watchdog)
         {
+            _watchdog = watchdog;
             _dout = gpio.OpenPin(doutGpio, PinMode.Input);
             _sck = gpio.OpenPin(sckGpio, PinMode.Output);
             _sck.Write(PinValue.Low); // PD_SCK high for more than 60 us powers the HX711 down
@@ -114,6 +119,7 @@ namespace Commons.Metering.Esp32.Board
                 {
                     _filter.Add(counts);
                 }
+                _watchdog.Feed(); // one conversion is bounded: ReadyTimeoutMs plus 25 pulses
             }
             long median;
             if (_filter.Count * 2 < _filter.Capacity || !_filter.TryMedian(out median))

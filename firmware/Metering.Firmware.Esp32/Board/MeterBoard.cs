@@ -27,6 +27,7 @@ namespace Commons.Metering.Esp32.Board
         private PzemMeter _pzem;
         private ForestStation _forest;
         private MeterDevice _device;
+        private Watchdog _watchdog;
 
         public MeterBoard(DeviceSetup setup)
         {
@@ -46,6 +47,9 @@ namespace Commons.Metering.Esp32.Board
             FlashFileBlockStore store = new FlashFileBlockStore(FlashFileBlockStore.DevicePath,
                 FlashFileBlockStore.DefaultBlockSize, FlashFileBlockStore.DefaultBlockCount);
             _device = new MeterDevice(s.Config, _clock, store, transport, new Esp32Random());
+            // Made before the channels so a weighing can feed it (Hx711Scale); it is not armed
+            // before its first feed and its thread starts below.
+            _watchdog = new Watchdog(s.WatchdogMs, _clock);
             for (int i = 0; i < s.ChannelCount; i++)
             {
                 AddChannel(s.Channels[i]);
@@ -55,7 +59,7 @@ namespace Commons.Metering.Esp32.Board
             _device.Start(DeepSleep.WokeFromDeepSleep());
 
             new WifiLink(s.WifiSsid, s.WifiPassword).StartInBackground();
-            Watchdog watchdog = new Watchdog(s.WatchdogMs, _clock);
+            Watchdog watchdog = _watchdog;
             watchdog.Start();
             AwakeWindow window = sleeper ? new AwakeWindow(s.AwakeMaxS * 1000) : null;
 
@@ -115,7 +119,7 @@ namespace Commons.Metering.Esp32.Board
             else
             {
                 AccumulatorChannel channel = _device.AddAccumulatorChannel(c.Name, c.Unit);
-                Hx711Scale scale = new Hx711Scale(_gpio, s.GpioOf("hx711_dout"), s.GpioOf("hx711_sck"), s.Scale, s.ScaleSamples);
+                Hx711Scale scale = new Hx711Scale(_gpio, s.GpioOf("hx711_dout"), s.GpioOf("hx711_sck"), s.Scale, s.ScaleSamples, _watchdog);
                 _forest = new ForestStation(_device, channel, scale, new PermitReader(_gpio, s));
             }
         }
