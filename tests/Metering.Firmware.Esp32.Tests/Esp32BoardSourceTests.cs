@@ -88,7 +88,7 @@ public sealed class Esp32BoardSourceTests
     [Esp32CheckFact]
     public void No_enum_is_logged_through_ToString()
     {
-        var compilation = Esp32Compilation.Run(NfProject.Load(RepoFiles.Nfproj), NanoRefs.Load()).Compilation;
+        var compilation = Esp32Compilation.OfApplication().Compilation;
         var found = new List<string>();
         foreach (var tree in compilation.SyntaxTrees.Where(t => t.FilePath.StartsWith("Board/", StringComparison.Ordinal) || t.FilePath == "Program.cs"))
         {

@@ -37,6 +37,12 @@ internal sealed class Esp32Compilation
     /// <summary>The nanoFramework mscorlib copied beside the tests at build time.</summary>
     public static string MscorlibPath => Path.Combine(AppContext.BaseDirectory, CoreLibraryPackage, "mscorlib.dll");
 
+    private static readonly Lazy<Esp32Compilation> Application =
+        new(() => Run(NfProject.Load(RepoFiles.Nfproj), NanoRefs.Load()), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>The ESP32 application compiled once per test run (a compile takes seconds).</summary>
+    public static Esp32Compilation OfApplication() => Application.Value;
+
     public static Esp32Compilation Run(NfProject project, NanoRefs refs)
     {
         var problems = new List<string>();

@@ -9,7 +9,7 @@ public sealed class Esp32CompileTests(ITestOutputHelper output)
     [Esp32CheckFact]
     public void The_application_compiles_against_the_nanoFramework_reference_assemblies()
     {
-        var result = Esp32Compilation.Run(NfProject.Load(RepoFiles.Nfproj), NanoRefs.Load());
+        var result = Esp32Compilation.OfApplication();
         foreach (var r in result.Resolved)
         {
             output.WriteLine($"{r.Assembly} {r.Version} ({r.Kind})");
@@ -24,7 +24,7 @@ public sealed class Esp32CompileTests(ITestOutputHelper output)
     {
         // Approximate assemblies are built from a neighbouring version: a green compile against
         // them is indicative only, so the chosen package set must not need them.
-        var result = Esp32Compilation.Run(NfProject.Load(RepoFiles.Nfproj), NanoRefs.Load());
+        var result = Esp32Compilation.OfApplication();
         var approximate = result.Resolved.Where(r => r.Kind == NanoRefs.ApproximateKind)
             .Select(r => $"{r.Assembly} {r.Version}").ToList();
         Assert.True(approximate.Count == 0,

@@ -61,7 +61,7 @@ public sealed class Esp32PackageSetTests(ITestOutputHelper output)
     [Esp32CheckFact]
     public void Every_assembly_a_reference_was_built_against_is_referenced_at_that_version_or_later()
     {
-        var result = Esp32Compilation.Run(NfProject.Load(RepoFiles.Nfproj), NanoRefs.Load());
+        var result = Esp32Compilation.OfApplication();
         var deployed = result.Resolved.ToDictionary(r => r.Assembly,
             r => Version.Parse(Esp32Compilation.AssemblyVersion(r.Path)), StringComparer.Ordinal);
         var problems = new List<string>();
