@@ -10,10 +10,14 @@ namespace Commons.Metering.Gateway.Auth;
 /// does not bring signed-out sessions back; expired lines are dropped when the file is read.</summary>
 internal sealed class SignedOutSessions
 {
+    /// <summary>Lines appended beyond the live entries before the file is rewritten without the expired ones.</summary>
+    private const int RewriteSlack = 1_000;
+
     private readonly string _path;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, DateTimeOffset> _ended = new(StringComparer.Ordinal);
+    private int _appended;
 
     public SignedOutSessions(string dataDirectory, TimeProvider time)
     {
@@ -46,6 +50,8 @@ internal sealed class SignedOutSessions
             foreach (var old in _ended.Where(p => p.Value <= now).Select(p => p.Key).ToList()) _ended.Remove(old);
             _ended[sessionId] = until;
             File.AppendAllText(_path, $"{sessionId} {until.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}\n");
+            // Expired lines are dropped from the file too once they outnumber the live ones.
+            if (++_appended > _ended.Count + RewriteSlack) Rewrite();
         }
     }
 
@@ -54,5 +60,6 @@ internal sealed class SignedOutSessions
         var temp = _path + ".tmp";
         File.WriteAllLines(temp, _ended.Select(p => $"{p.Key} {p.Value.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}"));
         File.Move(temp, _path, overwrite: true);
+        _appended = 0;
     }
 }
