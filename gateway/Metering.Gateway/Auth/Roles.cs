@@ -23,6 +23,12 @@ internal static class Roles
     public const string HouseholdClaim = "metering:household";
     public const string StampClaim = "metering:stamp";
 
+    /// <summary>The administrator who set the password this session signed in with (Account.ResetBy).</summary>
+    public const string ResetClaim = "metering:reset-by";
+
+    /// <summary>A cookie session's random id: sign-out records it, so a copy of the cookie is refused after.</summary>
+    public const string SessionClaim = "metering:sid";
+
     public static string Name(this Role role) => role.ToString().ToLowerInvariant();
 
     public static bool TryParse(string? s, out Role role)

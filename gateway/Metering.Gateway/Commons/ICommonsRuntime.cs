@@ -53,6 +53,10 @@ public interface ICommonsRuntime
     /// inspection; sends the reset/reopen command to the device.</summary>
     ActResult ResetBreaker(string actor, string breakerId);
 
+    /// <summary>Administrator: an act on someone else's account that the community must be able to see
+    /// (a password reset) goes into the hash-chained audit log beside the policy acts.</summary>
+    void RecordAccountAct(string administrator, string kind, object payload);
+
     /// <summary>Live changes (stage changes, trips and resets, commands acknowledged or escalated,
     /// emergency declared or expired, policy activated). Each subscriber gets its own bounded
     /// stream; a slow reader loses the oldest events, never blocks the engine.</summary>

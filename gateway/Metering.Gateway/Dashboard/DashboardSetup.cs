@@ -31,7 +31,9 @@ internal static class DashboardSetup
     /// in demo mode, the demo accounts. Returns lines for the start-up message (demo sign-ins).</summary>
     public static string UseMeteringDashboard(this WebApplication app, string httpBase)
     {
+        app.UseCrossSiteGuard();
         app.UseAuthentication();
+        app.UsePasswordResetGate();
         app.UseAuthorization();
         app.MapOpenApi(OpenApiPath).AllowAnonymous();
         app.MapDashboardAssets();
