@@ -46,6 +46,6 @@ internal static class GatewayDefaults
 
     public const string InfluxKindNone = "None";
 
-    /// <summary>No policy file: the gateway only meters (issue #3 wires the policy in steps).</summary>
+    /// <summary>No policy file: the gateway only meters; the policy acts only when a file is set.</summary>
     public const string PolicyFile = "";
 }
