@@ -39,7 +39,7 @@ var coreReadings = new Option<int>("--readings") { Description = "Readings measu
 var core = new Command("core", "The firmware core on the host: bytes allocated and time per reading in steady state.") { coreReadings };
 core.SetAction(r => new CoreBenchmark(r.GetValue(coreReadings), Console.Out).Run());
 
-var datasets = new Option<string>("--datasets") { Description = "Folder holding daiad/ and opsd/", DefaultValueFactory = _ => "../shared/datasets" };
+var datasets = new Option<string>("--datasets") { Description = "Folder holding the full daiad/ and opsd/ files (tests/data/README.md says where they come from)", Required = true };
 var datasetCommand = new Command("datasets", "Parses the full real datasets, checks the figures their README states, and measures parse throughput.") { datasets };
 datasetCommand.SetAction(r => new DatasetBenchmark(r.GetValue(datasets)!, Console.Out).Run());
 

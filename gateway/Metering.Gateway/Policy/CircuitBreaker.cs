@@ -118,7 +118,7 @@ public sealed class CircuitBreaker
         (Reason, Safety) = (null, null);
     }
 
-    /// <summary>A manual reset after repair: technicians only (DESIGN.md rule 5). Refusals are audited.</summary>
+    /// <summary>A manual reset after repair: technicians only (docs/design.md rule 5). Refusals are audited.</summary>
     public bool Reset(string actor, string role)
     {
         Advance();
