@@ -27,11 +27,11 @@ fi
 # "Metering.Gateway.Tests: 41.2 s (812 passed, 0 failed)" from one trx file; "?" when the file
 # lacks a field (never fails the script: the closing line and the exit code decide).
 project_duration() {
-  local trx=$1 times storage start finish ms name
+  local trx=$1 times codebase start finish ms name
   times=$(grep -o '<Times [^>]*>' "$trx" | head -n1 || true)
-  storage=$(grep -o 'storage="[^"]*"' "$trx" | head -n1 || true)
+  codebase=$(grep -o 'codeBase="[^"]*"' "$trx" | head -n1 || true)
   start=$(sed -n 's/.* start="\([^"]*\)".*/\1/p' <<<"$times"); finish=$(sed -n 's/.* finish="\([^"]*\)".*/\1/p' <<<"$times")
-  name=$(sed -n 's/storage="\(.*\)"/\1/p' <<<"$storage"); name=$(basename "${name:-unknown}" .dll)
+  name=$(sed -n 's/codeBase="\(.*\)"/\1/p' <<<"$codebase"); name=$(basename "${name:-unknown}" .dll)
   start=$(date -d "${start:-none}" +%s%3N 2>/dev/null || true); finish=$(date -d "${finish:-none}" +%s%3N 2>/dev/null || true)
   if [[ $start =~ ^[0-9]+$ && $finish =~ ^[0-9]+$ ]]; then
     ms=$((finish - start))
