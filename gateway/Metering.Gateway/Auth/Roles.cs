@@ -1,6 +1,6 @@
 namespace Commons.Metering.Gateway.Auth;
 
-/// <summary>The four roles of issue #4 (DESIGN.md rule 5: no role holds several powers). An account
+/// <summary>The four roles (docs/design.md rule 5: no role holds several powers). An account
 /// has exactly one role, so no account both sets policy (council) and operates devices (technician).</summary>
 public enum Role
 {

@@ -3,7 +3,7 @@ using Commons.Metering.Gateway.Policy;
 
 namespace Commons.Metering.Gateway.Commons;
 
-/// <summary>The policy in action (issue #3) as the dashboard and API (issue #4) see it: what is in
+/// <summary>The policy in action as the dashboard and API see it: what is in
 /// force, what the engine decided, and the few acts people take on it. Every act names its actor
 /// (the signed-in account) and is written to the audit log with that actor before it returns.
 /// Implemented by <c>CommonsRuntime</c>; the HTTP layer only authorizes and calls it.</summary>

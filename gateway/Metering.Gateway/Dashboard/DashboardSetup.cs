@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace Commons.Metering.Gateway.Dashboard;
 
-/// <summary>The dashboard and API of issue #4 in two calls: services (GatewayServices) and the
+/// <summary>The dashboard and API in two calls: services (GatewayServices) and the
 /// pipeline (GatewayHost: sign-in middleware, endpoints, accounts created at start).</summary>
 internal static class DashboardSetup
 {

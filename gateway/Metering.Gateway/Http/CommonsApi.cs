@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Commons.Metering.Gateway.Http;
 
-/// <summary>The commons as people see it (issue #4): overview, household, devices, breakers, commands,
+/// <summary>The commons as people see it: overview, household, devices, breakers, commands,
 /// proposals and audit; the reads come from <see cref="ICommonsRuntime"/> when a policy runs and from
 /// the ledger alone when none is configured (metering only). Acts live in <see cref="CommonsActsApi"/>.</summary>
 internal static class CommonsApi
