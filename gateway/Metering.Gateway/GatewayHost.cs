@@ -34,6 +34,9 @@ public static class GatewayHost
         if (demo && builder.Configuration["Metering:Demo:SimulatedMeters"] is null or "0")
             builder.Configuration["Metering:Demo:SimulatedMeters"] = DemoMeters.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (demo && builder.Configuration["Metering:Auth:DemoAccounts"] is null) builder.Configuration["Metering:Auth:DemoAccounts"] = "true";
+        // Under systemd (stdout is the journal): one line per entry with a syslog priority prefix, so
+        // `journalctl -p err` finds errors.
+        if (Environment.GetEnvironmentVariable("JOURNAL_STREAM") is not null) builder.Logging.AddSystemdConsole();
         GatewayOptions options;
         try
         {
@@ -46,6 +49,7 @@ public static class GatewayHost
         }
         var errors = GatewayOptionsValidator.Errors(options).ToList();
         errors.AddRange(Auth.AuthServices.ConfigurationErrors(builder.Configuration));
+        errors.AddRange(Backup.BackupOptions.Bind(builder.Configuration).Errors(options.Storage.DataDirectory));
         if (errors.Count > 0) return Fail(ExitInvalidConfiguration, "Invalid configuration:\n  " + string.Join("\n  ", errors));
         var taken = PortCheck.Problems(options).ToList();
         if (taken.Count > 0) return Fail(ExitPortInUse, string.Join("\n", taken));
@@ -69,6 +73,7 @@ public static class GatewayHost
         string dashboard;
         try { dashboard = app.MapGatewayEndpoints($"http://{options.Http.Host}:{options.Http.Port}"); }
         catch (Auth.AccountsFileException e) { return Fail(ExitInvalidConfiguration, e.Message); }
+        app.Logger.LogInformation("Commons Metering gateway {Version}", Hosting.GatewayVersion.Informational);
         app.Logger.LogInformation("{Configuration}", EffectiveConfiguration.Describe(options, builder.Configuration));
         app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(WhereToLook(options, builder.Configuration, dashboard)));
         try
@@ -122,7 +127,7 @@ public static class GatewayHost
         var simulated = configuration.GetValue<int>("Metering:Demo:SimulatedMeters");
         var broker = o.Broker.Mode == BrokerMode.Embedded ? $"embedded MQTT broker on {o.Broker.Host}:{o.Broker.Port}" : $"external MQTT broker {o.Broker.Host}:{o.Broker.Port}";
         var demo = simulated > 0 ? $"  {simulated} simulated meters publish a reading every {Demo.DemoFleetService.ReadingIntervalMs / 1000} s.\n" : "";
-        return "\nCommons Metering gateway is running (" + broker + ", state in " + Path.GetFullPath(o.Storage.DataDirectory) + ").\n" +
+        return $"\nCommons Metering gateway {Hosting.GatewayVersion.Informational} is running (" + broker + ", state in " + Path.GetFullPath(o.Storage.DataDirectory) + ").\n" +
             $"  meters and their registers: {http}/api/v1/meters\n" +
             $"  usage of one meter:         {http}/api/v1/meters/METER_ID/usage?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z\n" +
             $"  metrics (Prometheus):       {http}/metrics\n" +

@@ -10,5 +10,7 @@ var root = new RootCommand("Commons Metering technicians' tool: provision device
     CalibrateCommand.Create(),
     CommissionCommand.Create(),
     AuditCommand.Create(),
+    BackupCommand.CreateBackup(),
+    BackupCommand.CreateRestore(),
 };
 return await root.Parse(args).InvokeAsync();
