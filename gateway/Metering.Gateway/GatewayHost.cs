@@ -107,6 +107,7 @@ public static class GatewayHost
         app.MapMeteringApi();
         app.MapPolicyApi();
         app.MapCommissionApi();
+        app.MapInfluxRebuildApi();
         return dashboard;
     }
 

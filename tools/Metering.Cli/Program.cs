@@ -12,5 +12,6 @@ var root = new RootCommand("Commons Metering technicians' tool: provision device
     AuditCommand.Create(),
     BackupCommand.CreateBackup(),
     BackupCommand.CreateRestore(),
+    InfluxCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
