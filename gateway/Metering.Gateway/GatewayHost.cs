@@ -71,6 +71,8 @@ public static class GatewayHost
             return Fail(ExitInvalidConfiguration, $"Invalid policy file {Path.GetFullPath(options.Policy.File)} (Metering:Policy:File):\n  " + string.Join("\n  ", loaded.Errors));
         builder.Services.AddSingleton(policy);
         builder.Services.AddMeteringGateway(builder.Configuration);
+        // The executable only: READY, the watchdog and STOPPING when systemd runs it as a Type=notify unit (packaging/README.md).
+        builder.Services.AddHostedService<Hosting.SystemdNotify>();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(options.Http.Host), options.Http.Port));
         var app = builder.Build();
         app.UseExceptionHandler();

@@ -69,8 +69,6 @@ public static class GatewayServices
         services.AddSingleton(backup);
         services.AddSingleton<Backup.BackupStatus>();
         if (backup.Enabled) services.AddHostedService<Backup.BackupService>();
-        // systemd: READY, the watchdog and STOPPING when run as a Type=notify unit (packaging/README.md).
-        services.AddHostedService<Hosting.SystemdNotify>();
 
         // Http.
         services.AddSingleton(sp => new MetricsExporter(
