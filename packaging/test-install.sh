@@ -2,7 +2,7 @@
 # Installs a built metering-gateway .deb on this machine (apt-get install ./x.deb, as root) and starts
 # the installed gateway exactly as its systemd unit would: as the user metering, with the unit's
 # Environment= lines and /etc/metering/gateway.env, in /var/lib/metering. Checks it serves /healthz with
-# the package's version and that `metering` is on the PATH, then stops it and removes the package (the
+# the package's version and that `metering` is on the PATH, then stops it and purges the package (the
 # state folder and user stay, as the package promises). Works without systemd running (containers, CI);
 # with systemd, `systemctl start metering-gateway` is the real thing.
 #   packaging/test-install.sh artifacts/deb/metering-gateway_0.1.0_amd64.deb [http-port] [broker-port]
@@ -45,7 +45,8 @@ grep -q "\"version\":\"$version+" <<<"$health" || { echo "FAIL: /healthz does no
 kill $pid; wait $pid 2>/dev/null || true
 trap - EXIT
 
-echo "== apt-get remove metering-gateway"
-DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq metering-gateway >/dev/null
-[ -f /var/lib/metering/metering.db ] || { echo "FAIL: remove deleted the ledger" >&2; exit 1; }
+echo "== apt-get purge metering-gateway"
+# Purge, not remove: the next run installs the settings file afresh. The ledger must survive even this.
+DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq metering-gateway >/dev/null
+[ -f /var/lib/metering/metering.db ] || { echo "FAIL: purging the package deleted the ledger" >&2; exit 1; }
 echo "OK: $deb installs, runs as metering and serves /healthz ($version)"

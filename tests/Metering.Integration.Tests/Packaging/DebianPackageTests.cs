@@ -9,7 +9,7 @@ namespace Commons.Metering.Tests.Packaging;
 /// the settings file as a conffile; packaging/test-install.sh installs it with apt-get, checks the
 /// installed unit with `systemd-analyze verify`, starts the installed binary as the unit would (user
 /// metering, the unit's environment and gateway.env, /var/lib/metering) and gets /healthz with the
-/// package's version, then removes the package. Needs root (it installs a package and a system
+/// package's version, then purges the package (the ledger stays). Needs root (it installs a package and a system
 /// user), as CI runs; fails, never skips, when not root or when dpkg-deb or systemd-analyze is missing.</summary>
 public sealed class DebianPackageTests(ITestOutputHelper output) : IDisposable
 {
