@@ -34,6 +34,8 @@ public static class GatewayHost
         if (demo && builder.Configuration["Metering:Demo:SimulatedMeters"] is null or "0")
             builder.Configuration["Metering:Demo:SimulatedMeters"] = DemoMeters.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (demo && builder.Configuration["Metering:Auth:DemoAccounts"] is null) builder.Configuration["Metering:Auth:DemoAccounts"] = "true";
+        // The simulated fleet connects without credentials, on loopback only (GatewayOptionsValidator refuses anything else).
+        if (demo && builder.Configuration["Metering:Broker:RequireAuthentication"] is null) builder.Configuration["Metering:Broker:RequireAuthentication"] = "false";
         GatewayOptions options;
         try
         {
@@ -46,6 +48,7 @@ public static class GatewayHost
         }
         var errors = GatewayOptionsValidator.Errors(options).ToList();
         errors.AddRange(Auth.AuthServices.ConfigurationErrors(builder.Configuration));
+        if (errors.Count == 0 && Registry.BrokerAuthorizer.StartProblem(options) is { } noAccounts) errors.Add(noAccounts);
         if (errors.Count > 0) return Fail(ExitInvalidConfiguration, "Invalid configuration:\n  " + string.Join("\n  ", errors));
         var taken = PortCheck.Problems(options).ToList();
         if (taken.Count > 0) return Fail(ExitPortInUse, string.Join("\n", taken));
