@@ -193,7 +193,15 @@ internal sealed class EmbeddedBrokerIngest(
     private async Task<bool> AuthenticateAsync(ValidatingConnectionEventArgs e)
     {
         var address = (e.RemoteEndPoint as IPEndPoint)?.Address.ToString();
-        var delay = _throttle.DelayFor(e.UserName, address);
+        if (!_throttle.TryReserve(e.UserName, address, out var delay))
+        {
+            // Its slot lies further off than Broker:AuthFailureMaxDelayMs: parallel guessing, refused unchecked.
+            metrics?.BrokerAuthFailures.WithLabels("throttled").Inc();
+            _refusals.Log(LogLevel.Warning, "broker_refused_connect", $"client {e.ClientId} from {address}",
+                $"user {e.UserName}: throttled (too many refused connects of this user at once; not checked)");
+            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            return false;
+        }
         if (delay > TimeSpan.Zero)
         {
             metrics?.BrokerAuthDelayed.Inc();
@@ -209,7 +217,7 @@ internal sealed class EmbeddedBrokerIngest(
             e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
             return false;
         }
-        _throttle.Succeeded(account.User);
+        _throttle.Succeeded(account.User, address);
         e.SessionItems[AccountKey] = account;
         return true;
     }

@@ -43,7 +43,7 @@ internal sealed class BrokerAuthorizer(IOptions<GatewayOptions> options, ILogger
     }
 
     /// <summary>Every refusal reason, so /metrics shows each from the start at 0.</summary>
-    public static readonly string[] RefusalReasons = ["anonymous", "unknown_user", "wrong_password", "client_id_not_meter_id"];
+    public static readonly string[] RefusalReasons = ["anonymous", "unknown_user", "wrong_password", "client_id_not_meter_id", "throttled"];
 
     /// <summary>Why an embedded broker that requires authentication cannot serve anyone: its credentials
     /// file is missing, unreadable or empty. A field gateway then refuses to start, naming the setting,
