@@ -42,6 +42,10 @@ public enum ReadingFlag
     /// <summary>the reading confirmed an earlier implausible_rate one (it continues from it at a possible rate):
     /// usage counts from the held register on, the jump itself counts zero.</summary>
     ImplausibleConfirmed,
+
+    /// <summary>a channel name new to a meter that has UsageRules.MaxChannelsPerMeter already: the row is kept
+    /// as evidence, the channel is not created (no state, not listed, no usage).</summary>
+    ChannelLimit,
 }
 
 public static class Wire
@@ -72,6 +76,7 @@ public static class Wire
         ReadingFlag.TsBehind => "ts_behind",
         ReadingFlag.ImplausibleRate => "implausible_rate",
         ReadingFlag.ImplausibleConfirmed => "implausible_confirmed",
+        ReadingFlag.ChannelLimit => "channel_limit",
         _ => throw new ArgumentOutOfRangeException(nameof(flag), flag, null),
     };
 }

@@ -45,10 +45,12 @@ internal sealed class LedgerBatch(bool writeOutbox)
             if (counted)
             {
                 var prior = tx.GetChannel(w.Meter, channel.Name);
-                (usage, channelFlag) = UsageRules.ChannelDelta(prior, channel.Register);
+                (usage, channelFlag) = prior is null && tx.ChannelCount(w.Meter) >= UsageRules.MaxChannelsPerMeter
+                    ? (0, ReadingFlag.ChannelLimit)
+                    : UsageRules.ChannelDelta(prior, channel.Register);
                 if (channelFlag is null && prior is { } p && !Plausibility.IsPlausible(w.MeterInfo.Resource, usage, reading.TsMs - p.LastTsMs))
                     (usage, channelFlag) = Implausible(tx, w, channel, p, ref rebased);
-                if (channelFlag == ReadingFlag.ImplausibleRate) uncounted.Add(channel.Name);
+                if (channelFlag is ReadingFlag.ImplausibleRate or ReadingFlag.ChannelLimit) uncounted.Add(channel.Name);
                 else
                 {
                     tx.SetChannel(w.Meter, channel.Name, new ChannelState(reading.Seq, channel.Register, reading.TsMs));

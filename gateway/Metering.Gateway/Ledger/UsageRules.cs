@@ -58,6 +58,12 @@ public static class UsageRules
         : IsGap(meter, reading.Seq) ? ReadingFlag.SeqGap
         : null;
 
+    /// <summary>docs/protocol.md, "Sequence and time bounds": channels one meter may have. A reading
+    /// carries at most 16 (PayloadDecoder.MaxChannels) and a meter's channels are its wiring, so 64
+    /// leaves room for renames; beyond it a device could create names without end (4,801 from 300
+    /// readings made /api/v1/meters 227 KB).</summary>
+    public const int MaxChannelsPerMeter = 64;
+
     public static MeterState AfterEvent(MeterState meter, long seq) =>
         meter with { LastSeq = Math.Max(meter.LastSeq, seq) };
 }

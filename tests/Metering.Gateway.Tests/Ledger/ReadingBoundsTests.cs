@@ -155,4 +155,34 @@ public sealed class ReadingBoundsTests : IAsyncLifetime
         _g.Time.Advance(TimeSpan.FromMinutes(10));
         Assert.Equal([ReadingFlag.ImplausibleRate], (await _g.ReadingAsync("w1", 3, 20 * Plausibility.MaxWaterMlPerMinute + 1)).Flags);
     }
+
+    [Fact]
+    public async Task NewChannelNamesBeyondTheLimit_AreKeptAsEvidence_ButNotCreated()
+    {
+        for (var seq = 1; seq <= 300; seq++)
+        {
+            var r = await _g.ReadingAsync("w1", seq, 1_000, channel: $"c{seq}");
+            Assert.Equal(IngestStatus.Committed, r.Status);
+            Assert.Equal(seq > UsageRules.MaxChannelsPerMeter, r.Flags!.Contains(ReadingFlag.ChannelLimit));
+            _g.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+        var meter = _g.Store.ListMeters().Single(m => m.Meter.Id == "w1");
+        Assert.Equal(UsageRules.MaxChannelsPerMeter, meter.Channels.Count);
+        Assert.Equal(300 - UsageRules.MaxChannelsPerMeter, Flagged("channel_limit"));
+        // Known channels keep counting.
+        Assert.Empty((await _g.ReadingAsync("w1", 301, 1_100, channel: "c1")).Flags!);
+        Assert.Equal(100, _g.UsageOf("w1", "c1", Day, Day.AddDays(1)));
+        await _g.RestartAsync(); // still not created after a restart
+        Assert.Equal(UsageRules.MaxChannelsPerMeter, _g.Store.ListMeters().Single(m => m.Meter.Id == "w1").Channels.Count);
+    }
+
+    [Fact]
+    public void TheLedgerFile_IsReadableByItsOwnerOnly()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var mode = File.GetUnixFileMode(_g.DatabasePath);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
+        var wal = _g.DatabasePath + "-wal";
+        if (File.Exists(wal)) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(wal));
+    }
 }

@@ -126,9 +126,9 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
         // primary key (meter, seq, channel) is walked back from the newest seq.
         using var r = Query("""
             SELECT seq, reg, ts_ms FROM reading_channels
-            WHERE meter = $a AND channel = $b AND (reading_flag IS NULL OR reading_flag = $c) AND (flag IS NULL OR flag <> $d)
+            WHERE meter = $a AND channel = $b AND (reading_flag IS NULL OR reading_flag = $c) AND (flag IS NULL OR flag NOT IN ($d, $e))
             ORDER BY seq DESC LIMIT 1
-            """, meter, channel, SeqGapFlag, HeldFlag);
+            """, meter, channel, SeqGapFlag, HeldFlag, ChannelLimitFlag);
         if (!r.Read()) return null;    // first reading of this channel: the baseline
         s = new ChannelState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
         _state.Channels[key] = s;
@@ -145,6 +145,15 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
         return r.Read() ? new ChannelState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)) : null;
     }
 
+    public int ChannelCount(string meter)
+    {
+        using var r = Query("SELECT COUNT(*) FROM channels WHERE meter = $a", meter);
+        r.Read();
+        var pending = _overlay.NewChannels.Count(k => k.Meter == meter) + (_savepoint?.NewChannels.Count(k => k.Meter == meter) ?? 0);
+        return r.GetInt32(0) + pending;
+    }
+
+    private static readonly string ChannelLimitFlag = ReadingFlag.ChannelLimit.Name();
     private static readonly string SeqGapFlag = ReadingFlag.SeqGap.Name();
     private static readonly string SeqJumpFlag = ReadingFlag.SeqJump.Name();
     private static readonly string HeldFlag = ReadingFlag.ImplausibleRate.Name();
