@@ -43,6 +43,8 @@ public static class GatewayHost
         // Under systemd (stdout is the journal): one line per entry with a syslog priority prefix, so
         // `journalctl -p err` finds errors.
         if (Environment.GetEnvironmentVariable("JOURNAL_STREAM") is not null) builder.Logging.AddSystemdConsole();
+        // The simulated fleet connects without credentials, on loopback only (GatewayOptionsValidator refuses anything else).
+        if (demo && builder.Configuration["Metering:Broker:RequireAuthentication"] is null) builder.Configuration["Metering:Broker:RequireAuthentication"] = "false";
         GatewayOptions options;
         try
         {
@@ -56,6 +58,7 @@ public static class GatewayHost
         var errors = GatewayOptionsValidator.Errors(options).ToList();
         errors.AddRange(Auth.AuthServices.ConfigurationErrors(builder.Configuration));
         errors.AddRange(Backup.BackupOptions.Bind(builder.Configuration).Errors(options.Storage.DataDirectory));
+        if (errors.Count == 0 && Registry.BrokerAuthorizer.StartProblem(options) is { } noAccounts) errors.Add(noAccounts);
         if (errors.Count > 0) return Fail(ExitInvalidConfiguration, "Invalid configuration:\n  " + string.Join("\n  ", errors));
         var taken = PortCheck.Problems(options).ToList();
         if (taken.Count > 0) return Fail(ExitPortInUse, string.Join("\n", taken));

@@ -24,6 +24,10 @@ public sealed class GatewayProcess : IDisposable
         Environment["Metering__Http__Port"] = HttpPort.ToString();
         Environment["Metering__Storage__DataDirectory"] = DataDirectory;
         Environment["DOTNET_ENVIRONMENT"] = "Production";
+        // The one opt-out of the field default (broker authentication on) for every test and bench that
+        // runs the gateway process: their clients connect anonymously on loopback. Tests of the broker's
+        // authentication set it to "true", tests of the default remove it.
+        Environment["Metering__Broker__RequireAuthentication"] = "false";
         // Readiness is /healthz (WaitHealthy), not the port: the gateway listens before its ledger is open.
         _process = new ServerProcess("gateway", "dotnet", "dotnet-sdk-10.0", [GatewayDll], HttpPort, DataDirectory, Environment);
     }

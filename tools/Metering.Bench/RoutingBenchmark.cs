@@ -49,6 +49,7 @@ internal sealed class RoutingBenchmark(int few, int many, int count, TextWriter 
         await gateway.StartAsync();
         var options = new GatewayOptions();
         options.Broker.Port = FreePort.Next();
+        options.Broker.RequireAuthentication = false; // anonymous bench clients on loopback
         options.Registry.AutoRegister = true;
         using var broker = new EmbeddedBrokerIngest(gateway.Pipeline, new BrokerHealth(), Microsoft.Extensions.Options.Options.Create(options),
             NullLogger<EmbeddedBrokerIngest>.Instance);

@@ -4,8 +4,9 @@ using Commons.Metering.Gateway.Ledger;
 
 namespace Commons.Metering.Gateway.Commons;
 
-/// <summary>A committed ledger write with the moment of its commit (Stopwatch ticks, for the trip latency).</summary>
-internal sealed record Committed(LedgerWrite Write, long CommittedTimestamp);
+/// <summary>A committed ledger write with the moment of its commit (Stopwatch ticks, for the trip latency)
+/// and what the ledger made of it (a reading's uncounted and rebased channels).</summary>
+internal sealed record Committed(LedgerWrite Write, long CommittedTimestamp, LedgerOutcome? Outcome = null);
 
 /// <summary>The ledger observer: hands every committed write to a bounded queue the runtime loop reads.
 /// Never blocks the ledger writer: when the queue is full the write is not evaluated and counted in
@@ -25,6 +26,6 @@ internal sealed class CommitFeed(CommonsOptions options) : ILedgerObserver
     {
         if (outcome.Status != LedgerStatus.Committed) return;
         if (write is not (ReadingWrite or AckWrite or StatusWrite or EventWrite)) return;
-        if (!_queue.Writer.TryWrite(new Committed(write, Stopwatch.GetTimestamp()))) Interlocked.Increment(ref _dropped);
+        if (!_queue.Writer.TryWrite(new Committed(write, Stopwatch.GetTimestamp(), outcome))) Interlocked.Increment(ref _dropped);
     }
 }

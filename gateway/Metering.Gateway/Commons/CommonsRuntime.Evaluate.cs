@@ -29,7 +29,7 @@ public sealed partial class CommonsRuntime
                     _online[r.Meter] = true;
                     if (_publisher.CanPublish) Commands_.DeviceOnline(r.Meter);
                 }
-                OnReading(r.Meter, r.Reading, c.CommittedTimestamp);
+                OnReading(r.Meter, r.Reading, c.CommittedTimestamp, c.Outcome ?? LedgerOutcome.Committed);
                 break;
             case AckWrite a: Commands_.Acked(a.Meter, a.Ack); break;
             case StatusWrite s:
@@ -44,12 +44,17 @@ public sealed partial class CommonsRuntime
         }
     }
 
-    private void OnReading(string meter, Reading reading, long cause)
+    /// <summary>Only what the ledger counted reaches the policy: a channel the ledger did not count
+    /// (late, seq_jump, ts_behind, or held as implausible_rate: Ledger/Plausibility.cs) moves no
+    /// register, no usage, no zone or community load, no stage and no safety detector, so one forged
+    /// reading decides nothing for anyone; a confirmed jump moves the baseline as the ledger's did.</summary>
+    private void OnReading(string meter, Reading reading, long cause, LedgerOutcome outcome)
     {
         if (_shared.TryGetValue(meter, out var shared) && _resources.TryGetValue(shared.Resource, out var rr))
         {
             foreach (var ch in reading.Channels)
             {
+                if (outcome.Uncounted.Contains(ch.Name)) continue;
                 var before = rr.Stages.Current;
                 if (rr.Stages.Observe(meter, ch.Name, ch.Register) != before)
                 {
@@ -64,7 +69,9 @@ public sealed partial class CommonsRuntime
         foreach (var ch in reading.Channels)
         {
             if (channels.Find(c => c.Channel.Id == ch.Name) is not { } cr) continue;
+            if (outcome.Uncounted.Contains(ch.Name)) continue;
             if (reading.TsMs <= cr.LastTsMs) continue; // late: the ledger counted it as zero usage too
+            if (outcome.Rebased.TryGetValue(ch.Name, out var confirmed)) cr.LastRegister = confirmed;
             // The ledger's rule (a register below the baseline counts zero and becomes the new one).
             var delta = UsageRules.ChannelDelta(cr.LastRegister is { } last ? new ChannelState(0, last) : null, ch.Register).UsageBase;
             var fromMs = cr.LastTsMs;

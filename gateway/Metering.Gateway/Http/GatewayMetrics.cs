@@ -41,6 +41,8 @@ public sealed class GatewayMetrics
             "Embedded broker: connects refused, by reason (anonymous, unknown_user, wrong_password, client_id_not_meter_id).", labelNames: ["reason"]);
         BrokerAuthDelayed = f.CreateCounter("metering_broker_auth_delayed_total",
             "Embedded broker: connects held back because their user name or address was refused before.");
+        BrokerOversizedPackets = f.CreateCounter("metering_broker_oversized_packets_total",
+            "Embedded broker: connections closed because a packet announced more than Broker:MaxPacketBytes (before it was read).");
         UplinkRouting = f.CreateGauge("metering_broker_uplink_routing",
             "Embedded broker: 1 once a client subscribed to uplinks, so every uplink is also routed to subscribers (a cost that grows with the connected devices); 0 until then.");
         DownlinkRouting = f.CreateGauge("metering_broker_downlink_routing",
@@ -84,6 +86,7 @@ public sealed class GatewayMetrics
     public Counter SinkWritten { get; }
     public Counter BrokerAuthFailures { get; }
     public Counter BrokerAuthDelayed { get; }
+    public Counter BrokerOversizedPackets { get; }
     public Counter WatchdogReconnects { get; }
     public Gauge UplinkRouting { get; }
     public Gauge DownlinkRouting { get; }

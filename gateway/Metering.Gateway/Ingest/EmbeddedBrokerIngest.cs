@@ -63,7 +63,8 @@ internal sealed class EmbeddedBrokerIngest(
         var certificate = _certificate?.Current;
         var factory = new MqttServerFactory();
         var serverOptions = ServerOptions(factory, o, _certificate);
-        _server = factory.CreateMqttServer(serverOptions);
+        // Broker:MaxPacketBytes: MQTTnet's TCP listeners with each connection's packet size bounded (Ingest/PacketSizeLimit.cs).
+        _server = factory.CreateMqttServer(serverOptions, [new PacketSizeLimitedServerAdapter(o.MaxPacketBytes, OversizedPacket)]);
         _server.InterceptingPublishAsync += OnPublishAsync;
         _server.InterceptingSubscriptionAsync += OnSubscribeAsync;
         _server.InterceptingUnsubscriptionAsync += e =>
@@ -122,6 +123,13 @@ internal sealed class EmbeddedBrokerIngest(
         serverOptions.DefaultEndpointOptions.ReuseAddress = true;
         serverOptions.TlsEndpointOptions.ReuseAddress = true;
         return serverOptions;
+    }
+
+    private void OversizedPacket(EndPoint? from, long announcedBytes)
+    {
+        metrics?.BrokerOversizedPackets.Inc();
+        _refusals.Log(LogLevel.Warning, "broker_packet_too_large", $"client at {from}",
+            $"announced a packet of {announcedBytes} bytes, above Metering:Broker:MaxPacketBytes {options.Value.Broker.MaxPacketBytes}: connection closed before reading it");
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -185,7 +193,15 @@ internal sealed class EmbeddedBrokerIngest(
     private async Task<bool> AuthenticateAsync(ValidatingConnectionEventArgs e)
     {
         var address = (e.RemoteEndPoint as IPEndPoint)?.Address.ToString();
-        var delay = _throttle.DelayFor(e.UserName, address);
+        if (!_throttle.TryReserve(e.UserName, address, out var delay))
+        {
+            // Its slot lies further off than Broker:AuthFailureMaxDelayMs: parallel guessing, refused unchecked.
+            metrics?.BrokerAuthFailures.WithLabels("throttled").Inc();
+            _refusals.Log(LogLevel.Warning, "broker_refused_connect", $"client {e.ClientId} from {address}",
+                $"user {e.UserName}: throttled (too many refused connects of this user at once; not checked)");
+            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            return false;
+        }
         if (delay > TimeSpan.Zero)
         {
             metrics?.BrokerAuthDelayed.Inc();
@@ -201,7 +217,7 @@ internal sealed class EmbeddedBrokerIngest(
             e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
             return false;
         }
-        _throttle.Succeeded(account.User);
+        _throttle.Succeeded(account.User, address);
         e.SessionItems[AccountKey] = account;
         return true;
     }

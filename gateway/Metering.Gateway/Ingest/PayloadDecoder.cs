@@ -20,6 +20,11 @@ internal static partial class PayloadDecoder
 
     public const long SupportedVersion = 1;
 
+    /// <summary>docs/protocol.md, "reading": 2^53, the largest integer every JSON reader, SQLite REAL
+    /// and InfluxDB float holds exactly; 9 million m3 of water or 9 TWh on one register. Keeps every
+    /// sum of usage an exact integer (SQLite turns an overflowing INTEGER sum into REAL).</summary>
+    public const long MaxRegister = 1L << 53;
+
     private static readonly JsonReaderOptions ReaderOptions = new()
     {
         MaxDepth = MaxDepth,
@@ -86,6 +91,8 @@ internal static partial class PayloadDecoder
                 JsonFields.Fail(ref error, RejectReason.BadUnit);
             else if (register < 0)
                 JsonFields.Fail(ref error, RejectReason.NegativeRegister);
+            else if (register > MaxRegister)
+                JsonFields.Fail(ref error, RejectReason.RegisterOutOfRange);
             else if (list.Exists(c => c.Name == name))
                 JsonFields.Fail(ref error, RejectReason.Malformed);
             else

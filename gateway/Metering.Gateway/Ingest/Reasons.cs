@@ -15,6 +15,9 @@ public enum RejectReason
     ClockPast,
     NegativeRegister,
 
+    /// <summary>A register above <see cref="PayloadDecoder.MaxRegister"/> (2^53): sums of usage must stay exact integers.</summary>
+    RegisterOutOfRange,
+
     /// <summary>The meter is over its uplink rate limit (embedded broker, Ingest/MeterRateLimiter.cs):
     /// refused without commit and without PUBACK, so the device keeps the uplink and resends it.</summary>
     RateLimited,
@@ -26,6 +29,23 @@ public enum ReadingFlag
     RegisterDecrease,
     SeqGap,
     Late,
+
+    /// <summary>seq more than UsageRules.MaxSeqJump ahead of the meter's newest reading: kept as evidence, not counted.</summary>
+    SeqJump,
+
+    /// <summary>device time more than UsageRules.MaxTsBehindMs behind the meter's newest counted reading: kept, not counted.</summary>
+    TsBehind,
+
+    /// <summary>a register rise faster than physically possible (Ledger/Plausibility.cs): kept as evidence, not counted.</summary>
+    ImplausibleRate,
+
+    /// <summary>the reading confirmed an earlier implausible_rate one (it continues from it at a possible rate):
+    /// usage counts from the held register on, the jump itself counts zero.</summary>
+    ImplausibleConfirmed,
+
+    /// <summary>a channel name new to a meter that has UsageRules.MaxChannelsPerMeter already: the row is kept
+    /// as evidence, the channel is not created (no state, not listed, no usage).</summary>
+    ChannelLimit,
 }
 
 public static class Wire
@@ -43,6 +63,7 @@ public static class Wire
         RejectReason.ClockPast => "clock_past",
         RejectReason.NegativeRegister => "negative_register",
         RejectReason.RateLimited => "rate_limited",
+        RejectReason.RegisterOutOfRange => "register_out_of_range",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 
@@ -51,6 +72,11 @@ public static class Wire
         ReadingFlag.RegisterDecrease => "register_decrease",
         ReadingFlag.SeqGap => "seq_gap",
         ReadingFlag.Late => "late",
+        ReadingFlag.SeqJump => "seq_jump",
+        ReadingFlag.TsBehind => "ts_behind",
+        ReadingFlag.ImplausibleRate => "implausible_rate",
+        ReadingFlag.ImplausibleConfirmed => "implausible_confirmed",
+        ReadingFlag.ChannelLimit => "channel_limit",
         _ => throw new ArgumentOutOfRangeException(nameof(flag), flag, null),
     };
 }

@@ -59,6 +59,13 @@ public interface ILedgerTransaction : IDisposable
     /// null before its first reading.</summary>
     ChannelState? GetChannel(string meter, string channel);
     void SetChannel(string meter, string channel, ChannelState state);
+
+    /// <summary>The channel's newest reading held as implausible_rate after <paramref name="afterSeq"/>
+    /// (its baseline's seq): seq, register and device time; null when there is none.</summary>
+    ChannelState? LatestHeld(string meter, string channel, long afterSeq);
+
+    /// <summary>How many channels the meter has (committed or created earlier in this transaction).</summary>
+    int ChannelCount(string meter);
     void AddHourlyUsage(string meter, string channel, long hourStartMs, long usage);
 
     /// <summary>Inserts the event row keyed (meter, seq); false when it already exists.</summary>

@@ -6,11 +6,13 @@ namespace Commons.Metering.Gateway.Ledger;
 public sealed record MeterInfo(string Id, string Community, Resource Resource);
 
 /// <summary>Per-meter sequence state: the newest seq of any committed uplink (gap detection) and of
-/// any committed reading (late detection). Zero = nothing committed yet.</summary>
-public readonly record struct MeterState(long LastSeq, long LastReadingSeq);
+/// any committed reading (late detection), and the newest device time of a counted reading
+/// (ts_behind detection). Zero = nothing committed yet.</summary>
+public readonly record struct MeterState(long LastSeq, long LastReadingSeq, long LastReadingTsMs = 0);
 
-/// <summary>Per-channel register state: the reading that set the current baseline.</summary>
-public readonly record struct ChannelState(long LastSeq, long LastRegister);
+/// <summary>Per-channel register state: the reading that set the current baseline, and its device
+/// time (the span a register rise is judged over, <see cref="Plausibility"/>).</summary>
+public readonly record struct ChannelState(long LastSeq, long LastRegister, long LastTsMs = 0);
 
 /// <summary>A unit of work for the single ledger writer. Every write of the gateway goes through
 /// it, so one SQLite connection writes and group commit covers them all.</summary>
@@ -46,8 +48,15 @@ public enum LedgerStatus
 
 /// <summary>What the commit did with one write; flags are counted once each (per reading for
 /// late and seq_gap, per channel for register_decrease).</summary>
+/// <summary>For a reading, also which channels the ledger did not count (<see cref="Uncounted"/>: late,
+/// seq_jump, ts_behind, implausible_rate; their registers must not move any baseline or feed any
+/// policy decision) and which channels' baselines moved to a held register the reading confirmed
+/// (<see cref="Rebased"/>: channel -> the register usage now counts from).</summary>
 public sealed record LedgerOutcome(LedgerStatus Status, IReadOnlyList<ReadingFlag> Flags, MeterInfo? Existing = null)
 {
+    public IReadOnlyCollection<string> Uncounted { get; init; } = [];
+    public IReadOnlyDictionary<string, long> Rebased { get; init; } = new Dictionary<string, long>();
+
     public static readonly LedgerOutcome Committed = new(LedgerStatus.Committed, []);
     public static readonly LedgerOutcome Duplicate = new(LedgerStatus.Duplicate, []);
 }

@@ -16,9 +16,14 @@ internal static class GatewayDefaults
     /// <summary>Fixed client id of the gateway's persistent session on an external broker.</summary>
     public const string BrokerClientId = "metering-gateway";
 
-    /// <summary>Off so the demo and existing setups keep working; production turns it on
-    /// (README, "Broker credentials").</summary>
-    public const bool BrokerRequireAuthentication = false;
+    /// <summary>On: a field gateway refuses anonymous clients unless told otherwise (`--demo` turns it
+    /// off for the simulated fleet on loopback; README, "Broker credentials").</summary>
+    public const bool BrokerRequireAuthentication = true;
+
+    /// <summary>64 KiB: 64 times the largest uplink payload (Ingest/PayloadDecoder.MaxPayloadBytes,
+    /// 1 KiB) with its topic, ample for a CONNECT with a long password and last will; a device never
+    /// needs more (our choice; mosquitto's message_size_limit plays the same role).</summary>
+    public const int BrokerMaxPacketBytes = 65_536;
 
     /// <summary>First delay after a refused connect; doubles per refusal (our choice: a device with a
     /// typo'd password barely notices, a guesser gets ~12 tries a minute at the cap).</summary>

@@ -62,9 +62,23 @@ public sealed class BrokerOptions
     public string? Password { get; set; }
 
     /// <summary>Embedded: refuse anonymous clients and enforce the topic ACL from the credentials
-    /// file (Registry/CredentialsFile.cs) that `metering provision` fills. Off by default only so the
-    /// demo and local trials work without provisioning; production must turn it on.</summary>
-    public bool RequireAuthentication { get; set; } = GatewayDefaults.BrokerRequireAuthentication;
+    /// file (Registry/CredentialsFile.cs) that `metering provision` fills. Unset = on for the
+    /// embedded broker (<see cref="AuthenticationRequired"/>); `--demo` sets it to false when it is
+    /// not given. Explicitly true in External mode is a configuration error (that broker has its own).</summary>
+    public bool? RequireAuthentication { get; set; }
+
+    /// <summary>What the embedded broker does: <see cref="RequireAuthentication"/>, or on when it is unset.</summary>
+    public bool AuthenticationRequired => RequireAuthentication ?? (Mode == BrokerMode.Embedded && GatewayDefaults.BrokerRequireAuthentication);
+
+    /// <summary>The explicit "I know" of an embedded broker bound to a non-loopback address without
+    /// authentication: without it the gateway refuses to start, since anyone on that network could
+    /// then publish as any meter, read every uplink and command every valve.</summary>
+    public bool AllowAnonymousOnNetwork { get; set; }
+
+    /// <summary>Embedded: the largest MQTT packet a client may send, in bytes; a larger one closes
+    /// the connection as soon as its fixed header announces it, before any of it is buffered
+    /// (Ingest/PacketSizeLimit.cs). Checked on every packet, CONNECT included.</summary>
+    public int MaxPacketBytes { get; set; } = GatewayDefaults.BrokerMaxPacketBytes;
 
     public int ReconnectMinDelayMs { get; set; } = GatewayDefaults.ReconnectMinDelayMs;
     public int ReconnectMaxDelayMs { get; set; } = GatewayDefaults.ReconnectMaxDelayMs;

@@ -31,8 +31,9 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             yield return Field("Http:Host", "must be an IP address to bind the HTTP API to (e.g. 127.0.0.1)", o.Http.Host);
         if (o.Broker.Mode == BrokerMode.External && string.IsNullOrWhiteSpace(o.Broker.ClientId))
             yield return Field("Broker:ClientId", "must not be empty in External mode (the persistent session is keyed by it)", o.Broker.ClientId);
-        if (o.Broker.Mode == BrokerMode.External && o.Broker.RequireAuthentication)
+        if (o.Broker.Mode == BrokerMode.External && o.Broker.RequireAuthentication == true)
             yield return Field("Broker:RequireAuthentication", "applies to the embedded broker only; for an external broker use the password and ACL files of `metering broker credentials`", o.Broker.RequireAuthentication);
+        foreach (var e in BrokerExposure(o)) yield return e;
         if (o.Broker.ReconnectMinDelayMs < 1)
             yield return Field("Broker:ReconnectMinDelayMs", "must be at least 1", o.Broker.ReconnectMinDelayMs);
         if (o.Broker.ReconnectMaxDelayMs < o.Broker.ReconnectMinDelayMs)
@@ -54,6 +55,29 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (o.Policy.Configured && !File.Exists(o.Policy.File))
             yield return Field("Policy:File", $"must name an existing file (looked for {Path.GetFullPath(o.Policy.File)})", o.Policy.File);
     }
+
+    /// <summary>Safe defaults: an embedded broker without authentication only on loopback, unless the
+    /// operator says "I know" (Broker:AllowAnonymousOnNetwork); the simulated fleet connects without
+    /// credentials, so it needs authentication off; a packet limit that lets a reading through.</summary>
+    private static IEnumerable<string> BrokerExposure(GatewayOptions o)
+    {
+        if (o.Broker.Mode != BrokerMode.Embedded) yield break;
+        if (o.Broker.MaxPacketBytes is < MinPacketBytes or > MaxPacketBytes)
+            yield return Field("Broker:MaxPacketBytes", $"must be between {MinPacketBytes} and {MaxPacketBytes}", o.Broker.MaxPacketBytes);
+        if (!o.Broker.AuthenticationRequired && !o.Broker.AllowAnonymousOnNetwork
+            && IPAddress.TryParse(o.Broker.Host, out var address) && !IPAddress.IsLoopback(address))
+            yield return Field("Broker:Host", "is not a loopback address while Broker:RequireAuthentication is false: anyone on that network " +
+                "could publish as any meter and command every device. Provision the devices and turn authentication on, or, for a closed " +
+                "test network only, set Broker:AllowAnonymousOnNetwork=true (Metering__Broker__AllowAnonymousOnNetwork)", o.Broker.Host);
+        if (o.Demo.SimulatedMeters > 0 && o.Broker.AuthenticationRequired)
+            yield return Field("Demo:SimulatedMeters", "needs Broker:RequireAuthentication=false (the simulated fleet connects without credentials; " +
+                "`--demo` sets it), set Metering__Broker__RequireAuthentication=false", o.Demo.SimulatedMeters);
+    }
+
+    /// <summary>Bounds of Broker:MaxPacketBytes: an uplink of PayloadDecoder.MaxPayloadBytes with its topic
+    /// and headers fits in 2 KiB; above 16 MiB the limit no longer protects a small gateway's memory.</summary>
+    internal const int MinPacketBytes = 2_048;
+    internal const int MaxPacketBytes = 16 * 1024 * 1024;
 
     private static IEnumerable<string> TlsErrors(GatewayOptions o)
     {

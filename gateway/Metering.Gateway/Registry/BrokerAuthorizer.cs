@@ -15,7 +15,7 @@ internal sealed class BrokerAuthorizer(IOptions<GatewayOptions> options, ILogger
     private Dictionary<string, BrokerAccount> _accounts = new(StringComparer.Ordinal);
     private (DateTime WriteTimeUtc, long Length) _loaded = (DateTime.MinValue, -1);
 
-    public bool Required => options.Value.Broker.RequireAuthentication;
+    public bool Required => options.Value.Broker.AuthenticationRequired;
 
     public string FilePath => Path.Combine(options.Value.Storage.DataDirectory, CredentialsFile.FileName);
 
@@ -43,7 +43,24 @@ internal sealed class BrokerAuthorizer(IOptions<GatewayOptions> options, ILogger
     }
 
     /// <summary>Every refusal reason, so /metrics shows each from the start at 0.</summary>
-    public static readonly string[] RefusalReasons = ["anonymous", "unknown_user", "wrong_password", "client_id_not_meter_id"];
+    public static readonly string[] RefusalReasons = ["anonymous", "unknown_user", "wrong_password", "client_id_not_meter_id", "throttled"];
+
+    /// <summary>Why an embedded broker that requires authentication by default cannot serve anyone: its
+    /// credentials file is missing, unreadable or empty. A field gateway left at the default then refuses
+    /// to start, naming the setting, instead of running a broker that refuses every device. Set
+    /// explicitly to true, the operator knows and may provision while it runs (the file is re-read).</summary>
+    public static string? StartProblem(GatewayOptions o)
+    {
+        if (o.Broker.Mode != BrokerMode.Embedded || o.Broker.RequireAuthentication is not null) return null;
+        var path = Path.GetFullPath(Path.Combine(o.Storage.DataDirectory, CredentialsFile.FileName));
+        string? problem;
+        try { problem = CredentialsFile.Read(path).Count > 0 ? null : File.Exists(path) ? "holds no accounts" : "does not exist"; }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { problem = "cannot be read: " + e.Message; }
+        return problem is null ? null :
+            $"{GatewayDefaults.Section}:Broker:RequireAuthentication is on (the default outside --demo) but the broker credentials file {path} {problem}. " +
+            "Provision the devices first (`metering provision`, tools/Metering.Cli), set it to true to start anyway and provision " +
+            $"while the gateway runs, or for a trial on loopback set {GatewayDefaults.Section}__Broker__RequireAuthentication=false.";
+    }
 
     public BrokerAccount? Find(string user)
     {

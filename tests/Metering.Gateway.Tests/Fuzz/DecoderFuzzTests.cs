@@ -18,7 +18,7 @@ public sealed class DecoderFuzzTests
 
     /// <summary>The reasons a decoder alone can give; the rest need the registry, clock or ledger.</summary>
     private static readonly RejectReason[] DecoderReasons =
-        [RejectReason.Malformed, RejectReason.Oversized, RejectReason.UnsupportedVersion, RejectReason.BadUnit, RejectReason.NegativeRegister];
+        [RejectReason.Malformed, RejectReason.Oversized, RejectReason.UnsupportedVersion, RejectReason.BadUnit, RejectReason.NegativeRegister, RejectReason.RegisterOutOfRange];
 
     private static readonly JsonDocumentOptions Strict = new() { MaxDepth = PayloadDecoder.MaxDepth };
 

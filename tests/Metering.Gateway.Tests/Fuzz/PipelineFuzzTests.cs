@@ -38,9 +38,10 @@ public sealed class PipelineFuzzTests
     [Fact]
     public async Task ValidStream_InterleavedWithGarbageAndRedeliveries_IsCommittedExactly()
     {
-        // A scenario: 150 steps, each a hostile input, a register increment for the valid meter, and
+        // A scenario: 150 steps, each a hostile input, a register increment for the valid meter (one
+        // minute apart, at most the most a water connection can draw: Ledger/Plausibility.cs), and
         // whether to redeliver an earlier valid reading (a duplicate must change nothing).
-        var steps = Gen.Select(Inputs.Any, Gen.Long[0, 1_000_000], Gen.Int[0, 9]).Array[150];
+        var steps = Gen.Select(Inputs.Any, Gen.Long[0, Gateway.Ledger.Plausibility.MaxWaterMlPerMinute], Gen.Int[0, 9]).Array[150];
         await steps.SampleAsync(async scenario =>
         {
             await using var g = new GatewayHarness(AutoRegister());

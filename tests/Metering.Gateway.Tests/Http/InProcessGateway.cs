@@ -34,6 +34,7 @@ internal sealed class InProcessGateway : IAsyncDisposable
             ["Metering:Broker:Port"] = BrokerPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Metering:Storage:DataDirectory"] = DataDirectory,
             ["Metering:Storage:Synchronous"] = "Normal",
+            ["Metering:Broker:RequireAuthentication"] = "false", // anonymous test clients on loopback
         });
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)

@@ -30,6 +30,7 @@ public sealed class EmbeddedBrokerPubackTests : IAsyncLifetime
         var options = new GatewayOptions();
         options.Storage.DataDirectory = _dir;
         options.Broker.Port = FreePort();
+        options.Broker.RequireAuthentication = false; // anonymous test clients on loopback
         var o = Microsoft.Extensions.Options.Options.Create(options);
         _store = new GatedStore(new SqliteStateStore(_dir, SqliteSynchronous.Full));
         var registry = new MeterRegistry();

@@ -26,6 +26,7 @@ public sealed class EmbeddedBrokerRoutingTests : IAsyncLifetime
     {
         var options = new Gateway.Options.GatewayOptions();
         options.Broker.Port = _port;
+        options.Broker.RequireAuthentication = false; // anonymous test clients on loopback
         options.Registry.AutoRegister = true;
         _gw = new GatewayHarness(options);
         _broker = new EmbeddedBrokerIngest(_gw.Pipeline, new BrokerHealth(), Microsoft.Extensions.Options.Options.Create(options),

@@ -70,6 +70,43 @@ public sealed class BrokerConnectThrottleTests
             Assert.DoesNotContain(secret, log); // ...no password ever is
     }
 
+    /// <summary>32 threads guess A's password from another loopback address (127.0.0.2) for 10 s
+    /// while A, which connected before from 127.0.0.1, reconnects: the guessers get the checks one
+    /// sequential guesser gets (0, .25, .75, 1.75, 3.75, 7.75 s at the defaults: 6), not 32 times
+    /// that, and A is not kept waiting.</summary>
+    [Fact]
+    public async Task ThirtyTwoParallelGuessers_GetTheChecksOfOne_AndTheRealDeviceConnectsAtOnce()
+    {
+        using var gw = new GatewayProcess();
+        var passwords = EmbeddedBrokerTlsTests.Provision(gw.DataDirectory, A);
+        gw.Environment["Metering__Broker__RequireAuthentication"] = "true";
+        gw.Start();
+        using var http = gw.CreateHttpClient();
+        Assert.Null(await PlainConnectAsync(gw.BrokerPort, A, A, passwords[A])); // A's own address is now known
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var attempts = 0;
+        var guessers = Enumerable.Range(0, 32).Select(i => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Assert.NotNull(await PlainConnectAsync(gw.BrokerPort, A, A, $"guess-{i}-{Guid.NewGuid():N}", from: "127.0.0.2"));
+                Interlocked.Increment(ref attempts);
+            }
+        })).ToList();
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var device = Stopwatch.StartNew();
+        Assert.Null(await PlainConnectAsync(gw.BrokerPort, A, A, passwords[A]));
+        var deviceMs = device.ElapsedMilliseconds;
+        await Task.WhenAll(guessers);
+
+        var checks = await GatewayApi.MetricAsync(http, "metering_broker_auth_failures_total{reason=\"wrong_password\"}");
+        var unchecked_ = await GatewayApi.MetricAsync(http, "metering_broker_auth_failures_total{reason=\"throttled\"}");
+        Assert.True(checks <= 8, $"{checks} passwords checked in 10 s ({attempts} attempts, {unchecked_} refused unchecked)");
+        Assert.True(unchecked_ > 0, $"no attempt was refused unchecked ({attempts} attempts)");
+        Assert.True(deviceMs < 2_000, $"the real device waited {deviceMs} ms to connect");
+    }
+
     [Fact]
     public void TlsCertificateThatCannotBeLoaded_StopsTheGatewayAtStart_WithExitCode2()
     {
@@ -83,11 +120,13 @@ public sealed class BrokerConnectThrottleTests
         Assert.DoesNotContain("not-the-pfx-password", gw.Output);
     }
 
-    private static async Task<string?> PlainConnectAsync(int port, string clientId, string user, string password)
+    private static async Task<string?> PlainConnectAsync(int port, string clientId, string user, string password, string from = "127.0.0.1")
     {
         using var client = new MqttClientFactory().CreateMqttClient();
         var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithProtocolVersion(MqttProtocolVersion.V311)
             .WithClientId(clientId).WithCleanSession(false).WithTimeout(TimeSpan.FromSeconds(10)).WithCredentials(user, password).Build();
+        // Linux routes all of 127.0.0.0/8 to loopback: another client address without another machine.
+        ((MqttClientTcpOptions)options.ChannelOptions).LocalEndpoint = new System.Net.IPEndPoint(System.Net.IPAddress.Parse(from), 0);
         try
         {
             var r = await client.ConnectAsync(options);

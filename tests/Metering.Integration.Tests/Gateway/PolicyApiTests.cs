@@ -71,10 +71,10 @@ public sealed class PolicyApiTests : IDisposable
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await using var wh01 = new TestDevice("riverside", "w-h01", gw.BrokerPort);
         await using var wh02 = new TestDevice("riverside", "w-h02", gw.BrokerPort);
-        await wh01.PublishAsync("reading", Reading(1, now - 3_000, ("kitchen", 5_000), ("garden", 700)));  // baselines
-        await wh01.PublishAsync("reading", Reading(2, now - 2_000, ("kitchen", 125_000), ("garden", 30_700)));
-        await wh02.PublishAsync("reading", Reading(1, now - 3_000, ("main", 0)));
-        await wh02.PublishAsync("reading", Reading(2, now - 2_000, ("main", 9_000)));
+        await wh01.PublishAsync("reading", Reading(1, now - 540_000, ("kitchen", 5_000), ("garden", 700)));  // baselines; readings 3 min apart: up to 300 L each is a possible flow (Ledger/Plausibility.cs)
+        await wh01.PublishAsync("reading", Reading(2, now - 360_000, ("kitchen", 125_000), ("garden", 30_700)));
+        await wh02.PublishAsync("reading", Reading(1, now - 540_000, ("main", 0)));
+        await wh02.PublishAsync("reading", Reading(2, now - 360_000, ("main", 9_000)));
 
         var (okStatus, a, _) = await GetAsync(http, "/api/v1/households/h01/allowance?resource=water");
         Assert.Equal(HttpStatusCode.OK, okStatus);
@@ -84,7 +84,7 @@ public sealed class PolicyApiTests : IDisposable
         Assert.Equal(allowanceH01 - 150_000, a.GetProperty("remaining").GetInt64());
         Assert.True(a.GetProperty("underFloor").GetBoolean());
 
-        await wh01.PublishAsync("reading", Reading(3, now - 1_000, ("kitchen", 265_000), ("garden", 30_700)));
+        await wh01.PublishAsync("reading", Reading(3, now - 180_000, ("kitchen", 265_000), ("garden", 30_700)));
         (_, a, _) = await GetAsync(http, "/api/v1/households/h01/allowance?resource=water");
         Assert.Equal(290_000, a.GetProperty("used").GetInt64());
         Assert.Equal(allowanceH01 - 290_000, a.GetProperty("remaining").GetInt64());

@@ -31,6 +31,7 @@ internal sealed class ScenarioGateway : IAsyncDisposable
             ["Metering:Storage:DataDirectory"] = DataDirectory,
             ["Metering:Storage:Synchronous"] = "Normal",
             ["Metering:Registry:AutoRegister"] = "true",
+            ["Metering:Broker:RequireAuthentication"] = "false", // the simulated devices connect anonymously on loopback
             ["Metering:Policy:File"] = PolicyPath,
             // Sped-up device clocks run ahead of the gateway's: keep commands valid for a simulated day.
             ["Metering:Commons:CommandExpirySeconds"] = "86400",

@@ -83,15 +83,19 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
     {
         if (_savepoint is not null && _savepoint.Meters.TryGetValue(meter, out var s)) return s;
         if (_overlay.Meters.TryGetValue(meter, out s) || _state.Meters.TryGetValue(meter, out s)) return s;
-        // Committed state, derived once per meter from its rows (both lookups are the primary key's
-        // last entry for the meter; UsageRules.AfterReading/AfterEvent keep exactly these maxima).
+        // Committed state, derived once per meter from its rows (each lookup walks the primary key back
+        // from the meter's last entry; UsageRules.AfterReading/AfterEvent keep exactly these maxima): a
+        // seq_jump row never moved the sequence, only a counted reading (no flag, or seq_gap) moved the time.
         using var r = Query("""
-            SELECT COALESCE((SELECT MAX(seq) FROM reading_channels WHERE meter = $a), 0),
-                   COALESCE((SELECT MAX(seq) FROM events WHERE meter = $a), 0)
-            """, meter);
+            SELECT COALESCE((SELECT seq FROM reading_channels WHERE meter = $a AND (reading_flag IS NULL OR reading_flag <> $b)
+                             ORDER BY seq DESC LIMIT 1), 0),
+                   COALESCE((SELECT MAX(seq) FROM events WHERE meter = $a), 0),
+                   COALESCE((SELECT ts_ms FROM reading_channels WHERE meter = $a AND (reading_flag IS NULL OR reading_flag = $c)
+                             ORDER BY seq DESC LIMIT 1), 0)
+            """, meter, SeqJumpFlag, SeqGapFlag);
         r.Read();
         var readingSeq = r.GetInt64(0);
-        s = new MeterState(Math.Max(readingSeq, r.GetInt64(1)), readingSeq);
+        s = new MeterState(Math.Max(readingSeq, r.GetInt64(1)), readingSeq, r.GetInt64(2));
         _state.Meters[meter] = s;
         return s;
     }
@@ -117,20 +121,42 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
         var key = (meter, channel);
         if (_savepoint is not null && _savepoint.Channels.TryGetValue(key, out var s)) return s;
         if (_overlay.Channels.TryGetValue(key, out s) || _state.Channels.TryGetValue(key, out s)) return s;
-        // Committed state, derived once per channel: its newest in-order row (a late reading never
-        // moves the state). The primary key (meter, seq, channel) is walked back from the newest seq.
+        // Committed state, derived once per channel: its newest counted row (a late, seq_jump or
+        // ts_behind reading, or a channel held as implausible_rate, never moves the state). The
+        // primary key (meter, seq, channel) is walked back from the newest seq.
         using var r = Query("""
-            SELECT seq, reg FROM reading_channels
-            WHERE meter = $a AND channel = $b AND (reading_flag IS NULL OR reading_flag <> $c)
+            SELECT seq, reg, ts_ms FROM reading_channels
+            WHERE meter = $a AND channel = $b AND (reading_flag IS NULL OR reading_flag = $c) AND (flag IS NULL OR flag NOT IN ($d, $e))
             ORDER BY seq DESC LIMIT 1
-            """, meter, channel, LateFlag);
+            """, meter, channel, SeqGapFlag, HeldFlag, ChannelLimitFlag);
         if (!r.Read()) return null;    // first reading of this channel: the baseline
-        s = new ChannelState(r.GetInt64(0), r.GetInt64(1));
+        s = new ChannelState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
         _state.Channels[key] = s;
         return s;
     }
 
-    private static readonly string LateFlag = ReadingFlag.Late.Name();
+    public ChannelState? LatestHeld(string meter, string channel, long afterSeq)
+    {
+        using var r = Query("""
+            SELECT seq, reg, ts_ms FROM reading_channels
+            WHERE meter = $a AND channel = $b AND seq > $c AND flag = $d
+            ORDER BY seq DESC LIMIT 1
+            """, meter, channel, afterSeq, HeldFlag);
+        return r.Read() ? new ChannelState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)) : null;
+    }
+
+    public int ChannelCount(string meter)
+    {
+        using var r = Query("SELECT COUNT(*) FROM channels WHERE meter = $a", meter);
+        r.Read();
+        var pending = _overlay.NewChannels.Count(k => k.Meter == meter) + (_savepoint?.NewChannels.Count(k => k.Meter == meter) ?? 0);
+        return r.GetInt32(0) + pending;
+    }
+
+    private static readonly string ChannelLimitFlag = ReadingFlag.ChannelLimit.Name();
+    private static readonly string SeqGapFlag = ReadingFlag.SeqGap.Name();
+    private static readonly string SeqJumpFlag = ReadingFlag.SeqJump.Name();
+    private static readonly string HeldFlag = ReadingFlag.ImplausibleRate.Name();
 
     public void SetChannel(string meter, string channel, ChannelState state)
     {

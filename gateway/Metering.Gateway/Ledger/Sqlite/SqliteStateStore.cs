@@ -34,6 +34,7 @@ internal sealed class SqliteStateStore : IStateStore
 
     public void Open()
     {
+        OwnerOnly(_path);
         _writer = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = _path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false,
@@ -180,6 +181,23 @@ internal sealed class SqliteStateStore : IStateStore
         }.ToString());
         c.Open();
         return c;
+    }
+
+    /// <summary>The ledger holds every household's use: readable by the gateway's user only (0600).
+    /// A new file is created empty with that mode before SQLite opens it (SQLite takes an empty file
+    /// as a new database, and gives its -wal and -shm files the database file's mode); an existing
+    /// one, and its -wal and -shm, are set to it.</summary>
+    private static void OwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        const UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if (!File.Exists(path))
+        {
+            try { using var _ = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }); }
+            catch (IOException) when (File.Exists(path)) { }
+        }
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+            if (File.Exists(file)) File.SetUnixFileMode(file, mode);
     }
 
     private static MeterInfo ToMeter(string id, string community, string resource) =>
