@@ -32,6 +32,29 @@ namespace Commons.Metering.Firmware
             }
         }
 
+        /// <summary>The lowest sequence number still in the outbox (a reading or event not yet
+        /// confirmed, or not yet acknowledged in PUBACK mode); 0 when none is.</summary>
+        public long OldestPendingSeq
+        {
+            get
+            {
+                lock (_sync)
+                {
+                    long oldest = 0;
+                    int count = _outbox == null ? 0 : _outbox.Count;
+                    for (int i = 0; i < count; i++)
+                    {
+                        long seq = _outbox.SeqAt(i);
+                        if (seq != 0 && (oldest == 0 || seq < oldest))
+                        {
+                            oldest = seq;
+                        }
+                    }
+                    return oldest;
+                }
+            }
+        }
+
         /// <summary>Confirmations received since boot (docs/protocol.md: an empty one counts).</summary>
         public int Confirmations { get { return _inbox.Confirmations; } }
 
