@@ -142,7 +142,7 @@ internal abstract class HostedMeter : IDisposable
             ? Device.OldestPendingSeq is var oldest && (oldest == 0 || oldest > m.Seq)
             : Transport.AcknowledgedNotRetainedCount - m.Acked >= m.Depth));
         _truth = new MeterTruth(MeterId, Kind, ReadChannels(), depth, Device.IsConnected, Device.LastSeq,
-            Transport.PublishedCount, Transport.AcknowledgedCount, Fault?.Message) { Settled = settled, FinalSeq = _mark?.Seq, Stage = Device.Stage };
+            Transport.PublishedCount, Transport.AcknowledgedCount, Fault?.Message) { Settled = settled, FinalSeq = _mark?.Seq, Stage = Device.Stage, WaitsForConfirmation = Device.WaitsForConfirmation };
     }
 
     protected static DeviceConfig Config(string community, string meterId, int readingIntervalMs, int outboxCapacity, int maxInflight,
