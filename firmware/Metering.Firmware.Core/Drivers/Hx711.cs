@@ -15,6 +15,19 @@ namespace Commons.Metering.Firmware.Drivers
         /// down, so a bit-banged clock must stay high well under that.</summary>
         public const int PowerDownHighUs = 60;
 
+        /// <summary>Datasheet, timing table: PD_SCK high time T3 is 0.2 us minimum, 50 us maximum.</summary>
+        public const int MaxHighUs = 50;
+
+        /// <summary>True when a PD_SCK pulse provably stayed high within <see cref="MaxHighUs"/>: the
+        /// board reads its timer before writing the rising edge and after writing the falling one, so
+        /// the difference bounds the high time from above. A longer bound (a garbage collection or an
+        /// interrupt between the two writes) may have powered the chip down mid-read: the conversion
+        /// must be discarded.</summary>
+        public static bool PulseWithinLimit(long beforeRiseUs, long afterFallUs)
+        {
+            return afterFallUs - beforeRiseUs <= MaxHighUs;
+        }
+
         /// <summary>Datasheet: output settling time after power-up or reset is 400 ms at 10 SPS.</summary>
         public const int SettlingMs = 400;
 

@@ -17,10 +17,6 @@ namespace Commons.Metering.Esp32.Board
         /// reading's energy register at most 5 s old while leaving the UART idle 99% of the time.</summary>
         private const int PzemPollMs = 5000;
 
-        /// <summary>Messages M2Mqtt may hold beyond the core's MaxInflight: the retained online
-        /// status and the downlink subscription.</summary>
-        private const int TransportExtraInflight = 2;
-
         private readonly DeviceSetup _setup;
         private readonly Esp32Clock _clock = new Esp32Clock();
         private readonly GpioController _gpio = new GpioController();
@@ -31,6 +27,7 @@ namespace Commons.Metering.Esp32.Board
         private PzemMeter _pzem;
         private ForestStation _forest;
         private MeterDevice _device;
+        private Watchdog _watchdog;
 
         public MeterBoard(DeviceSetup setup)
         {
@@ -46,10 +43,13 @@ namespace Commons.Metering.Esp32.Board
             PowerSensors(true);
 
             M2MqttTransport transport = new M2MqttTransport(s.MqttHost, s.MqttPort, s.MqttUser, s.MqttPassword,
-                s.Config.MaxInflight + TransportExtraInflight);
+                TransportQueue.InflightCapacity(s.Config.MaxInflight));
             FlashFileBlockStore store = new FlashFileBlockStore(FlashFileBlockStore.DevicePath,
                 FlashFileBlockStore.DefaultBlockSize, FlashFileBlockStore.DefaultBlockCount);
             _device = new MeterDevice(s.Config, _clock, store, transport, new Esp32Random());
+            // Made before the channels so a weighing can feed it (Hx711Scale); it is not armed
+            // before its first feed and its thread starts below.
+            _watchdog = new Watchdog(s.WatchdogMs, _clock);
             for (int i = 0; i < s.ChannelCount; i++)
             {
                 AddChannel(s.Channels[i]);
@@ -59,7 +59,7 @@ namespace Commons.Metering.Esp32.Board
             _device.Start(DeepSleep.WokeFromDeepSleep());
 
             new WifiLink(s.WifiSsid, s.WifiPassword).StartInBackground();
-            Watchdog watchdog = new Watchdog(s.WatchdogMs, _clock);
+            Watchdog watchdog = _watchdog;
             watchdog.Start();
             AwakeWindow window = sleeper ? new AwakeWindow(s.AwakeMaxS * 1000) : null;
 
@@ -106,7 +106,7 @@ namespace Commons.Metering.Esp32.Board
                 }
                 else
                 {
-                    _edges[_edgeCount++] = new EdgePulseInput(_gpio, pin, channel, _clock);
+                    _edges[_edgeCount++] = new EdgePulseInput(_gpio, pin, channel, _clock, c.DebounceMs);
                 }
                 WireOutput(channel, c);
             }
@@ -119,7 +119,7 @@ namespace Commons.Metering.Esp32.Board
             else
             {
                 AccumulatorChannel channel = _device.AddAccumulatorChannel(c.Name, c.Unit);
-                Hx711Scale scale = new Hx711Scale(_gpio, s.GpioOf("hx711_dout"), s.GpioOf("hx711_sck"), s.Scale, s.ScaleSamples);
+                Hx711Scale scale = new Hx711Scale(_gpio, s.GpioOf("hx711_dout"), s.GpioOf("hx711_sck"), s.Scale, s.ScaleSamples, _watchdog);
                 _forest = new ForestStation(_device, channel, scale, new PermitReader(_gpio, s));
             }
         }

@@ -1,3 +1,4 @@
+using System;
 using System.Device.Gpio;
 using Commons.Metering.Firmware;
 using Commons.Metering.Firmware.Drivers;
@@ -35,20 +36,22 @@ namespace Commons.Metering.Esp32.Board
         }
     }
 
-    /// <summary>A reed contact or S0 output on a GPIO interrupt: every falling edge goes to
-    /// PulseChannel.OnEdge with the uptime, and the core drops edges closer than the channel's
-    /// debounce_ms to the last accepted one (contact bounce).</summary>
+    /// <summary>A reed contact or S0 output on a GPIO interrupt: the GPIO driver's own debounce
+    /// (DebounceTimeout, NativeDebounce: at most 10 ms) filters bounce before it becomes a managed
+    /// event; every falling edge that passes goes to PulseChannel.OnEdge with the uptime, and the core
+    /// drops edges closer than the channel's debounce_ms to the last accepted one.</summary>
     internal sealed class EdgePulseInput
     {
         private readonly PulseChannel _channel;
         private readonly IClock _clock;
         private readonly GpioPin _pin;
 
-        public EdgePulseInput(GpioController gpio, PinAssignment pin, PulseChannel channel, IClock clock)
+        public EdgePulseInput(GpioController gpio, PinAssignment pin, PulseChannel channel, IClock clock, int debounceMs)
         {
             _channel = channel;
             _clock = clock;
             _pin = gpio.OpenPin(pin.Gpio, BoardPins.ModeOf(pin));
+            _pin.DebounceTimeout = TimeSpan.FromTicks(NativeDebounce.FilterMs(debounceMs) * TimeSpan.TicksPerMillisecond);
             _pin.ValueChanged += OnValueChanged;
         }
 

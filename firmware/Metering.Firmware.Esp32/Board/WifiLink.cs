@@ -1,3 +1,4 @@
+using System.Device.Wifi;
 using System.Threading;
 using nanoFramework.Networking;
 
@@ -45,7 +46,7 @@ namespace Commons.Metering.Esp32.Board
                     BoardLog.Line("wifi: connected, clock set");
                     return;
                 }
-                BoardLog.Line("wifi: " + WifiNetworkHelper.Status.ToString()
+                BoardLog.Line("wifi: " + NetworkStatusText.Of(WifiNetworkHelper.Status)
                     + (WifiNetworkHelper.HelperException != null ? " " + WifiNetworkHelper.HelperException.Message : ""));
                 Thread.Sleep(RetryPauseMs);
             }
