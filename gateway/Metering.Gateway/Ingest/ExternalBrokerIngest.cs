@@ -27,7 +27,7 @@ internal sealed partial class ExternalBrokerIngest(
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<ExternalBrokerIngest> logger,
-    Http.GatewayMetrics? metrics = null) : BackgroundService, IDownlinkPublisher
+    Http.GatewayMetrics? metrics = null) : BackgroundService, IDownlinkPublisher, Confirmations.IConfirmationPublisher
 {
     /// <summary>SO_RCVBUF and SO_SNDBUF of the gateway's connection to the broker. MQTTnet sets both
     /// to its BufferSize (8 KB by default), which also turns off Linux's receive-buffer autotuning.
@@ -58,6 +58,19 @@ internal sealed partial class ExternalBrokerIngest(
             .Build();
         var result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
         if (!result.IsSuccess) throw new InvalidOperationException($"broker refused the downlink on {topic}: {result.ReasonCode} {result.ReasonString}");
+    }
+
+    /// <summary>A confirmation (docs/protocol.md, "confirmation"): QoS 0 through the gateway's own
+    /// connection, so nothing waits for the broker's answer.</summary>
+    public async Task PublishConfirmationAsync(string meter, string topic, byte[] payload, CancellationToken cancellationToken)
+    {
+        var client = _client is { IsConnected: true } c ? c : throw new InvalidOperationException($"not connected to the broker {_o.Host}:{_o.Port}");
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce)
+            .Build();
+        await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
