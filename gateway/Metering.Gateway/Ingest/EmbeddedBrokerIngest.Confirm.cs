@@ -47,6 +47,11 @@ internal sealed partial class EmbeddedBrokerIngest : IConfirmationPublisher
             await handling.ConfigureAwait(false);
             if (health.LedgerRecovered()) logger.LogWarning("Ledger commits succeed again: uplinks are acknowledged and confirmed again");
         }
+        catch (OperationCanceledException)
+        {
+            // The connection ended while the write waited for room in the ledger's queue: not
+            // committed, not confirmed, and no ledger failure; the device resends it.
+        }
         catch (LedgerStoppedException)
         {
             _refusals.Log(LogLevel.Information, "gateway_stopping", $"client {clientId}", $"{topic}: not committed, the gateway is stopping; not confirmed, the device resends it");

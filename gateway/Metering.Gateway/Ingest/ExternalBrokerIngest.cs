@@ -20,7 +20,10 @@ namespace Commons.Metering.Gateway.Ingest;
 /// A failing ledger (e.g. a full disk) holds the PUBACKs back without dropping the connection: see
 /// ExternalBrokerIngest.Acknowledge.cs.
 /// A <see cref="SubscriptionWatchdog"/> publishes heartbeats to the gateway's own subscription and
-/// reconnects when the broker goes silent while the connection still looks up.</summary>
+/// reconnects when the broker goes silent while the connection still looks up.
+/// Devices that announce "confirm":1 are also sent end-to-end confirmations through this connection
+/// (QoS 0, <see cref="PublishConfirmationAsync"/>; Confirmations/ConfirmationHub.cs): the broker's
+/// PUBACK to them is only as safe as that broker's memory, the confirmation follows the commit.</summary>
 internal sealed partial class ExternalBrokerIngest(
     IngestPipeline pipeline,
     BrokerHealth health,
