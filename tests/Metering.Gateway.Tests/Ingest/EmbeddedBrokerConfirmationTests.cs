@@ -32,6 +32,7 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
     private GatewayMetrics _metrics = null!;
     private ConfirmationMetrics _confirmations = null!;
     private int _port;
+    private readonly BrokerHealth _health = new();
 
     private async Task StartAsync(double perSecond = 1000, int burst = 1000)
     {
@@ -53,7 +54,7 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
         foreach (var meter in new[] { "m1", "m2" })
             await _ledger.SubmitAsync(new RegisterMeterWrite(new MeterInfo(meter, "c1", Resource.Water), 0), CancellationToken.None);
         var pipeline = new IngestPipeline(registry, _ledger, _metrics, time, o, NullLogger<IngestPipeline>.Instance, hub, _confirmations);
-        _broker = new EmbeddedBrokerIngest(pipeline, new BrokerHealth(), o, NullLogger<EmbeddedBrokerIngest>.Instance, _metrics, time);
+        _broker = new EmbeddedBrokerIngest(pipeline, _health, o, NullLogger<EmbeddedBrokerIngest>.Instance, _metrics, time);
         await _broker.StartAsync(CancellationToken.None);
         _sender = new ConfirmationSender(hub, _broker, _confirmations, time, NullLogger<ConfirmationSender>.Instance);
         await _sender.StartAsync(CancellationToken.None);
@@ -144,6 +145,38 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
         Assert.Equal((1, 1), (_metrics.Rejected.WithLabels("duplicate").Value, _metrics.Rejected.WithLabels("bad_unit").Value));
         Assert.Equal((4, 3), (_confirmations.Sent.Value, _confirmations.Seqs.Value));
         Assert.True(device.IsConnected);
+    }
+
+    [Fact]
+    public async Task FailedCommit_OfAConfirmingDevice_IsNotConfirmed_TheConnectionStays_AndTheResendIsConfirmed()
+    {
+        var unobserved = 0;
+        EventHandler<UnobservedTaskExceptionEventArgs> count = (_, _) => Interlocked.Increment(ref unobserved);
+        TaskScheduler.UnobservedTaskException += count;
+        try
+        {
+            await StartAsync();
+            var (device, confirmations) = await DeviceAsync("m1", ConfirmingStatus);
+            Assert.Empty(await NextAsync(confirmations));
+            _store.Fail = true;
+            await PublishAsync(device, "m1", "reading", Reading(1)).WaitAsync(Guard); // acknowledged: the device waits for its confirmation
+            while (_health.LedgerProblem is null) await Task.Delay(10).WaitAsync(Guard);
+            Assert.Contains("disk full", _health.LedgerProblem);
+            Assert.False(confirmations.Reader.TryRead(out _), "a reading the ledger failed to commit was confirmed");
+            Assert.True(device.IsConnected);
+            _store.Fail = false;
+            await PublishAsync(device, "m1", "reading", Reading(1)); // the device resends at its confirmation timeout
+            Assert.Equal(new long[] { 1, 1 }, await NextAsync(confirmations));
+            Assert.Equal(1, LastSeq("m1"));
+            while (_health.LedgerProblem is not null) await Task.Delay(10).WaitAsync(Guard);
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Assert.Equal(0, unobserved);
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= count;
+        }
     }
 
     [Fact]
