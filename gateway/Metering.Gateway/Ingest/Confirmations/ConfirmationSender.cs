@@ -21,8 +21,18 @@ internal sealed class ConfirmationSender(
         while (!stoppingToken.IsCancellationRequested)
         {
             var wake = hub.Arm();
-            var due = hub.TakeDue(out var nextRelease);
-            foreach (var confirmation in due) await SendAsync(confirmation, stoppingToken).ConfigureAwait(false);
+            DateTimeOffset? nextRelease = null;
+            try
+            {
+                var due = hub.TakeDue(out nextRelease);
+                foreach (var confirmation in due) await SendAsync(confirmation, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A bug here must not stop the gateway (a BackgroundService's exception stops the
+                // host): what was taken is lost, and the devices resend it.
+                _log.Log(LogLevel.Error, "confirmations_failed", "down/confirm", $"{e.GetType().Name}: {e.Message}");
+            }
             try { await WaitAsync(wake, nextRelease, stoppingToken).ConfigureAwait(false); }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
         }
