@@ -180,6 +180,28 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task PipelinedBurst_OfAConfirmingDevice_IsCommittedInItsOrder_AndConfirmedInFull()
+    {
+        await StartAsync();
+        var (device, confirmations) = await DeviceAsync("m1", ConfirmingStatus);
+        Assert.Empty(await NextAsync(confirmations));
+        // Sent back to back without waiting for PUBACKs: the broker acknowledges each at once, and
+        // the ledger must still take them in the device's order (else: late and seq_gap flags).
+        await Task.WhenAll(Enumerable.Range(1, 300).Select(seq => PublishAsync(device, "m1", "reading", Reading(seq)))).WaitAsync(Guard);
+        var confirmed = new SortedSet<long>();
+        while (confirmed.Count < 300)
+        {
+            var seqs = await NextAsync(confirmations);
+            for (var i = 0; i < seqs.Length; i += 2)
+                for (var s = seqs[i]; s <= seqs[i + 1]; s++) confirmed.Add(s);
+        }
+        Assert.Equal(300, LastSeq("m1"));
+        Assert.Equal(300, _metrics.ReadingsIngested.Value);
+        Assert.Equal((0, 0), (_metrics.Flagged.WithLabels("late").Value, _metrics.Flagged.WithLabels("seq_gap").Value));
+        Assert.True(_confirmations.Sent.Value < 1 + 300, "not batched: one confirmation per reading");
+    }
+
+    [Fact]
     public async Task LegacyDevice_GetsItsPubackOnlyAfterTheCommit_AndNoConfirmation()
     {
         await StartAsync();
