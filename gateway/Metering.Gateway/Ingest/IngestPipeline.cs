@@ -90,9 +90,12 @@ public sealed class IngestPipeline
         confirmed = false;
         if (!UplinkTopic.TryParse(topic, out var t)) return Task.FromResult(Reject(RejectReason.BadTopic, topic, "not commons/v1/{community}/{meter}/up/{reading|event|status|ack} with valid ids"));
         var confirming = _confirmations?.Confirms(t.Meter) == true;
-        confirmed = confirming && t.Kind is UplinkKind.Reading or UplinkKind.Event;
+        // Only a device that waits for confirmations ("confirm":2) is acknowledged before the commit
+        // and paced by its confirmations; one still learning (1) trusts its PUBACK, as an old one does.
+        var waits = confirming && _confirmations!.WaitsForConfirmation(t.Meter);
+        confirmed = waits && t.Kind is UplinkKind.Reading or UplinkKind.Event;
         // Before any decoding, so a flood costs the gateway as little as possible.
-        if (confirming ? !Paced(t, topic, out var refused) : !Limited(t, topic, out refused)) return refused!;
+        if (waits ? !Paced(t, topic, out var refused) : !Limited(t, topic, out refused)) return refused!;
         var bytes = payload.IsSingleSegment ? payload.FirstSpan : payload.Length <= LenientSeq.MaxScanBytes ? payload.ToArray() : default;
         var result = payload.Length > PayloadDecoder.MaxPayloadBytes
             ? Task.FromResult(Reject(RejectReason.Oversized, topic, $"{payload.Length} bytes"))
@@ -104,7 +107,8 @@ public sealed class IngestPipeline
                 _ => HandleAck(t, bytes, cancellationToken),
             };
         // Refused for good: the device may let it go, if it can be told which one it was.
-        if (confirmed && result.IsCompletedSuccessfully && result.Result.Status == IngestStatus.Rejected && LenientSeq.TryRead(bytes, out var seq))
+        if (confirming && t.Kind is UplinkKind.Reading or UplinkKind.Event && result.IsCompletedSuccessfully
+            && result.Result.Status == IngestStatus.Rejected && LenientSeq.TryRead(bytes, out var seq))
             _confirmations!.Refused(t.Meter, seq);
         return result;
     }

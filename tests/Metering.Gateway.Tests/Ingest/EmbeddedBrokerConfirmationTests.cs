@@ -224,6 +224,24 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task LearningDevice_ThatStillTrustsItsPuback_GetsItOnlyAfterTheCommit_AndIsConfirmedAllTheSame()
+    {
+        await StartAsync();
+        var (device, confirmations) = await DeviceAsync("m2", LearningStatus);
+        Assert.Empty(await NextAsync(confirmations)); // the hello it learns from
+        _store.Open_ = false;
+        var publish = PublishAsync(device, "m2", "reading", Reading(1));
+        Assert.True(await _store.Entered.WaitAsync(Guard), "the ledger never began the transaction");
+        // "confirm":1 removes a record on its PUBACK: a PUBACK before the commit could lose it.
+        Assert.NotSame(publish, await Task.WhenAny(publish, Task.Delay(TimeSpan.FromMilliseconds(500))));
+        _store.Open_ = true;
+        _store.Gate.Release();
+        await publish.WaitAsync(Guard);
+        Assert.Equal(1, LastSeq("m2"));
+        Assert.Equal(new long[] { 1, 1 }, await NextAsync(confirmations));
+    }
+
+    [Fact]
     public async Task OverItsRate_AConfirmingDeviceIsPacedWithoutADisconnect_ThenAFloodIsRefusedAndCounted()
     {
         await StartAsync(perSecond: 20, burst: 10);

@@ -9,8 +9,8 @@ internal sealed record Confirmation(string Meter, string Topic, byte[] Payload, 
 
 /// <summary>What the gateway owes each confirming meter (docs/protocol.md, "confirmation").
 ///
-/// Remembers per meter whether its newest online status said "confirm":1 (the bare offline will
-/// changes nothing). Collects, per confirming meter, the sequence numbers the gateway is done with:
+/// Remembers per meter whether its newest online status said "confirm":1 or 2 (the bare offline
+/// will changes nothing). Collects, per confirming meter, the sequence numbers the gateway is done with:
 /// those each ledger batch committed or found duplicate (<see cref="BatchCommitted"/>, on the
 /// writer's thread) and those refused for good (<see cref="Refused"/>, every rejection but
 /// rate_limited). <see cref="TakeDue"/> turns them into one message per meter (more when they make
@@ -31,14 +31,18 @@ internal sealed class ConfirmationHub(TimeProvider time) : ILedgerBatchObserver
     private readonly HashSet<MeterState> _dirty = [];
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>True when the meter's newest online status announced confirmations.</summary>
+    /// <summary>True when the meter's newest online status announced confirmations ("confirm" 1 or 2).</summary>
     public bool Confirms(string meter) => _meters.TryGetValue(meter, out var m) && m.Confirming;
+
+    /// <summary>True when the meter's newest online status said it waits for confirmations ("confirm":2):
+    /// only then may its PUBACK go out before the commit. A device at 1 still trusts the PUBACK.</summary>
+    public bool WaitsForConfirmation(string meter) => _meters.TryGetValue(meter, out var m) && m.Confirming && m.Waits;
 
     public int Tracked => _meters.Count;
 
     /// <summary>A decoded status of <paramref name="community"/>/<paramref name="meter"/>. An online one
-    /// sets whether the meter confirms; one that announces it also owes the meter an empty
-    /// confirmation at once (the device learns that this gateway confirms).</summary>
+    /// sets whether the meter confirms and whether it waits for confirmations, and owes the meter an
+    /// empty confirmation at once (a device at 1 learns from it that this gateway confirms).</summary>
     public void StatusSeen(string community, string meter, DeviceStatus status)
     {
         if (status.State != "online") return;
@@ -48,6 +52,7 @@ internal sealed class ConfirmationHub(TimeProvider time) : ILedgerBatchObserver
                 lock (_gate)
                 {
                     old.Confirming = false;
+                    old.Waits = false;
                     old.Pending.Clear();
                     old.Hello = false;
                     _dirty.Remove(old);
@@ -63,6 +68,7 @@ internal sealed class ConfirmationHub(TimeProvider time) : ILedgerBatchObserver
         {
             m.Community = community;
             m.Confirming = true;
+            m.Waits = status.WaitsForConfirmation;
             m.Hello = true;
             _dirty.Add(m);
             _wake.TrySetResult();
@@ -176,6 +182,7 @@ internal sealed class ConfirmationHub(TimeProvider time) : ILedgerBatchObserver
         public string Id { get; } = id;
         public string Community { get; set; } = community;
         public volatile bool Confirming;
+        public volatile bool Waits;
         public bool Hello;
         public DateTimeOffset HeldUntil;
         public List<long> Pending { get; } = [];

@@ -8,8 +8,10 @@ internal static class ConfirmationTestSupport
 {
     public static string StatusTopic(string meter, string community = "c1") => $"commons/v1/{community}/{meter}/up/status";
 
-    /// <summary>The golden online status that announces confirmations, and the one of older firmware.</summary>
-    public static string ConfirmingStatus => Encoding.UTF8.GetString(Vectors.Bytes("valid/status-online.json"));
+    /// <summary>The golden online statuses: of a device that waits for confirmations ("confirm":2), of
+    /// one that understands them but still trusts its PUBACK ("confirm":1), and of older firmware.</summary>
+    public static string ConfirmingStatus => Encoding.UTF8.GetString(Vectors.Bytes("valid/status-online-confirming.json"));
+    public static string LearningStatus => Encoding.UTF8.GetString(Vectors.Bytes("valid/status-online.json"));
     public static string LegacyStatus => Encoding.UTF8.GetString(Vectors.Bytes("valid/status-online-legacy.json"));
     public static string OfflineWill => Encoding.UTF8.GetString(Vectors.Bytes("valid/status-offline.json"));
 
