@@ -1,6 +1,6 @@
 namespace Commons.Metering.Firmware
 {
-    /// <summary>A channel's use class (docs/protocol.md, "Device autonomy"; DESIGN.md rule 2: shed
+    /// <summary>A channel's use class (docs/protocol.md, "Device autonomy"; docs/design.md rule 2: shed
     /// discretionary before standard before essential). Higher codes are shed first: a stage that
     /// curtails from class k curtails every class &gt;= k, and no stage reaches essential.</summary>
     public static class UseClass

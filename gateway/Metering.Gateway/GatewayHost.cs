@@ -26,6 +26,7 @@ public static class GatewayHost
 
     public static async Task<int> RunAsync(string[] args)
     {
+        PrivateFiles.Apply();
         // `--demo` (the README's run command) is short for --Metering:Demo:SimulatedMeters=30.
         var demo = args.Contains("--demo");
         args = args.Where(a => a != "--demo").ToArray();

@@ -64,7 +64,7 @@ public static class GatewayServices
 
         // Policy: read-only so far (the host loads Metering:Policy:File and registers the store first).
         services.TryAddSingleton<Policy.PolicyStore>();
-        // Commons runtime (issue #3): the policy acts, only when a policy file is configured (Commons/README.md).
+        // Commons runtime: the policy acts, only when a policy file is configured (Commons/README.md).
         if (options.Policy.Configured) Commons.CommonsServices.AddCommonsRuntime(services, configuration);
         // Actuation: the commission ping's ack waiters (Http/CommissionApi.cs), independent of any policy.
         services.AddSingleton<Actuation.AckWaiters>();

@@ -2,7 +2,7 @@ using Commons.Metering.Tests.Doubles;
 
 namespace Commons.Metering.Tests;
 
-/// <summary>Issue #5: a battery node's wake from deep sleep is not a boot. Start(wokeFromDeepSleep)
+/// <summary>A battery node's wake from deep sleep is not a boot. Start(wokeFromDeepSleep)
 /// keeps the boot count and queues no boot event; PrepareForDeepSleep trims the sequence-number
 /// reservation so the wake continues without a gap, and never lets a number be used twice.</summary>
 public class DeepSleepWakeTests

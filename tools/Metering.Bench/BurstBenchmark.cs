@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Commons.Metering.Bench;
 
-/// <summary>Issue #6, burst: every meter of a fleet (10,000) reports within a window (10 s), as a
+/// <summary>Burst: every meter of a fleet (10,000) reports within a window (10 s), as a
 /// village does when power returns or at the top of the hour. Each device sends one reading at its
 /// own moment, spread evenly over the window in a shuffled order. Reports the time from the first
 /// publish until every reading is committed (the embedded broker's PUBACK comes after the commit,

@@ -3,8 +3,8 @@ using Commons.Metering.Firmware.Host.Replay;
 
 namespace Commons.Metering.Bench;
 
-/// <summary>The full real datasets (../shared/datasets, not in the repository; tests use slices):
-/// checks the figures their README states and measures parse throughput against reading the
+/// <summary>The full real datasets (not in the repository; tests use slices; tests/data/README.md says
+/// where they come from): checks the figures that README states and measures parse throughput against reading the
 /// same files' lines (the reference, measured in the same run).</summary>
 internal sealed class DatasetBenchmark(string datasets, TextWriter log)
 {
@@ -19,9 +19,9 @@ internal sealed class DatasetBenchmark(string datasets, TextWriter log)
         var expected = ExpectedLedger.Compute(daiad.Rows);
         log.WriteLine($"daiad: {daiad.Rows.Count} rows, {daiad.MeterIds.Count} households, {expected.TotalDecreases} register decreases");
         log.WriteLine($"  parse {daiad.Rows.Count / parseTime.TotalSeconds:F0} rows/s; reading the lines alone {lines / lineTime.TotalSeconds:F0} lines/s; ratio {lineTime / parseTime:F2}");
-        Expect(failures, "daiad rows", 148_484, daiad.Rows.Count);          // datasets README
-        Expect(failures, "daiad households", 89, daiad.MeterIds.Count);     // datasets README
-        Expect(failures, "daiad decreases", 43, expected.TotalDecreases);   // datasets README
+        Expect(failures, "daiad rows", 148_484, daiad.Rows.Count);          // tests/data/README.md
+        Expect(failures, "daiad households", 89, daiad.MeterIds.Count);     // tests/data/README.md
+        Expect(failures, "daiad decreases", 43, expected.TotalDecreases);   // tests/data/README.md
 
         for (var home = 1; home <= 6; home++)
         {

@@ -22,7 +22,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
     public const int DefaultMaxWarmup = 3000;
 
     /// <summary>Settled: two steps in a row in which the JIT took at most this share of the step's
-    /// time, in the gateway and in the bench. Fifth session: with a fixed 100 readings per meter, the
+    /// time, in the gateway and in the bench. With a fixed 100 readings per meter instead, the
     /// gateway's tiered JIT still compiled ~2,500 methods at tier 1 during the timed part, in bursts of
     /// up to 60% of a core, on a machine whose two cores the run saturates (docs/benchmarks.md).</summary>
     private const double SettledJitShare = 0.01;
@@ -307,7 +307,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
     /// <summary>/metrics of the last run with a policy, for the trip latency.</summary>
     private string? LastPolicyMetrics { get; set; }
 
-    /// <summary>Issue #3, "Performance": the same load through the embedded-broker gateway without and with
+    /// <summary>Policy performance: the same load through the embedded-broker gateway without and with
     /// the policy runtime; every meter is a household whose water channel flows continuously, so each one
     /// trips its leak breaker one device minute in (reading 61) and the runtime commands its valve shut
     /// while the load goes on: the trip latency is measured under load.</summary>
@@ -328,7 +328,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         var p99 = Prometheus.Sum(m, "metering_policy_trip_latency_seconds{quantile=\"0.99\"}") * 1000;
         log.WriteLine($"trip latency (tripping reading committed -> valve command handed to the broker), {trips:F0} trips under load: p50 {p50:F1} ms, p99 {p99:F1} ms");
         log.WriteLine($"policy runtime: {Prometheus.Sum(m, "metering_policy_writes_dropped"):F0} writes dropped, {Prometheus.Sum(m, "metering_policy_commands_open"):F0} commands open at the end");
-        const double target = 0.9; // issue #3: with the policy on, at least 0.9x the throughput without it
+        const double target = 0.9; // with the policy on, at least 0.9x the throughput without it
         var ratio = on.Rate / off.Rate;
         var ok = ratio >= target && trips >= meters;
         log.WriteLine($"target: policy on >= {target:F1}x policy off: {ratio:F2}x, {(ok ? "met" : "NOT met")}");
@@ -350,9 +350,8 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
     /// embedded and the external gateway, one after the other; each gateway run is divided by the
     /// reference of its own round and the median ratio decides. A shared machine's load moves both
     /// sides of one round alike far more than it moves runs minutes apart. Each path is held against
-    /// its own broker's delivery rate (issue #6: "over the broker-only delivery rate ... for the
-    /// embedded broker and for mosquitto"); the embedded path is also printed against mosquitto's,
-    /// the faster broker, which is the stricter figure and the one earlier sessions reported.</summary>
+    /// its own broker's delivery rate (for the embedded broker and for mosquitto alike); the embedded path is also
+    /// printed against mosquitto's, the faster broker, which is the stricter figure.</summary>
     public async Task<int> RunAsync(CancellationToken cancel, int rounds = DefaultRounds)
     {
         log.WriteLine($"machine: {MachineInfo.Describe()}");
@@ -377,11 +376,11 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
         }
         var (e, x) = (Median(embeddedRatios), Median(externalRatios));
         log.WriteLine($"median of {rounds}: embedded {e:F2}x the embedded broker alone ({Median(embeddedVsMosquitto):F2}x mosquitto alone), external {x:F2}x mosquitto alone");
-        const double target = 0.5; // issue #2: end to end at least 0.5x the broker-only rate
-        const double goal = 0.8;   // issue #6: the goal for the same ratio
+        const double target = 0.5; // the project's target: end to end at least 0.5x the broker-only rate
+        const double goal = 0.8;   // the project's goal for the same ratio
         var ok = e >= target && x >= target;
-        log.WriteLine($"target (issue #2): end-to-end >= {target:F1}x broker-only: {(ok ? "met" : "NOT met")}");
-        log.WriteLine($"goal (issue #6): >= {goal:F1}x its own broker alone: embedded {(e >= goal ? "met" : "not met")}, external {(x >= goal ? "met" : "not met")}");
+        log.WriteLine($"target: end-to-end >= {target:F1}x broker-only: {(ok ? "met" : "NOT met")}");
+        log.WriteLine($"goal: >= {goal:F1}x its own broker alone: embedded {(e >= goal ? "met" : "not met")}, external {(x >= goal ? "met" : "not met")}");
         return ok ? 0 : 3;
     }
 

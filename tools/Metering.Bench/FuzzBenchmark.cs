@@ -10,7 +10,7 @@ using CsCheck;
 
 namespace Commons.Metering.Bench;
 
-/// <summary>Issue #6, "Hostile input", benchmark mode: at least a million hostile uplinks
+/// <summary>Hostile input, benchmark mode: at least a million hostile uplinks
 /// (<see cref="HostileInputs"/>, shared with the fuzz tests) through the real ingest pipeline and
 /// SQLite ledger, with a valid meter's stream interleaved (one valid reading every 10 inputs).
 /// Checks that nothing throws, that every input is committed or counted under exactly one reason

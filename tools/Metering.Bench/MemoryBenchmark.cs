@@ -6,7 +6,7 @@ using Commons.Metering.Gateway.Options;
 
 namespace Commons.Metering.Bench;
 
-/// <summary>Issue #6: memory per registered meter (goal under 2 KB with 100,000 registered) and per
+/// <summary>Memory per registered meter (goal under 2 KB with 100,000 registered) and per
 /// queued reading. Runs the gateway's own ledger (<see cref="InProcessGateway"/>: SqliteStateStore,
 /// MeterRegistry, LedgerWriter, IngestPipeline, as the gateway's DI wires them) in this process, so the managed heap can be
 /// measured exactly after a full compacting GC: the reference is the same process before the
@@ -19,7 +19,7 @@ internal sealed class MemoryBenchmark(int meters, int queued, TextWriter log)
 {
     private const string Community = "bench";
 
-    /// <summary>Issue #6's goal.</summary>
+    /// <summary>The project's goal: under 2 KB per registered meter.</summary>
     private const double GoalBytesPerMeter = 2048;
 
     /// <summary>Submissions in flight while registering (the writer batches up to 500).</summary>

@@ -10,7 +10,7 @@ var warmup = new Option<int>("--warmup") { Description = "Readings per meter in 
 var maxWarmup = new Option<int>("--max-warmup") { Description = "Warm-up readings per meter at most", DefaultValueFactory = _ => E2eBenchmark.DefaultMaxWarmup };
 // e2e's own default: 2,000 per meter (200,000 readings, ~15-20 s per gateway run) measures the steady
 // state; with 500 the timed part (~5 s) still held the gateway's tiered JIT work (a quarter of its
-// CPU then) and the last sink write (docs/benchmarks.md, "Fourth session").
+// CPU then) and the last sink write (docs/benchmarks.md, `e2e`).
 var e2ePerMeter = new Option<int>("--readings-per-meter") { Description = "Readings each meter publishes in the timed part", DefaultValueFactory = _ => E2eBenchmark.DefaultReadingsPerMeter };
 var rounds = new Option<int>("--rounds") { Description = "Rounds of reference, embedded, external; the median ratio decides", DefaultValueFactory = _ => E2eBenchmark.DefaultRounds };
 var e2e = new Command("e2e", "End-to-end readings/s (publish -> ledger commit -> InfluxDB accepted), embedded broker and mosquitto, each against its broker's broker-only rate.")
@@ -39,7 +39,7 @@ var coreReadings = new Option<int>("--readings") { Description = "Readings measu
 var core = new Command("core", "The firmware core on the host: bytes allocated and time per reading in steady state.") { coreReadings };
 core.SetAction(r => new CoreBenchmark(r.GetValue(coreReadings), Console.Out).Run());
 
-var datasets = new Option<string>("--datasets") { Description = "Folder holding daiad/ and opsd/", DefaultValueFactory = _ => "../shared/datasets" };
+var datasets = new Option<string>("--datasets") { Description = "Folder holding the full daiad/ and opsd/ files (tests/data/README.md says where they come from)", Required = true };
 var datasetCommand = new Command("datasets", "Parses the full real datasets, checks the figures their README states, and measures parse throughput.") { datasets };
 datasetCommand.SetAction(r => new DatasetBenchmark(r.GetValue(datasets)!, Console.Out).Run());
 

@@ -23,7 +23,7 @@ namespace Commons.Metering.Bench;
 /// each awaited until its PUBACK (so including its ledger commit). Reported per message with
 /// <c>many</c> sessions against <c>few</c> (the reference), and with <c>many</c> and an operator's
 /// client subscribed to everything, which makes MQTTnet route every message (DownlinkRoutes and the
-/// uplink routing rule in EmbeddedBrokerIngest). No target in issue #6: it tells how long a council's
+/// uplink routing rule in EmbeddedBrokerIngest). No target: it tells how long a council's
 /// "shed every discretionary load", or a whole village's devices reconnecting, costs the broker.</summary>
 internal sealed class RoutingBenchmark(int few, int many, int count, TextWriter log)
 {

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Commons.Metering.Bench;
 
-/// <summary>Issue #6: the InfluxDB sink (outbox in metering.db -> cursor -> retry/breaker pipeline ->
+/// <summary>The InfluxDB sink (outbox in metering.db -> cursor -> retry/breaker pipeline ->
 /// influxd 1.x /write -> cursor moved and rows pruned) over the same lines POSTed directly to the
 /// same influxd in 5,000-line batches, one after the other. Both into their own database, then
 /// both counted back with InfluxQL. Goal: 0.9.</summary>
@@ -19,7 +19,7 @@ internal sealed class SinkBenchmark(int lines, TextWriter log, int rounds = Sink
     private const int Batch = 5_000;
 
     /// <summary>Rounds of direct and sink, each into fresh databases; the median ratio decides.
-    /// Fifth session: one cold pass of each (under a second) gave 0.86x, 0.95x, 1.09x in a row, the
+    /// One cold pass of each (under a second) gave 0.86x, 0.95x, 1.09x in a row, the
     /// sink's first pass also paying the JIT of its whole pipeline (the direct path's HttpClient was
     /// already warm). A warm-up round of both, untimed, comes first.</summary>
     public const int DefaultRounds = 4;
@@ -61,7 +61,7 @@ internal sealed class SinkBenchmark(int lines, TextWriter log, int rounds = Sink
                           $"sink: outbox -> drain -> /write {sinkRate,8:F0} lines/s ({sink.TotalSeconds:F2} s, influxd holds {sinkCount}): {sinkRate / directRate:F2}x");
         }
         var median = E2eBenchmark.Median(ratios);
-        const double target = 0.9; // issue #6: the sink at least 0.9x direct batched writes
+        const double target = 0.9; // the project's target: the sink at least 0.9x direct batched writes
         var ok = median >= target && stored;
         log.WriteLine($"median of {rounds}: sink {median:F2}x direct; every line stored once: {(stored ? "yes" : "NO")}");
         log.WriteLine($"target: sink >= {target:F1}x direct: {(ok ? "met" : "NOT met")}");

@@ -4,7 +4,7 @@ using Commons.Metering.Testing.Servers;
 
 namespace Commons.Metering.Bench;
 
-/// <summary>Issue #6, soak: the fleet at half the maximum rate measured at the start of the same run,
+/// <summary>Soak: the fleet at half the maximum rate measured at the start of the same run,
 /// for <c>minutes</c>, through the embedded broker, the gateway and the InfluxDB sink (influxd 1.x).
 /// Every interval it prints the gateway's resident memory and managed heap, the ledger queue, the
 /// sink outbox (sink_outbox rows), the devices' backlog (readings due but not yet acknowledged:

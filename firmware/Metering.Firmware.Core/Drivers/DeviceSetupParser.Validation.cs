@@ -78,7 +78,7 @@ namespace Commons.Metering.Firmware.Drivers
                 {
                     if (s.Channels[i].Kind == ChannelSpec.KindPulse)
                     {
-                        // The PCNT and GPIO interrupts stop in deep sleep (DESIGN.md, device constraints).
+                        // The PCNT and GPIO interrupts stop in deep sleep (docs/design.md, device constraints).
                         return "a sleeping node cannot count pulses (channel " + s.Channels[i].Name + ")";
                     }
                 }

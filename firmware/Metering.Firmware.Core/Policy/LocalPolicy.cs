@@ -5,7 +5,7 @@ namespace Commons.Metering.Firmware
     internal static class LocalPolicy
     {
         /// <summary>Why the channel is curtailed now, or <see cref="CutReason.None"/>: a safety trip
-        /// first; an essential channel never for anything else (DESIGN.md rule 1); then the stage
+        /// first; an essential channel never for anything else (docs/design.md rule 1); then the stage
         /// (classes &gt;= <paramref name="stageCurtailFrom"/>); then a used-up allowance.</summary>
         public static int Decide(ChannelState c, int stageCurtailFrom)
         {

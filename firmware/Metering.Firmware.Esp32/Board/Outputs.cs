@@ -7,7 +7,7 @@ namespace Commons.Metering.Esp32.Board
     /// <summary>Valve and relay outputs, driven by the core (its local policy and the gateway's
     /// valve/relay commands). Fail-safe wiring (hardware/actuators): a normally-open valve and
     /// loads on the relay's normally-closed contact, so an unpowered or rebooting board leaves
-    /// water and power ON (DESIGN.md, rule 6: fails safe, essential stays on). Hence pin HIGH =
+    /// water and power ON (docs/design.md, rule 6: fails safe, essential stays on). Hence pin HIGH =
     /// energised = curtailed: valve closed, relay circuit open. The core re-drives a persisted
     /// safety trip at its first Tick after a reboot.</summary>
     internal sealed class Outputs : ICommandHandler

@@ -9,7 +9,7 @@ namespace Commons.Metering.Esp32.Board
     /// <summary>A pulse input counted by the ESP32 PCNT peripheral (GpioPulseCounter from
     /// nanoFramework.Hardware.Esp32): for clean, fast edges such as a Hall flow sensor (YF-S201,
     /// up to ~225 Hz at 30 L/min). Its glitch filter reaches only ~12.8 us, so contacts that bounce
-    /// (reed, S0 relays) use <see cref="EdgePulseInput"/> instead (DESIGN.md, device constraints).</summary>
+    /// (reed, S0 relays) use <see cref="EdgePulseInput"/> instead (docs/design.md, device constraints).</summary>
     internal sealed class PcntPulseInput
     {
         private readonly GpioPulseCounter _counter;

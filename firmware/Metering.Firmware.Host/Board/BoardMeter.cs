@@ -33,7 +33,7 @@ public sealed class BoardMeterOptions
     public long? UnitsNumerator { get; init; }
     public long PulsesDenominator { get; init; } = 1;
 
-    /// <summary>Reed contacts bounce: 50-100 ms (design brief, "Device constraints").</summary>
+    /// <summary>Reed contacts bounce: 50-100 ms (docs/design.md, "Device constraints").</summary>
     public int DebounceMs { get; init; } = 50;
 
     /// <summary>Time between readings; null: the setup file's `reading_interval_ms` (else the core's 60 s).</summary>

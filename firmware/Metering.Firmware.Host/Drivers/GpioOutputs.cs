@@ -5,7 +5,7 @@ namespace Commons.Metering.Firmware.Host.Drivers;
 /// <summary>Valves and relays on GPIO outputs, driven by the core (its local policy and the
 /// gateway's valve/relay commands) through <see cref="ICommandHandler"/>. Fail-safe wiring
 /// (hardware/actuators): a normally-open valve, and loads on the relay's normally-closed contact,
-/// so an unpowered or rebooting board leaves water and power ON (DESIGN.md rule 6). Hence pin
+/// so an unpowered or rebooting board leaves water and power ON (docs/design.md rule 6). Hence pin
 /// HIGH = energised = curtailed (valve closed, relay circuit open), as in the ESP32 application's
 /// Outputs. Every output is written LOW when opened: de-energised at start.</summary>
 public sealed class GpioOutputs : ICommandHandler, IDisposable

@@ -5,7 +5,7 @@ namespace Commons.Metering.Firmware.Host.Fleet;
 /// it (the shares of a meter are normalised to 1), so a meter with circuits uses as much as one without.</summary>
 public sealed record SimulatedCircuit(string Name, double Share)
 {
-    /// <summary>An energy node as issue #3's scenarios name its circuits: the freezer (essential in a
+    /// <summary>An energy node as the policy scenarios name its circuits: the freezer (essential in a
     /// policy), the dishwasher and the washing machine (discretionary). Shares are an assumption:
     /// the two machines carry most of an evening's sheddable load.</summary>
     public static IReadOnlyList<SimulatedCircuit> EnergyNode { get; } =

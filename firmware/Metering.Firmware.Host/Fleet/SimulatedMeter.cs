@@ -20,7 +20,7 @@ internal sealed class SimulatedMeter : HostedMeter
     private const long WaterMl = 1000;
     private const long WaterPulses = 450;
     private const long WhPerEnergyPulse = 1;   // 1000 imp/kWh
-    private const int DebounceMs = 50;         // reed contacts: 50-100 ms (design brief, PCNT note)
+    private const int DebounceMs = 50;         // reed contacts: 50-100 ms (docs/design.md, "Device constraints")
 
     private readonly Circuit[] _circuits;
     private readonly AccumulatorChannel? _scale;

@@ -5,7 +5,7 @@ namespace Commons.Metering.Firmware.Host.Gpio;
 
 /// <summary>A meter's pulse output (reed switch of a water meter, S0 output of an energy meter)
 /// on a GPIO pin: each falling edge goes to the core's <see cref="PulseChannel.OnEdge"/> with
-/// the uptime, and the core debounces (reed contacts bounce for milliseconds; the design brief
+/// the uptime, and the core debounces (reed contacts bounce for milliseconds; docs/design.md
 /// asks 50-100 ms). The pin is pulled up: S0 and reed outputs are open collector / contact to
 /// ground (IEC 62053-31 S0; wiring in hardware/).</summary>
 public sealed class GpioPulseInput : IDisposable

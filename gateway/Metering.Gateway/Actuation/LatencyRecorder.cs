@@ -1,7 +1,7 @@
 namespace Commons.Metering.Gateway.Actuation;
 
-/// <summary>Latencies from a tripping reading's commit to its command handed to the broker (issue #3,
-/// "Performance"): the newest 100 000 kept, percentiles on demand. Thread-safe.</summary>
+/// <summary>Latencies from a tripping reading's commit to its command handed to the broker (the
+/// `e2e-policy` benchmark and /metrics): the newest 100 000 kept, percentiles on demand. Thread-safe.</summary>
 public sealed class LatencyRecorder
 {
     /// <summary>Bounded memory: 100 000 samples x 8 bytes = 800 KB at most.</summary>

@@ -43,6 +43,7 @@ internal static class Access
             new(Roles.StampClaim, account.Stamp),
         };
         if (account.Household is not null) claims.Add(new Claim(Roles.HouseholdClaim, account.Household));
+        if (account.ResetBy is not null) claims.Add(new Claim(Roles.ResetClaim, account.ResetBy));
         return new ClaimsIdentity(claims, scheme, ClaimTypes.Name, ClaimTypes.Role);
     }
 
@@ -53,6 +54,9 @@ internal static class Access
         user.Identity?.IsAuthenticated == true && Roles.TryParse(user.FindFirstValue(ClaimTypes.Role), out var r) ? r : null;
 
     public static string? HouseholdOf(this ClaimsPrincipal user) => user.FindFirstValue(Roles.HouseholdClaim);
+
+    /// <summary>The administrator who set the password this session signed in with, or null.</summary>
+    public static string? ResetBy(this ClaimsPrincipal user) => user.FindFirstValue(Roles.ResetClaim);
 
     /// <summary>Household data is private: only a member bound to that household reads it (or anyone
     /// on loopback while no account exists).</summary>

@@ -22,7 +22,7 @@ internal sealed class AccountAudit(IOptions<GatewayOptions> options, TimeProvide
             Directory.CreateDirectory(options.Value.Storage.DataDirectory);
             File.AppendAllText(FilePath, line + "\n");
         }
-        logger.LogInformation("Account change by {Actor}: {Action} {Target} {Detail}", actor, action, target, detail);
+        logger.LogInformation("Account change by {Actor}: {Action} {Target} {Detail}", LogText.Safe(actor), action, LogText.Safe(target), LogText.Safe(detail));
     }
 
     public IReadOnlyList<string> Tail(int limit)

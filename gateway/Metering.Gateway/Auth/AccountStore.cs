@@ -55,8 +55,7 @@ public sealed partial class AccountStore
         if (!IsName(name)) return AccountChange.Fail($"'name' must match {NamePattern}.");
         if (role == Role.Member && !IsName(household)) return AccountChange.Fail("A member account needs 'household': the id of its household in the policy.");
         if (role != Role.Member && household is not null) return AccountChange.Fail($"Only a member account is bound to a household; a {role.Name()} account is not.");
-        if (password is not null && password.Length < AuthDefaults.MinPasswordLength)
-            return AccountChange.Fail($"'password' must have at least {AuthDefaults.MinPasswordLength} characters.");
+        if (password is not null && PasswordRule.Problem(name, password) is { } weak) return AccountChange.Fail(weak);
         var secret = password ?? Generate(AuthDefaults.GeneratedPasswordBytes);
         lock (_lock)
         {
@@ -81,20 +80,27 @@ public sealed partial class AccountStore
         }
     }
 
-    public AccountChange SetPassword(string name, string? password)
+    /// <summary>Sets the password, ends every cookie session (new stamp) and revokes every API token of
+    /// the account: whoever held the old password may have made them. <paramref name="resetBy"/> names
+    /// an administrator setting someone else's password (the owner must then choose their own); null
+    /// when the owner sets it.</summary>
+    public AccountChange SetPassword(string name, string? password, string? resetBy = null)
     {
-        if (password is null || password.Length < AuthDefaults.MinPasswordLength)
-            return AccountChange.Fail($"'password' must have at least {AuthDefaults.MinPasswordLength} characters.");
-        return Update(name, a => a with { PasswordHash = _hasher.HashPassword(null!, password), Stamp = NewStamp() });
+        if (PasswordRule.Problem(name, password) is { } weak) return AccountChange.Fail(weak);
+        return Update(name, a => a with { PasswordHash = _hasher.HashPassword(null!, password!), Stamp = NewStamp(), Tokens = [], ResetBy = resetBy });
     }
 
-    /// <summary>A new token for the account; the token itself is returned once and never stored.</summary>
-    public AccountChange AddToken(string name, string? label)
+    /// <summary>A new token for the account, valid for <paramref name="lifetime"/>; the token itself is
+    /// returned once and never stored.</summary>
+    public AccountChange AddToken(string name, string? label, TimeSpan lifetime)
     {
         label = string.IsNullOrWhiteSpace(label) ? "script" : label.Trim();
         if (label.Length > 64) return AccountChange.Fail("'label' must have at most 64 characters.");
+        if (LogText.HasHidden(label)) return AccountChange.Fail("'label' must not hold control, bidirectional or zero-width characters.");
+        if (Find(name) is { ResetBy: not null }) return AccountChange.Fail("An administrator set this password: choose your own first.");
         var token = AuthDefaults.TokenPrefix + Generate(AuthDefaults.TokenBytes);
-        var entry = new ApiToken(Generate(6), label, Sha256(token), _time.GetUtcNow());
+        var now = _time.GetUtcNow();
+        var entry = new ApiToken(Generate(6), label, Sha256(token), now, now + lifetime);
         var change = Update(name, a => a with { Tokens = [.. a.Tokens, entry] });
         return change.Ok ? change with { Secret = token } : change;
     }
@@ -119,9 +125,10 @@ public sealed partial class AccountStore
     {
         if (!token.StartsWith(AuthDefaults.TokenPrefix, StringComparison.Ordinal)) return null;
         var hash = Sha256(token);
+        var now = _time.GetUtcNow();
         lock (_lock)
         {
-            return Current.Values.FirstOrDefault(a => a.Tokens.Any(t =>
+            return Current.Values.FirstOrDefault(a => a.ResetBy is null && a.Tokens.Any(t => t.ExpiresAt > now &&
                 CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(t.Sha256), Encoding.ASCII.GetBytes(hash))));
         }
     }

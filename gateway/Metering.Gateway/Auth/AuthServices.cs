@@ -27,6 +27,8 @@ internal static class AuthServices
         services.AddSingleton<AccountAudit>();
         services.AddSingleton<AuthMetrics>();
         services.AddSingleton<SignInThrottle>();
+        services.AddSingleton(sp => new SignedOutSessions(
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Storage.DataDirectory, sp.GetRequiredService<TimeProvider>()));
         // Cookie keys live with the data, so sessions survive a restart and a copied data directory
         // carries them; without this ASP.NET Core keeps them in the user's home directory.
         var dataDirectory = configuration["Metering:Storage:DataDirectory"] ?? GatewayDefaults.DataDirectory;
@@ -65,12 +67,14 @@ internal static class AuthServices
         o.Events.OnRedirectToLogin = c => Problems.Write(c.HttpContext, StatusCodes.Status401Unauthorized, "Not signed in",
             "Sign in first (POST /api/v1/session), or send an API token as 'Authorization: Bearer <token>'.");
         o.Events.OnRedirectToAccessDenied = c => Problems.Write(c.HttpContext, StatusCodes.Status403Forbidden, "Forbidden", Access.ForbiddenDetail(c.HttpContext));
-        // A removed account, or a changed password, ends the cookie sessions at their next request.
+        // A removed account, a changed password or a sign-out ends the cookie sessions at their next request.
         o.Events.OnValidatePrincipal = async c =>
         {
             var store = c.HttpContext.RequestServices.GetRequiredService<AccountStore>();
             var account = c.Principal?.Identity?.Name is { } name ? store.Find(name) : null;
-            if (account is null || account.Stamp != c.Principal!.FindFirst(Roles.StampClaim)?.Value)
+            var signedOut = c.HttpContext.RequestServices.GetRequiredService<SignedOutSessions>();
+            if (account is null || account.Stamp != c.Principal!.FindFirst(Roles.StampClaim)?.Value
+                || signedOut.IsEnded(c.Principal.FindFirst(Roles.SessionClaim)?.Value))
             {
                 c.RejectPrincipal();
                 await c.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);

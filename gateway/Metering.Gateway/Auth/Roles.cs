@@ -1,6 +1,6 @@
 namespace Commons.Metering.Gateway.Auth;
 
-/// <summary>The four roles of issue #4 (DESIGN.md rule 5: no role holds several powers). An account
+/// <summary>The four roles (docs/design.md rule 5: no role holds several powers). An account
 /// has exactly one role, so no account both sets policy (council) and operates devices (technician).</summary>
 public enum Role
 {
@@ -22,6 +22,12 @@ internal static class Roles
     /// <summary>Claim names of a signed-in principal (cookie or token alike).</summary>
     public const string HouseholdClaim = "metering:household";
     public const string StampClaim = "metering:stamp";
+
+    /// <summary>The administrator who set the password this session signed in with (Account.ResetBy).</summary>
+    public const string ResetClaim = "metering:reset-by";
+
+    /// <summary>A cookie session's random id: sign-out records it, so a copy of the cookie is refused after.</summary>
+    public const string SessionClaim = "metering:sid";
 
     public static string Name(this Role role) => role.ToString().ToLowerInvariant();
 

@@ -54,6 +54,12 @@ public sealed partial class CommonsRuntime
         PushPolicy();
     }
 
+    public void RecordAccountAct(string administrator, string kind, object payload)
+    {
+        Initialize();
+        lock (_gate) Audit_.Append(administrator, AuditRoles.Administrator, kind, payload);
+    }
+
     public ActResult DeclareEmergency(string actor, string reason, TimeSpan duration)
     {
         Initialize();

@@ -5,7 +5,7 @@ using Commons.Metering.Gateway.Policy;
 
 namespace Commons.Metering.Gateway.Commons;
 
-/// <summary>Zone and resource breakers (DESIGN.md rule 3) and the rotation they drive; what of them
+/// <summary>Zone and resource breakers (docs/design.md rule 3) and the rotation they drive; what of them
 /// survives a restart. Channel breakers are in <see cref="ChannelSafety"/>.
 /// Zone: at each rotation slot the zone's demand (measured load plus what its shed households drew when
 /// last unshed) over its capacity opens the breaker; while it is not closed the rotation sheds

@@ -4,7 +4,7 @@ using Commons.Metering.Gateway.Policy;
 
 namespace Commons.Metering.Gateway.Commons;
 
-/// <summary>Device autonomy (DESIGN.md rule 6; docs/protocol.md "Device autonomy"): each household meter
+/// <summary>Device autonomy (docs/design.md rule 6; docs/protocol.md "Device autonomy"): each household meter
 /// gets the part of the policy it enforces on its own while the gateway is away: per channel its use class
 /// and allowance (with the period start and the use already counted) and its safety thresholds, and the
 /// stage with the most valuable class it curtails. Pushed at start, when the policy changes, at each new

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Commons.Metering.Gateway.Commons;
 
-/// <summary>The policy in action (issue #3; Commons/README.md). One loop reads the committed writes the
+/// <summary>The policy in action (Commons/README.md). One loop reads the committed writes the
 /// <see cref="CommitFeed"/> queued and evaluates them in commit order: shared-meter readings drive the
 /// stages, channel readings the safety breakers and the usage against allowances, both the per-channel
 /// decisions; each decision change becomes a command (<see cref="CommandBook"/>) persisted before it is

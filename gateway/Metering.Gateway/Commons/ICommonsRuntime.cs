@@ -3,7 +3,7 @@ using Commons.Metering.Gateway.Policy;
 
 namespace Commons.Metering.Gateway.Commons;
 
-/// <summary>The policy in action (issue #3) as the dashboard and API (issue #4) see it: what is in
+/// <summary>The policy in action as the dashboard and API see it: what is in
 /// force, what the engine decided, and the few acts people take on it. Every act names its actor
 /// (the signed-in account) and is written to the audit log with that actor before it returns.
 /// Implemented by <c>CommonsRuntime</c>; the HTTP layer only authorizes and calls it.</summary>
@@ -52,6 +52,10 @@ public interface ICommonsRuntime
     /// <summary>Technician: close a tripped safety breaker (leak, burst, overcurrent, tamper) after
     /// inspection; sends the reset/reopen command to the device.</summary>
     ActResult ResetBreaker(string actor, string breakerId);
+
+    /// <summary>Administrator: an act on someone else's account that the community must be able to see
+    /// (a password reset) goes into the hash-chained audit log beside the policy acts.</summary>
+    void RecordAccountAct(string administrator, string kind, object payload);
 
     /// <summary>Live changes (stage changes, trips and resets, commands acknowledged or escalated,
     /// emergency declared or expired, policy activated). Each subscriber gets its own bounded

@@ -29,7 +29,7 @@ internal sealed class RuntimeAuditSink(AuditLog log, EventHub events, Action<str
         return record;
     }
 
-    /// <summary>ICommonsRuntime's event kinds: stage, trip, reset, command, emergency, policy.</summary>
+    /// <summary>ICommonsRuntime's event kinds: stage, trip, reset, command, emergency, policy, account.</summary>
     internal static string EventKind(string auditKind) => auditKind switch
     {
         "breaker.opened" or "breaker.locked" => "trip",
@@ -37,6 +37,7 @@ internal sealed class RuntimeAuditSink(AuditLog log, EventHub events, Action<str
         _ when auditKind.StartsWith("stage.", StringComparison.Ordinal) => "stage",
         _ when auditKind.StartsWith("emergency.", StringComparison.Ordinal) => "emergency",
         _ when auditKind.StartsWith("policy.", StringComparison.Ordinal) => "policy",
+        _ when auditKind.StartsWith("account.", StringComparison.Ordinal) => "account",
         _ => "command",
     };
 }

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace Commons.Metering.Gateway.Dashboard;
 
-/// <summary>The dashboard and API of issue #4 in two calls: services (GatewayServices) and the
+/// <summary>The dashboard and API in two calls: services (GatewayServices) and the
 /// pipeline (GatewayHost: sign-in middleware, endpoints, accounts created at start).</summary>
 internal static class DashboardSetup
 {
@@ -31,7 +31,9 @@ internal static class DashboardSetup
     /// in demo mode, the demo accounts. Returns lines for the start-up message (demo sign-ins).</summary>
     public static string UseMeteringDashboard(this WebApplication app, string httpBase)
     {
+        app.UseCrossSiteGuard();
         app.UseAuthentication();
+        app.UsePasswordResetGate();
         app.UseAuthorization();
         app.MapOpenApi(OpenApiPath).AllowAnonymous();
         app.MapDashboardAssets();

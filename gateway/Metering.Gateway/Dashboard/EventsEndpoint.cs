@@ -42,20 +42,34 @@ internal static class EventsEndpoint
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         yield return new SseItem<LiveEvent>(new LiveEvent("hello", "connected", DateTimeOffset.UtcNow), "hello");
-        await using var events = feed.Subscribe(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        // A client closing its tab is the normal end of a stream, not an error. The feed's enumerator must
+        // not be disposed while a MoveNextAsync is pending (an async iterator throws NotSupportedException,
+        // which ASP.NET Core logged as two fail-level stack traces per disconnect): on the way out the
+        // pending read is cancelled and awaited first.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await using var events = feed.Subscribe(stop.Token).GetAsyncEnumerator(stop.Token);
         var next = events.MoveNextAsync().AsTask();
-        while (true)
+        try
         {
-            var beat = Task.Delay(Heartbeat, cancellationToken);
-            var (timedOut, more) = await NextAsync(next, beat).ConfigureAwait(false);
-            if (timedOut)
+            while (true)
             {
-                yield return new SseItem<LiveEvent>(new LiveEvent("ping", "", DateTimeOffset.UtcNow), "ping");
-                continue;
+                var beat = Task.Delay(Heartbeat, stop.Token);
+                var (timedOut, more) = await NextAsync(next, beat).ConfigureAwait(false);
+                if (timedOut)
+                {
+                    yield return new SseItem<LiveEvent>(new LiveEvent("ping", "", DateTimeOffset.UtcNow), "ping");
+                    continue;
+                }
+                if (!more) yield break;
+                if (For(user, events.Current, policy) is { } visible) yield return new SseItem<LiveEvent>(visible, visible.Kind);
+                next = events.MoveNextAsync().AsTask();
             }
-            if (!more) yield break;
-            if (For(user, events.Current, policy) is { } visible) yield return new SseItem<LiveEvent>(visible, visible.Kind);
-            next = events.MoveNextAsync().AsTask();
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            try { await next.ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
         }
     }
 

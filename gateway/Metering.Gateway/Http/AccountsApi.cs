@@ -27,9 +27,9 @@ internal static class AccountsApi
             return Results.NoContent();
         }).RequireAuthorization(Access.Administrator).WithSummary("Remove an account (not the last administrator).");
         accounts.MapPut("/{name}/password", SetPasswordAsync).RequireAuthorization(Access.SignedIn)
-            .WithSummary("Set a password {password}: one's own, or anyone's as administrator. Ends that account's sessions.");
+            .WithSummary("Set a password {currentPassword, password}: one's own; an administrator resets another's {password}, which its owner must replace at the next sign-in. Ends that account's sessions and revokes its tokens.");
         accounts.MapPost("/{name}/tokens", AddTokenAsync).RequireAuthorization(Access.SignedIn)
-            .WithSummary("Create an API token {label} for one's own account (administrator: any); returned once.");
+            .WithSummary("Create an API token {label, days?} for one's own account only (days 1..365, default 90); returned once.");
         accounts.MapDelete("/{name}/tokens/{id}", (string name, string id, HttpContext http, AccountStore store, AccountAudit audit) =>
         {
             if (!MayManage(http, name)) return Problems.Forbidden(http);
@@ -48,7 +48,8 @@ internal static class AccountsApi
         role = a.Role.Name(),
         household = a.Household,
         created = a.Created,
-        tokens = a.Tokens.Select(t => new { id = t.Id, label = t.Label, created = t.Created }),
+        passwordResetBy = a.ResetBy,
+        tokens = a.Tokens.Select(t => new { id = t.Id, label = t.Label, created = t.Created, expires = t.ExpiresAt }),
     };
 
     private static async Task<IResult> CreateAsync(HttpContext http, AccountStore store, AccountAudit audit, PolicyStore policy)
@@ -71,31 +72,57 @@ internal static class AccountsApi
         });
     }
 
-    private static async Task<IResult> SetPasswordAsync(string name, HttpContext http, AccountStore store, AccountAudit audit)
+    /// <summary>One's own password needs the current one (a stolen cookie or token alone cannot lock the
+    /// owner out). An administrator may reset another account's: the owner must then choose their own
+    /// before doing anything else (<see cref="RequestGuards.UsePasswordResetGate"/>), and the reset is
+    /// written to the policy audit chain, where the whole community sees it.</summary>
+    private static async Task<IResult> SetPasswordAsync(string name, HttpContext http, AccountStore store, AccountAudit audit, SignInThrottle throttle)
     {
         if (!MayManage(http, name)) return Problems.Forbidden(http);
         if (store.Find(name) is null) return UnknownAccount(name);
         var (body, problem) = await JsonBody.ReadAsync(http.Request, JsonBody.SmallBytes);
         if (problem is not null) return problem;
-        var change = store.SetPassword(name, body.Str("password"));
+        var actor = http.User.Actor();
+        var own = actor == name;
+        if (own)
+        {
+            var keys = SignInThrottle.Keys(name, http.Connection.RemoteIpAddress ?? System.Net.IPAddress.None);
+            if (throttle.WaitFor(keys) > TimeSpan.Zero)
+                return Problems.Of(StatusCodes.Status429TooManyRequests, "Too many failed attempts", "Too many wrong current passwords from this address: try again later.");
+            if (store.Verify(name, body.Str("currentPassword")) is null)
+            {
+                throttle.Failed(keys);
+                return Problems.Of(StatusCodes.Status403Forbidden, "Current password wrong", "Send your current password as 'currentPassword' with the new one.");
+            }
+        }
+        var change = store.SetPassword(name, body.Str("password"), own ? null : actor);
         if (!change.Ok) return Problems.Bad(change.Error!);
-        audit.Write(http.User.Actor(), "password", name);
+        audit.Write(actor, own ? "password" : "password-reset", name);
+        if (!own && CommonsApi.Runtime(http) is { HasPolicy: true } runtime)
+            runtime.RecordAccountAct(actor, "account.password_reset", new { account = name, role = change.Account!.Role.Name() });
         return Results.NoContent();
     }
 
+    /// <summary>Only for one's own account: a token acts as its account, so a token made for someone else
+    /// would let its maker act as them (read their household, cast their vote).</summary>
     private static async Task<IResult> AddTokenAsync(string name, HttpContext http, AccountStore store, AccountAudit audit)
     {
-        if (!MayManage(http, name)) return Problems.Forbidden(http);
+        if (http.User.Actor() != name)
+            return Problems.Of(StatusCodes.Status403Forbidden, "Forbidden",
+                $"A token acts as its account, so only '{name}' may create one for '{name}' (signed in as '{http.User.Actor()}').");
         if (store.Find(name) is null) return UnknownAccount(name);
         var (body, problem) = await JsonBody.ReadAsync(http.Request, JsonBody.SmallBytes);
         if (problem is not null) return problem;
-        var change = store.AddToken(name, body.Str("label"));
+        var days = body.Number("days") ?? AuthDefaults.TokenLifetime.TotalDays;
+        if (days is < 1 or > AuthDefaults.MaxTokenDays || days != Math.Floor(days))
+            return Problems.Bad($"'days' must be a whole number from 1 to {AuthDefaults.MaxTokenDays}.");
+        var change = store.AddToken(name, body.Str("label"), TimeSpan.FromDays(days));
         if (!change.Ok) return Problems.Bad(change.Error!);
         var token = change.Account!.Tokens[^1];
         audit.Write(http.User.Actor(), "create-token", name, token.Id + " " + token.Label);
         return Results.Created($"/api/v1/accounts/{name}/tokens/{token.Id}", new
         {
-            id = token.Id, label = token.Label, role = change.Account.Role.Name(), token = change.Secret,
+            id = token.Id, label = token.Label, role = change.Account.Role.Name(), expires = token.ExpiresAt, token = change.Secret,
         });
     }
 

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Commons.Metering.Gateway.Http;
 
-/// <summary>The commission ping (issue #5, `metering commission check`): a technician asks the gateway
+/// <summary>The commission ping (`metering commission check`): a technician asks the gateway
 /// to send a device a `ping` command (docs/protocol.md, command) through the gateway's own broker
 /// connection (IDownlinkPublisher: embedded or external broker alike) and the request waits, bounded,
 /// for the device's ack as the ledger commits it. So one call proves the whole downlink path and the

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Commons.Metering.Gateway.Http;
 
-/// <summary>The acts of issue #4: council proposes and approves policy and declares or renews an
+/// <summary>The acts people take: council proposes and approves policy and declares or renews an
 /// emergency; a technician resets a tripped breaker. The runtime audits each with the signed-in
 /// account's name; a refusal (no quorum, invalid YAML, breaker not tripped) changes nothing.</summary>
 internal static class CommonsActsApi

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Commons.Metering.Gateway.Http;
 
-/// <summary>The commons as people see it (issue #4): overview, household, devices, breakers, commands,
+/// <summary>The commons as people see it: overview, household, devices, breakers, commands,
 /// proposals and audit; the reads come from <see cref="ICommonsRuntime"/> when a policy runs and from
 /// the ledger alone when none is configured (metering only). Acts live in <see cref="CommonsActsApi"/>.</summary>
 internal static class CommonsApi
@@ -49,12 +49,15 @@ internal static class CommonsApi
             if (Limit(limit) is not { } n) return BadLimit();
             if (Runtime(http) is not { HasPolicy: true } r) return Problems.NoPolicy();
             var v = r.VerifyAudit();
+            var records = r.Audit(n);
+            if (http.User.RoleOf() == Role.Member)
+                records = AuditPrivacy.ForMember(records, http.User.HouseholdOf(), http.RequestServices.GetRequiredService<Policy.PolicyStore>().Current);
             return Results.Json(new
             {
                 verification = new { ok = v.Ok, records = v.Records, firstBrokenSeq = v.FirstBrokenSeq, problem = v.Problem, summary = v.ToString() },
-                records = r.Audit(n).Select(Views.Audit),
+                records = records.Select(Views.Audit),
             });
-        }).RequireAuthorization(Access.SignedIn).WithSummary("The hash-chained audit log, newest first, and whether its chain verifies.");
+        }).RequireAuthorization(Access.SignedIn).WithSummary("The hash-chained audit log, newest first, and whether its chain verifies (members: other households' payloads withheld).");
         return app;
     }
 

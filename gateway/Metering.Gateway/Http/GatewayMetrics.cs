@@ -47,7 +47,7 @@ public sealed class GatewayMetrics
             "Embedded broker: 1 once a client subscribed to a filter that can match other clients' downlinks, so every command is routed through every session (a cost that grows with the sessions); 0 while each goes straight to its device's session.");
         WatchdogReconnects = f.CreateCounter("metering_broker_watchdog_reconnects_total",
             "External broker: connections the subscription watchdog found deaf and dropped to reconnect and resubscribe.");
-        // Memory, for the soak benchmark and operators (issue #6): read when /metrics is scraped.
+        // Memory, for the soak benchmark and operators: read when /metrics is scraped.
         var heap = f.CreateGauge("metering_gc_heap_bytes", "Managed heap size after the last garbage collection (GC.GetGCMemoryInfo).");
         var workingSet = f.CreateGauge("metering_process_working_set_bytes", "Resident memory of the gateway process.");
         // The JIT's work (System.Runtime.JitInfo, all threads): high for the first seconds to

@@ -41,9 +41,7 @@ internal static class JsonBody
 
     public static async Task<(JsonElement Body, IResult? Problem)> ReadAsync(HttpRequest request, int maxBytes)
     {
-        if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-            return (default, Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                "Send the body as JSON with 'Content-Type: application/json'."));
+        if (!IsJson(request)) return (default, NotJson());
         if (request.ContentLength > maxBytes) return (default, TooLarge(maxBytes));
         var buffer = new MemoryStream();
         var chunk = new byte[8192];
@@ -64,6 +62,12 @@ internal static class JsonBody
             return (default, Problems.Bad($"The body is not valid JSON: {e.Message}"));
         }
     }
+
+    public static bool IsJson(HttpRequest request) =>
+        request.ContentType is { } type && type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase);
+
+    public static IResult NotJson() => Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+        "Send the body as JSON with 'Content-Type: application/json' (a write without fields sends {}).");
 
     public static string? Str(this JsonElement e, string name) =>
         e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;

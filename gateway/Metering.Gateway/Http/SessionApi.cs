@@ -22,11 +22,13 @@ internal static class SessionApi
         session.MapPost("/", SignInAsync).AllowAnonymous().WithSummary("Sign in with name and password; sets the session cookie.");
         session.MapGet("/", (HttpContext http) => Results.Json(Me(http))).RequireAuthorization(Access.SignedIn)
             .WithSummary("The signed-in account: name, role, household.");
-        session.MapDelete("/", async (HttpContext http) =>
+        session.MapDelete("/", async (HttpContext http, SignedOutSessions signedOut, Microsoft.Extensions.Options.IOptions<AuthOptions> options) =>
         {
+            // The session ends on the server too: a copy of the cookie is refused from now on.
+            if (http.User.FindFirst(Roles.SessionClaim)?.Value is { } sid) signedOut.End(sid, TimeSpan.FromMinutes(options.Value.SessionMinutes));
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.NoContent();
-        }).AllowAnonymous().WithSummary("Sign out (ends the cookie session).");
+        }).AllowAnonymous().WithSummary("Sign out: ends the cookie session on the server, so a copy of the cookie is refused too.");
         return app;
     }
 
@@ -38,6 +40,8 @@ internal static class SessionApi
             name = http.User.Actor(),
             role = http.User.RoleOf()?.Name(),
             household = http.User.HouseholdOf(),
+            // Set when an administrator set this password: every other request is refused until the owner chooses one.
+            passwordResetBy = http.User.ResetBy(),
             hasPolicy = runtime?.HasPolicy ?? http.RequestServices.GetRequiredService<Policy.PolicyStore>().HasPolicy,
             runtime = runtime is not null,
         };
@@ -51,7 +55,9 @@ internal static class SessionApi
         var password = body.Str("password");
         if (string.IsNullOrEmpty(name) || string.IsNullOrEmpty(password)) return Problems.Bad("Send {\"name\": ..., \"password\": ...}.");
         var address = http.Connection.RemoteIpAddress ?? IPAddress.None;
-        string[] keys = ["name:" + name, "addr:" + address];
+        // Per address, and per name from that address, never per name alone: a lockout by name would let
+        // anyone lock the administrator or a technician out during an incident with a few wrong passwords.
+        string[] keys = SignInThrottle.Keys(name, address);
         var wait = throttle.WaitFor(keys);
         if (wait > TimeSpan.Zero)
         {
@@ -66,14 +72,18 @@ internal static class SessionApi
         {
             throttle.Failed(keys);
             metrics.SignIns.WithLabels("failed").Inc();
-            logger.LogWarning("Failed sign-in for {Name} from {Address}", name, address);
+            // The name only when such an account exists: a password typed into the name field must not reach the log.
+            if (accounts.Find(name) is not null) logger.LogWarning("Failed sign-in for {Name} from {Address}", name, address);
+            else logger.LogWarning("Failed sign-in for an unknown name ({Length} characters) from {Address}", name.Length, address);
             return Problems.Of(StatusCodes.Status401Unauthorized, "Sign-in failed", "Wrong name or password.");
         }
-        throttle.Succeeded(keys[0]);
+        throttle.Succeeded(keys[1]);
         metrics.SignIns.WithLabels("ok").Inc();
-        var principal = new System.Security.Claims.ClaimsPrincipal(Access.Identity(account, CookieAuthenticationDefaults.AuthenticationScheme));
+        var identity = Access.Identity(account, CookieAuthenticationDefaults.AuthenticationScheme);
+        identity.AddClaim(new System.Security.Claims.Claim(Roles.SessionClaim, Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))));
+        var principal = new System.Security.Claims.ClaimsPrincipal(identity);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
         logger.LogInformation("Signed in: {Name} ({Role}) from {Address}", account.Name, account.Role, address);
-        return Results.Json(new { name = account.Name, role = account.Role.Name(), household = account.Household });
+        return Results.Json(new { name = account.Name, role = account.Role.Name(), household = account.Household, passwordResetBy = account.ResetBy });
     }
 }

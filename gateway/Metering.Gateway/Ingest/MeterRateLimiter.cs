@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace Commons.Metering.Gateway.Ingest;
 
-/// <summary>A token bucket per meter id (issue #6: one device flooding the broker cannot starve the
+/// <summary>A token bucket per meter id (one device flooding the broker cannot starve the
 /// others). Each uplink of a meter takes a token; tokens come back at <see cref="PerSecond"/> up to
 /// <see cref="Burst"/>. Time comes from the injected <see cref="TimeProvider"/>. Buckets of meters
 /// that have been idle long enough to be full again carry no information and are dropped when more
@@ -10,7 +10,7 @@ namespace Commons.Metering.Gateway.Ingest;
 /// without bound.</summary>
 internal sealed class MeterRateLimiter
 {
-    /// <summary>Our bound: 100,000 meters per gateway (issue #6, memory per registered meter) twice over.</summary>
+    /// <summary>Our bound: 100,000 meters per gateway (the `memory` benchmark's fleet) twice over.</summary>
     public const int MaxTracked = 200_000;
 
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);

@@ -1,6 +1,6 @@
 namespace Commons.Metering.Gateway.Ingest;
 
-/// <summary>Notices a "connected but deaf" subscription on an external broker (issue #6, chaos): the
+/// <summary>Notices a "connected but deaf" subscription on an external broker: the
 /// TCP connection looks alive but nothing reaches the gateway any more (a half-open connection after
 /// a NAT or firewall dropped its state, a broker that lost the subscription). Every interval the
 /// gateway publishes a heartbeat to a topic its own uplink subscription matches; every message

@@ -2,7 +2,7 @@ using Commons.Metering.Gateway.Ingest;
 
 namespace Commons.Metering.Gateway.Ledger;
 
-/// <summary>The state store seam (DESIGN.md, "Growing past one machine"): SQLite today, PostgreSQL
+/// <summary>The state store seam (docs/design.md, "Growing past one machine"): SQLite today, PostgreSQL
 /// by configuration later. The ledger rules live in <see cref="LedgerBatch"/> and talk to the store
 /// only through these primitives, so a new store implements storage, never the rules.</summary>
 public interface IStateStore : IDisposable

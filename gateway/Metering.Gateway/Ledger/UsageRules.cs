@@ -3,7 +3,7 @@ using Commons.Metering.Gateway.Ingest;
 namespace Commons.Metering.Gateway.Ledger;
 
 /// <summary>The ledger's rules for turning cumulative registers into usage (docs/protocol.md,
-/// "reading"; DESIGN.md "The wire contract"). Pure functions, tested without a database.</summary>
+/// "reading"; docs/design.md "The wire contract"). Pure functions, tested without a database.</summary>
 public static class UsageRules
 {
     /// <summary>Usage lands in the hour bucket of the reading's device time.</summary>

@@ -49,8 +49,8 @@ internal static class GatewayDefaults
     public const string DataDirectory = "./data";
     public const string DatabaseFileName = "metering.db";
 
-    /// <summary>Group commit: at most this many pending writes per transaction (the brief's figure;
-    /// measured in README: a 500-write transaction commits in a few milliseconds).</summary>
+    /// <summary>Group commit: at most this many pending writes per transaction: one fsync
+    /// shared by up to this many writes, while one batch stays a short transaction.</summary>
     public const int MaxBatchSize = 500;
 
     /// <summary>Bounded queue in front of the single writer: back-pressure instead of unbounded memory.</summary>
@@ -58,6 +58,6 @@ internal static class GatewayDefaults
 
     public const string InfluxKindNone = "None";
 
-    /// <summary>No policy file: the gateway only meters (issue #3 wires the policy in steps).</summary>
+    /// <summary>No policy file: the gateway only meters; the policy acts only when a file is set.</summary>
     public const string PolicyFile = "";
 }

@@ -12,7 +12,7 @@ public sealed record HouseholdAllowance(string HouseholdId, int Persons, long Fl
 
 /// <summary>The allowances of every household for one resource and period.</summary>
 /// <param name="FloorShortfall">How far the floors exceed the cap (0 when the cap covers them). Floors
-/// hold anyway — basic needs first (DESIGN.md rule 1) — and this is what must be reported.</param>
+/// hold anyway — basic needs first (docs/design.md rule 1) — and this is what must be reported.</param>
 /// <param name="Unallocated">What the ceilings left of the cap (every household at its ceiling).</param>
 public sealed record AllowanceTable(Resource Resource, PolicyPeriod Period, long Cap, long FloorShortfall, long Unallocated,
     ImmutableArray<HouseholdAllowance> Households)

@@ -10,10 +10,10 @@ public interface IAuditSink
     AuditRecord Append(string actor, string role, string kind, object payload);
 }
 
-/// <summary>Roles as DESIGN.md rule 5 names them: no single role holds several powers.</summary>
+/// <summary>Roles as docs/design.md rule 5 names them: no single role holds several powers.</summary>
 public static class AuditRoles
 {
-    public const string System = "system", Council = "council", Technician = "technician", Member = "member";
+    public const string System = "system", Council = "council", Technician = "technician", Member = "member", Administrator = "administrator";
 }
 
 /// <summary>One line of the audit log. <see cref="Hash"/> = SHA-256 over the other fields including

@@ -9,7 +9,7 @@ public enum BreakerState { Closed, Open, HalfOpen }
 /// flapping), up to <paramref name="MaxCooldown"/>.</param>
 /// <param name="ProbesToClose">Consecutive good probes needed in half-open (a bad one starts the count again).</param>
 /// <param name="BadProbesToReopen">Bad probes in one half-open period that re-open the breaker: with 2, one
-/// flaky probe does not re-open it (issue #3), a second one does.</param>
+/// flaky probe does not re-open it, a second one does.</param>
 public sealed record BreakerOptions(TimeSpan OpenCooldown, int ProbesToClose, TimeSpan MaxCooldown, TimeSpan StableAfter, int BadProbesToReopen = 2)
 {
     /// <summary>5 min cool-down, 3 probes (one flaky good probe cannot close it), 2 bad probes to re-open
@@ -118,7 +118,7 @@ public sealed class CircuitBreaker
         (Reason, Safety) = (null, null);
     }
 
-    /// <summary>A manual reset after repair: technicians only (DESIGN.md rule 5). Refusals are audited.</summary>
+    /// <summary>A manual reset after repair: technicians only (docs/design.md rule 5). Refusals are audited.</summary>
     public bool Reset(string actor, string role)
     {
         Advance();

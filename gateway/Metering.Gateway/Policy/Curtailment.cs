@@ -6,7 +6,7 @@ public enum DecisionKind { Allowed, Curtailed, Tripped }
 /// <see cref="DecisionKind.Tripped"/> with a <see cref="SafetyReason"/>.</summary>
 public enum CurtailReason { None, Stage, Breaker, Restriction, Throttle, Quota, Rotation }
 
-/// <summary>The only reasons that may cut an essential channel under its floor (DESIGN.md rule 1).</summary>
+/// <summary>The only reasons that may cut an essential channel under its floor (docs/design.md rule 1).</summary>
 public enum SafetyReason { Leak, Burst, Overcurrent, Tamper }
 
 /// <summary>What the engine knows about one channel at one moment.</summary>

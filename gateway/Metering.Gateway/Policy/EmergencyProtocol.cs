@@ -10,7 +10,7 @@ public sealed record Emergency(string Reason, string DeclaredBy, DateTimeOffset 
 
 public sealed record EmergencyResult(bool Accepted, string? Refusal, Emergency? Emergency);
 
-/// <summary>DESIGN.md rule 4: an emergency is declared by a trigger or a council quorum (k distinct
+/// <summary>docs/design.md rule 4: an emergency is declared by a trigger or a council quorum (k distinct
 /// members of n), ends by itself at its sunset (at most the policy's maximum duration), and only a fresh
 /// quorum renews it. Declarations, renewals, refusals and expiries are audited.</summary>
 public sealed class EmergencyProtocol : IDisposable

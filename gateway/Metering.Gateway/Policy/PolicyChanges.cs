@@ -8,7 +8,7 @@ public sealed record PolicyProposal(string Id, CommunityPolicy Policy, DateTimeO
 
 public sealed record ProposalResult(bool Accepted, string? Refusal, PolicyProposal? Proposal, IReadOnlyList<PolicyError> Errors);
 
-/// <summary>Policy changes as proposals (issue #3): a new file takes effect only with k approvals from
+/// <summary>Policy changes as proposals: a new file takes effect only with k approvals from
 /// the council of the policy in force (k of n, as that policy states), and not before its stated time.
 /// It is validated in full when proposed, so an approved change can never fail half-way. Proposals,
 /// approvals, refusals and activations are audited, the activation with the SHA-256 of the file.</summary>

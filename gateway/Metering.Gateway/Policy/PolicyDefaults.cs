@@ -30,7 +30,7 @@ public static class PolicyDefaults
     public const int ResourceBreakerWindowMinutes = 15;
 
     /// <summary>What an open resource breaker curtails when the policy does not say: discretionary only
-    /// (DESIGN.md rule 2: shed discretionary first).</summary>
+    /// (docs/design.md rule 2: shed discretionary first).</summary>
     public static readonly ImmutableHashSet<UseClass> ResourceBreakerCurtails = [UseClass.Discretionary];
 
     /// <summary>Longest emergency before a fresh quorum must renew it: 72 hours (a typical council

@@ -87,7 +87,7 @@ public static partial class PolicyLoader
     }
 
     /// <summary>A list of use classes that respects the shedding order: essential only with standard,
-    /// standard only with discretionary (DESIGN.md rule 2).</summary>
+    /// standard only with discretionary (docs/design.md rule 2).</summary>
     private static ImmutableHashSet<UseClass> ReadClasses(YamlMapReader r, string key, ImmutableHashSet<UseClass> fallback)
     {
         var n = r.Get(key, required: false);

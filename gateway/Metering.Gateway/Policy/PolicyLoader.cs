@@ -28,6 +28,7 @@ public static partial class PolicyLoader
     public static PolicyLoadResult Parse(string yaml, string fileName)
     {
         var errors = new PolicyErrors(fileName);
+        if (!YamlLimits.Check(yaml, errors)) return new(null, errors.ToImmutable());
         var stream = new YamlStream();
         var parser = new Parser(new StringReader(yaml));
         try { stream.Load(parser); }

@@ -3,7 +3,7 @@ using Commons.Metering.Gateway.Ingest;
 
 namespace Commons.Metering.Gateway.Policy;
 
-/// <summary>How essential a channel's use is (DESIGN.md rule 2: shed discretionary before standard
+/// <summary>How essential a channel's use is (docs/design.md rule 2: shed discretionary before standard
 /// before essential). The numeric order is the shedding order.</summary>
 public enum UseClass { Discretionary = 0, Standard = 1, Essential = 2 }
 
@@ -89,10 +89,10 @@ public sealed record Sanctions(int NoticePercent, int WarningPercent, int Thrott
 
 public enum SanctionLevel { None, Notice, Warning, Throttle, Restriction }
 
-/// <summary>Per-channel safety trips (DESIGN.md rule 3). Null disables a detector.</summary>
+/// <summary>Per-channel safety trips (docs/design.md rule 3). Null disables a detector.</summary>
 public sealed record SafetyLimits(int? LeakMinutes, long? BurstMaxPerMinute);
 
-/// <summary>The resource breaker (DESIGN.md rule 3, "per resource"): the community's use of the resource,
+/// <summary>The resource breaker (docs/design.md rule 3, "per resource"): the community's use of the resource,
 /// averaged over the last <see cref="WindowMinutes"/>, above the supply's <see cref="CapacityPerMinute"/>
 /// (spring yield, pump or inverter rating, in base units per minute) opens it; while open it curtails
 /// <see cref="Curtails"/> (an ordered set) in every household, never an essential channel under its floor.</summary>

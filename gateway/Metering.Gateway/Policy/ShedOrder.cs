@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace Commons.Metering.Gateway.Policy;
 
-/// <summary>DESIGN.md rule 2 as a predicate: a set of curtailed classes is "ordered" when it is
+/// <summary>docs/design.md rule 2 as a predicate: a set of curtailed classes is "ordered" when it is
 /// closed downward (essential only with standard, standard only with discretionary).</summary>
 public static class ShedOrder
 {

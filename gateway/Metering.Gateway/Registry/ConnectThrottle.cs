@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 
 namespace Commons.Metering.Gateway.Registry;
 
-/// <summary>Slows repeated refused connects down (issue #6, "repeated failed connects are slowed
-/// down and counted"). Every refusal is remembered per user name and per client address; a later
+/// <summary>Slows repeated refused connects down (repeated failed connects are slowed
+/// down and counted). Every refusal is remembered per user name and per client address; a later
 /// connect of that user (or from that address) waits <c>base * 2^(failures-1)</c>, at most
 /// <c>max</c>, before its password is even checked, so guessing runs at a few tries a minute per
 /// name. Addresses get <see cref="AddressGrace"/> free refusals first: a village's devices often

@@ -42,12 +42,8 @@ public sealed class CommissionPingTests
     private static void UntilOnline(GatewayProcess gw, string meter, bool online)
     {
         using var http = gw.CreateHttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DeviceOnline(http, meter) != online)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{meter} never showed {(online ? "online" : "offline")}:\n{DeviceOutput}");
-            Thread.Sleep(200);
-        }
+        Assert.True(Poll.Until(() => DeviceOnline(http, meter) == online, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200)),
+            $"{meter} never showed {(online ? "online" : "offline")}:\n{DeviceOutput}");
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace Commons.Metering.Cli.Tests.Integration;
 [Trait("Category", "Integration")]
 public sealed class GatewayTokenTests
 {
-    private const string AdminPassword = "admin-passphrase-for-tests";
+    private const string AdminPassword = "passphrase-for-gateway-tests";
 
     [Fact]
     public async Task Provision_WithATechniciansToken_Registers_WithoutOne_SaysWhatIsMissing()

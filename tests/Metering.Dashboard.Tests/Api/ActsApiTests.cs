@@ -29,15 +29,15 @@ public sealed class ActsApiTests(PolicyGateway gw) : IClassFixture<PolicyGateway
         using (var r = await amina.PostJsonAsync("api/v1/proposals", new { yaml = RaisedWaterCap, effectiveAt = "tomorrow" })) await ProblemAsync(r, HttpStatusCode.BadRequest);
         using (var r = await amina.PostJsonAsync("api/v1/proposals", new { })) await ProblemAsync(r, HttpStatusCode.BadRequest);
         using (var r = await amina.PostRawAsync("api/v1/proposals", "{\"yaml\":\"" + new string('x', 300_000) + "\"}")) await ProblemAsync(r, HttpStatusCode.RequestEntityTooLarge);
-        using (var r = await bruno.PostAsync("api/v1/proposals/nope/approve", null)) await ProblemAsync(r, HttpStatusCode.NotFound);
+        using (var r = await bruno.PostEmptyAsync("api/v1/proposals/nope/approve")) await ProblemAsync(r, HttpStatusCode.NotFound);
         Assert.Equal(1_500_000, await WaterCapAsync(amina));
 
         var id = (await OkJsonAsync(await amina.PostJsonAsync("api/v1/proposals", new { yaml = RaisedWaterCap, effectiveAt = DateTimeOffset.UtcNow.AddSeconds(-1) })))
             .GetProperty("id").GetString()!;
         var pending = (await amina.GetFromJsonAsync<JsonElement>("api/v1/proposals")).EnumerateArray().Single(p => p.GetProperty("id").GetString() == id);
         Assert.Equal(["amina"], pending.GetProperty("approvals").EnumerateArray().Select(a => a.GetString()));
-        using (var r = await tech.PostAsync($"api/v1/proposals/{id}/approve", null)) await ProblemAsync(r, HttpStatusCode.Forbidden);
-        using (var r = await bruno.PostAsync($"api/v1/proposals/{id}/approve", null)) await OkJsonAsync(r);
+        using (var r = await tech.PostEmptyAsync($"api/v1/proposals/{id}/approve")) await ProblemAsync(r, HttpStatusCode.Forbidden);
+        using (var r = await bruno.PostEmptyAsync($"api/v1/proposals/{id}/approve")) await OkJsonAsync(r);
 
         Assert.True(await DashboardGateway.EventuallyAsync(async () => await WaterCapAsync(amina) == 1_800_000, TimeSpan.FromSeconds(5)));
         var audit = (await amina.GetFromJsonAsync<JsonElement>("api/v1/audit?limit=100")).GetProperty("records").GetRawText();
@@ -84,12 +84,12 @@ public sealed class ActsApiTests(PolicyGateway gw) : IClassFixture<PolicyGateway
         var id = breaker.GetProperty("id").GetString()!;
 
         using var council = await gw.SignInAsync("amina");
-        using (var r = await council.PostAsync($"api/v1/breakers/{Uri.EscapeDataString(id)}/reset", null)) await ProblemAsync(r, HttpStatusCode.Forbidden);
-        using (var r = await tech.PostAsync("api/v1/breakers/nope/reset", null)) await ProblemAsync(r, HttpStatusCode.NotFound);
-        using (var r = await tech.PostAsync($"api/v1/breakers/{Uri.EscapeDataString(id)}/reset", null)) await OkJsonAsync(r);
+        using (var r = await council.PostEmptyAsync($"api/v1/breakers/{Uri.EscapeDataString(id)}/reset")) await ProblemAsync(r, HttpStatusCode.Forbidden);
+        using (var r = await tech.PostEmptyAsync("api/v1/breakers/nope/reset")) await ProblemAsync(r, HttpStatusCode.NotFound);
+        using (var r = await tech.PostEmptyAsync($"api/v1/breakers/{Uri.EscapeDataString(id)}/reset")) await OkJsonAsync(r);
         var after = (await tech.GetFromJsonAsync<JsonElement>("api/v1/breakers")).EnumerateArray().Single(b => b.GetProperty("id").GetString() == id);
         Assert.Equal("closed", after.GetProperty("state").GetString());
-        using (var r = await tech.PostAsync($"api/v1/breakers/{Uri.EscapeDataString(id)}/reset", null)) await ProblemAsync(r, HttpStatusCode.Conflict);
+        using (var r = await tech.PostEmptyAsync($"api/v1/breakers/{Uri.EscapeDataString(id)}/reset")) await ProblemAsync(r, HttpStatusCode.Conflict);
         var audit = (await tech.GetFromJsonAsync<JsonElement>("api/v1/audit?limit=100")).GetProperty("records").GetRawText();
         Assert.Contains("\"actor\":\"tech\"", audit);
     }

@@ -33,6 +33,12 @@ internal static class ApiAssert
 
     public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient http, string path, object body) => http.PostAsJsonAsync(path, body);
 
+    /// <summary>A write without fields, as the dashboard sends it: JSON {} (the gateway refuses body-less writes from cookies).</summary>
+    public static Task<HttpResponseMessage> PostEmptyAsync(this HttpClient http, string path) => http.PostAsJsonAsync(path, new { });
+
+    public static Task<HttpResponseMessage> DeleteJsonAsync(this HttpClient http, string path) =>
+        http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, path) { Content = JsonContent.Create(new { }) });
+
     public static Task<HttpResponseMessage> PostRawAsync(this HttpClient http, string path, string body, string contentType = "application/json") =>
         http.PostAsync(path, new StringContent(body, Encoding.UTF8, contentType));
 }

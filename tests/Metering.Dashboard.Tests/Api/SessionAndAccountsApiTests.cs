@@ -24,7 +24,7 @@ public sealed class SessionAndAccountsApiTests(PolicyGateway gw) : IClassFixture
         using var http = await gw.SignInAsync("member-h01");
         var me = await http.GetFromJsonAsync<JsonElement>("api/v1/session");
         Assert.Equal(("member-h01", "member", "h01"), (me.GetProperty("name").GetString(), me.GetProperty("role").GetString(), me.GetProperty("household").GetString()));
-        using (await http.DeleteAsync("api/v1/session")) { }
+        using (await http.DeleteJsonAsync("api/v1/session")) { }
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfGetAsync(http, "api/v1/session"));
     }
 
@@ -59,7 +59,7 @@ public sealed class SessionAndAccountsApiTests(PolicyGateway gw) : IClassFixture
             using var admin = await gw.SignInAsync("admin");
             var tech = (await admin.GetFromJsonAsync<JsonElement>("api/v1/accounts")).EnumerateArray().Single(a => a.GetProperty("name").GetString() == "tech");
             var id = tech.GetProperty("tokens").EnumerateArray().Last().GetProperty("id").GetString();
-            using (var revoke = await admin.DeleteAsync($"api/v1/accounts/tech/tokens/{id}")) Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+            using (var revoke = await admin.DeleteJsonAsync($"api/v1/accounts/tech/tokens/{id}")) Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
             using var after = await client.GetAsync("api/v1/meters");
             Assert.Contains("revoked or mistyped", await ProblemAsync(after, HttpStatusCode.Unauthorized));
         }
@@ -101,8 +101,8 @@ public sealed class SessionAndAccountsApiTests(PolicyGateway gw) : IClassFixture
         using (var r = await admin.PostJsonAsync("api/v1/accounts", new { name = "Eve Smith", role = "council" })) await ProblemAsync(r, HttpStatusCode.BadRequest);
         using (var r = await admin.PostJsonAsync("api/v1/accounts", new { name = "amina", role = "council" })) await ProblemAsync(r, HttpStatusCode.Conflict);
         using (var r = await admin.PostJsonAsync("api/v1/accounts", new { name = "eve", role = "council", password = "short" })) await ProblemAsync(r, HttpStatusCode.BadRequest);
-        using (var r = await admin.DeleteAsync("api/v1/accounts/admin")) Assert.Contains("last administrator", await ProblemAsync(r, HttpStatusCode.Conflict));
-        using (var r = await admin.DeleteAsync("api/v1/accounts/nobody")) await ProblemAsync(r, HttpStatusCode.NotFound);
+        using (var r = await admin.DeleteJsonAsync("api/v1/accounts/admin")) Assert.Contains("last administrator", await ProblemAsync(r, HttpStatusCode.Conflict));
+        using (var r = await admin.DeleteJsonAsync("api/v1/accounts/nobody")) await ProblemAsync(r, HttpStatusCode.NotFound);
         using var council = await gw.SignInAsync("amina");
         using (var r = await council.PostJsonAsync("api/v1/accounts", new { name = "eve", role = "council" })) await ProblemAsync(r, HttpStatusCode.Forbidden);
         using (var r = await council.PostJsonAsync("api/v1/accounts/tech/tokens", new { label = "x" })) await ProblemAsync(r, HttpStatusCode.Forbidden);
@@ -118,16 +118,18 @@ public sealed class SessionAndAccountsApiTests(PolicyGateway gw) : IClassFixture
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         using var frank = new HttpClient(new HttpClientHandler { CookieContainer = new() }) { BaseAddress = gw.BaseUrl };
         using (var r = await frank.PostJsonAsync("api/v1/session", new { name = "frank", password = "first-password" })) Assert.Equal(HttpStatusCode.OK, r.StatusCode);
-        using (var r = await frank.PutAsJsonAsync("api/v1/accounts/frank/password", new { password = "short" })) await ProblemAsync(r, HttpStatusCode.BadRequest);
+        using (var r = await frank.PutAsJsonAsync("api/v1/accounts/frank/password", new { currentPassword = "first-password", password = "short" })) await ProblemAsync(r, HttpStatusCode.BadRequest);
+        using (var r = await frank.PutAsJsonAsync("api/v1/accounts/frank/password", new { password = "second-password" }))
+            Assert.Contains("current password", await ProblemAsync(r, HttpStatusCode.Forbidden));
         using (var r = await frank.PutAsJsonAsync("api/v1/accounts/admin/password", new { password = "taken-over-now" })) await ProblemAsync(r, HttpStatusCode.Forbidden);
-        using (var r = await frank.DeleteAsync("api/v1/accounts/frank/tokens/nope")) await ProblemAsync(r, HttpStatusCode.NotFound);
-        using (var r = await frank.PutAsJsonAsync("api/v1/accounts/frank/password", new { password = "second-password" })) Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
+        using (var r = await frank.DeleteJsonAsync("api/v1/accounts/frank/tokens/nope")) await ProblemAsync(r, HttpStatusCode.NotFound);
+        using (var r = await frank.PutAsJsonAsync("api/v1/accounts/frank/password", new { currentPassword = "first-password", password = "second-password" })) Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfGetAsync(frank, "api/v1/session"));
 
         // Removing the account ends its sessions too.
         using var again = new HttpClient(new HttpClientHandler { CookieContainer = new() }) { BaseAddress = gw.BaseUrl };
         using (var r = await again.PostJsonAsync("api/v1/session", new { name = "frank", password = "second-password" })) Assert.Equal(HttpStatusCode.OK, r.StatusCode);
-        using (var r = await admin.DeleteAsync("api/v1/accounts/frank")) Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
+        using (var r = await admin.DeleteJsonAsync("api/v1/accounts/frank")) Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfGetAsync(again, "api/v1/session"));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfGetAsync(again, "api/v1/events"));
     }

@@ -47,7 +47,7 @@ public sealed class SetupAndMeteringOnlyTests
         process.Environment["Metering__Auth__Administrator"] = "root";
         process.Environment["Metering__Auth__AdministratorPassword"] = "short";
         Assert.Equal(2, process.RunToExit());
-        Assert.Contains("Metering:Auth:AdministratorPassword must have at least 8 characters", process.Output);
+        Assert.Contains("Metering:Auth:AdministratorPassword is needed when Metering:Auth:Administrator is set, and 'password' must have at least 10 characters", process.Output);
     }
 
     [Fact]

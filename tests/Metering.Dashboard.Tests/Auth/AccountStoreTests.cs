@@ -58,7 +58,7 @@ public sealed class AccountStoreTests : IDisposable
     {
         var store = Open();
         store.Add("tech", Role.Technician, null, "long-enough");
-        var change = store.AddToken("tech", "nightly export");
+        var change = store.AddToken("tech", "nightly export", TimeSpan.FromDays(90));
         var token = change.Secret!;
         Assert.StartsWith(AuthDefaults.TokenPrefix, token);
         Assert.DoesNotContain(token, File.ReadAllText(store.FilePath));
@@ -89,6 +89,61 @@ public sealed class AccountStoreTests : IDisposable
         Assert.NotEqual(stamp, store.Find("tech")!.Stamp);
         Assert.Null(store.Verify("tech", "long-enough"));
     }
+
+    [Fact]
+    public void Tokens_ExpireAtTheirLifetime_AndAPasswordChangeRevokesThemAll()
+    {
+        var store = Open();
+        store.Add("tech", Role.Technician, null, "long-enough");
+        var shortLived = store.AddToken("tech", "one day", TimeSpan.FromDays(1)).Secret!;
+        var longLived = store.AddToken("tech", "a year", TimeSpan.FromDays(365)).Secret!;
+        _time.Advance(TimeSpan.FromDays(1) - TimeSpan.FromSeconds(1));
+        Assert.Equal("tech", store.FindByToken(shortLived)?.Name);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Null(store.FindByToken(shortLived));
+        Assert.Equal("tech", store.FindByToken(longLived)?.Name);
+
+        Assert.True(store.SetPassword("tech", "another-one").Ok);
+        Assert.Null(Open().FindByToken(longLived));
+        Assert.Empty(Open().Find("tech")!.Tokens);
+    }
+
+    [Fact]
+    public void AnAdministratorsReset_IsMarkedOnTheAccount_BlocksNewTokens_UntilTheOwnerSetsTheirOwn()
+    {
+        var store = Open();
+        store.Add("amina", Role.Council, null, "river-spring-42");
+        var token = store.AddToken("amina", "script", TimeSpan.FromDays(90)).Secret!;
+        Assert.True(store.SetPassword("amina", "set-by-the-admin", resetBy: "root").Ok);
+        Assert.Equal("root", Open().Find("amina")!.ResetBy);
+        Assert.Null(store.FindByToken(token));
+        Assert.Contains("choose your own", store.AddToken("amina", "x", TimeSpan.FromDays(1)).Error);
+        Assert.False(store.SetPassword("amina", "amina-chose-this").Ok); // holds her name
+        Assert.True(store.SetPassword("amina", "river-autumn-43").Ok);
+        Assert.Null(Open().Find("amina")!.ResetBy);
+        Assert.True(store.AddToken("amina", "x", TimeSpan.FromDays(1)).Ok);
+    }
+
+    [Theory]
+    [InlineData("12345678", "at least 10")]
+    [InlineData("1234567890", "lists attackers try first")]
+    [InlineData("0987654321", "lists attackers try first")]
+    [InlineData("qwertyuiop", "lists attackers try first")]
+    [InlineData("Password123", "lists attackers try first")]
+    [InlineData("aaaaaaaaaaaa", "too few characters")]
+    [InlineData("abababababab", "too few characters")]
+    [InlineData("tech-is-my-name", "account's name")]
+    public void WeakPasswords_AreRefusedWithTheReason(string password, string reason)
+    {
+        var store = Open();
+        var change = store.Add("tech", Role.Technician, null, password);
+        Assert.False(change.Ok);
+        Assert.Contains(reason, change.Error);
+        Assert.Equal(0, store.Count);
+    }
+
+    [Fact]
+    public void APassphrase_IsAccepted() => Assert.True(Open().Add("tech", Role.Technician, null, "correct horse battery").Ok);
 
     [Fact]
     public void ACorruptFile_StopsTheStoreWithAClearMessage_RatherThanStartingEmpty()

@@ -53,4 +53,25 @@ public sealed class SignInThrottleTests
         t.Succeeded("name:a");
         Assert.Equal(TimeSpan.FromSeconds(1), t.WaitFor("name:a", "addr:10.0.0.9"));
     }
+
+    /// <summary>19 wrong passwords for the member from 5 other addresses used to lock the member out
+    /// (39 of 40 tries refused): the lockout was per name. Now it is per address and per name+address.</summary>
+    [Fact]
+    public void AnAttackerHammeringANameFromOtherAddresses_DoesNotLockTheOwnerOutOfTheirOwnAddress()
+    {
+        var t = Throttle();
+        var owner = System.Net.IPAddress.Parse("192.168.1.20");
+        var attackers = Enumerable.Range(1, 5).Select(i => System.Net.IPAddress.Parse("10.0.0." + i)).ToArray();
+        for (var i = 0; i < 19; i++)
+        {
+            var keys = SignInThrottle.Keys("member-h01", attackers[i % 5]);
+            if (t.WaitFor(keys) == TimeSpan.Zero) t.Failed(keys);
+        }
+        Assert.Equal(TimeSpan.Zero, t.WaitFor(SignInThrottle.Keys("member-h01", owner)));
+        // Each attacking address pays for its own failures: the fifth of one address starts the wait.
+        for (var i = 0; i < 5; i++) t.Failed(SignInThrottle.Keys("member-h01", attackers[0]));
+        Assert.True(t.WaitFor(SignInThrottle.Keys("member-h01", attackers[0])) > TimeSpan.Zero);
+        Assert.True(t.WaitFor(SignInThrottle.Keys("someone-else", attackers[0])) > TimeSpan.Zero);
+        Assert.Equal(TimeSpan.Zero, t.WaitFor(SignInThrottle.Keys("member-h01", owner)));
+    }
 }

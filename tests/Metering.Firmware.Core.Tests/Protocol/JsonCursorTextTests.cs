@@ -3,7 +3,7 @@ using Commons.Metering.Firmware.Protocol;
 
 namespace Commons.Metering.Tests.Protocol;
 
-/// <summary>Issue #5: non-ASCII in JSON strings. UTF-8 and escapes decode to the same UTF-16 text
+/// <summary>Non-ASCII in JSON strings. UTF-8 and escapes decode to the same UTF-16 text
 /// (RFC 8259 section 8, RFC 3629); anything ill-formed is refused, never read as something else.</summary>
 public class JsonCursorTextTests
 {

@@ -6,7 +6,7 @@ using Commons.Metering.Tests.Mqtt;
 
 namespace Commons.Metering.Tests.Fleet;
 
-/// <summary>Device autonomy end to end (issue #3, "Device autonomy"; docs/protocol.md): real
+/// <summary>Device autonomy end to end (docs/protocol.md): real
 /// mosquitto, two simulated water meters with valves. The test plays the gateway: it pushes the
 /// local policy, then the broker is gone for a simulated day; the devices keep enforcing it and
 /// their outboxes drain with exact totals when the broker is back.</summary>

@@ -7,7 +7,7 @@ using Commons.Metering.Tests.Mqtt;
 
 namespace Commons.Metering.Tests.Fleet;
 
-/// <summary>Multi-channel devices (issue #3): one energy node with several circuits, each with its own
+/// <summary>Multi-channel devices: one energy node with several circuits, each with its own
 /// relay the core drives; a shed circuit stops registering while the others keep counting. Real mosquitto;
 /// the test plays the gateway.</summary>
 [Trait("Category", "Integration")]

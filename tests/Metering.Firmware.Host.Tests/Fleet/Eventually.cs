@@ -1,16 +1,9 @@
 namespace Commons.Metering.Tests.Fleet;
 
-/// <summary>Bounded polling for conditions that become true on the fleet's own threads.</summary>
+/// <summary>Bounded polling for conditions that become true on the fleet's own threads
+/// (Metering.Testing's <see cref="Testing.Poll"/>).</summary>
 internal static class Eventually
 {
-    public static async Task<bool> Until(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition()) return true;
-            await Task.Delay(20);
-        }
-        return condition();
-    }
+    public static Task<bool> Until(Func<bool> condition, TimeSpan timeout) =>
+        Testing.Poll.UntilAsync(condition, timeout, TimeSpan.FromMilliseconds(20));
 }

@@ -3,7 +3,7 @@ using Prometheus;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 
-/// <summary>The resource breaker (issue #3 "per resource"; resources.X.breaker in the policy) at the runtime
+/// <summary>The resource breaker (resources.X.breaker in the policy) at the runtime
 /// level with a fake clock: a mini-grid of 50 Wh/min, h1 above its 500 Wh floor (fridge, lights, heater),
 /// h2 under its floor (a fridge only); the breaker curtails every class while open, which the floor
 /// still overrides for h2's fridge.</summary>

@@ -1,6 +1,6 @@
 namespace Commons.Metering.Gateway.Tests.Commons;
 
-/// <summary>Issue #3, "Evening peak on an energy feeder over capacity", at the runtime level with a fake
+/// <summary>"Evening peak on an energy feeder over capacity", at the runtime level with a fake
 /// clock: discretionary circuits are shed in rotation, essential ones never, and the spread of curtailed
 /// minutes stays within the policy's bound. The simulated households obey the relay commands.</summary>
 public sealed class CommonsRotationTests

@@ -2,7 +2,7 @@ using CsCheck;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 
-/// <summary>DESIGN.md rule 1 at the runtime level: over generated sequences of readings, reservoir levels,
+/// <summary>docs/design.md rule 1 at the runtime level: over generated sequences of readings, reservoir levels,
 /// emergencies, device trips, resets and time, on the test policy with or without a generated resource
 /// breaker (capacity, curtailed classes up to essential) and a water zone (capacity), an essential channel
 /// of a household under its floor is never commanded shut unless a safety breaker tripped it, and then the

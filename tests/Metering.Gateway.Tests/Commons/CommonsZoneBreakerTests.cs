@@ -1,7 +1,7 @@
 namespace Commons.Metering.Gateway.Tests.Commons;
 
-/// <summary>The zone breaker (issue #3 "per zone: aggregate over capacity: shed discretionary channels in
-/// rotation") at the runtime level with a fake clock: three households of a 100 Wh/min feeder, fridges
+/// <summary>The zone breaker (per zone: aggregate over capacity: shed discretionary channels in
+/// rotation) at the runtime level with a fake clock: three households of a 100 Wh/min feeder, fridges
 /// essential, heaters discretionary, obeying their relays.</summary>
 public sealed class CommonsZoneBreakerTests
 {

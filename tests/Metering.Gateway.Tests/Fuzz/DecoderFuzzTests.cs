@@ -5,13 +5,13 @@ using CsCheck;
 
 namespace Commons.Metering.Gateway.Tests.Fuzz;
 
-/// <summary>Issue #6, "Hostile input": every decoder meets a few thousand hostile inputs
+/// <summary>Hostile input: every decoder meets a few thousand hostile inputs
 /// (<see cref="HostileInputs"/>). None throws; a rejection carries a reason the decoder may give; an
 /// acceptance is a payload that is strict JSON within the size limit and decodes to values inside
 /// the protocol's ranges. The million-input run is `Metering.Bench fuzz`.</summary>
 public sealed class DecoderFuzzTests
 {
-    /// <summary>A few seconds in the suite (issue #6, "a fast subset in CI").</summary>
+    /// <summary>A few seconds in the suite: a fast subset in CI.</summary>
     private const int Iterations = 4000;
 
     private static readonly HostileInputs Inputs = new(Vectors.Root);

@@ -3,7 +3,7 @@ using Commons.Metering.Gateway.Options;
 
 namespace Commons.Metering.Gateway.Tests.Fuzz;
 
-/// <summary>Issue #6: one device flooding cannot starve the others. The per-meter token bucket of
+/// <summary>One device flooding cannot starve the others. The per-meter token bucket of
 /// the ingest pipeline (embedded broker) with the harness's fake clock.</summary>
 public sealed class FloodTests
 {

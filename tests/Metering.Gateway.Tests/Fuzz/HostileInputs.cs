@@ -12,7 +12,7 @@ public sealed record HostileInput(string Family, string Topic, byte[] Payload)
         $"{Family} on '{Topic}': {Payload.Length} bytes, {Encoding.UTF8.GetString(Payload, 0, Math.Min(Payload.Length, 300))}";
 }
 
-/// <summary>CsCheck generators of hostile uplinks (issue #6, "Hostile input"), built from the golden
+/// <summary>CsCheck generators of hostile uplinks, built from the golden
 /// vectors of tests/vectors/v1: random bytes, mutated vectors (bit flips, truncation, splicing,
 /// duplicated keys), huge, negative and non-finite numbers, deep nesting, wrong types, invalid
 /// UTF-8, oversized payloads and junk topics. Shared by the fuzz tests and `Metering.Bench fuzz`

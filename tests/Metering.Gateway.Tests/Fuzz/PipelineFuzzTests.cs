@@ -6,7 +6,7 @@ using CsCheck;
 
 namespace Commons.Metering.Gateway.Tests.Fuzz;
 
-/// <summary>Issue #6, "Hostile input", through the real ingest pipeline and SQLite ledger
+/// <summary>Hostile input through the real ingest pipeline and SQLite ledger
 /// (<see cref="GatewayHarness"/>, fake clock): no exception escapes, every input is either committed
 /// or rejected with exactly one counted reason, and a valid stream interleaved with the garbage is
 /// committed exactly.</summary>

@@ -41,15 +41,9 @@ public sealed class CommissionPingApiTests
         Assert.True(r.StatusCode == HttpStatusCode.Created, await r.Content.ReadAsStringAsync());
     }
 
-    private static async Task UntilStatusAsync(InProcessGateway gw, string meter, string state)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (gw.Store.ListMeters().SingleOrDefault(m => m.Meter.Id == meter)?.Status?.State != state)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{meter} never reported '{state}'");
-            await Task.Delay(100);
-        }
-    }
+    private static Task UntilStatusAsync(InProcessGateway gw, string meter, string state) =>
+        Testing.Poll.UntilOrFailAsync(() => gw.Store.ListMeters().SingleOrDefault(m => m.Meter.Id == meter)?.Status?.State == state,
+            Patience, () => $"{meter} never reported '{state}'", TimeSpan.FromMilliseconds(100));
 
     /// <param name="setup">"embedded" broker; "policy": embedded, with the commons runtime and its own
     /// command outbox; "mosquitto": an external broker (a real mosquitto), the device connected there.</param>

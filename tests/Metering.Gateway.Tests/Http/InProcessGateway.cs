@@ -53,7 +53,7 @@ internal sealed class InProcessGateway : IAsyncDisposable
     {
         var store = Services.GetRequiredService<AccountStore>();
         Assert.True(store.Add(name, role, household: null, password: null).Ok);
-        return store.AddToken(name, "test").Secret!;
+        return store.AddToken(name, "test", TimeSpan.FromDays(90)).Secret!;
     }
 
     public HttpClient Client(string? token)

@@ -239,9 +239,6 @@ public sealed class EmbeddedBrokerRoutingTests : IAsyncLifetime
         .WithTopic(topic).WithPayload(Encoding.UTF8.GetBytes(payload)).WithRetainFlag(retain)
         .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        for (var i = 0; i < 500 && !condition(); i++) await Task.Delay(20);
-        Assert.True(condition());
-    }
+    private static async Task WaitUntil(Func<bool> condition) =>
+        Assert.True(await Testing.Poll.UntilAsync(condition, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20)));
 }

@@ -5,7 +5,7 @@ using CsCheck;
 
 namespace Commons.Metering.Gateway.Tests.Policy;
 
-/// <summary>DESIGN.md rules 1 and 2 with an open resource breaker in the decision (ChannelContext.BreakerCurtails),
+/// <summary>docs/design.md rules 1 and 2 with an open resource breaker in the decision (ChannelContext.BreakerCurtails),
 /// over generated policies, usage, stages and breaker class sets.</summary>
 public sealed class BreakerCurtailmentProperties
 {

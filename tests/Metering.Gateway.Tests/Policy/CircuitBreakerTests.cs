@@ -52,7 +52,7 @@ public sealed class CircuitBreakerTests : IDisposable
         Assert.Equal(BreakerState.Closed, _b.State);
     }
 
-    /// <summary>Issue #3: "half-open with several probes (one flaky probe must not re-open it)".</summary>
+    /// <summary>"Half-open with several probes (one flaky probe must not re-open it)".</summary>
     [Fact]
     public void OneFlakyBadProbe_DoesNotReopen_ASecondOneReopensWithADoubledCooldown()
     {

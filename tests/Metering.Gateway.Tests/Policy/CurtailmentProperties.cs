@@ -5,7 +5,7 @@ using CsCheck;
 
 namespace Commons.Metering.Gateway.Tests.Policy;
 
-/// <summary>DESIGN.md rules 1 and 2 as properties over generated policies and usage.</summary>
+/// <summary>docs/design.md rules 1 and 2 as properties over generated policies and usage.</summary>
 public sealed class CurtailmentProperties
 {
     private const int Iterations = 400;

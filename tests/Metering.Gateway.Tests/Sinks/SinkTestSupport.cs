@@ -138,15 +138,8 @@ internal static class Sinks
 {
     /// <summary>Waits for work on another thread (not for time to pass): checks a condition until it
     /// holds, at most 5 s.</summary>
-    public static async Task<bool> Eventually(Func<bool> condition)
-    {
-        for (var i = 0; i < 500; i++)
-        {
-            if (condition()) return true;
-            await Task.Delay(10);
-        }
-        return condition();
-    }
+    public static Task<bool> Eventually(Func<bool> condition) =>
+        Testing.Poll.UntilAsync(condition, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10));
 
     /// <summary>Options for unit tests: no retry unless asked (so nothing waits on the clock).</summary>
     public static InfluxOptions Options(int batchSize = 100, int retries = 0) => new()

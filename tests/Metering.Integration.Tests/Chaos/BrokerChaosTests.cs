@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace Commons.Metering.Tests.Chaos;
 
-/// <summary>Issue #6, chaos: the external broker (a real mosquitto) restarted under load, and a
+/// <summary>Chaos: the external broker (a real mosquitto) restarted under load, and a
 /// gateway connection that goes deaf while it still looks connected. Devices are the real firmware
 /// core (MeterFleet); the gateway is the real process. Afterwards the ledger equals every device's
 /// truth.</summary>

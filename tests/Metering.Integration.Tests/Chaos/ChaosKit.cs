@@ -41,15 +41,8 @@ internal static class ChaosKit
         return gw;
     }
 
-    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> explain)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (watch.Elapsed > timeout) Assert.Fail($"not reached within {timeout.TotalSeconds} s: {explain()}");
-            await Task.Delay(100);
-        }
-    }
+    public static Task UntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> explain) =>
+        Poll.UntilOrFailAsync(condition, timeout, explain, TimeSpan.FromMilliseconds(100));
 
     /// <summary>Readings committed so far (0 before the ledger file exists).</summary>
     public static long Committed(GatewayProcess gateway) =>

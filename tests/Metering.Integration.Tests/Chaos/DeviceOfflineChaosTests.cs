@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace Commons.Metering.Tests.Chaos;
 
-/// <summary>Issue #6, chaos: devices offline for 7 simulated days. Their broker (the gateway's
+/// <summary>Chaos: devices offline for 7 simulated days. Their broker (the gateway's
 /// embedded one) is not there while their sped-up clocks run a week; the core's outbox (64 records
 /// here) fills and thins. When the gateway comes up they reconnect, drain their outboxes oldest first, and
 /// the ledger equals each device's truth even though thinning dropped readings.</summary>

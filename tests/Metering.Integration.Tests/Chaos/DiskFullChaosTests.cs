@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace Commons.Metering.Tests.Chaos;
 
-/// <summary>Issue #6, chaos: the disk under the ledger runs full with the embedded broker (the drill:
+/// <summary>Chaos: the disk under the ledger runs full with the embedded broker (the drill:
 /// <see cref="DiskFullDrill"/>). Here the withheld PUBACKs are the devices': their outboxes grow
 /// while the disk is full (backpressure reaches every device) and drain once it is not.</summary>
 [Trait("Category", "Integration")]

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace Commons.Metering.Tests.Chaos;
 
-/// <summary>Issue #6, chaos: the disk under the ledger (and its outbox) runs full, whichever broker
+/// <summary>Chaos: the disk under the ledger (and its outbox) runs full, whichever broker
 /// the devices use. The gateway's data directory is on a real 16 MB tmpfs (<see cref="SmallDisk"/>,
 /// needs root as CI has); a ballast file fills it while a fleet of real-core meters publishes.
 /// Expected in both modes: commits fail with SQLite's "database or disk is full", the log and

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace Commons.Metering.Tests.Chaos;
 
-/// <summary>Issue #6, chaos: the disk under the ledger runs full while the gateway takes uplinks from
+/// <summary>Chaos: the disk under the ledger runs full while the gateway takes uplinks from
 /// an external broker (a real mosquitto; the drill: <see cref="DiskFullDrill"/>). mosquitto keeps
 /// acknowledging the devices, so their outboxes stay small; the gateway withholds ITS PUBACKs and
 /// keeps its connection, so mosquitto holds the uplinks in the gateway's persistent session until

@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 
 namespace Commons.Metering.Tests.Chaos;
 
-/// <summary>Issue #6: one device flooding the broker cannot starve the others. A client publishes
+/// <summary>One device flooding the broker cannot starve the others. A client publishes
 /// QoS 1 readings as fast as it can (50 in flight) to the embedded broker next to 20 real-core
 /// meters. The per-meter rate limit refuses its excess without acknowledging it (reason
 /// rate_limited); every reading of the 20 meters commits; and every reading the flooder got a

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace Commons.Metering.Tests.Chaos;
 
-/// <summary>Issue #6, chaos: a slow or dead sink never stalls ingest. The gateway's InfluxDB sink
+/// <summary>Chaos: a slow or dead sink never stalls ingest. The gateway's InfluxDB sink
 /// talks to a real influxd through a proxy that turns into a black hole (connections accepted, never
 /// answered: the worst case, worse than a refused connection) while 20 real-core meters publish.
 /// Readings keep being committed at the rate they had with a healthy sink; when the sink recovers,

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 
 namespace Commons.Metering.Tests.EndToEnd;
 
-/// <summary>Issue #2, "Crash test": the gateway process is killed with SIGKILL at random moments
+/// <summary>Crash test: the gateway process is killed with SIGKILL at random moments
 /// (10 times) while 100 simulated meters — the real firmware core, each with its own flash file
 /// and outbox — stream at least 50,000 readings through its embedded broker. Every time it is
 /// restarted on the same data. Afterwards every meter's ledger equals the device's truth exactly,

@@ -8,7 +8,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Commons.Metering.Tests.EndToEnd;
 
-/// <summary>Issue #2, "Real-data test": slices of real household data (tests/data, with their
+/// <summary>Real-data test: slices of real household data (tests/data, with their
 /// licences) replayed through the real firmware core, an MQTT broker and the gateway process:
 /// each household's ledger equals the data's sum of positive register steps, and every register
 /// decrease in the data is flagged by the gateway, no more, no fewer.</summary>

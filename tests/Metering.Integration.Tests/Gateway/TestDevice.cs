@@ -111,13 +111,6 @@ internal static class GatewayApi
     }
 
     /// <summary>Polls until the condition holds (bounded), for work the gateway does after an event.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException($"not reached within {timeout}: {describe()}");
-            await Task.Delay(100);
-        }
-    }
+    public static Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe) =>
+        Testing.Poll.UntilOrFailAsync(condition, timeout, describe, TimeSpan.FromMilliseconds(100));
 }

@@ -5,7 +5,7 @@ using Commons.Metering.Testing;
 
 namespace Commons.Metering.Tests.Scenarios;
 
-/// <summary>Issue #3, "Drought": the reservoir level falls, stages rise 1 to 3 with hysteresis, discretionary
+/// <summary>Scenario "Drought": the reservoir level falls, stages rise 1 to 3 with hysteresis, discretionary
 /// use is shed first, every household keeps its floor, the level recovers and the stages step down. The three
 /// households are fleet meters running the real firmware core (one channel each: a garden meter, a laundry
 /// meter, a kitchen meter); the reservoir level gauge is published by the test over MQTT (the fleet has no

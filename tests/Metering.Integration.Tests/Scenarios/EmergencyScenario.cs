@@ -4,7 +4,7 @@ using Commons.Metering.Testing;
 
 namespace Commons.Metering.Tests.Scenarios;
 
-/// <summary>Issue #3: an emergency declared by quorum reaches the devices and ends by itself at its sunset;
+/// <summary>An emergency declared by quorum reaches the devices and ends by itself at its sunset;
 /// a renewal without quorum is refused and audited. And no command is lost across a gateway restart while
 /// the devices are offline.</summary>
 [Trait("Category", "Integration")]

@@ -4,7 +4,7 @@ using Commons.Metering.Testing;
 
 namespace Commons.Metering.Tests.Scenarios;
 
-/// <summary>Issue #3, "Evening peak on an energy feeder over capacity": four households, each an energy node
+/// <summary>Scenario "Evening peak on an energy feeder over capacity": four households, each an energy node
 /// running the real firmware core with three circuits and a relay on each (freezer essential, dishwasher and
 /// washing machine discretionary), on a feeder zone whose evening demand is over its capacity. The gateway
 /// and the devices share one clock at 300x (<see cref="ScenarioClock"/>): two simulated evening hours pass

@@ -5,7 +5,7 @@ using Commons.Metering.Testing;
 
 namespace Commons.Metering.Tests.Scenarios;
 
-/// <summary>Issue #3, "The gateway is down for a simulated day": the gateway's half. Stage 2 is in force
+/// <summary>Scenario "The gateway is down for a simulated day": the gateway's half. Stage 2 is in force
 /// when the gateway stops; device time runs 2880x (a device day in 30 s) while it is away; on its return
 /// the ledger equals what the devices counted, and the devices and the gateway agree on the stage and on
 /// which channels are cut. (That the devices keep enforcing while alone is the firmware's test:

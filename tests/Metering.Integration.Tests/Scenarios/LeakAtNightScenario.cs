@@ -4,7 +4,7 @@ using Commons.Metering.Testing;
 
 namespace Commons.Metering.Tests.Scenarios;
 
-/// <summary>Issue #3, "A leak at night": continuous flow trips the channel at the gateway; the valve of
+/// <summary>Scenario "A leak at night": continuous flow trips the channel at the gateway; the valve of
 /// the real firmware core closes on the gateway's command; the readings that follow confirm it; a
 /// technician resets it and water flows again. Device time runs 120x (a device minute per half second).</summary>
 [Trait("Category", "Integration")]

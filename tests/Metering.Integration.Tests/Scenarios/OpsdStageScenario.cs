@@ -6,7 +6,7 @@ using Commons.Metering.Testing;
 
 namespace Commons.Metering.Tests.Scenarios;
 
-/// <summary>Issue #3: the real electricity data (OPSD household 4, tests/data/opsd) replayed through the
+/// <summary>The real electricity data (OPSD household 4, tests/data/opsd) replayed through the
 /// firmware core with its circuits as use classes: under stage 2 the gateway sheds the dishwasher and the
 /// washing machine, never the freezer or the refrigerator. The replay device has a relay per circuit
 /// (<see cref="ReplayOptions.Outputs"/>) and the replay starts once the gateway's word reached it: the shed

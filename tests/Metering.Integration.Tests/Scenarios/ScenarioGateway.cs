@@ -78,16 +78,8 @@ internal sealed class ScenarioGateway : IAsyncDisposable
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds (bounded by <paramref name="timeout"/> of real time).</summary>
-    public static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow >= deadline) return false;
-            await Task.Delay(50);
-        }
-        return true;
-    }
+    public static Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan timeout) =>
+        Poll.UntilAsync(condition, timeout);
 
     /// <summary>Usage of one channel in the ledger over all time.</summary>
     public long LedgerUsage(string meter, string channel) =>

@@ -112,13 +112,6 @@ internal static class Wait
 {
     /// <summary>Polls a condition every 50 ms until it holds or the timeout passes; fails with the
     /// message (and the last state) otherwise.</summary>
-    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {timeout}: {describe()}");
-            await Task.Delay(50);
-        }
-    }
+    public static Task UntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe) =>
+        Testing.Poll.UntilOrFailAsync(condition, timeout, describe);
 }

@@ -5,7 +5,8 @@ const M = (window.M = { me: null, pages: {}, source: null, shown: null });
 
 M.api = async function (method, path, body) {
   const init = { method, credentials: 'same-origin', headers: {} };
-  if (body !== undefined) { init.headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
+  // Every write is JSON, {} when it has no fields: the gateway refuses other writes from a browser (CSRF).
+  if (body !== undefined || method !== 'GET') { init.headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body === undefined ? {} : body); }
   const r = await fetch(path, init);
   const type = r.headers.get('content-type') || '';
   const data = type.includes('json') ? await r.json() : null;

@@ -35,7 +35,7 @@
         h('div', { class: 'stage stage-' + r.stage }, 'Stage ' + r.stage + ': ' + (r.stageReason || 'normal'))]
         : h('div', { class: 'muted' }, 'used today by ' + r.meters + ' meters')));
     const e = o.emergency;
-    // Council: sign a renewal for the same duration again; it needs a fresh quorum (DESIGN.md rule 4).
+    // Council: sign a renewal for the same duration again; it needs a fresh quorum (docs/design.md rule 4).
     const renew = h('button', { type: 'button', class: 'secondary', id: 'renew', onclick: async () => {
       try { await M.api('POST', '/api/v1/emergency/renew', { hours: 24 }); M.render(); } catch (err) { renew.replaceWith(M.problem(err)); }
     } }, 'Sign a 24 h renewal');

@@ -7,7 +7,7 @@ namespace Commons.Metering.Gateway.Ledger.Sqlite;
 /// the committed per-meter and per-channel state, read from SQLite once and then kept in memory
 /// (saves two SELECTs per reading). Only the ledger writer touches it. A transaction sees it
 /// through <see cref="SqliteLedgerTransaction"/>'s overlay, which is merged here only after the
-/// commit, so a rolled-back batch leaves it as it was. One gateway owns its meters (DESIGN.md,
+/// commit, so a rolled-back batch leaves it as it was. One gateway owns its meters (docs/design.md,
 /// "Growing past one machine": instances partition communities), so no other writer can make
 /// this state stale.</summary>
 internal sealed class WriterState : IDisposable
