@@ -12,6 +12,9 @@ have mosquitto_pub    || missing+=(mosquitto-clients)
 have influxd          || missing+=(influxdb)
 have victoria-metrics || missing+=(victoria-metrics)
 have chromium         || missing+=(chromium)
+# The Debian package test: systemd-analyze verifies the unit, curl asks the installed gateway.
+have systemd-analyze  || missing+=(systemd)
+have curl             || missing+=(curl)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing test dependencies: ${missing[*]}"

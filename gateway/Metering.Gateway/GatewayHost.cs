@@ -26,6 +26,11 @@ public static class GatewayHost
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.Contains("--version"))
+        {
+            Console.WriteLine(Hosting.GatewayVersion.Informational);
+            return ExitOk;
+        }
         PrivateFiles.Apply();
         // `--demo` (the README's run command) is short for --Metering:Demo:SimulatedMeters=30.
         var demo = args.Contains("--demo");
@@ -35,6 +40,9 @@ public static class GatewayHost
         if (demo && builder.Configuration["Metering:Demo:SimulatedMeters"] is null or "0")
             builder.Configuration["Metering:Demo:SimulatedMeters"] = DemoMeters.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (demo && builder.Configuration["Metering:Auth:DemoAccounts"] is null) builder.Configuration["Metering:Auth:DemoAccounts"] = "true";
+        // Under systemd (stdout is the journal): one line per entry with a syslog priority prefix, so
+        // `journalctl -p err` finds errors.
+        if (Environment.GetEnvironmentVariable("JOURNAL_STREAM") is not null) builder.Logging.AddSystemdConsole();
         GatewayOptions options;
         try
         {
@@ -47,6 +55,7 @@ public static class GatewayHost
         }
         var errors = GatewayOptionsValidator.Errors(options).ToList();
         errors.AddRange(Auth.AuthServices.ConfigurationErrors(builder.Configuration));
+        errors.AddRange(Backup.BackupOptions.Bind(builder.Configuration).Errors(options.Storage.DataDirectory));
         if (errors.Count > 0) return Fail(ExitInvalidConfiguration, "Invalid configuration:\n  " + string.Join("\n  ", errors));
         var taken = PortCheck.Problems(options).ToList();
         if (taken.Count > 0) return Fail(ExitPortInUse, string.Join("\n", taken));
@@ -63,6 +72,8 @@ public static class GatewayHost
             return Fail(ExitInvalidConfiguration, $"Invalid policy file {Path.GetFullPath(options.Policy.File)} (Metering:Policy:File):\n  " + string.Join("\n  ", loaded.Errors));
         builder.Services.AddSingleton(policy);
         builder.Services.AddMeteringGateway(builder.Configuration);
+        // The executable only: READY, the watchdog and STOPPING when systemd runs it as a Type=notify unit (packaging/README.md).
+        builder.Services.AddHostedService<Hosting.SystemdNotify>();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(options.Http.Host), options.Http.Port));
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -70,6 +81,7 @@ public static class GatewayHost
         string dashboard;
         try { dashboard = app.MapGatewayEndpoints($"http://{options.Http.Host}:{options.Http.Port}"); }
         catch (Auth.AccountsFileException e) { return Fail(ExitInvalidConfiguration, e.Message); }
+        app.Logger.LogInformation("Commons Metering gateway {Version}", Hosting.GatewayVersion.Informational);
         app.Logger.LogInformation("{Configuration}", EffectiveConfiguration.Describe(options, builder.Configuration));
         app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(WhereToLook(options, builder.Configuration, dashboard)));
         try
@@ -98,6 +110,7 @@ public static class GatewayHost
         app.MapMeteringApi();
         app.MapPolicyApi();
         app.MapCommissionApi();
+        app.MapInfluxRebuildApi();
         return dashboard;
     }
 
@@ -123,7 +136,7 @@ public static class GatewayHost
         var simulated = configuration.GetValue<int>("Metering:Demo:SimulatedMeters");
         var broker = o.Broker.Mode == BrokerMode.Embedded ? $"embedded MQTT broker on {o.Broker.Host}:{o.Broker.Port}" : $"external MQTT broker {o.Broker.Host}:{o.Broker.Port}";
         var demo = simulated > 0 ? $"  {simulated} simulated meters publish a reading every {Demo.DemoFleetService.ReadingIntervalMs / 1000} s.\n" : "";
-        return "\nCommons Metering gateway is running (" + broker + ", state in " + Path.GetFullPath(o.Storage.DataDirectory) + ").\n" +
+        return $"\nCommons Metering gateway {Hosting.GatewayVersion.Informational} is running (" + broker + ", state in " + Path.GetFullPath(o.Storage.DataDirectory) + ").\n" +
             $"  meters and their registers: {http}/api/v1/meters\n" +
             $"  usage of one meter:         {http}/api/v1/meters/METER_ID/usage?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z\n" +
             $"  metrics (Prometheus):       {http}/metrics\n" +

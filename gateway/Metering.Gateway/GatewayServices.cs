@@ -73,6 +73,13 @@ public static class GatewayServices
         // Sinks: drain sink_outbox (filled by the ledger in its own transaction) toward InfluxDB.
         services.AddMeteringSinks(configuration);
 
+        // Backup (Backup/README.md): scheduled copies of the data folder when Backup:Directory is set;
+        // the status is there either way, for /healthz and /metrics.
+        var backup = Backup.BackupOptions.Bind(configuration);
+        services.AddSingleton(backup);
+        services.AddSingleton<Backup.BackupStatus>();
+        if (backup.Enabled) services.AddHostedService<Backup.BackupService>();
+
         // Http.
         services.AddSingleton(sp => new MetricsExporter(
             sp.GetRequiredService<GatewayMetrics>(), sp.GetRequiredService<IStateStore>(), sp.GetService<ISinkStatus>()));

@@ -10,5 +10,8 @@ var root = new RootCommand("Commons Metering technicians' tool: provision device
     CalibrateCommand.Create(),
     CommissionCommand.Create(),
     AuditCommand.Create(),
+    BackupCommand.CreateBackup(),
+    BackupCommand.CreateRestore(),
+    InfluxCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

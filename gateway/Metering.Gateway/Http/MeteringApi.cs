@@ -17,12 +17,14 @@ internal static class MeteringApi
 {
     public static IEndpointRouteBuilder MapMeteringApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", (LedgerWriter ledger, BrokerHealth broker) =>
+        app.MapGet("/healthz", (LedgerWriter ledger, BrokerHealth broker, Backup.BackupStatus backup) =>
         {
             // broker.Ready is false too while commits fail (BrokerHealth.LedgerProblem, e.g. a full disk).
             var ok = ledger.IsRunning && broker.Ready;
             var ledgerState = !ledger.IsRunning ? "stopped" : broker.LedgerProblem ?? "running";
-            return Results.Json(new { status = ok ? "ok" : "unavailable", ledger = ledgerState, broker = broker.State },
+            // A failed backup degrades but does not fail health: devices are still served (Backup/BackupStatus.cs).
+            var status = !ok ? "unavailable" : backup.Degraded ? "degraded" : "ok";
+            return Results.Json(new { status, version = Hosting.GatewayVersion.Informational, ledger = ledgerState, broker = broker.State, backup = backup.Health() },
                 statusCode: ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         }).AllowAnonymous();
         app.MapGet("/metrics", async (HttpContext http, MetricsExporter exporter) =>
