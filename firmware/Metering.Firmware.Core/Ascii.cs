@@ -24,6 +24,24 @@ namespace Commons.Metering.Firmware
             return new string(chars);
         }
 
+        /// <summary>True when the first <paramref name="keyLength"/> chars of <paramref name="key"/>
+        /// (a JSON key just read) are exactly <paramref name="name"/>.</summary>
+        public static bool KeyIs(char[] key, int keyLength, string name)
+        {
+            if (keyLength != name.Length)
+            {
+                return false;
+            }
+            for (int i = 0; i < keyLength; i++)
+            {
+                if (key[i] != name[i])
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         public static bool IsLowerOrDigit(char c)
         {
             return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');

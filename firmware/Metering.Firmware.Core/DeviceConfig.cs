@@ -19,11 +19,21 @@ namespace Commons.Metering.Firmware
         public int PersistIntervalMs = 300000;
 
         /// <summary>Records the outbox holds (about 4 hours of readings at one a minute before
-        /// thinning starts); RAM cost is about 21 bytes each.</summary>
+        /// thinning starts); RAM cost is about 37 bytes each.</summary>
         public int OutboxCapacity = 256;
 
         /// <summary>Uplinks published but not yet acknowledged; 1 keeps strict order on the wire.</summary>
         public int MaxInflight = 1;
+
+        /// <summary>Records sent and not yet confirmed by the gateway (docs/protocol.md, confirmation):
+        /// a backlog moves at most this far ahead of the gateway's confirmations. 32 keeps a one-minute
+        /// device's first hour after an outage on the wire without waiting a round trip per reading.</summary>
+        public int MaxUnconfirmed = 32;
+
+        /// <summary>A record whose PUBACK came but whose confirmation did not within this long is sent
+        /// again (doubling while the gateway stays silent). 30 s: far above a commit (milliseconds),
+        /// short enough that a broker's lost messages come back within a minute.</summary>
+        public int ConfirmTimeoutMs = 30000;
 
         public int ReconnectMinMs = 1000;
 

@@ -40,11 +40,24 @@ namespace Commons.Metering.Firmware
         /// has not been set yet.</summary>
         public const int HeldUplinks = 8;
 
+        /// <summary>docs/protocol.md, confirmation: at most 16 ranges per message.</summary>
+        public const int MaxConfirmRanges = 16;
+
+        /// <summary>Confirmed ranges buffered between a transport callback and the next Tick (four
+        /// full confirmations); more are dropped, which only costs a resend (confirmations are QoS 0
+        /// hints, docs/protocol.md).</summary>
+        public const int InboxConfirmRanges = 64;
+
+        /// <summary>Longest wait between two resends of unconfirmed records while the gateway stays
+        /// silent: the confirmation timeout doubles per silent round up to 2^4 times (8 minutes at the
+        /// default 30 s), so a gateway down for hours is not flooded through the broker.</summary>
+        public const int MaxConfirmBackoffShift = 4;
+
         /// <summary>Downlink messages buffered between a transport callback and the next Tick.</summary>
         public const int InboxMessages = 4;
 
         /// <summary>Smallest block the flash layout accepts: a totals record with 16 channels and 8
-        /// remembered cids is 630 bytes, and an outbox record at most 253.</summary>
+        /// remembered cids is 634 bytes, and an outbox record at most 253.</summary>
         public const int MinBlockSize = 1024;
 
         /// <summary>Smallest block count: two for the totals ring, one per outbox half.</summary>

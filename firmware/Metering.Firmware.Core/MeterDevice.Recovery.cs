@@ -68,6 +68,7 @@ namespace Commons.Metering.Firmware
                 _bootCount = (hasTotals ? _totalsState.BootCount : 0) + (wokeFromDeepSleep && hasTotals ? 0 : 1);
                 RestoreCids(hasTotals);
                 RestorePolicy(hasTotals);
+                _confirmMode = hasTotals && _totalsState.GatewayConfirms;
 
                 Persist(_nextSeq - 1 + Limits.SeqReserveBlock);
                 _started = true;
@@ -172,6 +173,7 @@ namespace Commons.Metering.Firmware
                 s.CidResults[i] = _cidResults[i];
             }
             SavePolicy(s);
+            s.GatewayConfirms = _confirmMode;
             _totals.Write(s);
             _seqReservedThrough = seqReservedThrough;
             for (int c = 0; c < _channelCount; c++)

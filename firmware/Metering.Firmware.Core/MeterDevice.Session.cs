@@ -5,9 +5,11 @@ using Commons.Metering.Firmware.Storage;
 namespace Commons.Metering.Firmware
 {
     /// <summary>The MQTT session (README: "Session"): connect with the retained offline will,
-    /// subscribe, publish the retained online status, then publish the outbox in order at QoS 1
-    /// within a small in-flight window; a record leaves the outbox only on its PUBACK. After a
-    /// loss, unacknowledged records are sent again after a jittered exponential backoff.
+    /// subscribe to commands and confirmations, publish the retained online status, then publish
+    /// the outbox in order at QoS 1 within a small in-flight window; a record leaves the outbox on
+    /// its confirmation (MeterDevice.Confirm.cs), or on its PUBACK while the gateway has never
+    /// confirmed. After a loss, everything unconfirmed is sent again after a jittered exponential
+    /// backoff.
     /// Transport calls are made without holding any lock.</summary>
     public sealed partial class MeterDevice
     {
@@ -40,6 +42,8 @@ namespace Commons.Metering.Firmware
                 Housekeeping(up, unix);
             }
             DrainTransportEvents(up);
+            DrainConfirmations();
+            ResendUnconfirmed(up);
             if (unix != 0)
             {
                 ProcessCommands(unix);
@@ -53,6 +57,15 @@ namespace Commons.Metering.Firmware
             if (!_connected && (up < _nextConnectUptimeMs || !TryConnect(up, unix)))
             {
                 return;
+            }
+            if (_statusDue)
+            {
+                _statusDue = false;
+                if (!PublishStatus(unix))
+                {
+                    Drop(up, true);
+                    return;
+                }
             }
             PublishWindow(up);
         }
@@ -77,11 +90,7 @@ namespace Commons.Metering.Firmware
                     int i = messageId > 0 ? _outbox.IndexOfMessageId(messageId) : -1;
                     if (i >= 0)
                     {
-                        if (_outbox.SerialAt(i) == _thinnedSerial)
-                        {
-                            _thinnedSerial = 0;
-                        }
-                        _outbox.Remove(i);
+                        OnBrokerAcknowledged(i, up);
                     }
                 }
             }
@@ -94,13 +103,7 @@ namespace Commons.Metering.Firmware
                 ScheduleReconnect(up);
                 return false;
             }
-            int depth;
-            lock (_sync)
-            {
-                depth = _outbox.Count;
-            }
-            PayloadEncoder.StatusOnline(_json, _firmware, _bootCount, depth, unix != 0, unix);
-            if (!_transport.Subscribe(_commandTopic) || _transport.Publish(_statusTopic, _json.Buffer, _json.Length, true) <= 0)
+            if (!_transport.Subscribe(_commandTopic) || !_transport.Subscribe(_confirmTopic) || !PublishStatus(unix))
             {
                 _transport.Disconnect();
                 ScheduleReconnect(up);
@@ -111,7 +114,8 @@ namespace Commons.Metering.Firmware
             return true;
         }
 
-        /// <summary>Publishes the unsent records of the window, oldest first.</summary>
+        /// <summary>Publishes the unsent records of the window, oldest first, while fewer than
+        /// MaxInflight wait for their PUBACK.</summary>
         private void PublishWindow(long up)
         {
             for (int sent = 0; sent < _maxInflight; sent++)
@@ -120,11 +124,16 @@ namespace Commons.Metering.Firmware
                 string topic = null;
                 lock (_sync)
                 {
-                    int i = _outbox.FirstUnsent(_maxInflight);
+                    if (_confirmMode && _outbox.InFlight() >= _maxInflight)
+                    {
+                        return;
+                    }
+                    int window = SendWindow();
+                    int i = _outbox.FirstUnsent(window);
                     while (i >= 0 && (topic = Render(i)) == null)
                     {
                         _outbox.Remove(i); // no longer intact in flash, or no channel left to name
-                        i = _outbox.FirstUnsent(_maxInflight);
+                        i = _outbox.FirstUnsent(window);
                     }
                     if (i < 0)
                     {

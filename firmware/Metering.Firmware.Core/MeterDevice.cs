@@ -45,6 +45,10 @@ namespace Commons.Metering.Firmware
             _persistIntervalMs = config.PersistIntervalMs;
             _outboxCapacity = config.OutboxCapacity;
             _maxInflight = config.MaxInflight;
+            // Thinning and the last-resort drop need records that are neither in flight nor waiting
+            // for a confirmation: a small outbox gets a smaller unconfirmed window.
+            _maxUnconfirmed = config.MaxUnconfirmed < config.OutboxCapacity - 4 ? config.MaxUnconfirmed : config.OutboxCapacity - 4;
+            _confirmTimeoutMs = config.ConfirmTimeoutMs;
 
             string root = "commons/v1/" + config.Community + "/" + config.MeterId;
             _root = root;
@@ -53,6 +57,7 @@ namespace Commons.Metering.Firmware
             _statusTopic = root + "/up/status";
             _ackTopic = root + "/up/ack";
             _commandTopic = root + "/down/cmd";
+            _confirmTopic = root + "/down/confirm";
 
             JsonWriter will = new JsonWriter(64);
             PayloadEncoder.StatusOffline(will);
@@ -61,11 +66,12 @@ namespace Commons.Metering.Firmware
 
             _backoff = new ReconnectBackoff(config.ReconnectMinMs, config.ReconnectMaxMs, random);
             // Acks can be outstanding for the window plus the status publish; 16 spare.
-            _inbox = new TransportInbox(_commandTopic, 2 * _maxInflight + 16);
+            _inbox = new TransportInbox(_commandTopic, _confirmTopic, 2 * _maxInflight + 16);
             transport.SetListener(_inbox);
         }
 
-        /// <summary>Pending uplinks (readings, events, acks) not yet acknowledged by the broker.</summary>
+        /// <summary>Pending uplinks (readings, events, acks) not yet confirmed by the gateway (or, while
+        /// it has never confirmed, acknowledged by the broker).</summary>
         public int OutboxDepth
         {
             get
@@ -233,6 +239,10 @@ namespace Commons.Metering.Firmware
             if (c.MaxInflight < 1 || c.OutboxCapacity < c.MaxInflight + 4 || c.OutboxCapacity > 4096)
             {
                 throw new ArgumentException("MaxInflight >= 1 and MaxInflight + 4 <= OutboxCapacity <= 4096");
+            }
+            if (c.MaxUnconfirmed < c.MaxInflight || c.ConfirmTimeoutMs <= 0)
+            {
+                throw new ArgumentException("MaxUnconfirmed >= MaxInflight and ConfirmTimeoutMs > 0");
             }
         }
     }

@@ -2,6 +2,7 @@ using Commons.Metering.Gateway.Dashboard;
 using Commons.Metering.Gateway.Demo;
 using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Ingest.Confirmations;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
@@ -40,6 +41,10 @@ public static class GatewayServices
         });
         services.AddSingleton<MeterRegistry>();
         services.AddSingleton<GatewayMetrics>();
+        // End-to-end confirmations learn each ledger batch's outcome (Ingest/Confirmations).
+        services.AddSingleton<ConfirmationHub>();
+        services.AddSingleton<ConfirmationMetrics>();
+        services.AddSingleton<ILedgerBatchObserver>(sp => sp.GetRequiredService<ConfirmationHub>());
         services.AddSingleton<LedgerWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<LedgerWriter>());
 
@@ -48,9 +53,14 @@ public static class GatewayServices
 
         // Ingest.
         services.AddSingleton<BrokerHealth>();
-        services.AddSingleton<IngestPipeline>();
+        services.AddSingleton(sp => new IngestPipeline(sp.GetRequiredService<MeterRegistry>(), sp.GetRequiredService<LedgerWriter>(),
+            sp.GetRequiredService<GatewayMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<GatewayOptions>>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<IngestPipeline>>(), sp.GetRequiredService<ConfirmationHub>(),
+            sp.GetRequiredService<ConfirmationMetrics>()));
         if (options.Broker.Mode == BrokerMode.External) AddIngest<ExternalBrokerIngest>(services);
         else AddIngest<EmbeddedBrokerIngest>(services);
+        // After the broker: starts once it listens, stops before it.
+        services.AddHostedService<ConfirmationSender>();
 
         // Policy: read-only so far (the host loads Metering:Policy:File and registers the store first).
         services.TryAddSingleton<Policy.PolicyStore>();
@@ -78,11 +88,12 @@ public static class GatewayServices
         return services;
     }
 
-    /// <summary>The ingest is also the way downlinks leave: one broker connection for both.</summary>
-    private static void AddIngest<T>(IServiceCollection services) where T : class, IHostedService, IDownlinkPublisher
+    /// <summary>The ingest is also the way downlinks and confirmations leave: one broker connection for all.</summary>
+    private static void AddIngest<T>(IServiceCollection services) where T : class, IHostedService, IDownlinkPublisher, IConfirmationPublisher
     {
         services.AddSingleton<T>();
         services.AddHostedService(sp => sp.GetRequiredService<T>());
         services.AddSingleton<IDownlinkPublisher>(sp => sp.GetRequiredService<T>());
+        services.AddSingleton<IConfirmationPublisher>(sp => sp.GetRequiredService<T>());
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Ingest.Confirmations;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
@@ -37,6 +38,8 @@ internal sealed class GatewayHarness : IAsyncDisposable
     public GatewayMetrics Metrics { get; private set; } = null!;
     public LedgerWriter Ledger { get; private set; } = null!;
     public IngestPipeline Pipeline { get; private set; } = null!;
+    public ConfirmationHub Confirmations { get; private set; } = null!;
+    public ConfirmationMetrics ConfirmationMetrics { get; private set; } = null!;
     public string DatabasePath => Path.Combine(Directory, GatewayDefaults.DatabaseFileName);
 
     public async Task StartAsync() => await Ledger.StartAsync(CancellationToken.None);
@@ -87,7 +90,10 @@ internal sealed class GatewayHarness : IAsyncDisposable
         Store = new SqliteStateStore(Options.Storage.DataDirectory, Options.Storage.Synchronous);
         Registry = new MeterRegistry();
         Metrics = new GatewayMetrics();
-        Ledger = new LedgerWriter(Store, Registry, Metrics, options, NullLogger<LedgerWriter>.Instance);
-        Pipeline = new IngestPipeline(Registry, Ledger, Metrics, Time, options, NullLogger<IngestPipeline>.Instance);
+        // As the gateway wires it (GatewayServices): the confirmations hear of every ledger batch.
+        Confirmations = new ConfirmationHub(Time);
+        ConfirmationMetrics = new ConfirmationMetrics(Metrics);
+        Ledger = new LedgerWriter(Store, Registry, Metrics, options, NullLogger<LedgerWriter>.Instance, batchObservers: [Confirmations]);
+        Pipeline = new IngestPipeline(Registry, Ledger, Metrics, Time, options, NullLogger<IngestPipeline>.Instance, Confirmations, ConfirmationMetrics);
     }
 }

@@ -87,6 +87,12 @@ public sealed class GatewayProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGTERM, as systemd or an operator stops it; true when it exited within the timeout.</summary>
+    public bool Terminate(TimeSpan? timeout = null) => _process.Terminate(timeout);
+
+    /// <summary>Starts it again after <see cref="Terminate"/> or <see cref="Kill"/>, on the same ports and data.</summary>
+    public void StartAgain(TimeSpan? readyTimeout = null) => Start(readyTimeout);
+
     /// <summary>SIGKILL: no shutdown code runs, like a crash or a power cut of the process.</summary>
     public void Kill() => _process.Kill();
 

@@ -229,7 +229,7 @@ internal sealed class E2eBenchmark(int meters, int readingsPerMeter, bool withSi
     /// <summary>CPU time (user + system, all threads) per reading over the timed part, of a server
     /// process and of this one (the load's MQTT clients; in a gateway run also its /metrics polls):
     /// with two cores shared by all of them, where a reading's CPU goes says what limits the rate.</summary>
-    private sealed class CpuPerReading(Process server)
+    internal sealed class CpuPerReading(Process server)
     {
         private readonly TimeSpan _server = server.TotalProcessorTime;
         private readonly TimeSpan _bench = SelfCpu();

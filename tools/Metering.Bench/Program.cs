@@ -76,5 +76,11 @@ var routeMany = new Option<int>("--many") { Description = "Sessions in the scale
 var routeCount = new Option<int>("--count") { Description = "Commands, then retained statuses, timed in each run", DefaultValueFactory = _ => 2_000 };
 var routing = new Command("routing", "What one command to one meter and one retained status cost the embedded broker with 10,000 sessions over 100, and with a client watching everything.") { routeFew, routeMany, routeCount };
 routing.SetAction((r, cancel) => new RoutingBenchmark(r.GetValue(routeFew), r.GetValue(routeMany), r.GetValue(routeCount), Console.Out).RunAsync(cancel));
-var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, broker, e2ePolicy, ledger, sink, core, datasetCommand, fuzz, memory, scaling, burst, soak, routing };
+var pipePublishers = new Option<int>("--publishers") { Description = "Publishers (mosquitto_pub -l -q 1), each one meter", DefaultValueFactory = _ => 10 };
+var pipeWarmup = new Option<int>("--warmup-per-publisher") { Description = "Untimed readings each first", DefaultValueFactory = _ => 5_000 };
+var pipeTimed = new Option<int>("--per-publisher") { Description = "Timed readings each", DefaultValueFactory = _ => 20_000 };
+var pipeRounds = new Option<int>("--rounds") { Description = "Rounds of broker only, embedded, external, bridged; the median ratio decides", DefaultValueFactory = _ => 3 };
+var pipelined = new Command("pipelined", "Pipelined publishers (20 in flight each) through the embedded broker, mosquitto and a bridged village broker into the ledger, against mosquitto to one subscriber.") { pipePublishers, pipeWarmup, pipeTimed, pipeRounds };
+pipelined.SetAction((r, cancel) => new PipelinedBenchmark(r.GetValue(pipePublishers), r.GetValue(pipeWarmup), r.GetValue(pipeTimed), Console.Out).RunAsync(r.GetValue(pipeRounds), cancel));
+var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, broker, e2ePolicy, ledger, sink, core, datasetCommand, fuzz, memory, scaling, burst, soak, routing, pipelined };
 return await root.Parse(args).InvokeAsync();

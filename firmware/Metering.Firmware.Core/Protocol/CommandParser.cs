@@ -228,18 +228,7 @@ namespace Commons.Metering.Firmware.Protocol
 
         private bool KeyIs(string name, int keyLength)
         {
-            if (keyLength != name.Length)
-            {
-                return false;
-            }
-            for (int i = 0; i < keyLength; i++)
-            {
-                if (_key[i] != name[i])
-                {
-                    return false;
-                }
-            }
-            return true;
+            return Ascii.KeyIs(_key, keyLength, name);
         }
     }
 }

@@ -72,7 +72,9 @@ namespace Commons.Metering.Firmware.Protocol
         }
 
         /// <summary>The online status; `ts` is left out while the clock is not set.</summary>
-        public static void StatusOnline(JsonWriter w, byte[] firmware, int bootCount, int outboxDepth, bool hasTs, long tsMs)
+        /// <param name="confirm">docs/protocol.md, status: 1 = the device can wait for confirmations and
+        /// is still learning whether its gateway sends them, 2 = it waits for them.</param>
+        public static void StatusOnline(JsonWriter w, byte[] firmware, int bootCount, int outboxDepth, int confirm, bool hasTs, long tsMs)
         {
             w.Reset();
             w.Raw(Words.StateOpen);
@@ -85,6 +87,8 @@ namespace Commons.Metering.Firmware.Protocol
             w.Int64(bootCount);
             w.Raw(Words.OutboxDepth);
             w.Int64(outboxDepth);
+            w.Raw(Words.Confirm);
+            w.Int64(confirm);
             if (hasTs)
             {
                 w.Raw(Words.Ts);

@@ -20,6 +20,7 @@ namespace Commons.Metering.Firmware.Protocol
         public static readonly byte[] Firmware = Ascii.Bytes(",\"fw\":\"");
         public static readonly byte[] Boot = Ascii.Bytes(",\"boot\":");
         public static readonly byte[] OutboxDepth = Ascii.Bytes(",\"outbox\":");
+        public static readonly byte[] Confirm = Ascii.Bytes(",\"confirm\":");
         public static readonly byte[] CidOpen = Ascii.Bytes("{\"v\":1,\"cid\":\"");
         public static readonly byte[] OkTrue = Ascii.Bytes("\",\"ok\":true");
         public static readonly byte[] OkFalse = Ascii.Bytes("\",\"ok\":false");

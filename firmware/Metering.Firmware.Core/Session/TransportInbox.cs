@@ -1,5 +1,6 @@
 using System;
 using Commons.Metering.Firmware.Platform;
+using Commons.Metering.Firmware.Protocol;
 
 namespace Commons.Metering.Firmware.Session
 {
@@ -14,6 +15,17 @@ namespace Commons.Metering.Firmware.Session
 
         private readonly object _lock = new object();
         private readonly string _commandTopic;
+        private readonly string _confirmTopic;
+
+        // Confirmations (docs/protocol.md, confirmation), parsed on the transport's thread under _lock.
+        private readonly ConfirmParser _confirmParser = new ConfirmParser();
+        private readonly long[] _confirmFirst = new long[Limits.InboxConfirmRanges];
+        private readonly long[] _confirmLast = new long[Limits.InboxConfirmRanges];
+        private int _confirmHead;
+        private int _confirmCount;
+        private int _confirmations;
+        private int _refusedConfirmations;
+        private int _droppedConfirmRanges;
 
         private readonly int[] _eventKind;
         private readonly int[] _eventId;
@@ -28,9 +40,10 @@ namespace Commons.Metering.Firmware.Session
         private int _droppedMessages;
         private int _refusedMessages;
 
-        public TransportInbox(string commandTopic, int eventCapacity)
+        public TransportInbox(string commandTopic, string confirmTopic, int eventCapacity)
         {
             _commandTopic = commandTopic;
+            _confirmTopic = confirmTopic;
             _eventKind = new int[eventCapacity];
             _eventId = new int[eventCapacity];
             _messages = new byte[Limits.InboxMessages][];
@@ -80,8 +93,39 @@ namespace Commons.Metering.Firmware.Session
             Push(EventLost, 0);
         }
 
+        /// <summary>Valid confirmations received since boot (an empty one counts: it says the gateway
+        /// confirms).</summary>
+        public int Confirmations
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _confirmations;
+                }
+            }
+        }
+
+        /// <summary>Confirmations refused as malformed since boot (ignored: unconfirmed records are
+        /// sent again), and confirmed ranges dropped because the Tick had not taken the earlier ones.</summary>
+        public int RefusedConfirmations
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _refusedConfirmations + _droppedConfirmRanges;
+                }
+            }
+        }
+
         public bool OnMessage(string topic, byte[] payload, int count)
         {
+            if (topic == _confirmTopic)
+            {
+                OnConfirmation(payload, count);
+                return true;
+            }
             if (topic != _commandTopic)
             {
                 return true;
@@ -102,6 +146,50 @@ namespace Commons.Metering.Firmware.Session
                 Array.Copy(payload, 0, _messages[slot], 0, count);
                 _messageLength[slot] = count;
                 _messageCount++;
+                return true;
+            }
+        }
+
+        private void OnConfirmation(byte[] payload, int count)
+        {
+            lock (_lock)
+            {
+                if (count < 0 || _confirmParser.Parse(payload, count) != RejectReason.None)
+                {
+                    _refusedConfirmations++;
+                    return;
+                }
+                _confirmations++;
+                for (int r = 0; r < _confirmParser.RangeCount; r++)
+                {
+                    if (_confirmCount == _confirmFirst.Length)
+                    {
+                        _droppedConfirmRanges++;
+                        continue;
+                    }
+                    int slot = (_confirmHead + _confirmCount) % _confirmFirst.Length;
+                    _confirmFirst[slot] = _confirmParser.First(r);
+                    _confirmLast[slot] = _confirmParser.Last(r);
+                    _confirmCount++;
+                }
+            }
+        }
+
+        /// <summary>Takes the oldest confirmed range; false when there is none.</summary>
+        public bool TakeConfirmedRange(out long first, out long last)
+        {
+            lock (_lock)
+            {
+                if (_confirmCount == 0)
+                {
+                    first = 0;
+                    last = 0;
+                    return false;
+                }
+                first = _confirmFirst[_confirmHead];
+                last = _confirmLast[_confirmHead];
+                _confirmHead = (_confirmHead + 1) % _confirmFirst.Length;
+                _confirmCount--;
                 return true;
             }
         }

@@ -155,7 +155,7 @@ namespace Commons.Metering.Firmware.Storage
             {
                 flags |= FlagPinned;
             }
-            AddIndex(block, offset, length, flags);
+            AddIndex(block, offset, length, flags, OutboxRecord.Seq(_scratch));
         }
 
         private bool TailErased()

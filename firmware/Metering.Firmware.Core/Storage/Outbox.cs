@@ -18,6 +18,11 @@ namespace Commons.Metering.Firmware.Storage
         /// <summary><see cref="MessageIdAt"/> of a record whose publish call is under way.</summary>
         public const int Sending = -1;
 
+        /// <summary><see cref="MessageIdAt"/> of a record the broker acknowledged (PUBACK) and the
+        /// gateway has not confirmed yet (docs/protocol.md, confirmation): it stays, and is sent again
+        /// when its confirmation does not come in time.</summary>
+        public const int Acked = int.MinValue;
+
         private static readonly byte[] Cleared = new byte[] { 0x00 };
 
         private readonly IBlockStore _store;
@@ -31,6 +36,8 @@ namespace Commons.Metering.Firmware.Storage
         private readonly int[] _lengthOf;
         private readonly int[] _messageIdOf;
         private readonly int[] _serialOf;
+        private readonly long[] _seqOf;
+        private readonly long[] _ackedAtOf;
         private readonly byte[] _flagsOf;
         private int _count;
         private int _pendingBytes;
@@ -47,6 +54,8 @@ namespace Commons.Metering.Firmware.Storage
             _lengthOf = new int[capacity];
             _messageIdOf = new int[capacity];
             _serialOf = new int[capacity];
+            _seqOf = new long[capacity];
+            _ackedAtOf = new long[capacity];
             _flagsOf = new byte[capacity];
         }
 
@@ -68,6 +77,69 @@ namespace Commons.Metering.Firmware.Storage
 
         public void SetMessageId(int i, int messageId) { _messageIdOf[i] = messageId; }
 
+        /// <summary>The record's sequence number; 0 for an ack (acks take none).</summary>
+        public long SeqAt(int i) { return _seqOf[i]; }
+
+        /// <summary>Marks record <paramref name="i"/> acknowledged by the broker at uptime
+        /// <paramref name="uptimeMs"/>; it waits for the gateway's confirmation.</summary>
+        public void MarkAcked(int i, long uptimeMs)
+        {
+            _messageIdOf[i] = Acked;
+            _ackedAtOf[i] = uptimeMs;
+        }
+
+        /// <summary>Removes every record whose sequence number is in [<paramref name="first"/>,
+        /// <paramref name="last"/>], whatever its state (a confirmation may overtake a PUBACK).
+        /// Returns how many were removed.</summary>
+        public int RemoveSeqRange(long first, long last)
+        {
+            int removed = 0;
+            int i = 0;
+            while (i < _count)
+            {
+                long seq = _seqOf[i];
+                if (seq >= first && seq <= last && seq != 0)
+                {
+                    Remove(i);
+                    removed++;
+                    continue;
+                }
+                i++;
+            }
+            return removed;
+        }
+
+        /// <summary>Records acknowledged by the broker at or before <paramref name="ackedBeforeMs"/>
+        /// and still not confirmed are sent again: they become unsent. Returns how many.</summary>
+        public int ResendUnconfirmed(long ackedBeforeMs)
+        {
+            int n = 0;
+            for (int i = 0; i < _count; i++)
+            {
+                if (_messageIdOf[i] == Acked && _ackedAtOf[i] <= ackedBeforeMs)
+                {
+                    _messageIdOf[i] = 0;
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        /// <summary>The oldest uptime at which a record still waiting for its confirmation was
+        /// acknowledged by the broker, or -1 when none waits.</summary>
+        public long OldestAckedAt()
+        {
+            long oldest = -1;
+            for (int i = 0; i < _count; i++)
+            {
+                if (_messageIdOf[i] == Acked && (oldest < 0 || _ackedAtOf[i] < oldest))
+                {
+                    oldest = _ackedAtOf[i];
+                }
+            }
+            return oldest;
+        }
+
         /// <summary>Appends a sealed record; the caller has made room (<see cref="Fits"/>, Count).
         /// Returns the record's serial, its identity in RAM while it is pending.</summary>
         public int Append(byte[] record, int length, byte flags)
@@ -83,7 +155,7 @@ namespace Commons.Metering.Firmware.Storage
             }
             int block = BlockOf(_activeHalf, _writeBlock);
             _store.Write(block, _writeOffset, record, 0, length);
-            int serial = AddIndex(block, _writeOffset, length, flags);
+            int serial = AddIndex(block, _writeOffset, length, flags, OutboxRecord.Seq(record));
             _writeOffset += length;
             return serial;
         }
@@ -100,6 +172,8 @@ namespace Commons.Metering.Firmware.Storage
                 _lengthOf[k - 1] = _lengthOf[k];
                 _messageIdOf[k - 1] = _messageIdOf[k];
                 _serialOf[k - 1] = _serialOf[k];
+                _seqOf[k - 1] = _seqOf[k];
+                _ackedAtOf[k - 1] = _ackedAtOf[k];
                 _flagsOf[k - 1] = _flagsOf[k];
             }
             _count--;
@@ -149,7 +223,8 @@ namespace Commons.Metering.Firmware.Storage
             return -1;
         }
 
-        /// <summary>The first record of the in-flight window that has not been sent, or -1.</summary>
+        /// <summary>The first record of the window (the oldest <paramref name="window"/> records) that
+        /// has not been sent, or -1.</summary>
         public int FirstUnsent(int window)
         {
             int end = _count < window ? _count : window;
@@ -163,7 +238,23 @@ namespace Commons.Metering.Firmware.Storage
             return -1;
         }
 
-        /// <summary>After a connection loss nothing is in flight: everything will be sent again.</summary>
+        /// <summary>Records published whose PUBACK has not come yet (in flight on the wire).</summary>
+        public int InFlight()
+        {
+            int n = 0;
+            for (int i = 0; i < _count; i++)
+            {
+                int id = _messageIdOf[i];
+                if (id != 0 && id != Acked)
+                {
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        /// <summary>After a connection loss nothing is in flight, and nothing waits for a confirmation
+        /// any more: every record will be sent again (the broker may have lost what it held).</summary>
         public void ClearInFlight()
         {
             for (int i = 0; i < _count; i++)
@@ -185,8 +276,10 @@ namespace Commons.Metering.Firmware.Storage
             return -1;
         }
 
-        private int AddIndex(int block, int offset, int length, byte flags)
+        private int AddIndex(int block, int offset, int length, byte flags, long seq)
         {
+            _seqOf[_count] = seq;
+            _ackedAtOf[_count] = 0;
             _blockOf[_count] = block;
             _offsetOf[_count] = offset;
             _lengthOf[_count] = length;

@@ -10,24 +10,28 @@ namespace Commons.Metering.Firmware.Storage
     internal sealed class TotalsRing
     {
         private const byte Magic = 0x5A;
-        /// <summary>2 adds the local policy after the cids; a version-1 record (no policy) is still read.</summary>
-        private const byte Version = 2;
+        /// <summary>2 adds the local policy after the cids; 3 adds a flags byte after the policy (the
+        /// gateway confirms: docs/protocol.md, confirmation). Version-1 and -2 records are still read.</summary>
+        private const byte Version = 3;
+        private const byte VersionPolicy = 2;
         private const int PolicyHeaderBytes = 3;
+        private const int FlagsBytes = 1;
+        private const byte FlagGatewayConfirms = 1;
         private const int PolicyBytes = 58;
         private const int HeaderBytes = 34;
         private const int ChannelBytes = 20;
         private const int CrcBytes = 4;
 
-        /// <summary>16 channels, 8 cids of 32 characters and 16 policies: 34 + 320 + 8 * 34 + 3 + 16 * 58 + 4.</summary>
+        /// <summary>16 channels, 8 cids of 32 characters, 16 policies and the flags: 34 + 320 + 8 * 34 + 3 + 16 * 58 + 1 + 4.</summary>
         public const int MaxRecordBytes = HeaderBytes + Limits.MaxChannels * ChannelBytes
-            + Limits.RememberedCids * (2 + Limits.MaxCidLength) + PolicyHeaderBytes + Limits.MaxChannels * PolicyBytes + CrcBytes;
+            + Limits.RememberedCids * (2 + Limits.MaxCidLength) + PolicyHeaderBytes + Limits.MaxChannels * PolicyBytes + FlagsBytes + CrcBytes;
 
         /// <summary>The largest record a device with <paramref name="channels"/> channels writes:
         /// it must fit in one block.</summary>
         public static int WorstRecordBytes(int channels)
         {
             return HeaderBytes + channels * (ChannelBytes + PolicyBytes) + Limits.RememberedCids * (2 + Limits.MaxCidLength)
-                + PolicyHeaderBytes + CrcBytes;
+                + PolicyHeaderBytes + FlagsBytes + CrcBytes;
         }
 
         private readonly IBlockStore _store;
@@ -150,6 +154,7 @@ namespace Commons.Metering.Firmware.Storage
                 LittleEndian.WriteInt64(b, at + 50, s.BurstsPerMin[i]);
                 at += PolicyBytes;
             }
+            b[at++] = s.GatewayConfirms ? FlagGatewayConfirms : (byte)0;
             int length = at + CrcBytes;
             LittleEndian.WriteUInt16(b, 2, length);
             FlashRecords.Seal(b, length, 0, 0);
@@ -161,7 +166,7 @@ namespace Commons.Metering.Firmware.Storage
             byte[] b = _buffer;
             int channels = b[32];
             int cids = b[33];
-            if ((b[1] != Version && b[1] != 1) || channels > Limits.MaxChannels || cids > Limits.RememberedCids
+            if ((b[1] != Version && b[1] != VersionPolicy && b[1] != 1) || channels > Limits.MaxChannels || cids > Limits.RememberedCids
                 || HeaderBytes + channels * ChannelBytes + CrcBytes > length)
             {
                 return false;
@@ -177,15 +182,17 @@ namespace Commons.Metering.Firmware.Storage
                 at += 2 + cidLength;
             }
             int policies = 0;
-            if (b[1] == Version)
+            int flags = b[1] == Version ? FlagsBytes : 0;
+            if (b[1] != 1)
             {
                 policies = at + PolicyHeaderBytes <= length - CrcBytes ? b[at + 2] : 255;
-                if (policies > Limits.MaxChannels || at + PolicyHeaderBytes + policies * PolicyBytes > length - CrcBytes
+                if (policies > Limits.MaxChannels || at + PolicyHeaderBytes + policies * PolicyBytes + flags > length - CrcBytes
                     || !PolicyValid(b, at, policies))
                 {
                     return false;
                 }
             }
+            s.GatewayConfirms = flags > 0 && (b[at + PolicyHeaderBytes + policies * PolicyBytes] & FlagGatewayConfirms) != 0;
             s.SeqReservedThrough = LittleEndian.ReadInt64(b, 12);
             s.LastTsMs = LittleEndian.ReadInt64(b, 20);
             s.BootCount = (int)LittleEndian.ReadUInt32(b, 28);
@@ -240,7 +247,7 @@ namespace Commons.Metering.Firmware.Storage
             s.Stage = 0;
             s.StageCurtail = UseClass.None;
             s.PolicyCount = policies;
-            if (b[1] != Version)
+            if (b[1] == 1)
             {
                 return;
             }

@@ -35,6 +35,10 @@ namespace Commons.Metering.Firmware.Storage
         public readonly int[] LeaksS = new int[Limits.MaxChannels];
         public readonly long[] BurstsPerMin = new long[Limits.MaxChannels];
 
+        /// <summary>The gateway has confirmed at least once (docs/protocol.md, confirmation): records
+        /// leave the outbox on confirmation, never on PUBACK. Record version 3.</summary>
+        public bool GatewayConfirms;
+
         /// <summary>Index of the policy of the channel with this hash, or -1.</summary>
         public int IndexOfPolicy(uint hash)
         {

@@ -50,6 +50,15 @@ public sealed class FleetOptions
     public int OutboxCapacity { get; init; } = 256;
     public int MaxInflight { get; init; } = 1;
 
+    /// <summary>Real time after which a reading the broker acknowledged but the gateway did not confirm
+    /// is sent again (docs/protocol.md, confirmation). Given in real time because a sped-up fleet's
+    /// device clock would otherwise time out after milliseconds.</summary>
+    public TimeSpan ConfirmTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><see cref="ConfirmTimeout"/> in device milliseconds at <see cref="ClockSpeed"/>.</summary>
+    public int DeviceConfirmTimeoutMs =>
+        (int)Math.Clamp(ConfirmTimeout.TotalMilliseconds * (Clock is null ? ClockSpeed : 1), 1, int.MaxValue);
+
     /// <summary>Threads that step the meters; 2 matches the project's 2-core machines.</summary>
     public int Workers { get; init; } = 2;
 
@@ -67,6 +76,7 @@ public sealed class FleetOptions
     {
         if (!ProtocolIds.IsMeterId(Community)) throw new ArgumentException($"community '{Community}' must match ^[a-z0-9][a-z0-9_-]{{0,47}}$");
         if (Meters is < 1 or > 100_000) throw new ArgumentOutOfRangeException(nameof(Meters), Meters, "1..100000");
+        if (ConfirmTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ConfirmTimeout), ConfirmTimeout, "must be positive");
         if (Mix.Water < 0 || Mix.Energy < 0 || Mix.Forest < 0 || Mix.Water + Mix.Energy + Mix.Forest == 0)
             throw new ArgumentException("the mix needs non-negative shares with a positive sum");
         if (ReadingIntervalMs < 1) throw new ArgumentOutOfRangeException(nameof(ReadingIntervalMs));

@@ -126,8 +126,8 @@ internal abstract class HostedMeter : IDisposable
     }
 
     /// <summary>On the worker thread: from now on <see cref="MeterTruth.Settled"/> also holds once
-    /// every record in the outbox now has been acknowledged (the outbox is sent oldest first), even
-    /// if periodic readings keep coming after them.</summary>
+    /// every record in the outbox now has been confirmed (or, in PUBACK mode, acknowledged: the outbox
+    /// is sent oldest first), even if periodic readings keep coming after them.</summary>
     protected void MarkOutbox() => _mark = (Transport.AcknowledgedNotRetainedCount, Device.OutboxDepth, Device.LastSeq);
 
     /// <summary>Takes a snapshot now; only before the scheduler starts or on the worker thread.</summary>
@@ -136,17 +136,23 @@ internal abstract class HostedMeter : IDisposable
     protected void Snapshot()
     {
         var depth = Device.OutboxDepth;
-        var settled = depth == 0 || (_mark is { } m && Transport.AcknowledgedNotRetainedCount - m.Acked >= m.Depth);
+        // Confirmation mode: every record of the mark has left once none at or below its seq remains
+        // (acks, which have no seq, leave on their PUBACK). PUBACK mode: the PUBACKs since the mark.
+        var settled = depth == 0 || (_mark is { } m && (Device.WaitsForConfirmation
+            ? Device.OldestPendingSeq is var oldest && (oldest == 0 || oldest > m.Seq)
+            : Transport.AcknowledgedNotRetainedCount - m.Acked >= m.Depth));
         _truth = new MeterTruth(MeterId, Kind, ReadChannels(), depth, Device.IsConnected, Device.LastSeq,
-            Transport.PublishedCount, Transport.AcknowledgedCount, Fault?.Message) { Settled = settled, FinalSeq = _mark?.Seq, Stage = Device.Stage };
+            Transport.PublishedCount, Transport.AcknowledgedCount, Fault?.Message) { Settled = settled, FinalSeq = _mark?.Seq, Stage = Device.Stage, WaitsForConfirmation = Device.WaitsForConfirmation };
     }
 
-    protected static DeviceConfig Config(string community, string meterId, int readingIntervalMs, int outboxCapacity, int maxInflight) => new()
+    protected static DeviceConfig Config(string community, string meterId, int readingIntervalMs, int outboxCapacity, int maxInflight,
+        int confirmTimeoutMs = 30_000) => new()
     {
         Community = community,
         MeterId = meterId,
         ReadingIntervalMs = readingIntervalMs,
         OutboxCapacity = outboxCapacity,
         MaxInflight = maxInflight,
+        ConfirmTimeoutMs = confirmTimeoutMs,
     };
 }

@@ -52,7 +52,8 @@ public sealed record MeterTruth(
     long Published, long Acknowledged, string? Fault)
 {
     /// <summary>The outbox is empty, or everything that was in it when the fleet was frozen has
-    /// been acknowledged (periodic readings of the frozen registers may still follow).</summary>
+    /// been confirmed, or acknowledged while the device relies on PUBACKs (periodic readings of the
+    /// frozen registers may still follow).</summary>
     public bool Settled { get; init; }
 
     /// <summary>After a freeze: the seq of the final reading (the registers it carries are
@@ -61,6 +62,9 @@ public sealed record MeterTruth(
 
     /// <summary>The shortage stage the device last received (0-3).</summary>
     public int Stage { get; init; }
+
+    /// <summary>The device has learnt that its gateway confirms (docs/protocol.md, confirmation).</summary>
+    public bool WaitsForConfirmation { get; init; }
 
     public ChannelTruth Channel(string name) => Channels.Single(c => c.Name == name);
 }

@@ -34,7 +34,8 @@ internal sealed class SimulatedMeter : HostedMeter
     private volatile bool _frozen;
 
     public SimulatedMeter(string meterId, MeterKind kind, FleetOptions options, IClock clock, string flashPath, int seed)
-        : base(meterId, kind, Config(options.Community, meterId, options.ReadingIntervalMs, options.OutboxCapacity, options.MaxInflight),
+        : base(meterId, kind, Config(options.Community, meterId, options.ReadingIntervalMs, options.OutboxCapacity, options.MaxInflight,
+                options.DeviceConfirmTimeoutMs),
             clock, flashPath, options.Broker, seed, options.Durability)
     {
         var random = new SeededRandom(seed * 31 + 7);

@@ -2,8 +2,7 @@ using Commons.Metering.Firmware.Platform;
 
 namespace Commons.Metering.Firmware.Host.Platform;
 
-/// <summary>A clock moved only by hand: tests and dataset replay set it to the time of each
-/// row. Uptime follows every forward move and never goes back (a wall clock that is set back
+/// <summary>A clock moved only by hand: tests set it to the time of each step. Uptime follows every forward move and never goes back (a wall clock that is set back
 /// does not rewind the device's uptime). Safe to read from any thread.</summary>
 public sealed class SimulatedClock : IClock
 {

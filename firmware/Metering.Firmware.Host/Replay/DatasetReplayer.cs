@@ -26,7 +26,9 @@ public sealed class ReplayOptions
     public int MaxOutboxDepth { get; init; } = 32;
 
     public int OutboxCapacity { get; init; } = 256;
-    public int MaxInflight { get; init; } = 1;
+    /// <summary>Uplinks awaiting their PUBACK: several, so a replay is not one broker round trip
+    /// per row (the gateway's confirmations pace it: docs/protocol.md, confirmation).</summary>
+    public int MaxInflight { get; init; } = 16;
     public int Workers { get; init; } = 2;
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
@@ -73,7 +75,7 @@ public static class DatasetReplayer
             foreach (var group in rows.GroupBy(r => r.MeterId).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
                 if (!ProtocolIds.IsMeterId(group.Key)) throw new ArgumentException($"meter id '{group.Key}' breaks the id rule");
-                var meter = new ReplayMeter(group.Key, kind, group.ToList(), options, new SimulatedClock(),
+                var meter = new ReplayMeter(group.Key, kind, group.ToList(), options, new ReplayClock(),
                     Path.Combine(dir, group.Key + ".flash"), seed++);
                 meters.Add(meter);
                 meter.BootAtFirstRow();

@@ -13,7 +13,7 @@ namespace Commons.Metering.Firmware.Host.Replay;
 /// still (it goes on from where it stood once the output is back).</summary>
 internal sealed class ReplayMeter : HostedMeter
 {
-    private readonly SimulatedClock _clock;
+    private readonly ReplayClock _clock;
     private readonly (long UnixMs, (RegisterChannel Channel, long Register)[] Samples)[] _steps;
     private readonly List<(RegisterChannel Channel, string Unit, long First)> _channels = new();
     private readonly Dictionary<RegisterChannel, Cut> _cuts = new();
@@ -24,7 +24,7 @@ internal sealed class ReplayMeter : HostedMeter
     private int _next;
     private long _rowsFed;
 
-    public ReplayMeter(string meterId, MeterKind kind, IReadOnlyList<DatasetRow> rows, ReplayOptions options, SimulatedClock clock,
+    public ReplayMeter(string meterId, MeterKind kind, IReadOnlyList<DatasetRow> rows, ReplayOptions options, ReplayClock clock,
         string flashPath, int seed)
         : base(meterId, kind, Config(options.Community, meterId, ReplayOptions.ReadingIntervalMs, options.OutboxCapacity, options.MaxInflight),
             clock, flashPath, options.Broker, seed, BlockStoreDurability.ProcessCrash)

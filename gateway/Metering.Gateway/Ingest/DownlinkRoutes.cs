@@ -3,7 +3,8 @@ using Commons.Metering.Gateway.Registry;
 
 namespace Commons.Metering.Gateway.Ingest;
 
-/// <summary>Which downlinks the embedded broker may hand straight to one device's session.
+/// <summary>Which downlinks (commands and confirmations) the embedded broker may hand straight to one
+/// device's session.
 ///
 /// MQTTnet routes a message by checking the subscriptions of every session that holds one
 /// (MqttClientSessionsManager.DispatchApplicationMessage), and every device holds one (its
@@ -13,8 +14,10 @@ namespace Commons.Metering.Gateway.Ingest;
 /// device can receive it, it is enqueued in its session directly (MqttSessionStatus
 /// .TryEnqueueApplicationMessage: queued while it sleeps, delivered at QoS 1, as routing would).
 ///
+/// Confirmations (down/confirm, one per meter per ledger batch) take the same shortcut for the same reason.
+///
 /// Only when routing would deliver it to exactly that session: the device (client id = meter id,
-/// docs/protocol.md) subscribed to exactly its own command topic, has not unsubscribed it nor come back
+/// docs/protocol.md) subscribed to exactly its own command (or confirmation) topic, has not unsubscribed it nor come back
 /// with a clean session since (which drops its subscriptions), and no client ever subscribed to a
 /// filter that can match another downlink (an operator's `mosquitto_sub -t 'commons/v1/+/+/down/#'`).
 /// After such a subscription every downlink is routed by MQTTnet for the rest of the run, as with
@@ -22,13 +25,14 @@ namespace Commons.Metering.Gateway.Ingest;
 /// going cannot be told reliably, and routing too little would lose messages.</summary>
 internal sealed class DownlinkRoutes
 {
-    private const string Command = "cmd";
+    /// <summary>The downlinks that may take the shortcut (docs/protocol.md, "Topics").</summary>
+    private static readonly string[] Kinds = ["cmd", "confirm"];
 
     /// <summary>Every downlink topic.</summary>
     private static readonly string AllDownlinks = $"{TopicAcl.Root}/+/+/down/#";
 
-    /// <summary>Client id -> the own command topic it subscribed to.</summary>
-    private readonly ConcurrentDictionary<string, string> _own = new(StringComparer.Ordinal);
+    /// <summary>(client id, kind) -> the own downlink topic of that kind it subscribed to.</summary>
+    private readonly ConcurrentDictionary<(string Client, string Kind), string> _own = new();
     private volatile bool _watched;
 
     /// <summary>True once some client subscribed to a filter that can match another client's downlink.</summary>
@@ -38,9 +42,9 @@ internal sealed class DownlinkRoutes
     /// makes downlinks watched (to say so once).</summary>
     public bool Subscribed(string clientId, string filter)
     {
-        if (TryParseCommand(filter, out var meter) && meter == clientId)
+        if (TryParseOwn(filter, out var meter, out var kind) && meter == clientId)
         {
-            _own[clientId] = filter;
+            _own[(clientId, kind)] = filter;
             return false;
         }
         if (_watched || !MayMatchDownlink(filter)) return false;
@@ -48,25 +52,32 @@ internal sealed class DownlinkRoutes
         return true;
     }
 
-    public void Unsubscribed(string clientId, string filter) =>
-        _own.TryRemove(new KeyValuePair<string, string>(clientId, filter));
+    public void Unsubscribed(string clientId, string filter)
+    {
+        foreach (var kind in Kinds) _own.TryRemove(new KeyValuePair<(string, string), string>((clientId, kind), filter));
+    }
 
     /// <summary>The client connected with a clean session, or its session ended: its subscriptions are gone.</summary>
-    public void Forget(string clientId) => _own.TryRemove(clientId, out _);
+    public void Forget(string clientId)
+    {
+        foreach (var kind in Kinds) _own.TryRemove((clientId, kind), out _);
+    }
 
     /// <summary>The client id whose session alone would receive <paramref name="topic"/>, or null when
     /// MQTTnet must route it.</summary>
     public string? SoleRecipient(string topic) =>
-        !_watched && TryParseCommand(topic, out var meter) && _own.TryGetValue(meter, out var subscribed) && subscribed == topic ? meter : null;
+        !_watched && TryParseOwn(topic, out var meter, out var kind) && _own.TryGetValue((meter, kind), out var subscribed) && subscribed == topic ? meter : null;
 
-    /// <summary>commons/v1/{community}/{meter}/down/cmd with valid ids.</summary>
-    private static bool TryParseCommand(string topic, out string meter)
+    /// <summary>commons/v1/{community}/{meter}/down/{cmd|confirm} with valid ids.</summary>
+    private static bool TryParseOwn(string topic, out string meter, out string kind)
     {
         meter = "";
+        kind = "";
         var parts = topic.Split('/');
-        if (parts.Length != 6 || $"{parts[0]}/{parts[1]}" != TopicAcl.Root || parts[4] != "down" || parts[5] != Command) return false;
+        if (parts.Length != 6 || $"{parts[0]}/{parts[1]}" != TopicAcl.Root || parts[4] != "down" || Array.IndexOf(Kinds, parts[5]) < 0) return false;
         if (!UplinkTopic.IsId(parts[2]) || !UplinkTopic.IsId(parts[3])) return false;
         meter = parts[3];
+        kind = parts[5];
         return true;
     }
 

@@ -15,8 +15,9 @@ using MQTTnet.Server;
 
 namespace Commons.Metering.Gateway.Ingest;
 
-/// <summary>The in-process broker (MQTTnet.Server 5) and the hook that holds each device's PUBACK
-/// until the ledger committed the uplink.
+/// <summary>The in-process broker (MQTTnet.Server 5) and the hook that decides when each device's
+/// PUBACK goes out: after the ledger committed the uplink for a device that relies on it, at once
+/// for a device that waits for end-to-end confirmations (docs/protocol.md, "confirmation").
 ///
 /// Finding (MQTTnet source, Source/MQTTnet.Server/Internal/MqttConnectedClient.cs,
 /// HandleIncomingPublishPacket, and Source/MQTTnet.Server/Internal/MqttClientSessionsManager.cs,
@@ -26,14 +27,21 @@ namespace Commons.Metering.Gateway.Ingest;
 /// is the PUBACK created (MqttPubAckPacketFactory.Create) and enqueued. If the handler sets
 /// CloseConnection, the connection is stopped and NO PUBACK is sent. So awaiting the commit inside
 /// InterceptingPublishAsync is exactly "PUBACK after commit", and a failed commit closes the
-/// connection so the device keeps the reading and sends it again.
+/// connection so the device keeps the reading and sends it again. That is what a device whose
+/// status does not say "confirm":1 gets, and what every status and ack gets.
 /// Consequence: one connection's publishes are handled one after the other (the receive loop awaits),
 /// so group commit batches across devices, not within one device's burst.
+/// A reading or event of a confirming meter is handed to the pipeline without awaiting its commit
+/// (EmbeddedBrokerIngest.Confirm.cs): the PUBACK only frees the device's in-flight window, the
+/// ledger writer takes the submissions in their order, and the ledger batch that holds it is what
+/// the device hears of, through the ConfirmationHub's down/confirm. So a device's burst is batched too.
+/// A failed commit is only logged (and turns /healthz to 503): the device gets no confirmation and
+/// sends the uplink again.
 /// Listeners: the plain one (Broker:Port; 0 = off when TLS is on) and the TLS one (Broker:Tls). Both
 /// belong to the one server, so authentication, the ACL and the PUBACK rule are the same on both.
 /// The TLS certificate is asked for at every handshake, so renewed files are picked up without a
 /// restart (<see cref="ReloadingCertificate"/>).</summary>
-internal sealed class EmbeddedBrokerIngest(
+internal sealed partial class EmbeddedBrokerIngest(
     IngestPipeline pipeline,
     BrokerHealth health,
     IOptions<GatewayOptions> options,
@@ -283,8 +291,11 @@ internal sealed class EmbeddedBrokerIngest(
         if (!UplinkTopic.IsUplinkCandidate(topic)) return;
         try
         {
+            var handling = pipeline.HandleAsync(topic, e.ApplicationMessage.Payload, e.CancellationToken, out var confirmed);
+            // A confirming meter's reading or event: PUBACK now, the confirmation follows the commit.
+            if (confirmed && LeaveToConfirmation(handling, e)) return;
             // Returning from this handler releases the PUBACK (see the class comment).
-            var result = await pipeline.HandleAsync(topic, e.ApplicationMessage.Payload, e.CancellationToken).ConfigureAwait(false);
+            var result = await handling.ConfigureAwait(false);
             // Consumed: the ledger has it (or refused it for good); routing it on is for subscribers only.
             if (!_uplinksWanted && result.Reason != RejectReason.BadTopic)
             {

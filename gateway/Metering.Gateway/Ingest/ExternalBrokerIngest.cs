@@ -20,14 +20,17 @@ namespace Commons.Metering.Gateway.Ingest;
 /// A failing ledger (e.g. a full disk) holds the PUBACKs back without dropping the connection: see
 /// ExternalBrokerIngest.Acknowledge.cs.
 /// A <see cref="SubscriptionWatchdog"/> publishes heartbeats to the gateway's own subscription and
-/// reconnects when the broker goes silent while the connection still looks up.</summary>
+/// reconnects when the broker goes silent while the connection still looks up.
+/// Devices that announce "confirm":1 are also sent end-to-end confirmations through this connection
+/// (QoS 0, <see cref="PublishConfirmationAsync"/>; Confirmations/ConfirmationHub.cs): the broker's
+/// PUBACK to them is only as safe as that broker's memory, the confirmation follows the commit.</summary>
 internal sealed partial class ExternalBrokerIngest(
     IngestPipeline pipeline,
     BrokerHealth health,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<ExternalBrokerIngest> logger,
-    Http.GatewayMetrics? metrics = null) : BackgroundService, IDownlinkPublisher
+    Http.GatewayMetrics? metrics = null) : BackgroundService, IDownlinkPublisher, Confirmations.IConfirmationPublisher
 {
     /// <summary>SO_RCVBUF and SO_SNDBUF of the gateway's connection to the broker. MQTTnet sets both
     /// to its BufferSize (8 KB by default), which also turns off Linux's receive-buffer autotuning.
@@ -58,6 +61,19 @@ internal sealed partial class ExternalBrokerIngest(
             .Build();
         var result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
         if (!result.IsSuccess) throw new InvalidOperationException($"broker refused the downlink on {topic}: {result.ReasonCode} {result.ReasonString}");
+    }
+
+    /// <summary>A confirmation (docs/protocol.md, "confirmation"): QoS 0 through the gateway's own
+    /// connection, so nothing waits for the broker's answer.</summary>
+    public async Task PublishConfirmationAsync(string meter, string topic, byte[] payload, CancellationToken cancellationToken)
+    {
+        var client = _client is { IsConnected: true } c ? c : throw new InvalidOperationException($"not connected to the broker {_o.Host}:{_o.Port}");
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce)
+            .Build();
+        await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

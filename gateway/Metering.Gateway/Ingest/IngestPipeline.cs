@@ -1,5 +1,6 @@
 using System.Buffers;
 using Commons.Metering.Gateway.Http;
+using Commons.Metering.Gateway.Ingest.Confirmations;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,10 @@ public enum IngestStatus
 public readonly record struct IngestResult(IngestStatus Status, RejectReason? Reason = null, IReadOnlyList<ReadingFlag>? Flags = null);
 
 /// <summary>topic -> decode and validate -> registry -> clock -> ledger (dedupe, usage, outbox) in one
-/// transaction. Shared by the embedded broker's interceptor and the external broker's subscription.</summary>
+/// transaction. Shared by the embedded broker's interceptor and the external broker's subscription.
+/// For a meter that confirms (docs/protocol.md, "confirmation") it also tells the
+/// <see cref="ConfirmationHub"/> which statuses announce it, which uplinks it refused for good and
+/// which are paced (the committed ones the hub learns from the ledger's batches).</summary>
 public sealed class IngestPipeline
 {
     /// <summary>docs/protocol.md, "Rejection reasons": more than 1 day ahead of the gateway clock.</summary>
@@ -37,10 +41,26 @@ public sealed class IngestPipeline
     private readonly bool _autoRegister;
     private readonly RateLimitedLog _log;
     private readonly MeterRateLimiter _limiter;
+    private readonly ConfirmationHub? _confirmations;
+    private readonly ConfirmationPacer _pacer;
+    private readonly ConfirmationMetrics? _confirmationMetrics;
+
+    /// <summary>Embedded broker: a refused uplink gets no PUBACK and its connection is closed. External
+    /// broker: the gateway's own PUBACK only tells that broker it may forget the message, so a refused
+    /// uplink of a confirming meter is acknowledged all the same (the device keeps it, unconfirmed).</summary>
+    private readonly bool _refuseByClosing;
 
     public IngestPipeline(MeterRegistry registry, LedgerWriter ledger, GatewayMetrics metrics, TimeProvider time,
         IOptions<GatewayOptions> options, ILogger<IngestPipeline> logger)
+        : this(registry, ledger, metrics, time, options, logger, null, null)
     {
+    }
+
+    internal IngestPipeline(MeterRegistry registry, LedgerWriter ledger, GatewayMetrics metrics, TimeProvider time,
+        IOptions<GatewayOptions> options, ILogger<IngestPipeline> logger, ConfirmationHub? confirmations, ConfirmationMetrics? confirmationMetrics)
+    {
+        _confirmations = confirmations;
+        _confirmationMetrics = confirmationMetrics;
         _registry = registry;
         _ledger = ledger;
         _metrics = metrics;
@@ -50,29 +70,83 @@ public sealed class IngestPipeline
         var broker = options.Value.Broker;
         // External mode: the broker already sent the device its PUBACK, so refusing here would only
         // stall the gateway's own session; per-client limits belong to that broker (docs/protocol.md).
+        _refuseByClosing = broker.Mode == BrokerMode.Embedded;
         _limiter = broker.Mode == BrokerMode.Embedded
             ? new MeterRateLimiter(broker.RateLimitPerMeterPerSecond, broker.RateLimitBurst, time)
             : new MeterRateLimiter(0, 0, time);
+        // Confirming meters are paced in both modes: holding a confirmation back needs no PUBACK.
+        _pacer = new ConfirmationPacer(new MeterRateLimiter(broker.RateLimitPerMeterPerSecond, broker.RateLimitBurst, time), time);
     }
 
-    public Task<IngestResult> HandleAsync(string topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    public Task<IngestResult> HandleAsync(string topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken) =>
+        HandleAsync(topic, payload, cancellationToken, out _);
+
+    /// <summary><paramref name="confirmed"/>: the uplink is a reading or event of a meter that confirms,
+    /// so the device learns its fate from a confirmation, not from the PUBACK (the embedded broker
+    /// then acknowledges it without waiting for the commit). Every payload byte is read before this
+    /// returns: the caller may reuse the buffer at once.</summary>
+    internal Task<IngestResult> HandleAsync(string topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken, out bool confirmed)
     {
+        confirmed = false;
         if (!UplinkTopic.TryParse(topic, out var t)) return Task.FromResult(Reject(RejectReason.BadTopic, topic, "not commons/v1/{community}/{meter}/up/{reading|event|status|ack} with valid ids"));
+        var confirming = _confirmations?.Confirms(t.Meter) == true;
+        // Only a device that waits for confirmations ("confirm":2) is acknowledged before the commit
+        // and paced by its confirmations; one still learning (1) trusts its PUBACK, as an old one does.
+        var waits = confirming && _confirmations!.WaitsForConfirmation(t.Meter);
+        confirmed = waits && t.Kind is UplinkKind.Reading or UplinkKind.Event;
         // Before any decoding, so a flood costs the gateway as little as possible.
-        if (!_limiter.TryAcquire(t.Meter))
+        if (waits ? !Paced(t, topic, out var refused) : !Limited(t, topic, out refused)) return refused!;
+        var bytes = payload.IsSingleSegment ? payload.FirstSpan : payload.Length <= LenientSeq.MaxScanBytes ? payload.ToArray() : default;
+        var result = payload.Length > PayloadDecoder.MaxPayloadBytes
+            ? Task.FromResult(Reject(RejectReason.Oversized, topic, $"{payload.Length} bytes"))
+            : t.Kind switch
+            {
+                UplinkKind.Reading => HandleReading(t, bytes, cancellationToken),
+                UplinkKind.Event => HandleEvent(t, bytes, cancellationToken),
+                UplinkKind.Status => HandleStatus(t, bytes, cancellationToken),
+                _ => HandleAck(t, bytes, cancellationToken),
+            };
+        // Refused for good: the device may let it go, if it can be told which one it was.
+        if (confirming && t.Kind is UplinkKind.Reading or UplinkKind.Event && result.IsCompletedSuccessfully
+            && result.Result.Status == IngestStatus.Rejected && LenientSeq.TryRead(bytes, out var seq))
+            _confirmations!.Refused(t.Meter, seq);
+        return result;
+    }
+
+    /// <summary>A meter that does not confirm: over its rate (embedded broker only) it is refused,
+    /// unacknowledged, and the device resends.</summary>
+    private bool Limited(UplinkTopic t, string topic, out Task<IngestResult>? refused)
+    {
+        refused = null;
+        if (_limiter.TryAcquire(t.Meter)) return true;
+        Reject(RejectReason.RateLimited, topic, $"over {_limiter.PerSecond}/s (burst {_limiter.Burst}); not acknowledged, the device resends");
+        refused = Task.FromException<IngestResult>(new IngestRefusedException(RejectReason.RateLimited, topic));
+        return false;
+    }
+
+    /// <summary>A confirming meter over its rate is committed and its confirmation held back
+    /// (<see cref="ConfirmationPacer"/>); only a flood is refused, not committed and not confirmed.</summary>
+    private bool Paced(UplinkTopic t, string topic, out Task<IngestResult>? refused)
+    {
+        refused = null;
+        switch (_pacer.Take(t.Meter, out var releaseAt))
         {
-            Reject(RejectReason.RateLimited, topic, $"over {_limiter.PerSecond}/s (burst {_limiter.Burst}); not acknowledged, the device resends");
-            return Task.FromException<IngestResult>(new IngestRefusedException(RejectReason.RateLimited, topic));
+            case Pace.Now:
+                return true;
+            case Pace.Held:
+                _confirmations!.Hold(t.Meter, releaseAt);
+                _confirmationMetrics?.Paced.Inc();
+                return true;
         }
-        if (payload.Length > PayloadDecoder.MaxPayloadBytes) return Task.FromResult(Reject(RejectReason.Oversized, topic, $"{payload.Length} bytes"));
-        var bytes = payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray();
-        return t.Kind switch
+        var limiter = _pacer.Limiter;
+        if (_refuseByClosing)
         {
-            UplinkKind.Reading => HandleReading(t, bytes, cancellationToken),
-            UplinkKind.Event => HandleEvent(t, bytes, cancellationToken),
-            UplinkKind.Status => HandleStatus(t, bytes, cancellationToken),
-            _ => HandleAck(t, bytes, cancellationToken),
-        };
+            Reject(RejectReason.RateLimited, topic, $"a flood: more than {limiter.Burst} over {limiter.PerSecond}/s while unconfirmed; not acknowledged, connection closed");
+            refused = Task.FromException<IngestResult>(new IngestRefusedException(RejectReason.RateLimited, topic));
+        }
+        else
+            refused = Task.FromResult(Reject(RejectReason.RateLimited, topic, $"a flood: more than {limiter.Burst} over {limiter.PerSecond}/s while unconfirmed; not committed, not confirmed"));
+        return false;
     }
 
     private Task<IngestResult> HandleReading(UplinkTopic t, ReadOnlySpan<byte> payload, CancellationToken ct)
@@ -107,6 +181,8 @@ public sealed class IngestPipeline
     private Task<IngestResult> HandleStatus(UplinkTopic t, ReadOnlySpan<byte> payload, CancellationToken ct)
     {
         if (!PayloadDecoder.TryDecodeStatus(payload, out var status, out var reason)) return Rejected(reason, t, "payload");
+        // Before the registry check: an unknown meter's refused readings are confirmed too.
+        _confirmations?.StatusSeen(t.Community, t.Meter, status);
         if (!Known(t, out var meter, out var rejected)) return Task.FromResult(rejected);
         return Commit(new StatusWrite(meter, status, NowMs()), t, ct);
     }

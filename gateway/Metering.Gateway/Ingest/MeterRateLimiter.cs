@@ -10,15 +10,6 @@ namespace Commons.Metering.Gateway.Ingest;
 /// without bound.</summary>
 internal sealed class MeterRateLimiter
 {
-    /// <summary>Our choice: 100 uplinks/s is 6000x the default reading rate of one a minute
-    /// (firmware DeviceConfig.ReadingIntervalMs = 60000) and a small share of one gateway's ledger
-    /// rate (docs/benchmarks.md), so one client can take at most that share.</summary>
-    public const double DefaultPerSecond = 100;
-
-    /// <summary>Our choice: a device back after an outage drains an outbox of this many records in
-    /// one burst before the sustained rate applies.</summary>
-    public const int DefaultBurst = 1000;
-
     /// <summary>Our bound: 100,000 meters per gateway (the `memory` benchmark's fleet) twice over.</summary>
     public const int MaxTracked = 200_000;
 
@@ -42,33 +33,64 @@ internal sealed class MeterRateLimiter
 
     public int Tracked => _buckets.Count;
 
+    /// <summary>Takes one token of the meter's bucket on credit: the bucket may go up to
+    /// <see cref="Burst"/> tokens into debt. False (nothing taken) when that debt is used up;
+    /// otherwise <paramref name="repaidIn"/> is how long until the bucket is out of debt again
+    /// (zero when a token was there). Pacing of confirming meters (Confirmations/ConfirmationPacer.cs).</summary>
+    public bool TryTakeOnCredit(string meter, out TimeSpan repaidIn)
+    {
+        repaidIn = TimeSpan.Zero;
+        if (!Enabled) return true;
+        var now = _time.GetTimestamp();
+        var bucket = BucketOf(meter, now);
+        lock (bucket)
+        {
+            Refill(bucket, now);
+            if (bucket.Tokens - 1 < -Burst) return false;
+            bucket.Tokens -= 1;
+            if (bucket.Tokens < 0) repaidIn = TimeSpan.FromSeconds(-bucket.Tokens / PerSecond);
+            return true;
+        }
+    }
+
     /// <summary>Takes one token of the meter's bucket; false when it is empty.</summary>
     public bool TryAcquire(string meter)
     {
         if (!Enabled) return true;
         var now = _time.GetTimestamp();
-        if (!_buckets.TryGetValue(meter, out var bucket))
-        {
-            if (_buckets.Count >= MaxTracked) PruneIdle(now);
-            bucket = _buckets.GetOrAdd(meter, _ => new Bucket(Burst, now));
-        }
+        var bucket = BucketOf(meter, now);
         lock (bucket)
         {
-            var elapsed = _time.GetElapsedTime(bucket.Stamp, now).TotalSeconds;
-            if (elapsed > 0) bucket.Tokens = Math.Min(Burst, bucket.Tokens + elapsed * PerSecond);
-            bucket.Stamp = now;
+            Refill(bucket, now);
             if (bucket.Tokens < 1) return false;
             bucket.Tokens -= 1;
             return true;
         }
     }
 
+    private Bucket BucketOf(string meter, long now)
+    {
+        if (_buckets.TryGetValue(meter, out var bucket)) return bucket;
+        if (_buckets.Count >= MaxTracked) PruneIdle(now);
+        return _buckets.GetOrAdd(meter, _ => new Bucket(Burst, now));
+    }
+
+    private void Refill(Bucket bucket, long now)
+    {
+        var elapsed = _time.GetElapsedTime(bucket.Stamp, now).TotalSeconds;
+        if (elapsed > 0) bucket.Tokens = Math.Min(Burst, bucket.Tokens + elapsed * PerSecond);
+        bucket.Stamp = now;
+    }
+
+    /// <summary>Drops buckets that are full again (a bucket in debt takes longer to get there).</summary>
     private void PruneIdle(long now)
     {
-        var refill = Burst / PerSecond;
         foreach (var (meter, bucket) in _buckets)
         {
-            if (_time.GetElapsedTime(bucket.Stamp, now).TotalSeconds >= refill) _buckets.TryRemove(meter, out _);
+            double tokens;
+            long stamp;
+            lock (bucket) (tokens, stamp) = (bucket.Tokens, bucket.Stamp);
+            if (tokens + _time.GetElapsedTime(stamp, now).TotalSeconds * PerSecond >= Burst) _buckets.TryRemove(meter, out _);
         }
     }
 

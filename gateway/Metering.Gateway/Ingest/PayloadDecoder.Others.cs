@@ -47,7 +47,7 @@ internal static partial class PayloadDecoder
     public static bool TryDecodeStatus(ReadOnlySpan<byte> payload, [NotNullWhen(true)] out DeviceStatus? status, out RejectReason reason)
     {
         status = null;
-        long? boot = null, outbox = null, batt = null, ts = null;
+        long? boot = null, outbox = null, batt = null, ts = null, confirm = null;
         string? state = null, fw = null;
         bool stateSeen = false, fwSeen = false;
         if (!ReadObject(payload, (ref Utf8JsonReader r, ref RejectReason? error) =>
@@ -58,15 +58,18 @@ internal static partial class PayloadDecoder
                 else if (r.ValueTextEquals("outbox"u8)) { r.Read(); outbox = JsonFields.Int(ref r, ref error, outbox is not null); }
                 else if (r.ValueTextEquals("batt_mv"u8)) { r.Read(); batt = JsonFields.Int(ref r, ref error, batt is not null); }
                 else if (r.ValueTextEquals("ts"u8)) { r.Read(); ts = JsonFields.Int(ref r, ref error, ts is not null); }
+                else if (r.ValueTextEquals("confirm"u8)) { r.Read(); confirm = JsonFields.Int(ref r, ref error, confirm is not null); }
                 else return false;
                 return true;
             }, out reason)) return false;
-        if (state is not ("online" or "offline") || boot < 0 || outbox < 0 || batt < 0)
+        // "confirm":1 announces confirmations (docs/protocol.md, "status"); another count is kept as
+        // sent and read as "not 1", so a later value does not cost the device its status.
+        if (state is not ("online" or "offline") || boot < 0 || outbox < 0 || batt < 0 || confirm < 0)
         {
             reason = RejectReason.Malformed;
             return false;
         }
-        status = new DeviceStatus(state, fw, boot, outbox, batt, ts);
+        status = new DeviceStatus(state, fw, boot, outbox, batt, ts, confirm);
         return true;
     }
 

@@ -23,6 +23,7 @@ public sealed class LedgerWriter : IHostedService, IDisposable
     private readonly LedgerBatch _batch;
     private readonly int _maxBatch;
     private readonly ILedgerObserver[] _observers;
+    private readonly ILedgerBatchObserver[] _batchObservers;
 
     // A full disk or a lost file fails every batch until it is fixed: one line per kind per window,
     // the count in /metrics (metering_ledger_commit_failures_total), the stack traces at Debug.
@@ -30,9 +31,11 @@ public sealed class LedgerWriter : IHostedService, IDisposable
     private Task? _loop;
 
     public LedgerWriter(IStateStore store, MeterRegistry registry, GatewayMetrics metrics,
-        IOptions<GatewayOptions> options, ILogger<LedgerWriter> logger, IEnumerable<ILedgerObserver>? observers = null)
+        IOptions<GatewayOptions> options, ILogger<LedgerWriter> logger, IEnumerable<ILedgerObserver>? observers = null,
+        IEnumerable<ILedgerBatchObserver>? batchObservers = null)
     {
         _observers = observers?.ToArray() ?? [];
+        _batchObservers = batchObservers?.ToArray() ?? [];
         _failures = new RateLimitedLog(logger, TimeProvider.System, RateLimitedLog.DefaultWindow);
         _store = store;
         _registry = registry;
@@ -128,6 +131,23 @@ public sealed class LedgerWriter : IHostedService, IDisposable
             if (error is not null) { batch[i].Done.TrySetException(error); continue; }
             AfterCommit(batch[i].Write, outcome!);
             batch[i].Done.TrySetResult(outcome!);
+        }
+        if (_batchObservers.Length > 0) AfterBatch(batch, outcomes);
+    }
+
+    private void AfterBatch(List<Pending> batch, (LedgerOutcome? Outcome, Exception? Error)[] outcomes)
+    {
+        var done = new List<LedgerDone>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+            if (outcomes[i].Outcome is { } outcome) done.Add(new LedgerDone(batch[i].Write, outcome));
+        foreach (var observer in _batchObservers)
+        {
+            try { observer.BatchCommitted(done); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Committed is committed: an observer's bug must not stop the writer.
+                _logger.LogError(e, "Ledger batch observer {Observer} failed on a batch of {Count} writes", observer.GetType().Name, done.Count);
+            }
         }
     }
 

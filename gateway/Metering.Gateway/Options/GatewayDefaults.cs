@@ -33,6 +33,18 @@ internal static class GatewayDefaults
     /// refused client still gets its CONNACK instead of a timeout.</summary>
     public const int AuthFailureMaxDelayMs = 5_000;
 
+    /// <summary>Our choice: 1000 uplinks/s per meter is 60,000x the default reading rate of one a
+    /// minute (firmware DeviceConfig.ReadingIntervalMs = 60000), so a device's backlog after a week
+    /// offline (10,080 readings) drains in seconds, and still a small share of one gateway's ledger
+    /// rate (docs/benchmarks.md). A confirming meter over it is paced, not cut off
+    /// (Ingest/Confirmations/ConfirmationPacer.cs).</summary>
+    public const double RateLimitPerMeterPerSecond = 1000;
+
+    /// <summary>Our choice: uplinks a meter may send at once before the rate applies (an old
+    /// device's outbox drained after an outage); for a confirming meter, also how far over its rate
+    /// it may go (held-back confirmations) before it counts as a flood.</summary>
+    public const int RateLimitBurst = 1000;
+
     public const int ReconnectMinDelayMs = 500;
     public const int ReconnectMaxDelayMs = 30_000;
 

@@ -83,11 +83,13 @@ public sealed class BrokerOptions
     public int ReconnectMinDelayMs { get; set; } = GatewayDefaults.ReconnectMinDelayMs;
     public int ReconnectMaxDelayMs { get; set; } = GatewayDefaults.ReconnectMaxDelayMs;
 
-    /// <summary>Embedded: per-meter uplink rate limit (token bucket, Ingest/MeterRateLimiter.cs);
-    /// excess uplinks are refused unacknowledged (reason rate_limited). 0 turns it off. External
-    /// mode: not applied, the broker already acknowledged the device (docs/protocol.md).</summary>
-    public double RateLimitPerMeterPerSecond { get; set; } = Ingest.MeterRateLimiter.DefaultPerSecond;
-    public int RateLimitBurst { get; set; } = Ingest.MeterRateLimiter.DefaultBurst;
+    /// <summary>Per-meter uplink rate limit (token bucket, Ingest/MeterRateLimiter.cs). A meter that
+    /// does not confirm, on the embedded broker: excess uplinks are refused unacknowledged (reason
+    /// rate_limited); on an external broker not applied, the broker already acknowledged the device.
+    /// A confirming meter, in both modes: paced (its confirmations wait), refused only beyond
+    /// RateLimitBurst over its rate (docs/protocol.md, "Pacing"). 0 turns it off.</summary>
+    public double RateLimitPerMeterPerSecond { get; set; } = GatewayDefaults.RateLimitPerMeterPerSecond;
+    public int RateLimitBurst { get; set; } = GatewayDefaults.RateLimitBurst;
 
     /// <summary>External: the subscription watchdog publishes a heartbeat to itself this often and
     /// reconnects when none comes back within WatchdogTimeoutMs (Ingest/SubscriptionWatchdog.cs).

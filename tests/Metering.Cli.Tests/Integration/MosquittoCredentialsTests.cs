@@ -91,6 +91,26 @@ public sealed class MosquittoCredentialsTests : IClassFixture<MosquittoCredentia
         Assert.Empty(a.Received);
     }
 
+    /// <summary>docs/protocol.md, "confirmation": the device subscribes to its own down/confirm, the
+    /// gateway account publishes there, and no device can forge another's confirmation.</summary>
+    [Fact]
+    public async Task Confirmations_ReachTheirDevice_FromTheGatewayAccount_AndCannotBeForgedByAnotherDevice()
+    {
+        await using var a = new TestMqtt();
+        Assert.Null(await a.ConnectAsync(Port, A, A, Fleet.Password(A)));
+        Assert.True(await a.SubscribeAsync(ProvisionedFleet.Topic(A, "down/confirm")));
+        await using var b = new TestMqtt();
+        Assert.Null(await b.ConnectAsync(Port, B, B, Fleet.Password(B)));
+        Assert.True(await b.SubscribeAsync(ProvisionedFleet.Topic(B, "down/confirm")));
+        await b.PublishAsync(ProvisionedFleet.Topic(A, "down/confirm"), "{\"v\":1,\"seqs\":[1,99]}"); // forged by b
+        await using var gw = new TestMqtt();
+        Assert.Null(await gw.ConnectAsync(Port, "gw-confirm", ProvisionedFleet.GatewayUser, Fleet.GatewayPassword));
+        await gw.PublishAsync(ProvisionedFleet.Topic(A, "down/confirm"), "{\"v\":1,\"seqs\":[4,4]}");
+        Assert.Equal((ProvisionedFleet.Topic(A, "down/confirm"), "{\"v\":1,\"seqs\":[4,4]}"), a.Next());
+        Assert.Empty(a.Received);
+        Assert.Empty(b.Received);
+    }
+
     [Fact]
     public async Task WrongPassword_UnknownDevice_AndAnonymous_AreRefused()
     {

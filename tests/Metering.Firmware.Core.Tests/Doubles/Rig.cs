@@ -92,6 +92,15 @@ public sealed class Rig
         throw new InvalidOperationException($"outbox did not drain: {Device.OutboxDepth} left");
     }
 
+    /// <summary>The gateway confirms these inclusive ranges (docs/protocol.md, confirmation), flattened
+    /// as on the wire: first, last, first, last...</summary>
+    public bool Confirm(params long[] ranges) =>
+        Transport.Deliver(Device.TopicRoot + "/down/confirm", "{\"v\":1,\"seqs\":[" + string.Join(",", ranges) + "]}");
+
+    /// <summary>Sequence numbers of the uplinks (readings and events) published so far, in order.</summary>
+    public IEnumerable<long> SentSeqs => Transport.Published.Where(p => p.Topic.EndsWith("/up/reading", StringComparison.Ordinal)
+        || p.Topic.EndsWith("/up/event", StringComparison.Ordinal)).Select(p => p.Seq);
+
     public IEnumerable<Published> Readings => Transport.On("/up/reading");
     public IEnumerable<Published> Events => Transport.On("/up/event");
     public IEnumerable<Published> Acks => Transport.On("/up/ack");

@@ -41,7 +41,7 @@ public class PayloadEncoderTests
                 break;
             case "status" when expect.GetProperty("state").GetString() == "online":
                 PayloadEncoder.StatusOnline(w, Ascii(expect.GetProperty("fw")), expect.GetProperty("boot").GetInt32(),
-                    expect.GetProperty("outbox").GetInt32(), true, expect.GetProperty("ts").GetInt64());
+                    expect.GetProperty("outbox").GetInt32(), expect.GetProperty("confirm").GetInt32(), true, expect.GetProperty("ts").GetInt64());
                 break;
             case "status":
                 PayloadEncoder.StatusOffline(w);
@@ -80,8 +80,8 @@ public class PayloadEncoderTests
     public void Status_without_a_set_clock_leaves_ts_out()
     {
         var w = new JsonWriter(128);
-        PayloadEncoder.StatusOnline(w, Ascii("1.0.0"), 2, 0, false, 0);
-        Assert.Equal("""{"v":1,"state":"online","fw":"1.0.0","boot":2,"outbox":0}""", Encoding.ASCII.GetString(w.Buffer, 0, w.Length));
+        PayloadEncoder.StatusOnline(w, Ascii("1.0.0"), 2, 0, 1, false, 0);
+        Assert.Equal("""{"v":1,"state":"online","fw":"1.0.0","boot":2,"outbox":0,"confirm":1}""", Encoding.ASCII.GetString(w.Buffer, 0, w.Length));
     }
 
     [Fact]

@@ -17,12 +17,12 @@ public class SessionTests
         Assert.Equal("house-7", connect.ClientId);
         Assert.Equal(Root + "/up/status", connect.WillTopic);
         Assert.Equal(Vectors.Bytes("valid/status-offline.json"), connect.WillPayload);
-        Assert.Equal([Root + "/down/cmd"], rig.Transport.Subscriptions);
+        Assert.Equal([Root + "/down/cmd", Root + "/down/confirm"], rig.Transport.Subscriptions);
 
         var status = rig.Transport.Published[0];
         Assert.Equal(Root + "/up/status", status.Topic);
         Assert.True(status.Retain);
-        Assert.Equal("""{"v":1,"state":"online","fw":"1.0.0","boot":1,"outbox":2,"ts":1764245400000}""", status.Text);
+        Assert.Equal("""{"v":1,"state":"online","fw":"1.0.0","boot":1,"outbox":2,"confirm":1,"ts":1764245400000}""", status.Text);
         Assert.True(rig.Device.IsConnected);
     }
 

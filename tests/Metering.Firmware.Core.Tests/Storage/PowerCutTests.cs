@@ -276,4 +276,95 @@ public class PowerCutTests
             Assert.Equal(o.Completed ? 0 : 1, resent);
         }
     }
+
+    /// <summary>A device on small flash that has learnt its gateway confirms, with three readings
+    /// acknowledged by the broker (PUBACK) and not yet confirmed.</summary>
+    private static Rig ConfirmingWithThreeUnconfirmed()
+    {
+        var config = Rig.NewConfig();
+        config.MaxInflight = 4;
+        var rig = Rig.Started(Rig.WaterMeter, SmallFlash(), config);
+        rig.Device.Tick();
+        rig.Confirm();
+        for (int i = 0; i < 20 && rig.Device.OutboxDepth > 0; i++)
+        {
+            rig.Transport.AckAll();
+            rig.Confirm(1, rig.Device.LastSeq);
+            rig.Device.Tick();
+        }
+        Assert.True(rig.Device.WaitsForConfirmation);
+        rig.Transport.Published.Clear();
+        for (int i = 1; i <= 3; i++)
+        {
+            rig.WaterChannel.AddPulses(450);
+            rig.Device.ReadNow();
+        }
+        rig.Device.Tick();
+        rig.Transport.AckAll();
+        rig.Device.Tick();
+        Assert.Equal(3, rig.Device.OutboxDepth);
+        return rig;
+    }
+
+    /// <summary>After a reboot: connects, then acknowledges and confirms everything it sends.</summary>
+    private static List<long> SentAfterReboot(Rig after)
+    {
+        for (int i = 0; i < 50 && (after.Device.OutboxDepth > 0 || i == 0); i++)
+        {
+            after.Clock.Advance(100);
+            after.Device.Tick();
+            after.Transport.AckAll();
+            after.Confirm(1, Math.Max(1, after.Device.LastSeq));
+            after.Device.Tick();
+        }
+        Assert.Equal(0, after.Device.OutboxDepth);
+        return after.SentSeqs.ToList();
+    }
+
+    [Fact]
+    public void Cut_while_a_confirmation_removes_records_never_loses_an_unconfirmed_one()
+    {
+        var outcomes = ForEveryCut(ConfirmingWithThreeUnconfirmed, rig =>
+        {
+            long[] sent = rig.SentSeqs.ToArray();
+            rig.Confirm(sent[0], sent[1]);
+            rig.Device.Tick();
+        });
+        foreach (var o in outcomes)
+        {
+            long[] before = o.Before.SentSeqs.Take(3).ToArray();
+            Assert.True(o.After.Device.WaitsForConfirmation);
+            var resent = SentAfterReboot(o.After);
+            Assert.Contains(before[2], resent); // never confirmed: always sent again
+            if (o.Completed)
+            {
+                Assert.DoesNotContain(before[0], resent);
+                Assert.DoesNotContain(before[1], resent);
+            }
+            Assert.Equal(resent.Distinct().Count(), resent.Count);
+        }
+    }
+
+    [Fact]
+    public void Cut_while_the_first_confirmation_switches_the_mode_keeps_every_record_and_the_old_or_new_mode()
+    {
+        var outcomes = ForEveryCut(
+            () =>
+            {
+                var rig = Rig.Started(Rig.WaterMeter, SmallFlash());
+                rig.Transport.AcceptConnections = true;
+                rig.Device.Tick(); // connected; boot event in flight, first reading queued
+                return rig;
+            },
+            rig =>
+            {
+                rig.Confirm();
+                rig.Device.Tick();
+            });
+        foreach (var o in outcomes)
+        {
+            Assert.Equal(o.Completed, o.After.Device.WaitsForConfirmation);
+            Assert.Equal(2, o.After.Device.OutboxDepth - 1); // boot event and reading kept, plus the new boot event
+        }
+    }
 }

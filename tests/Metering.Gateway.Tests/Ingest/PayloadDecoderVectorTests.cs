@@ -97,7 +97,8 @@ public sealed class PayloadDecoderVectorTests
     [Fact]
     public void EveryVectorInTheIndex_IsCoveredByOneOfTheTheories()
     {
-        var covered = ValidUplinks.Count + InvalidUplinks.Count + ValidCommands.Count + InvalidCommands.Count;
+        var covered = ValidUplinks.Count + InvalidUplinks.Count + ValidCommands.Count + InvalidCommands.Count
+            + Confirmations.ConfirmationCodecTests.ValidConfirmations.Count + Confirmations.ConfirmationCodecTests.InvalidConfirmations.Count;
         var total = Vectors.Index.GetProperty("valid").GetArrayLength() + Vectors.Index.GetProperty("invalid").GetArrayLength();
         Assert.Equal(total, covered);
         Assert.True(total >= 36, $"only {total} vectors found under {Vectors.Root}");
@@ -130,7 +131,7 @@ public sealed class PayloadDecoderVectorTests
                 return Compact(new JsonObject
                 {
                     ["state"] = s.State, ["fw"] = s.Firmware, ["boot"] = s.Boot, ["outbox"] = s.Outbox,
-                    ["batt_mv"] = s.BatteryMv, ["ts"] = s.TsMs,
+                    ["batt_mv"] = s.BatteryMv, ["confirm"] = s.Confirm, ["ts"] = s.TsMs,
                 });
             case "ack" when PayloadDecoder.TryDecodeAck(payload, out var a, out r):
                 return Compact(new JsonObject { ["cid"] = a.CommandId, ["ok"] = a.Ok, ["err"] = a.Error, ["ts"] = a.TsMs });

@@ -14,21 +14,29 @@ public sealed class Mosquitto : ServerProcess
     {
     }
 
+    /// <summary>Anonymous broker with mosquitto's own default autosave_interval (1800 s): what it
+    /// holds in memory between saves is lost on a SIGKILL or a power cut, as on a field install.</summary>
+    public static Mosquitto WithDefaultAutosave() => new(new TempDir("mosquitto"), FreePort.Next(), null, null, autosaveIntervalS: 1800);
+
+    /// <summary>Anonymous broker with <paramref name="extraConfig"/> appended (e.g. a bridge section).</summary>
+    public static Mosquitto WithConfig(string extraConfig, int autosaveIntervalS = 1800) =>
+        new(new TempDir("mosquitto"), FreePort.Next(), null, null, autosaveIntervalS, extraConfig);
+
     /// <summary>Authenticated broker: anonymous clients refused, users from a mosquitto password_file,
     /// access from an acl_file (e.g. the files of `metering broker credentials`).</summary>
     public Mosquitto(string passwordFile, string aclFile) : this(new TempDir("mosquitto"), FreePort.Next(), passwordFile, aclFile)
     {
     }
 
-    private Mosquitto(TempDir dir, int port, string? passwordFile, string? aclFile)
-        : base("mosquitto", "mosquitto", "mosquitto", ["-c", WriteConfig(dir, port, passwordFile, aclFile)], port, dir.Path)
+    private Mosquitto(TempDir dir, int port, string? passwordFile, string? aclFile, int autosaveIntervalS = 1, string extraConfig = "")
+        : base("mosquitto", "mosquitto", "mosquitto", ["-c", WriteConfig(dir, port, passwordFile, aclFile, autosaveIntervalS, extraConfig)], port, dir.Path)
     {
         _dir = dir;
     }
 
     public string Directory => _dir.Path;
 
-    private static string WriteConfig(TempDir dir, int port, string? passwordFile, string? aclFile)
+    private static string WriteConfig(TempDir dir, int port, string? passwordFile, string? aclFile, int autosaveIntervalS, string extraConfig)
     {
         var config = dir.File("mosquitto.conf");
         var access = passwordFile is null
@@ -40,14 +48,15 @@ public sealed class Mosquitto : ServerProcess
             user {System.Environment.UserName}
             persistence true
             persistence_location {dir.Path}/
-            autosave_interval 1
+            autosave_interval {autosaveIntervalS}
             max_inflight_messages 1000
             max_queued_messages 100000
             log_dest stdout
             log_type error
             log_type warning
             log_type notice
-            """);
+
+            """ + extraConfig);
         return config;
     }
 

@@ -1,0 +1,31 @@
+using Commons.Metering.Gateway.Ledger;
+
+namespace Commons.Metering.Gateway.Tests.Ingest;
+
+/// <summary>The real SQLite store, whose transactions can be held at Begin or made to fail.</summary>
+internal sealed class GatedStore(IStateStore inner) : IStateStore
+{
+    public SemaphoreSlim Gate { get; } = new(0);
+    public SemaphoreSlim Entered { get; } = new(0);
+    public volatile bool Open_ = true;
+    public volatile bool Fail;
+
+    public void Open() => inner.Open();
+
+    public ILedgerTransaction Begin()
+    {
+        if (Fail) throw new IOException("disk full (simulated)");
+        if (!Open_)
+        {
+            Entered.Release();
+            Gate.Wait(TimeSpan.FromSeconds(30));
+        }
+        return inner.Begin();
+    }
+
+    public IReadOnlyList<MeterInfo> LoadMeters() => inner.LoadMeters();
+    public IReadOnlyList<MeterView> ListMeters() => inner.ListMeters();
+    public IReadOnlyList<ChannelUsage> Usage(string meter, long fromHourMs, long toMs) => inner.Usage(meter, fromHourMs, toMs);
+    public long OutboxDepth() => inner.OutboxDepth();
+    public void Dispose() => inner.Dispose();
+}
