@@ -95,6 +95,7 @@ public static class GatewayHost
     {
         var dashboard = app.UseMeteringDashboard(baseUrl);
         app.MapMeteringApi();
+        app.MapGaugeApi();
         app.MapPolicyApi();
         app.MapCommissionApi();
         return dashboard;

@@ -71,6 +71,7 @@ public sealed class IngestPipeline
             UplinkKind.Reading => HandleReading(t, bytes, cancellationToken),
             UplinkKind.Event => HandleEvent(t, bytes, cancellationToken),
             UplinkKind.Status => HandleStatus(t, bytes, cancellationToken),
+            UplinkKind.Gauge => HandleGauge(t, bytes, cancellationToken),
             _ => HandleAck(t, bytes, cancellationToken),
         };
     }
@@ -111,6 +112,14 @@ public sealed class IngestPipeline
         return Commit(new StatusWrite(meter, status, NowMs()), t, ct);
     }
 
+    private Task<IngestResult> HandleGauge(UplinkTopic t, ReadOnlySpan<byte> payload, CancellationToken ct)
+    {
+        if (!PayloadDecoder.TryDecodeGauge(payload, out var gauge, out var reason)) return Rejected(reason, t, "payload");
+        if (!Known(t, out var meter, out var rejected)) return Task.FromResult(rejected);
+        if (!ClockOk(gauge.TsMs, t, out var clockResult)) return Task.FromResult(clockResult);
+        return Commit(new GaugeWrite(meter, gauge, NowMs()), t, ct);
+    }
+
     private Task<IngestResult> HandleAck(UplinkTopic t, ReadOnlySpan<byte> payload, CancellationToken ct)
     {
         if (!PayloadDecoder.TryDecodeAck(payload, out var ack, out var reason)) return Rejected(reason, t, "payload");
@@ -132,7 +141,12 @@ public sealed class IngestPipeline
         foreach (var flag in outcome.Flags)
         {
             _metrics.CountFlag(flag);
-            _log.Log(LogLevel.Information, flag.Name(), t.ToString(), $"seq {((ReadingWrite)write).Reading.Seq}");
+            _log.Log(LogLevel.Information, flag.Name(), t.ToString(), write switch
+            {
+                ReadingWrite r => $"seq {r.Reading.Seq}",
+                GaugeWrite g => $"seq {g.Gauge.Seq}",
+                _ => write.GetType().Name,
+            });
         }
         return new IngestResult(IngestStatus.Committed, null, outcome.Flags);
     }

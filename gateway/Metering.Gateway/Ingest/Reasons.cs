@@ -26,6 +26,10 @@ public enum ReadingFlag
     RegisterDecrease,
     SeqGap,
     Late,
+
+    /// <summary>A gauge value outside its sensor's physical range (Ingest/GaugeLimits.cs): stored,
+    /// ignored by stage triggers.</summary>
+    GaugeImpossible,
 }
 
 public static class Wire
@@ -51,6 +55,7 @@ public static class Wire
         ReadingFlag.RegisterDecrease => "register_decrease",
         ReadingFlag.SeqGap => "seq_gap",
         ReadingFlag.Late => "late",
+        ReadingFlag.GaugeImpossible => "gauge_impossible",
         _ => throw new ArgumentOutOfRangeException(nameof(flag), flag, null),
     };
 }

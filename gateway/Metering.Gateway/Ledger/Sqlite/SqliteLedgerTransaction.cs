@@ -10,7 +10,7 @@ namespace Commons.Metering.Gateway.Ledger.Sqlite;
 /// That state is never written as rows of its own (schema v3): it is derived from the reading and
 /// event rows, which the ledger writes anyway, so a batch costs no UPDATE per meter and channel
 /// (~8 us per reading; docs/benchmarks.md) and the state can never disagree with the rows.</summary>
-internal sealed class SqliteLedgerTransaction : ILedgerTransaction
+internal sealed partial class SqliteLedgerTransaction : ILedgerTransaction
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _tx;
@@ -87,11 +87,12 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
         // last entry for the meter; UsageRules.AfterReading/AfterEvent keep exactly these maxima).
         using var r = Query("""
             SELECT COALESCE((SELECT MAX(seq) FROM reading_channels WHERE meter = $a), 0),
-                   COALESCE((SELECT MAX(seq) FROM events WHERE meter = $a), 0)
+                   COALESCE((SELECT MAX(seq) FROM events WHERE meter = $a), 0),
+                   COALESCE((SELECT MAX(seq) FROM gauges WHERE meter = $a), 0)
             """, meter);
         r.Read();
         var readingSeq = r.GetInt64(0);
-        s = new MeterState(Math.Max(readingSeq, r.GetInt64(1)), readingSeq);
+        s = new MeterState(Math.Max(readingSeq, Math.Max(r.GetInt64(1), r.GetInt64(2))), readingSeq);
         _state.Meters[meter] = s;
         return s;
     }
@@ -168,7 +169,7 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
 
     public void Dispose() => _tx.Dispose(); // rolls back unless committed; the overlay is dropped with it
 
-    private static readonly string[] Names = ["$a", "$b", "$c", "$d", "$e", "$f", "$g", "$h", "$i", "$j", "$k"];
+    private static readonly string[] Names = ["$a", "$b", "$c", "$d", "$e", "$f", "$g", "$h", "$i", "$j", "$k", "$l", "$m"];
 
     private SqliteCommand Prepare(string sql, object?[] args)
     {
