@@ -96,6 +96,7 @@ public static class GatewayHost
         var dashboard = app.UseMeteringDashboard(baseUrl);
         app.MapMeteringApi();
         app.MapGaugeApi();
+        app.MapStageGaugeApi();
         app.MapPolicyApi();
         app.MapCommissionApi();
         return dashboard;
