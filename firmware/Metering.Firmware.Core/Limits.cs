@@ -9,6 +9,10 @@ namespace Commons.Metering.Firmware
         /// <summary>docs/protocol.md, reading: `ch` is an array of 1..16 entries.</summary>
         public const int MaxChannels = 16;
 
+        /// <summary>docs/protocol.md, gauge: `g` is an array of 1..8 entries (a record of 8 is 240
+        /// bytes, inside the largest outbox record).</summary>
+        public const int MaxGauges = 8;
+
         /// <summary>docs/protocol.md: channel names match ^[a-z0-9][a-z0-9_]{0,31}$.</summary>
         public const int MaxChannelNameLength = 32;
 

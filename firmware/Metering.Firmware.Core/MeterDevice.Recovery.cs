@@ -40,9 +40,9 @@ namespace Commons.Metering.Firmware
                 {
                     throw new InvalidOperationException("already started");
                 }
-                if (_channelCount == 0)
+                if (_channelCount == 0 && _gaugeCount == 0)
                 {
-                    throw new InvalidOperationException("add at least one channel before Start");
+                    throw new InvalidOperationException("add at least one channel or gauge before Start");
                 }
                 FlashLayout layout = new FlashLayout(_store);
                 if (TotalsRing.WorstRecordBytes(_channelCount) > _store.BlockSize)

@@ -178,6 +178,10 @@ namespace Commons.Metering.Firmware
                 PayloadEncoder.Event(_json, seq, ts, r[body], r, body + 2, r[body + 1], r, detailAt + 1, r[detailAt]);
                 return _eventTopic;
             }
+            if (kind == OutboxRecord.KindGauge)
+            {
+                return RenderGauge(r, seq, ts);
+            }
             if (kind == OutboxRecord.KindAck)
             {
                 PayloadEncoder.Ack(_json, r, body + 2, r[body + 1], r[body], ts);

@@ -144,6 +144,11 @@ namespace Commons.Metering.Firmware
         private void TakeReading(long unix)
         {
             _readPending = false;
+            if (_channelCount == 0)
+            {
+                TakeGauges(unix); // a gauge-only node (a tank level) has no registers to read
+                return;
+            }
             bool pinned = false;
             for (int c = 0; c < _channelCount; c++)
             {
@@ -168,6 +173,7 @@ namespace Commons.Metering.Firmware
             }
             byte flags = (byte)(Outbox.FlagReading | Outbox.FlagThinnable | (pinned ? Outbox.FlagPinned : 0));
             Enqueue(_record, OutboxRecord.EndReading(_record, null), flags, unix);
+            TakeGauges(unix);
         }
 
         /// <summary>Queues a built record now, or holds it in RAM until the clock is set (then
@@ -254,6 +260,10 @@ namespace Commons.Metering.Firmware
         private long ThinOnce()
         {
             int dropped = _outbox.Thin();
+            if (dropped == 0)
+            {
+                dropped = _outbox.ThinGauges();
+            }
             if (dropped == 0 && _outbox.DropOldest())
             {
                 dropped = 1;

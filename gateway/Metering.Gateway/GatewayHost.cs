@@ -111,6 +111,8 @@ public static class GatewayHost
     {
         var dashboard = app.UseMeteringDashboard(baseUrl);
         app.MapMeteringApi();
+        app.MapGaugeApi();
+        app.MapStageGaugeApi();
         app.MapPolicyApi();
         app.MapCommissionApi();
         app.MapInfluxRebuildApi();

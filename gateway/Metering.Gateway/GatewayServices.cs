@@ -39,6 +39,8 @@ public static class GatewayServices
                 _ => throw new NotSupportedException($"Metering:Storage:Provider '{o.Provider}' is not supported yet."),
             };
         });
+        services.AddSingleton<IGaugeReader>(sp => sp.GetRequiredService<IStateStore>() as IGaugeReader
+            ?? throw new NotSupportedException("the state store cannot read gauges"));
         services.AddSingleton<MeterRegistry>();
         services.AddSingleton<GatewayMetrics>();
         // End-to-end confirmations learn each ledger batch's outcome (Ingest/Confirmations).

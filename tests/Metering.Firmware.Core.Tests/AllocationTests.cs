@@ -107,6 +107,41 @@ public class AllocationTests
         Assert.Equal(0, allocated);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Gauges_sampled_summarised_encoded_and_thinned_allocate_zero_bytes(bool online)
+    {
+        var clock = new ManualClock(Rig.Epoch);
+        var transport = new QuietTransport { AcceptConnections = online };
+        var device = new MeterDevice(Rig.NewConfig(), clock, new FlashDouble(), transport, new SeededRandom(1));
+        var water = device.AddPulseChannel("main", "mL", 1000, 450, 50);
+        var level = device.AddGauge("reservoir", "level_mm", "a02yyuw");
+        var volts = device.AddGauge("battery", "voltage_mv", "ina219");
+        device.Start();
+        void Cycle(int i)
+        {
+            for (int s = 0; s < 12; s++)
+            {
+                clock.Advance(5_000);
+                level.Sample(1800 + (i + s) % 40);
+                volts.Sample(12_400 - s);
+                device.Tick();      // a reading and a gauge each minute
+                transport.AckLast();
+            }
+            device.Tick();
+        }
+        for (int i = 0; i < 1_000; i++) Cycle(i); // warm-up, includes compactions and thinning
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1_500; i++) Cycle(i);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+        Assert.True(online ? transport.Publishes > 2_000 : device.OutboxDepth > 128);
+        Assert.NotNull(water);
+    }
+
     [Fact]
     public void Offline_steady_state_with_thinning_allocates_zero_bytes_per_reading()
     {

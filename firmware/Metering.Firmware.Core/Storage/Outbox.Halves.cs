@@ -151,6 +151,10 @@ namespace Commons.Metering.Firmware.Storage
                     flags |= FlagThinnable;
                 }
             }
+            else if (OutboxRecord.Kind(_scratch) == OutboxRecord.KindGauge)
+            {
+                flags = FlagGauge;
+            }
             if (OutboxRecord.IsPinned(_scratch))
             {
                 flags |= FlagPinned;

@@ -46,6 +46,50 @@ namespace Commons.Metering.Firmware.Storage
             return dropped;
         }
 
+        /// <summary>Gauges when no reading is thinnable: every second gauge record of the older half,
+        /// never the newest gauge nor one in flight. A gauge is a snapshot, so this loses history,
+        /// never usage; events, acks and bookings still outlive it. Returns how many were dropped.</summary>
+        public int ThinGauges()
+        {
+            int newest = -1;
+            int candidates = 0;
+            for (int i = _count - 1; i >= 0; i--)
+            {
+                if ((_flagsOf[i] & FlagGauge) != 0)
+                {
+                    if (newest < 0)
+                    {
+                        newest = i;
+                    }
+                    else if (_messageIdOf[i] == 0)
+                    {
+                        candidates++;
+                    }
+                }
+            }
+            int olderHalf = (candidates + 1) / 2;
+            int rank = 0;
+            int dropped = 0;
+            int k = 0;
+            while (k < _count && rank < olderHalf)
+            {
+                if (k != newest && (_flagsOf[k] & FlagGauge) != 0 && _messageIdOf[k] == 0)
+                {
+                    bool drop = rank % 2 == 0;
+                    rank++;
+                    if (drop)
+                    {
+                        Remove(k);
+                        newest--;
+                        dropped++;
+                        continue;
+                    }
+                }
+                k++;
+            }
+            return dropped;
+        }
+
         /// <summary>The last resort when nothing is thinnable: drops the oldest record that is not
         /// in flight, whatever its kind. Returns false when every record is in flight.</summary>
         public bool DropOldest()

@@ -14,6 +14,8 @@ namespace Commons.Metering.Firmware.Storage
         public const byte FlagReading = 1;
         public const byte FlagThinnable = 2;
         public const byte FlagPinned = 4;
+        /// <summary>A gauge record: thinned among gauges only (Outbox.Thinning.cs).</summary>
+        public const byte FlagGauge = 8;
 
         /// <summary><see cref="MessageIdAt"/> of a record whose publish call is under way.</summary>
         public const int Sending = -1;

@@ -9,10 +9,11 @@ namespace Commons.Metering.Firmware.Storage
     /// reading: [22] 1 if a permit follows  [23] n  n x (hash u32, register i64)  [permit len, permit]
     /// event:   [22] kind code  [23] ch len, ch  [detail len, detail]
     /// ack:     [22] reason code (0 = ok)  [23] cid len, cid
+    /// gauge:   [22] 0  [23] n  n x (hash u32, quantity u8, sensor u8, samples i32, last, min, max, mean i32) (OutboxRecord.Gauge.cs)
     /// </code>
     /// The flags are 0xFF when written and programmed to 0x00 in place later (NOR flash clears
     /// bits without an erase), which is why the CRC leaves them out.</summary>
-    internal static class OutboxRecord
+    internal static partial class OutboxRecord
     {
         public const byte Magic = 0xB6;
         public const byte KindReading = 1;
@@ -132,6 +133,10 @@ namespace Commons.Metering.Firmware.Storage
             {
                 int detailAt = BodyAt + 2 + r[BodyAt + 1];
                 return r[BodyAt] > 0 && r[BodyAt] < 9 && detailAt < end && detailAt + 1 + r[detailAt] <= end;
+            }
+            if (kind == KindGauge)
+            {
+                return GaugeFits(r, end);
             }
             return kind == KindAck && r[BodyAt] <= 4 && BodyAt + 2 + r[BodyAt + 1] <= end;
         }

@@ -32,6 +32,7 @@ public sealed partial class CommonsRuntime
                 OnReading(r.Meter, r.Reading, c.CommittedTimestamp, c.Outcome ?? LedgerOutcome.Committed);
                 break;
             case AckWrite a: Commands_.Acked(a.Meter, a.Ack); break;
+            case GaugeWrite g: OnGauge(g, c.CommittedTimestamp); break;
             case StatusWrite s:
                 _online[s.Meter] = s.Status.State == "online";
                 if (s.Status.State == "online") Commands_.DeviceOnline(s.Meter);
@@ -167,6 +168,7 @@ public sealed partial class CommonsRuntime
         foreach (var z in _zones)
             if (now >= z.SlotEnd) NextRotationSlot(z, now);
         TickBreakers(now);
+        TickGauges(now);
     }
 
     private void TickEmergency()

@@ -93,7 +93,7 @@ public sealed class IngestPipeline
         // Only a device that waits for confirmations ("confirm":2) is acknowledged before the commit
         // and paced by its confirmations; one still learning (1) trusts its PUBACK, as an old one does.
         var waits = confirming && _confirmations!.WaitsForConfirmation(t.Meter);
-        confirmed = waits && t.Kind is UplinkKind.Reading or UplinkKind.Event;
+        confirmed = waits && t.Kind is UplinkKind.Reading or UplinkKind.Event or UplinkKind.Gauge;
         // Before any decoding, so a flood costs the gateway as little as possible.
         if (waits ? !Paced(t, topic, out var refused) : !Limited(t, topic, out refused)) return refused!;
         var bytes = payload.IsSingleSegment ? payload.FirstSpan : payload.Length <= LenientSeq.MaxScanBytes ? payload.ToArray() : default;
@@ -104,10 +104,11 @@ public sealed class IngestPipeline
                 UplinkKind.Reading => HandleReading(t, bytes, cancellationToken),
                 UplinkKind.Event => HandleEvent(t, bytes, cancellationToken),
                 UplinkKind.Status => HandleStatus(t, bytes, cancellationToken),
+                UplinkKind.Gauge => HandleGauge(t, bytes, cancellationToken),
                 _ => HandleAck(t, bytes, cancellationToken),
             };
         // Refused for good: the device may let it go, if it can be told which one it was.
-        if (confirming && t.Kind is UplinkKind.Reading or UplinkKind.Event && result.IsCompletedSuccessfully
+        if (confirming && t.Kind is UplinkKind.Reading or UplinkKind.Event or UplinkKind.Gauge && result.IsCompletedSuccessfully
             && result.Result.Status == IngestStatus.Rejected && LenientSeq.TryRead(bytes, out var seq))
             _confirmations!.Refused(t.Meter, seq);
         return result;
@@ -187,6 +188,14 @@ public sealed class IngestPipeline
         return Commit(new StatusWrite(meter, status, NowMs()), t, ct);
     }
 
+    private Task<IngestResult> HandleGauge(UplinkTopic t, ReadOnlySpan<byte> payload, CancellationToken ct)
+    {
+        if (!PayloadDecoder.TryDecodeGauge(payload, out var gauge, out var reason)) return Rejected(reason, t, "payload");
+        if (!Known(t, out var meter, out var rejected)) return Task.FromResult(rejected);
+        if (!ClockOk(gauge.TsMs, t, out var clockResult)) return Task.FromResult(clockResult);
+        return Commit(new GaugeWrite(meter, gauge, NowMs()), t, ct);
+    }
+
     private Task<IngestResult> HandleAck(UplinkTopic t, ReadOnlySpan<byte> payload, CancellationToken ct)
     {
         if (!PayloadDecoder.TryDecodeAck(payload, out var ack, out var reason)) return Rejected(reason, t, "payload");
@@ -208,7 +217,12 @@ public sealed class IngestPipeline
         foreach (var flag in outcome.Flags)
         {
             _metrics.CountFlag(flag);
-            _log.Log(LogLevel.Information, flag.Name(), t.ToString(), $"seq {((ReadingWrite)write).Reading.Seq}");
+            _log.Log(LogLevel.Information, flag.Name(), t.ToString(), write switch
+            {
+                ReadingWrite r => $"seq {r.Reading.Seq}",
+                GaugeWrite g => $"seq {g.Gauge.Seq}",
+                _ => write.GetType().Name,
+            });
         }
         return new IngestResult(IngestStatus.Committed, null, outcome.Flags);
     }

@@ -46,6 +46,9 @@ public enum ReadingFlag
     /// <summary>a channel name new to a meter that has UsageRules.MaxChannelsPerMeter already: the row is kept
     /// as evidence, the channel is not created (no state, not listed, no usage).</summary>
     ChannelLimit,
+    /// <summary>A gauge value outside its sensor's physical range (Ingest/GaugeLimits.cs): stored,
+    /// ignored by stage triggers.</summary>
+    GaugeImpossible,
 }
 
 public static class Wire
@@ -77,6 +80,7 @@ public static class Wire
         ReadingFlag.ImplausibleRate => "implausible_rate",
         ReadingFlag.ImplausibleConfirmed => "implausible_confirmed",
         ReadingFlag.ChannelLimit => "channel_limit",
+        ReadingFlag.GaugeImpossible => "gauge_impossible",
         _ => throw new ArgumentOutOfRangeException(nameof(flag), flag, null),
     };
 }

@@ -8,9 +8,10 @@ public enum UplinkKind
     Event,
     Status,
     Ack,
+    Gauge,
 }
 
-/// <summary>commons/v1/{community}/{meter}/up/{reading|event|status|ack} (docs/protocol.md, "Topics").</summary>
+/// <summary>commons/v1/{community}/{meter}/up/{reading|event|status|ack|gauge} (docs/protocol.md, "Topics").</summary>
 public readonly partial record struct UplinkTopic(string Community, string Meter, UplinkKind Kind)
 {
     public const string Root = "commons";
@@ -50,6 +51,7 @@ public readonly partial record struct UplinkTopic(string Community, string Meter
             case "event": kind = UplinkKind.Event; break;
             case "status": kind = UplinkKind.Status; break;
             case "ack": kind = UplinkKind.Ack; break;
+            case "gauge": kind = UplinkKind.Gauge; break;
             default: return false;
         }
         parsed = new UplinkTopic(parts[2], parts[3], kind);

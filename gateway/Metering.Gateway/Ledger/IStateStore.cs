@@ -73,6 +73,9 @@ public interface ILedgerTransaction : IDisposable
     void UpsertStatus(string meter, DeviceStatus status, long receivedMs);
     void InsertAck(string meter, CommandAck ack, long receivedMs);
 
+    /// <summary>Inserts one gauge row keyed (meter, seq, gauge); false when it already exists.</summary>
+    bool TryInsertGauge(string meter, GaugeUplink uplink, GaugeValue gauge, string? flag, long receivedMs);
+
     /// <summary>Appends one InfluxDB line-protocol row to sink_outbox (drained by the sinks).</summary>
     void AppendOutbox(string line);
 }

@@ -6,7 +6,7 @@ namespace Commons.Metering.Gateway.Ledger;
 /// For a reading: one row per channel (PRIMARY KEY (meter, seq, channel); a redelivery is a
 /// duplicate and changes nothing), per-channel state, hourly usage and the sink outbox rows, all in
 /// the same transaction, so a crash at any instant loses nothing and counts nothing twice.</summary>
-internal sealed class LedgerBatch(bool writeOutbox)
+internal sealed partial class LedgerBatch(bool writeOutbox)
 {
     private readonly OutboxLines _lines = new();
 
@@ -16,6 +16,7 @@ internal sealed class LedgerBatch(bool writeOutbox)
         EventWrite e => ApplyEvent(tx, e),
         StatusWrite s => ApplyStatus(tx, s),
         AckWrite a => ApplyAck(tx, a),
+        GaugeWrite g => ApplyGauge(tx, g),
         RegisterMeterWrite m => ApplyRegistration(tx, m),
         _ => throw new ArgumentOutOfRangeException(nameof(write), write.GetType().Name, "unknown ledger write"),
     };

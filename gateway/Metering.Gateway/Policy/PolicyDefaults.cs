@@ -39,4 +39,8 @@ public static class PolicyDefaults
 
     /// <summary>Stage trigger hysteresis when none is given.</summary>
     public const long TriggerHysteresis = 0;
+
+    /// <summary>Upper bound of stage_rules' dwell and stale minutes: a week, longer than any gauge
+    /// may sensibly stay silent or a stage be pinned by dwell alone.</summary>
+    public const int MaxStageRuleMinutes = 7 * 24 * 60;
 }

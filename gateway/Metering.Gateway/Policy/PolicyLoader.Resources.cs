@@ -44,11 +44,12 @@ public static partial class PolicyLoader
         var safety = r.Map("safety", required: false) is { } sf ? ReadSafety(sf) : new SafetyLimits(null, null);
         var stages = ReadStages(r);
         var breaker = r.Map("breaker", required: false) is { } b ? ReadResourceBreaker(b) : null;
+        var gaugeRules = r.Map("stage_rules", required: false) is { } sr ? ReadStageRules(sr) : null;
         r.RejectUnknownKeys();
         // Fallbacks keep cross-section checks from reporting a missing section as a second error;
         // the errors already recorded make the load fail.
         return new ResourcePolicy(resource, period ?? PolicyPeriod.Day, cap ?? 0, floor ?? 0, sharing ?? SharingRule.PerHousehold,
-            ceiling, friendly, quota, sanctions ?? DefaultSanctions, safety ?? new SafetyLimits(null, null), stages, breaker);
+            ceiling, friendly, quota, sanctions ?? DefaultSanctions, safety ?? new SafetyLimits(null, null), stages, breaker, gaugeRules);
     }
 
     /// <summary>resources.X.breaker: capacity_per_minute (required), window_minutes, curtails (ordered).</summary>

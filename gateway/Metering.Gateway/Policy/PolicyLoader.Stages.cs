@@ -57,3 +57,17 @@ public static partial class PolicyLoader
     private static bool Further(StageTrigger lower, StageTrigger higher) =>
         higher.Direction == TriggerDirection.Below ? higher.Threshold < lower.Threshold : higher.Threshold > lower.Threshold;
 }
+
+public static partial class PolicyLoader
+{
+    /// <summary>resources.X.stage_rules: dwell_minutes (default 0), stale_after_minutes (required),
+    /// stale_stage (1-3; absent = hold the current stage while a trigger's gauge is silent).</summary>
+    private static StageGaugeRules? ReadStageRules(YamlMapReader r)
+    {
+        var dwell = r.Int("dwell_minutes", 0, PolicyDefaults.MaxStageRuleMinutes, required: false) ?? 0;
+        var stale = r.Int("stale_after_minutes", 1, PolicyDefaults.MaxStageRuleMinutes);
+        var stage = r.Int("stale_stage", 1, MaxStage, required: false);
+        r.RejectUnknownKeys();
+        return stale is null ? null : new StageGaugeRules(dwell, stale.Value, stage);
+    }
+}

@@ -62,7 +62,8 @@ public sealed record ResourcePolicy(
     Sanctions Sanctions,
     SafetyLimits Safety,
     ImmutableArray<ShortageStage> Stages,
-    ResourceBreaker? Breaker = null)
+    ResourceBreaker? Breaker = null,
+    StageGaugeRules? GaugeRules = null)
 {
     /// <summary>Stage 0 (normal) curtails nothing; stages 1-3 as configured (an unconfigured stage
     /// inherits the one below it, so the order stays monotone).</summary>
@@ -103,6 +104,12 @@ public enum TriggerDirection { Below, Above }
 /// <summary>A stage is entered when the measured value crosses Threshold and left only once it is
 /// back past Threshold +/- Hysteresis (against flapping).</summary>
 public sealed record StageTrigger(string Meter, string Channel, TriggerDirection Direction, long Threshold, long Hysteresis);
+
+/// <summary>How stage triggers on gauges behave (resources.X.stage_rules): a changed stage holds at
+/// least <paramref name="DwellMinutes"/> before the next change; a trigger's gauge silent for
+/// <paramref name="StaleAfterMinutes"/> is stale, and while it is the stage stays at least where it
+/// was (<paramref name="StaleStage"/> null: hold) or at least <paramref name="StaleStage"/>.</summary>
+public sealed record StageGaugeRules(int DwellMinutes, int StaleAfterMinutes, int? StaleStage);
 
 public sealed record ShortageStage(int Stage, StageTrigger? Trigger, ImmutableHashSet<UseClass> Curtails);
 

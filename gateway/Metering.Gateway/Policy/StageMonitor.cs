@@ -4,7 +4,7 @@ namespace Commons.Metering.Gateway.Policy;
 /// becomes active when its signal crosses the threshold and inactive only once the signal is back past
 /// threshold +/- hysteresis. The stage is the highest active one, or a declared minimum (an emergency
 /// or a council decision) when that is higher. Every change is audited.</summary>
-public sealed class StageMonitor
+public sealed partial class StageMonitor
 {
     private readonly ResourcePolicy _policy;
     private readonly IAuditSink? _audit;
@@ -74,7 +74,7 @@ public sealed class StageMonitor
         var triggered = 0;
         for (var i = 0; i < _active.Length; i++)
             if (_active[i]) triggered = Math.Max(triggered, _policy.Stages[i].Stage);
-        var next = Math.Max(triggered, _declared);
+        var next = Math.Max(Math.Max(triggered, _declared), StaleFloor);
         if (next != Current)
         {
             _audit?.Append("stage-monitor", AuditRoles.System, "stage.changed",

@@ -45,7 +45,8 @@ public sealed partial class HardwareDocsTests
     public void Every_expected_part_is_there()
     {
         Assert.Equal(
-            ["actuators/relay", "actuators/solenoid-valve", "boards/esp32-wrover", "boards/raspberry-pi", "sensors/hx711-load-cell",
+            ["actuators/relay", "actuators/solenoid-valve", "boards/esp32-wrover", "boards/raspberry-pi", "sensors/a02yyuw-ultrasonic",
+             "sensors/ads1115-pressure", "sensors/hx711-load-cell", "sensors/ina219-power-monitor",
              "sensors/mfrc522", "sensors/pzem-004t-v3", "sensors/s0-energy-meter", "sensors/water-pulse-meter", "sensors/yf-s201-flow"],
             PartFolders());
     }

@@ -53,6 +53,19 @@ public class PayloadEncoderTests
                     : RejectReason.None;
                 PayloadEncoder.Ack(w, cid, 0, cid.Length, reason, expect.GetProperty("ts").GetInt64());
                 break;
+            case "gauge":
+                GaugeEncoder.Begin(w, expect.GetProperty("seq").GetInt64(), expect.GetProperty("ts").GetInt64());
+                int k = 0;
+                foreach (var g in expect.GetProperty("g").EnumerateArray())
+                {
+                    GaugeEncoder.Gauge(w, k++, Ascii(g.GetProperty("n")),
+                        Words.IndexOf(GaugeWords.Quantities, g.GetProperty("q").GetString()),
+                        Words.IndexOf(GaugeWords.Sensors, g.GetProperty("s").GetString()),
+                        g.GetProperty("last").GetInt32(), g.GetProperty("min").GetInt32(), g.GetProperty("max").GetInt32(),
+                        g.GetProperty("mean").GetInt32(), g.GetProperty("samples").GetInt32());
+                }
+                GaugeEncoder.End(w);
+                break;
             default:
                 Assert.Fail($"no encoder for {file}");
                 break;

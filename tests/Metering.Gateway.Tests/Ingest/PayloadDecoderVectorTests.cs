@@ -9,8 +9,8 @@ namespace Commons.Metering.Gateway.Tests.Ingest;
 /// invalid ones are rejected with their 'reason'; command vectors go through the command codec.</summary>
 public sealed class PayloadDecoderVectorTests
 {
-    public static TheoryData<string> ValidUplinks => Vectors.Files(Vectors.Valid("reading", "event", "status", "ack"));
-    public static TheoryData<string> InvalidUplinks => Vectors.Files(Vectors.Invalid("reading", "event", "status", "ack"));
+    public static TheoryData<string> ValidUplinks => Vectors.Files(Vectors.Valid("reading", "event", "status", "ack", "gauge"));
+    public static TheoryData<string> InvalidUplinks => Vectors.Files(Vectors.Invalid("reading", "event", "status", "ack", "gauge"));
     public static TheoryData<string> ValidCommands => Vectors.Files(Vectors.Valid("cmd"));
     public static TheoryData<string> InvalidCommands => Vectors.Files(Vectors.Invalid("cmd"));
 
@@ -135,6 +135,17 @@ public sealed class PayloadDecoderVectorTests
                 });
             case "ack" when PayloadDecoder.TryDecodeAck(payload, out var a, out r):
                 return Compact(new JsonObject { ["cid"] = a.CommandId, ["ok"] = a.Ok, ["err"] = a.Error, ["ts"] = a.TsMs });
+            case "gauge" when PayloadDecoder.TryDecodeGauge(payload, out var g, out r):
+                return new JsonObject
+                {
+                    ["seq"] = g.Seq,
+                    ["ts"] = g.TsMs,
+                    ["g"] = new JsonArray(g.Gauges.Select(x => (JsonNode)new JsonObject
+                    {
+                        ["n"] = x.Name, ["q"] = x.Quantity, ["s"] = x.Sensor, ["last"] = x.Last, ["min"] = x.Min,
+                        ["max"] = x.Max, ["mean"] = x.Mean, ["samples"] = x.Samples,
+                    }).ToArray()),
+                };
             default:
                 reason = type switch
                 {
@@ -142,6 +153,7 @@ public sealed class PayloadDecoderVectorTests
                     "event" => PayloadDecoder.TryDecodeEvent(payload, out _, out r) ? null : r,
                     "status" => PayloadDecoder.TryDecodeStatus(payload, out _, out r) ? null : r,
                     "ack" => PayloadDecoder.TryDecodeAck(payload, out _, out r) ? null : r,
+                    "gauge" => PayloadDecoder.TryDecodeGauge(payload, out _, out r) ? null : r,
                     _ => throw new ArgumentException(type),
                 };
                 return null;

@@ -26,6 +26,7 @@ internal static class ScenarioPolicies
             cap: 20_000_000
             floor_per_person: 50_000
             sharing: per_person
+            stage_rules: { stale_after_minutes: 5 }   # the reservoir gauge silent 5 min holds the stage
             stages:
               - stage: 1
                 trigger: { meter: reservoir, channel: level_mm, below: 1200, hysteresis: 100 }

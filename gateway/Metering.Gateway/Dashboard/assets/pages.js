@@ -52,6 +52,7 @@
       h('div', { class: 'cards' },
         o.openBreakers !== undefined ? h('div', { class: 'card', id: 'open-breakers' }, h('h3', null, 'Open breakers'), h('div', { class: 'big' }, o.openBreakers)) : null,
         h('div', { class: 'card', id: 'devices-offline' }, h('h3', null, 'Devices offline'), h('div', { class: 'big' }, o.devicesOffline + ' of ' + o.devicesTotal))));
+    M.stageGauges(main); // stage-chart.js: the gauges that drive stages, against their thresholds
     const refresh = M.debounce(() => location.hash === '#/overview' && M.render(), 2000);
     M.onLive(main, (kind) => { if (kind !== 'ping') refresh(); });
   });

@@ -10,7 +10,7 @@ namespace Commons.Metering.Gateway.Ledger.Sqlite;
 /// That state is never written as rows of its own (schema v3): it is derived from the reading and
 /// event rows, which the ledger writes anyway, so a batch costs no UPDATE per meter and channel
 /// (~8 us per reading; docs/benchmarks.md) and the state can never disagree with the rows.</summary>
-internal sealed class SqliteLedgerTransaction : ILedgerTransaction
+internal sealed partial class SqliteLedgerTransaction : ILedgerTransaction
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _tx;
@@ -91,11 +91,12 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
                              ORDER BY seq DESC LIMIT 1), 0),
                    COALESCE((SELECT MAX(seq) FROM events WHERE meter = $a), 0),
                    COALESCE((SELECT ts_ms FROM reading_channels WHERE meter = $a AND (reading_flag IS NULL OR reading_flag = $c)
-                             ORDER BY seq DESC LIMIT 1), 0)
+                             ORDER BY seq DESC LIMIT 1), 0),
+                   COALESCE((SELECT MAX(seq) FROM gauges WHERE meter = $a), 0)
             """, meter, SeqJumpFlag, SeqGapFlag);
         r.Read();
         var readingSeq = r.GetInt64(0);
-        s = new MeterState(Math.Max(readingSeq, r.GetInt64(1)), readingSeq, r.GetInt64(2));
+        s = new MeterState(Math.Max(readingSeq, Math.Max(r.GetInt64(1), r.GetInt64(3))), readingSeq, r.GetInt64(2));
         _state.Meters[meter] = s;
         return s;
     }
@@ -194,7 +195,7 @@ internal sealed class SqliteLedgerTransaction : ILedgerTransaction
 
     public void Dispose() => _tx.Dispose(); // rolls back unless committed; the overlay is dropped with it
 
-    private static readonly string[] Names = ["$a", "$b", "$c", "$d", "$e", "$f", "$g", "$h", "$i", "$j", "$k"];
+    private static readonly string[] Names = ["$a", "$b", "$c", "$d", "$e", "$f", "$g", "$h", "$i", "$j", "$k", "$l", "$m"];
 
     private SqliteCommand Prepare(string sql, object?[] args)
     {

@@ -67,6 +67,22 @@ internal static class SqliteSchema
             err TEXT,
             ts_ms INTEGER NOT NULL,
             received_ms INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS gauges(
+            meter TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            gauge TEXT NOT NULL,
+            quantity TEXT NOT NULL,
+            sensor TEXT NOT NULL,
+            last INTEGER NOT NULL,
+            min INTEGER NOT NULL,
+            max INTEGER NOT NULL,
+            mean INTEGER NOT NULL,
+            samples INTEGER NOT NULL,
+            ts_ms INTEGER NOT NULL,
+            received_ms INTEGER NOT NULL,
+            flag TEXT,
+            PRIMARY KEY (meter, seq, gauge)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS gauges_by_time ON gauges(meter, gauge, ts_ms);
         CREATE TABLE IF NOT EXISTS sink_outbox(
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             line TEXT NOT NULL);

@@ -12,7 +12,7 @@ namespace Commons.Metering.Gateway.Ledger.Sqlite;
 /// lose the last commits on power loss, and the device has already deleted those readings).
 /// Group commit pays that fsync once per batch (https://sqlite.org/pragma.html#pragma_synchronous,
 /// https://sqlite.org/wal.html).</summary>
-internal sealed class SqliteStateStore : IStateStore
+internal sealed partial class SqliteStateStore : IStateStore, IGaugeReader
 {
     private readonly string _path;
     private readonly SqliteSynchronous _synchronous;
