@@ -107,6 +107,7 @@ internal sealed class ConfirmationHub(TimeProvider time) : ILedgerBatchObserver
                 {
                     ReadingWrite r => r.Reading.Seq,
                     EventWrite e => e.Event.Seq,
+                    GaugeWrite g => g.Gauge.Seq,
                     _ => 0,
                 };
                 if (seq < 1 || !_meters.TryGetValue(write.Meter, out var m) || !m.Confirming) continue;
