@@ -142,7 +142,7 @@ internal sealed class PipelinedBenchmark(int publishers, int warmupPerPublisher,
         _run++;
         var meters = Enumerable.Range(0, publishers).Select(i => $"p{_run:D2}-{i:D2}").ToArray();
         foreach (var meter in meters)
-            await RunAsync(ServerProcess.Require("mosquitto_pub", "mosquitto-clients"), cancel, "-h", "127.0.0.1", "-p", Port(port), "-q", "1", "-r",
+            await RunAsync(ServerProcess.Require("mosquitto_pub", "mosquitto-clients"), cancel, "-h", "127.0.0.1", "-p", Port(port), "-q", "1", "-r", "-i", meter,
                 "-t", $"commons/v1/{Community}/{meter}/up/status", "-m", "{\"v\":1,\"state\":\"online\",\"fw\":\"bench\",\"confirm\":2}");
         var pubs = meters.Select(m => StartPublisher(port, m)).ToArray();
         try
