@@ -85,11 +85,25 @@ public sealed partial class CommonsRuntime
             At(r.AckedMs), r.AckError, At(r.ConfirmedMs), r.Why);
     }
 
+    /// <summary>Refused proposals listed: the latest few are what a council member needs to see.</summary>
+    public const int RefusalsListed = 20;
+
     public IReadOnlyList<ProposalView> Proposals()
     {
         Initialize();
         var k = _store.Current.Council.K;
-        return Db.Proposals().Select(p => new ProposalView(p.Id, p.Proposer, DateTimeOffset.FromUnixTimeMilliseconds(p.EffectiveMs), p.Approvals, k, p.State)).ToList();
+        static DateTimeOffset At(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        var proposals = Db.Proposals().Select(p => new ProposalView(p.Id, p.Proposer, At(p.EffectiveMs), p.Approvals, k, p.State, p.Yaml, At(p.CreatedMs)));
+        var refused = Db.Refusals(RefusalsListed).Select(r => new ProposalView(
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(r.Yaml))),
+            r.Proposer, At(r.CreatedMs), [], k, "refused", r.Yaml, At(r.CreatedMs), r.Reason, r.Errors));
+        return proposals.Concat(refused).OrderByDescending(p => p.Created).ToList();
+    }
+
+    public string? PolicyYaml()
+    {
+        Initialize();
+        return Db.Get("policy_yaml") ?? _store.InstalledText;
     }
 
     public IReadOnlyList<AuditRecord> Audit(int limit)

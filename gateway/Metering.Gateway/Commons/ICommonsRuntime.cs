@@ -25,7 +25,12 @@ public interface ICommonsRuntime
     /// <summary>Newest first: commands sent to devices with their acknowledgement and confirmation.</summary>
     IReadOnlyList<CommandView> Commands(int limit);
 
+    /// <summary>Newest first: pending and activated proposals, and the latest refused ones with why.</summary>
     IReadOnlyList<ProposalView> Proposals();
+
+    /// <summary>The text of the policy file in force (the activated proposal's, else the configured file's);
+    /// null when that file can no longer be read.</summary>
+    string? PolicyYaml();
 
     /// <summary>Newest first.</summary>
     IReadOnlyList<AuditRecord> Audit(int limit);
@@ -92,7 +97,9 @@ public sealed record CommandView(
     string Cid, string Meter, string Op, string Detail, DateTimeOffset Created, DateTimeOffset Expires, int Attempts,
     string State, DateTimeOffset? AckedAt, string? AckError, DateTimeOffset? ConfirmedAt, string? Why);
 
-public sealed record ProposalView(string Id, string Proposer, DateTimeOffset EffectiveAt, IReadOnlyList<string> Approvals, int Needed, string State);
+/// <summary>State: pending, activated or refused (a refused proposal has its Refusal and Errors, no approvals).</summary>
+public sealed record ProposalView(string Id, string Proposer, DateTimeOffset EffectiveAt, IReadOnlyList<string> Approvals, int Needed, string State,
+    string Yaml, DateTimeOffset Created, string? Refusal = null, IReadOnlyList<string>? Errors = null);
 
 /// <summary>Kind: stage, trip, reset, command, emergency, policy, reading.</summary>
 public sealed record CommonsEvent(string Kind, string Summary, DateTimeOffset At, string? Meter = null);

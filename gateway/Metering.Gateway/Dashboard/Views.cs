@@ -57,10 +57,20 @@ internal static class Views
         state = c.State, ackedAt = c.AckedAt, ackError = c.AckError, confirmedAt = c.ConfirmedAt, why = c.Why,
     };
 
-    public static object Proposal(ProposalView p) => new
+    /// <summary>A proposal with its whole file; a pending or refused one also with what it changes against
+    /// the policy in force: plain sentences (null when the file does not parse) and a line diff.</summary>
+    public static object Proposal(ProposalView p, CommunityPolicy inForce, string? inForceYaml)
     {
-        id = p.Id, proposer = p.Proposer, effectiveAt = p.EffectiveAt, approvals = p.Approvals, needed = p.Needed, state = p.State,
-    };
+        var compare = p.State is "pending" or "refused";
+        var parsed = compare ? PolicyLoader.Parse(p.Yaml, "proposal.yaml").Policy : null;
+        return new
+        {
+            id = p.Id, proposer = p.Proposer, created = p.Created, effectiveAt = p.EffectiveAt, approvals = p.Approvals, needed = p.Needed, state = p.State,
+            refusal = p.Refusal, errors = p.Errors ?? [], yaml = p.Yaml,
+            summary = parsed is null ? null : PolicySummary.Changes(inForce, parsed),
+            diff = compare && inForceYaml is not null ? LineDiff.Hunks(LineDiff.Compute(inForceYaml, p.Yaml)).Select(l => new { op = l.Op, text = l.Text }) : null,
+        };
+    }
 
     public static object Audit(AuditRecord a) => new
     {

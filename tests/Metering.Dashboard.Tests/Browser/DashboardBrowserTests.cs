@@ -126,7 +126,7 @@ public sealed class DashboardBrowserTests(BrowserSession browser, Xunit.Abstract
         await amina.FillAsync("#propose textarea[name=yaml]", Api.ActsApiTests.RaisedWaterCap);
         await amina.ClickAsync("#propose button[type=submit]");
         await Expect(amina.Locator("#act-status")).ToContainTextAsync("Done");
-        await Expect(amina.Locator("#proposals")).ToContainTextAsync("amina (1 of 2)");
+        await Expect(amina.Locator("#proposals")).ToContainTextAsync("amina (1 of 2 needed)");
         await amina.CloseAsync();
 
         var bruno = await browser.SignInAsync("bruno");
