@@ -8,7 +8,9 @@ namespace Commons.Metering.Gateway.Dashboard;
 /// seconds), one place so the pages and the OpenAPI clients read the same thing.</summary>
 internal static class Views
 {
-    public static object Overview(CommunityOverview o) => new
+    /// <summary>Devices offline and total come from <paramref name="devices"/> (DashboardQueries.DeviceCounts),
+    /// so the overview and the devices page count the same devices the same way.</summary>
+    public static object Overview(CommunityOverview o, (int Offline, int Total) devices) => new
     {
         hasPolicy = true,
         community = o.Community,
@@ -25,8 +27,8 @@ internal static class Views
             remainingSeconds = (long)e.Remaining.TotalSeconds, renewals = e.Renewals, pendingSignatures = e.PendingSignatures,
         },
         openBreakers = o.OpenBreakers,
-        devicesOffline = o.DevicesOffline,
-        devicesTotal = o.DevicesTotal,
+        devicesOffline = devices.Offline,
+        devicesTotal = devices.Total,
     };
 
     public static object Household(HouseholdView h, IReadOnlyDictionary<Resource, History> history, IReadOnlyList<DeviceRow> devices) => new

@@ -22,7 +22,7 @@ internal static class CommonsApi
         api.MapGet("/overview", (HttpContext http, DashboardQueries q) =>
         {
             var runtime = Runtime(http);
-            return Results.Json(runtime is { HasPolicy: true } ? Views.Overview(runtime.Overview()) : q.MeteringOverview());
+            return Results.Json(runtime is { HasPolicy: true } ? Views.Overview(runtime.Overview(), q.DeviceCounts()) : q.MeteringOverview());
         }).RequireAuthorization(Access.SignedIn).WithSummary("Public aggregates: per resource use against the cap, stage and why, emergency, open breakers, devices offline.");
         api.MapGet("/households/{id}", (string id, HttpContext http, DashboardQueries q) =>
         {

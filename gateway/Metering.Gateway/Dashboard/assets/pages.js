@@ -51,7 +51,8 @@
       h('div', { class: 'cards', id: 'resources' }, cards.length ? cards : h('p', null, 'No usage yet.')),
       h('div', { class: 'cards' },
         o.openBreakers !== undefined ? h('div', { class: 'card', id: 'open-breakers' }, h('h3', null, 'Open breakers'), h('div', { class: 'big' }, o.openBreakers)) : null,
-        h('div', { class: 'card', id: 'devices-offline' }, h('h3', null, 'Devices offline'), h('div', { class: 'big' }, o.devicesOffline + ' of ' + o.devicesTotal))));
+        h('div', { class: 'card', id: 'devices-offline' }, h('h3', null, 'Devices offline'), h('div', { class: 'big' }, o.devicesOffline + ' of ' + o.devicesTotal),
+          M.can('technician', 'council', 'administrator') ? h('a', { href: '#/devices' }, 'See the devices') : null)));
     const refresh = M.debounce(() => location.hash === '#/overview' && M.render(), 2000);
     M.onLive(main, (kind) => { if (kind !== 'ping') refresh(); });
   });
@@ -93,10 +94,20 @@
       M.ago(d.lastSeen), d.firmware || '–', d.outboxDepth ?? '–', d.batteryMv ? (d.batteryMv / 1000).toFixed(2) + ' V' : '–']));
   }
 
+  // The devices page's filter, kept across live refreshes: all, offline or online.
+  let deviceFilter = 'all';
+
   M.page('devices', async (main) => {
     const devices = await M.api('GET', '/api/v1/devices');
+    const offline = devices.filter((d) => !d.online).length;
+    const shown = devices.filter((d) => deviceFilter === 'all' || (deviceFilter === 'offline') === !d.online);
+    const choice = (value, label) => h('button', { type: 'button', class: deviceFilter === value ? null : 'secondary', 'aria-pressed': String(deviceFilter === value),
+      dataset: { filter: value }, onclick: () => { deviceFilter = value; M.render(); } }, label);
     M.fill(main, h('h1', null, 'Devices'),
-      h('p', { class: 'muted' }, devices.filter((d) => d.online).length + ' of ' + devices.length + ' online'), h('div', { id: 'devices' }, devicesTable(devices)));
+      h('p', { class: 'muted', id: 'device-counts' }, M.count(offline, 'device') + ' offline, ' + (devices.length - offline) + ' online (offline first)'),
+      h('div', { class: 'filters', role: 'group', 'aria-label': 'Show' }, choice('all', 'All ' + devices.length), choice('offline', 'Offline ' + offline),
+        choice('online', 'Online ' + (devices.length - offline))),
+      h('div', { id: 'devices' }, devicesTable(shown)));
     const refresh = M.debounce(() => location.hash === '#/devices' && M.render(), 2000);
     M.onLive(main, (kind) => { if (kind === 'device' || kind === 'reading') refresh(); });
   });
