@@ -38,7 +38,9 @@ public sealed partial class CommonsRuntime
                 if (!h.Meters.Any(m => m.Resource == resource)) continue;
                 var status = rr.Status(h.Id, _used.GetValueOrDefault((h.Id, resource)));
                 var sanction = Curtailment.SanctionFor(rr.Policy.Sanctions, status);
-                var minutes = _zones.Where(z => z.Zone.Resource == resource).Sum(z => z.Scheduler.MinutesLost.GetValueOrDefault(h.Id));
+                // Rotation's minutes (RotationScheduler) and every other cause's (CurtailedTime).
+                var minutes = _zones.Where(z => z.Zone.Resource == resource).Sum(z => z.Scheduler.MinutesLost.GetValueOrDefault(h.Id))
+                    + _curtailed.Minutes(h.Id, resource, rr.PeriodStart, _time.GetUtcNow());
                 var channels = h.Meters.Where(m => m.Resource == resource)
                     .SelectMany(m => _byMeter.GetValueOrDefault(m.Id) ?? [])
                     .Select(c => new ChannelDecisionView(c.Meter.Id, c.Channel.Id, c.Channel.Use.ToString().ToLowerInvariant(),
