@@ -69,6 +69,7 @@ public sealed partial class CommonsRuntime
         lock (_gate)
         {
             if (NotCouncil(actor, "declare an emergency") is { } refused) return refused;
+            if (TooLong(actor, "declare", duration) is { } tooLong) return tooLong;
             if (Emergency_.Active is { } e) return ActResult.Refused($"an emergency is already in force until {e.Sunset:O}; sign a renewal instead");
             var maxAge = EmergencyProtocol.DefaultApprovalMaxAge;
             var now = _time.GetUtcNow();
@@ -92,6 +93,7 @@ public sealed partial class CommonsRuntime
         lock (_gate)
         {
             if (NotCouncil(actor, "renew an emergency") is { } refused) return refused;
+            if (TooLong(actor, "renew", duration) is { } tooLong) return tooLong;
             if (Emergency_.Active is not { } e)
             {
                 // Audited by the protocol as emergency.refused.
@@ -136,6 +138,18 @@ public sealed partial class CommonsRuntime
             Evaluate(c.Household, c.Resource);
             return ActResult.Ok(breakerId);
         }
+    }
+
+    /// <summary>A signature for longer than the policy's emergency.max_duration_hours is refused when
+    /// signed, not accepted as pending and refused only once the quorum is there.</summary>
+    private ActResult? TooLong(string actor, string act, TimeSpan duration)
+    {
+        var max = _store.Current.EmergencyMaxDuration;
+        if (duration <= max) return null;
+        var why = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{duration.TotalHours:0.#} h is longer than the {max.TotalHours:0.#} h the policy allows for an emergency");
+        Audit_.Append(actor, AuditRoles.Council, "emergency.refused", new { act, reason = why });
+        return ActResult.Refused(why);
     }
 
     private ActResult? NotCouncil(string actor, string what)

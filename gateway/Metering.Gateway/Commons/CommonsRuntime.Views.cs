@@ -133,12 +133,16 @@ public sealed partial class CommonsRuntime
     private EmergencyView? EmergencyView(DateTimeOffset now)
     {
         var pending = Db.Signatures("declare").Concat(Db.Signatures("renew")).Select(s => s.Member).Distinct().ToList();
+        var council = _store.Current.Council.K;
+        var max = _store.Current.EmergencyMaxDuration;
+        List<SignatureView> Signed(string act) => Db.Signatures(act).Select(s => new SignatureView(s.Member, act, s.Reason, TimeSpan.FromSeconds(s.DurationS),
+            DateTimeOffset.FromUnixTimeMilliseconds(s.SignedMs))).ToList();
         if (Emergency_.Active is not { } e)
         {
-            var sigs = Db.Signatures("declare");
+            var sigs = Signed("declare");
             return sigs.Count == 0 ? null
-                : new EmergencyView(sigs[^1].Reason, "pending", now, now, TimeSpan.Zero, 0, pending);
+                : new EmergencyView(sigs[^1].Reason, "pending", now, now, TimeSpan.Zero, 0, pending, Active: false, sigs, council, max);
         }
-        return new EmergencyView(e.Reason, e.DeclaredBy, e.Start, e.Sunset, e.Sunset - now, e.Renewals, pending);
+        return new EmergencyView(e.Reason, e.DeclaredBy, e.Start, e.Sunset, e.Sunset - now, e.Renewals, pending, Active: true, Signed("renew"), council, max);
     }
 }

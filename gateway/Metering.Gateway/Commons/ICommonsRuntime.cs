@@ -79,8 +79,15 @@ public sealed record ResourceOverview(
     Resource Resource, string Period, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd,
     long Used, long Cap, int Stage, string StageReason);
 
+/// <summary>An emergency in force (Active), or a declaration still waiting for its quorum (not Active:
+/// DeclaredBy "pending", no sunset yet). Signatures are the council's signatures waiting for a quorum:
+/// of the declaration when pending, of a renewal when active; Needed is the quorum k.</summary>
 public sealed record EmergencyView(string Reason, string DeclaredBy, DateTimeOffset Start, DateTimeOffset Sunset, TimeSpan Remaining, int Renewals,
-    IReadOnlyList<string> PendingSignatures);
+    IReadOnlyList<string> PendingSignatures, bool Active = true, IReadOnlyList<SignatureView>? Signatures = null, int Needed = 0,
+    TimeSpan MaxDuration = default);
+
+/// <summary>One council member's signature of a declaration or renewal: for how long, when.</summary>
+public sealed record SignatureView(string Member, string Act, string Reason, TimeSpan Duration, DateTimeOffset SignedAt);
 
 public sealed record HouseholdView(string Id, int Persons, IReadOnlyList<HouseholdResourceView> Resources, IReadOnlyList<string> Meters);
 

@@ -17,7 +17,7 @@ internal static class PolicySummary
             s.Add($"Council: {Quorum(now.Council)} → {Quorum(proposed.Council)}.");
         if (now.UtcOffset != proposed.UtcOffset) s.Add($"Local time: UTC{Offset(now.UtcOffset)} → UTC{Offset(proposed.UtcOffset)}.");
         if (now.EmergencyMaxDuration != proposed.EmergencyMaxDuration)
-            s.Add($"Longest emergency: {now.EmergencyMaxDuration.TotalHours:0.#} h → {proposed.EmergencyMaxDuration.TotalHours:0.#} h.");
+            s.Add(string.Create(CultureInfo.InvariantCulture, $"Longest emergency: {now.EmergencyMaxDuration.TotalHours:0.#} h → {proposed.EmergencyMaxDuration.TotalHours:0.#} h."));
         Households(now, proposed, s);
         foreach (var r in now.Resources.Keys.Union(proposed.Resources.Keys).Order())
         {

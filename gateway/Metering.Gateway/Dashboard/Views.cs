@@ -25,13 +25,18 @@ internal static class Views
         {
             reason = e.Reason, declaredBy = e.DeclaredBy, start = e.Start, sunset = e.Sunset,
             remainingSeconds = (long)e.Remaining.TotalSeconds, renewals = e.Renewals, pendingSignatures = e.PendingSignatures,
+            active = e.Active, needed = e.Needed, maxHours = e.MaxDuration.TotalHours,
+            signatures = (e.Signatures ?? []).Select(s => new { member = s.Member, act = s.Act, reason = s.Reason, hours = s.Duration.TotalHours, signedAt = s.SignedAt }),
         },
         openBreakers = o.OpenBreakers,
         devicesOffline = devices.Offline,
         devicesTotal = devices.Total,
     };
 
-    public static object Household(HouseholdView h, IReadOnlyDictionary<Resource, History> history, IReadOnlyList<DeviceRow> devices) => new
+    /// <summary>Each resource with its period (day, month, year) and the period's bounds, so the page
+    /// says "today" or "this month" beside the figures.</summary>
+    public static object Household(HouseholdView h, CommunityPolicy policy, DateTimeOffset now, IReadOnlyDictionary<Resource, History> history,
+        IReadOnlyList<DeviceRow> devices) => new
     {
         id = h.Id,
         persons = h.Persons,
@@ -39,6 +44,9 @@ internal static class Views
         resources = h.Resources.Select(r => new
         {
             resource = r.Resource.Name(), unit = r.Resource.Unit(), used = r.Used, floor = r.Floor, allowance = r.Allowance,
+            period = policy.Resources.TryGetValue(r.Resource, out var rp) ? rp.Period.ToString().ToLowerInvariant() : null,
+            periodStart = rp is null ? (DateTimeOffset?)null : PolicyPeriods.StartOf(rp.Period, now, policy.UtcOffset),
+            periodEnd = rp is null ? (DateTimeOffset?)null : PolicyPeriods.EndOf(rp.Period, now, policy.UtcOffset),
             remaining = r.Remaining, underFloor = r.UnderFloor, sanction = r.Sanction, sanctionReason = r.SanctionReason,
             curtailedMinutes = r.CurtailedMinutes,
             channels = r.Channels.Select(c => new { meter = c.Meter, channel = c.Channel, use = c.Use, decision = c.Decision, reason = c.Reason }),

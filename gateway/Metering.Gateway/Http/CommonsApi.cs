@@ -24,14 +24,14 @@ internal static class CommonsApi
             var runtime = Runtime(http);
             return Results.Json(runtime is { HasPolicy: true } ? Views.Overview(runtime.Overview(), q.DeviceCounts()) : q.MeteringOverview());
         }).RequireAuthorization(Access.SignedIn).WithSummary("Public aggregates: per resource use against the cap, stage and why, emergency, open breakers, devices offline.");
-        api.MapGet("/households/{id}", (string id, HttpContext http, DashboardQueries q) =>
+        api.MapGet("/households/{id}", (string id, HttpContext http, DashboardQueries q, Policy.PolicyStore store, TimeProvider time) =>
         {
             if (!Access.MayReadHousehold(http, id)) return Problems.Forbidden(http);
             var runtime = Runtime(http);
             if (runtime is not { HasPolicy: true }) return Problems.NoPolicy();
             var view = runtime.Household(id);
             if (view is null) return Problems.NotFound("Unknown household", $"The policy has no household '{id}'.");
-            return Results.Json(Views.Household(view, q.History(id), q.Devices(view.Meters)));
+            return Results.Json(Views.Household(view, store.Current, time.GetUtcNow(), q.History(id), q.Devices(view.Meters)));
         }).RequireAuthorization(Access.SignedIn).WithSummary("One household (its own member only): use against allowance and floor, sanctions, curtailed minutes, hourly and daily history.");
         api.MapGet("/devices", (DashboardQueries q) => Results.Json(q.Devices(null)))
             .RequireAuthorization(Access.Operations).WithSummary("Every device: online or offline, last seen, firmware, outbox depth, battery (no usage).");

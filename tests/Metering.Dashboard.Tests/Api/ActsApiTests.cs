@@ -84,6 +84,18 @@ public sealed class ActsApiTests(PolicyGateway gw) : IClassFixture<PolicyGateway
     }
 
     [Fact]
+    public async Task EmergencySignature_LongerThanThePolicyAllows_IsRefusedWhenSigned()
+    {
+        using var chen = await gw.SignInAsync("chen");
+        // policies/dashboard.yaml: emergency.max_duration_hours 72.
+        var detail = await ProblemAsync(await chen.PostJsonAsync("api/v1/emergency", new { reason = "too long", hours = 500 }), HttpStatusCode.Conflict);
+        Assert.Contains("72 h", detail);
+        var emergency = (await chen.GetFromJsonAsync<JsonElement>("api/v1/overview")).GetProperty("emergency");
+        if (emergency.ValueKind != JsonValueKind.Null)
+            Assert.DoesNotContain(emergency.GetProperty("signatures").EnumerateArray(), s => s.GetProperty("reason").GetString() == "too long");
+    }
+
+    [Fact]
     public async Task Emergency_IsDeclaredByAQuorumOfCouncil_AndShowsItsSunsetOnTheOverview()
     {
         using var chen = await gw.SignInAsync("chen");

@@ -91,7 +91,7 @@ public sealed class DashboardBrowserTests(BrowserSession browser, Xunit.Abstract
         await Expect(page.Locator("#live")).ToHaveClassAsync("live on");
         var watch = Stopwatch.StartNew();
         await browser.Gateway.PublishReadingAsync("w-h01", 1_000, DateTimeOffset.UtcNow, ("kitchen", 777_777), ("garden", 3));
-        await Expect(page.Locator("#live-readings li").First).ToContainTextAsync("kitchen = 777777", new() { Timeout = 2_000 });
+        await Expect(page.Locator("#live-readings li").First).ToContainTextAsync("kitchen: register 777.8 L", new() { Timeout = 2_000 });
         output.WriteLine($"publish to the reading on the page: {watch.ElapsedMilliseconds} ms");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.ElapsedMilliseconds} ms");
         // The figures follow (the page refreshes its view a moment later, still without a reload).
