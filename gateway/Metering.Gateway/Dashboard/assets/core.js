@@ -46,7 +46,9 @@ M.fill = function (el, ...children) {
 };
 
 // Amounts, times and words as people say them: format.js.
-M.problem = (e) => h('div', { class: 'problem', role: 'alert' }, h('strong', null, (e.problem && e.problem.title) || 'Error'), ': ', e.message);
+// A fetch that never reached the gateway (TypeError "Failed to fetch") says so in plain words.
+M.problem = (e) => h('div', { class: 'problem', role: 'alert' }, h('strong', null, (e.problem && e.problem.title) || (e instanceof TypeError ? 'Gateway unreachable' : 'Error')), ': ',
+  e instanceof TypeError ? 'the gateway cannot be reached. The page reloads its figures when it is back.' : e.message);
 M.table = (head, rows) => h('div', { class: 'scroll' }, h('table', null,
   h('thead', null, h('tr', null, head.map((c) => h('th', null, c)))),
   h('tbody', null, rows.length ? rows.map((r) => h('tr', null, r.map((c) => h('td', null, c)))) : h('tr', null, h('td', { colspan: head.length }, 'none')))));
@@ -100,8 +102,8 @@ M.connect = function () {
   if (M.source) return;
   const live = document.getElementById('live');
   M.source = new EventSource('/api/v1/events');
-  M.source.onopen = () => { live.className = 'live on'; };
-  M.source.onerror = () => { live.className = 'live off'; };
+  M.source.onopen = () => { live.className = 'live on'; if (M.outage) M.outage.connected(); };
+  M.source.onerror = () => { live.className = 'live off'; if (M.outage) M.outage.lost(); };
   for (const kind of ['reading', 'device', 'stage', 'trip', 'reset', 'command', 'emergency', 'policy']) {
     M.source.addEventListener(kind, (ev) => {
       const data = JSON.parse(ev.data);
