@@ -72,6 +72,31 @@ public sealed class BrowserSession : IAsyncLifetime
     /// <summary>Both widths the dashboard is checked at, each with its name.</summary>
     public static IEnumerable<(string Name, ViewportSize Size)> Widths => [("desktop", Desktop), ("phone", Phone)];
 
+    /// <summary>Fails when a word in a table cell is broken across lines mid-letter ("onlin e"). Words
+    /// with a hyphen may break at it, and ids of 20 characters or more anywhere.</summary>
+    public static async Task AssertNoWordBrokenAsync(IPage page)
+    {
+        var broken = await page.EvaluateAsync<string[]>("""
+            () => {
+              const bad = [];
+              for (const cell of document.querySelectorAll('main td, main th')) {
+                const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+                for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                  for (const m of n.data.matchAll(/\S+/g)) {
+                    if (m[0].includes('-') || m[0].length >= 20) continue;
+                    const r = document.createRange();
+                    r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
+                    const lines = new Set([...r.getClientRects()].map((x) => Math.round(x.top)));
+                    if (lines.size > 1) bad.push(m[0]);
+                  }
+                }
+              }
+              return bad;
+            }
+            """);
+        Assert.True(broken.Length == 0, $"{page.Url}: words broken mid-letter: {string.Join(", ", broken)}");
+    }
+
     /// <summary>Fails when the page is wider than its viewport (a phone would scroll sideways).</summary>
     public static async Task AssertNoSidewaysScrollAsync(IPage page)
     {

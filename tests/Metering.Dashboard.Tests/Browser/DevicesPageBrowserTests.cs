@@ -38,6 +38,30 @@ public sealed partial class DevicesPageBrowserTests(BrowserSession browser) : IC
         }
     }
 
+    [Fact]
+    public async Task Phone_HeaderIsCompact_BreakersFoldTheClosedOnes_AndNoWordBreaksMidLetter()
+    {
+        var page = await browser.SignInAsync("tech", BrowserSession.Phone);
+        var header = await page.Locator("header").BoundingBoxAsync();
+        Assert.True(header!.Height <= BrowserSession.Phone.Height * 0.12, $"the header takes {header.Height} px of {BrowserSession.Phone.Height}");
+        await page.GotoAsync("/dashboard/#/breakers");
+        await Expect(page.Locator("#breakers-open")).ToBeVisibleAsync();
+        await Expect(page.Locator("#breakers-closed")).Not.ToHaveAttributeAsync("open", "");
+        await Expect(page.Locator("#commands")).Not.ToHaveAttributeAsync("open", "");
+        var height = await page.EvaluateAsync<int>("document.documentElement.scrollHeight");
+        Assert.True(height <= 2 * BrowserSession.Phone.Height, $"the breakers page is {height} px long");
+        await BrowserSession.ScreenshotAsync(page, "breakers-tech");
+        foreach (var view in new[] { "breakers", "devices", "policy", "overview" })
+        {
+            await page.GotoAsync("/dashboard/#/" + view);
+            await Expect(page.Locator("main h1")).ToBeVisibleAsync();
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            await page.Locator("main details").EvaluateAllAsync<int>("ds => { ds.forEach(d => d.open = true); return ds.length; }");
+            await BrowserSession.AssertNoWordBrokenAsync(page);
+        }
+        await page.CloseAsync();
+    }
+
     [GeneratedRegex(@"\d+ s ago")]
     private static partial Regex SecondsAgo();
 

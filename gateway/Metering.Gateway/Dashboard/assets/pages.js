@@ -119,16 +119,25 @@
     const reset = (b) => h('button', { type: 'button', dataset: { breaker: b.id }, onclick: async () => {
       try { await M.api('POST', '/api/v1/breakers/' + encodeURIComponent(b.id) + '/reset'); M.render(); } catch (e) { M.fill(status, M.problem(e)); }
     } }, 'Reset');
+    // Open breakers first and in full; closed ones (the many that are fine) folded away, so a phone
+    // shows what needs attention on its first screen.
+    const rows = (list) => list.map((b) => [
+      b.id, b.scope, h('span', { class: b.state === 'closed' ? 'online' : 'offline' }, b.state.replace('_', ' ')),
+      [b.safety ? 'safety: ' + b.safety + ' · ' : '', b.reason || '', b.needsTechnician ? ' · needs a technician' : ''],
+      M.time(b.since), (b.meter || '') + (b.channel ? ' / ' + b.channel : ''),
+      M.can('technician') && b.needsTechnician ? reset(b) : '']);
+    const head = ['Breaker', 'Scope', 'State', 'Reason', 'Since', 'Meter / channel', ''];
+    const open = breakers.filter((b) => b.state !== 'closed'), closed = breakers.filter((b) => b.state === 'closed');
+    const wide = window.innerWidth > 700;
     M.fill(main, h('h1', null, 'Breakers and actuations'), status,
-      h('div', { id: 'breakers' }, M.table(['Breaker', 'Scope', 'State', 'Reason', 'Since', 'Meter / channel', ''], breakers.map((b) => [
-        b.id, b.scope, h('span', { class: b.state === 'closed' ? 'online' : 'offline' }, b.state),
-        [b.safety ? 'safety: ' + b.safety + ' · ' : '', b.reason || '', b.needsTechnician ? ' · needs a technician' : ''],
-        M.time(b.since), (b.meter || '') + (b.channel ? ' / ' + b.channel : ''),
-        M.can('technician') && b.needsTechnician ? reset(b) : '']))),
-      h('h2', null, 'Commands to devices'),
-      M.table(['Command', 'Meter', 'Operation', 'State', 'Acknowledged', 'Confirmed', 'Why'], commands.map((c) => [
-        c.cid, c.meter, c.op + (c.detail ? ' ' + c.detail : ''), c.state + (c.attempts > 1 ? ' (' + c.attempts + ' attempts)' : ''),
-        c.ackedAt ? M.time(c.ackedAt) + (c.ackError ? ' · ' + c.ackError : '') : '–', c.confirmedAt ? M.time(c.confirmedAt) : '–', c.why || ''])));
+      h('div', { id: 'breakers' },
+        h('p', { class: open.length ? 'notice' : 'okbox', id: 'breakers-open' }, open.length ? M.count(open.length, 'breaker') + ' open' : 'All ' + M.count(closed.length, 'breaker') + ' closed.'),
+        open.length ? M.table(head, rows(open)) : null,
+        closed.length ? h('details', { class: 'fold', id: 'breakers-closed', open: wide && closed.length <= 20 }, h('summary', null, 'Closed breakers (' + closed.length + ')'), M.table(head, rows(closed))) : null),
+      h('details', { class: 'fold', id: 'commands', open: wide }, h('summary', null, 'Commands to devices (' + commands.length + ' newest)'),
+        M.table(['Command', 'Meter', 'Operation', 'State', 'Acknowledged', 'Confirmed', 'Why'], commands.map((c) => [
+          c.cid, c.meter, c.op + (c.detail ? ' ' + c.detail : ''), c.state + (c.attempts > 1 ? ' (' + c.attempts + ' attempts)' : ''),
+          c.ackedAt ? M.time(c.ackedAt) + (c.ackError ? ' · ' + c.ackError : '') : '–', c.confirmedAt ? M.time(c.confirmedAt) : '–', c.why || '']))));
     const refresh = M.debounce(() => location.hash === '#/breakers' && M.render(), 500);
     M.onLive(main, (kind) => { if (['trip', 'reset', 'command', 'stage'].includes(kind)) refresh(); });
   });
