@@ -62,12 +62,19 @@ internal static class AccountsApi
         var name = body.Str("name");
         if (name is not null && store.Find(name) is not null)
             return Problems.Of(StatusCodes.Status409Conflict, "Account exists", $"An account '{name}' already exists.");
+        if (!AccountStore.IsName(name))
+            return Problems.Bad("A name is 1 to 48 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or a digit (e.g. 'maria' or 'tech-2').");
         var change = store.Add(name, role, household, body.Str("password"));
         if (!change.Ok) return Problems.Bad(change.Error!);
         audit.Write(http.User.Actor(), "create", change.Account!.Name, role.Name() + (household is null ? "" : " of " + household));
+        // Quorums are counted by name: a council account the policy's council does not list is refused at every act.
+        var warning = role == Role.Council && policy.HasPolicy && !policy.Current.Council.Members.Contains(change.Account.Name)
+            ? $"'{change.Account.Name}' is not on the council of the policy in force ({string.Join(", ", policy.Current.Council.Members)}): " +
+              "every proposal, approval or emergency signature of this account will be refused until a policy lists it."
+            : null;
         return Results.Created($"/api/v1/accounts/{change.Account.Name}", new
         {
-            name = change.Account.Name, role = role.Name(), household, generatedPassword = change.Secret,
+            name = change.Account.Name, role = role.Name(), household, generatedPassword = change.Secret, warning,
         });
     }
 
@@ -77,10 +84,14 @@ internal static class AccountsApi
         if (store.Find(name) is null) return UnknownAccount(name);
         var (body, problem) = await JsonBody.ReadAsync(http.Request, JsonBody.SmallBytes);
         if (problem is not null) return problem;
-        var change = store.SetPassword(name, body.Str("password"));
+        // An administrator resets a password by sending none: one is generated and returned once.
+        var generated = body.Str("password") is null && http.User.IsInRole(Role.Administrator.Name())
+            ? Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(AuthDefaults.GeneratedPasswordBytes)).TrimEnd('=').Replace('+', '-').Replace('/', '_')
+            : null;
+        var change = store.SetPassword(name, generated ?? body.Str("password"));
         if (!change.Ok) return Problems.Bad(change.Error!);
         audit.Write(http.User.Actor(), "password", name);
-        return Results.NoContent();
+        return generated is null ? Results.NoContent() : Results.Json(new { name, generatedPassword = generated });
     }
 
     private static async Task<IResult> AddTokenAsync(string name, HttpContext http, AccountStore store, AccountAudit audit)

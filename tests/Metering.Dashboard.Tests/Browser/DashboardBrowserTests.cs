@@ -61,7 +61,7 @@ public sealed class DashboardBrowserTests(BrowserSession browser, Xunit.Abstract
         await Expect(admin.Locator("#accounts")).ToContainTextAsync("member-h02");
         await admin.FillAsync("#create-account input[name=name]", "gina");
         await admin.SelectOptionAsync("#create-account select[name=role]", "member");
-        await admin.FillAsync("#create-account input[name=household]", "h02");
+        await admin.SelectOptionAsync("#create-account select[name=household]", "h02");
         await admin.ClickAsync("#create-account button[type=submit]");
         await Expect(admin.Locator("#account-status code.secret")).ToBeVisibleAsync();
         await Expect(admin.Locator("#accounts")).ToContainTextAsync("gina");
