@@ -26,7 +26,13 @@ public sealed class DashboardBrowserTests(BrowserSession browser, Xunit.Abstract
             var page = await browser.SignInAsync(name);
             await Expect(page.Locator("#resources .card")).ToHaveCountAsync(3);
             await Expect(page.Locator("#nav a")).ToHaveTextAsync(links);
-            await BrowserSession.ScreenshotAsync(page, "overview-" + name);
+            foreach (var (_, size) in BrowserSession.Widths)
+            {
+                await page.SetViewportSizeAsync(size.Width, size.Height);
+                await BrowserSession.AssertNoSidewaysScrollAsync(page);
+                await BrowserSession.ScreenshotAsync(page, "overview-" + name);
+            }
+            await page.SetViewportSizeAsync(BrowserSession.Phone.Width, BrowserSession.Phone.Height);
             if (name != "admin")
             {
                 await page.GotoAsync("/dashboard/#/accounts");
