@@ -72,22 +72,34 @@ public partial class DashboardGateway : IDisposable
     /// <summary>One reading of a meter on community "demo", acknowledged (PUBACK) by the gateway, i.e. committed.</summary>
     public async Task PublishReadingAsync(string meter, long seq, DateTimeOffset deviceTime, params (string Channel, long RegisterMl)[] channels)
     {
-        if (_mqtt is not { IsConnected: true })
-        {
-            _mqtt?.Dispose();
-            _mqtt = new MqttClientFactory().CreateMqttClient();
-            await _mqtt.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", Process.BrokerPort)
-                .WithClientId("dashboard-tests").WithProtocolVersion(MqttProtocolVersion.V311).WithTimeout(TimeSpan.FromSeconds(10)).Build());
-        }
+        await ConnectAsync();
         var ch = string.Join(",", channels.Select(c => $"{{\"n\":\"{c.Channel}\",\"u\":\"mL\",\"reg\":{c.RegisterMl}}}"));
         var payload = $"{{\"v\":1,\"seq\":{seq},\"ts\":{deviceTime.ToUnixTimeMilliseconds()},\"ch\":[{ch}]}}";
-        await _mqtt.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"commons/v1/demo/{meter}/up/reading")
+        await _mqtt!.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"commons/v1/demo/{meter}/up/reading")
+            .WithPayload(Encoding.UTF8.GetBytes(payload)).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+    }
+
+    /// <summary>A device's retained status (docs/protocol.md "status"): "online" at start-up, "offline" as its last will.</summary>
+    public async Task PublishStatusAsync(string meter, string state)
+    {
+        await ConnectAsync();
+        var payload = $"{{\"v\":1,\"state\":\"{state}\",\"fw\":\"1.0.0\",\"boot\":1,\"ts\":{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}}";
+        await _mqtt!.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"commons/v1/demo/{meter}/up/status").WithRetainFlag()
             .WithPayload(Encoding.UTF8.GetBytes(payload)).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
     }
 
     /// <summary>Polls <paramref name="condition"/> every 100 ms until it holds or <paramref name="timeout"/> passed.</summary>
     public static Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout) =>
         Poll.UntilAsync(condition, timeout, TimeSpan.FromMilliseconds(100));
+
+    private async Task ConnectAsync()
+    {
+        if (_mqtt is { IsConnected: true }) return;
+        _mqtt?.Dispose();
+        _mqtt = new MqttClientFactory().CreateMqttClient();
+        await _mqtt.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", Process.BrokerPort)
+            .WithClientId("dashboard-tests").WithProtocolVersion(MqttProtocolVersion.V311).WithTimeout(TimeSpan.FromSeconds(10)).Build());
+    }
 
     private void ReadPasswords()
     {

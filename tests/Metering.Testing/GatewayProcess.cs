@@ -14,7 +14,8 @@ public sealed class GatewayProcess : IDisposable
     private readonly TempDir? _ownedDataDir;
     private readonly ServerProcess _process;
 
-    public GatewayProcess(string? dataDirectory = null, int? brokerPort = null, int? httpPort = null)
+    /// <param name="arguments">Command-line arguments after the dll (e.g. <c>--demo</c>).</param>
+    public GatewayProcess(string? dataDirectory = null, int? brokerPort = null, int? httpPort = null, IReadOnlyList<string>? arguments = null)
     {
         if (dataDirectory is null) _ownedDataDir = new TempDir("gateway");
         DataDirectory = dataDirectory ?? _ownedDataDir!.Path;
@@ -29,7 +30,7 @@ public sealed class GatewayProcess : IDisposable
         // authentication set it to "true", tests of the default remove it.
         Environment["Metering__Broker__RequireAuthentication"] = "false";
         // Readiness is /healthz (WaitHealthy), not the port: the gateway listens before its ledger is open.
-        _process = new ServerProcess("gateway", "dotnet", "dotnet-sdk-10.0", [GatewayDll], HttpPort, DataDirectory, Environment);
+        _process = new ServerProcess("gateway", "dotnet", "dotnet-sdk-10.0", [GatewayDll, .. arguments ?? []], HttpPort, DataDirectory, Environment);
     }
 
     /// <summary>Embedded mode: where the gateway's broker listens. External mode: set

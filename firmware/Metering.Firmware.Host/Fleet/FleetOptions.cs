@@ -39,6 +39,13 @@ public sealed class FleetOptions
     /// (continuous flow) from use. 0 (default): use flows continuously at the profile's rate.</summary>
     public double WaterDrawMl { get; init; }
 
+    /// <summary>When above 0, every water meter draws once (one <see cref="WaterDrawMl"/>, or 5 L) and every
+    /// forest meter books one load with its permit at a random moment within this many ms of the start,
+    /// before their profiles take over: a demo shows every resource moving in its first minute, where
+    /// the profiles alone (about one 5 L draw per half hour, one load per 3.5 days) show nothing for
+    /// long. 0 (default): the profiles only.</summary>
+    public int FirstUseWithinMs { get; init; }
+
     /// <summary>The one channel a simulated meter without <see cref="Circuits"/> reports (its supply), as a policy names it.</summary>
     public const string ChannelName = "main";
 
@@ -83,6 +90,7 @@ public sealed class FleetOptions
         if (!(ClockSpeed > 0) || double.IsInfinity(ClockSpeed)) throw new ArgumentOutOfRangeException(nameof(ClockSpeed));
         if (Workers < 1) throw new ArgumentOutOfRangeException(nameof(Workers));
         if (!(WaterDrawMl >= 0) || double.IsInfinity(WaterDrawMl)) throw new ArgumentOutOfRangeException(nameof(WaterDrawMl));
+        if (FirstUseWithinMs < 0) throw new ArgumentOutOfRangeException(nameof(FirstUseWithinMs), FirstUseWithinMs, "0 or more");
         SimulatedCircuit.Validate(Circuits);
     }
 

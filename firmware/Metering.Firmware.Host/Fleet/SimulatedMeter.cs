@@ -29,6 +29,9 @@ internal sealed class SimulatedMeter : HostedMeter
     private readonly string _permit;
     private readonly SimulatedOutputs _outputs = new();
     private readonly double _drawMl;
+    // FleetOptions.FirstUseWithinMs: when this meter's first draw or load happens, after StartUsage.
+    private readonly long _firstUseAfterMs = -1;
+    private long _firstUseAtUnixMs = long.MaxValue;
     private double _leakMlPerMs;
     private long _lastUnixMs;
     private volatile bool _frozen;
@@ -65,6 +68,8 @@ internal sealed class SimulatedMeter : HostedMeter
             }
         }
         Device.SetCommandHandler(_outputs);
+        // Drawn last, and only when asked for, so fleets without it keep their seeded profiles.
+        if (options.FirstUseWithinMs > 0 && kind != MeterKind.Energy) _firstUseAfterMs = (long)(random.NextDouble() * options.FirstUseWithinMs);
     }
 
     /// <summary>On the worker: a leak of <paramref name="mlPerMinute"/> (0 ends it) on the first water
@@ -92,7 +97,11 @@ internal sealed class SimulatedMeter : HostedMeter
         Snapshot();
     }
 
-    public void StartUsage() => _lastUnixMs = Clock.UnixMs;
+    public void StartUsage()
+    {
+        _lastUnixMs = Clock.UnixMs;
+        if (_firstUseAfterMs >= 0) _firstUseAtUnixMs = _lastUnixMs + _firstUseAfterMs;
+    }
 
     public void ReadNow()
     {
@@ -117,11 +126,27 @@ internal sealed class SimulatedMeter : HostedMeter
                 foreach (var grams in _loads!.Loads(_lastUnixMs, now)) Device.BookLoad(_scale!, grams, _permit);
             }
             _lastUnixMs = now;
+            if (now >= _firstUseAtUnixMs) FirstUse();
         }
         Device.Tick();
         Snapshot();
         return false;
     }
+
+    /// <summary>FleetOptions.FirstUseWithinMs: one draw on the first circuit (none while its valve is
+    /// curtailed) or one load booked with the permit.</summary>
+    private void FirstUse()
+    {
+        _firstUseAtUnixMs = long.MaxValue;
+        if (_loads is not null) { Device.BookLoad(_scale!, _loads.NextLoadGrams(), _permit); return; }
+        var c = _circuits[0];
+        if (_outputs.IsCurtailed(c.Name)) return;
+        var pulses = c.Pending.Add(_drawMl > 0 ? _drawMl : DefaultFirstDrawMl);
+        if (pulses > 0) c.Pulses.AddPulses(pulses);
+    }
+
+    /// <summary>A first draw when FleetOptions.WaterDrawMl is 0: a bucket, 5 L.</summary>
+    private const double DefaultFirstDrawMl = 5_000;
 
     /// <summary>What reaches one circuit's sensor of the household's <paramref name="demand"/> in
     /// <paramref name="elapsedMs"/>: nothing while its output is curtailed (the demand is unmet, not

@@ -49,9 +49,12 @@ public sealed class ForestLoadProfile
             p *= _random.NextDouble();
         }
         var loads = new long[count];
-        for (var i = 0; i < count; i++) loads[i] = _minGrams + (long)(_random.NextDouble() * (_maxGrams - _minGrams + 1));
+        for (var i = 0; i < count; i++) loads[i] = NextLoadGrams();
         return loads;
     }
+
+    /// <summary>The weight of one load, between the minimum and maximum.</summary>
+    public long NextLoadGrams() => _minGrams + (long)(_random.NextDouble() * (_maxGrams - _minGrams + 1));
 
     private long OpenMs(long from, long to)
     {

@@ -26,6 +26,8 @@ internal sealed class CommonsDb : IDisposable
         CREATE TABLE IF NOT EXISTS proposals (
           id TEXT PRIMARY KEY, yaml TEXT NOT NULL, proposer TEXT NOT NULL, effective_ms INTEGER NOT NULL,
           approvals TEXT NOT NULL, state TEXT NOT NULL, created_ms INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS refusals (
+          created_ms INTEGER NOT NULL, proposer TEXT NOT NULL, yaml TEXT NOT NULL, reason TEXT NOT NULL, errors TEXT NOT NULL);
         """;
 
     private readonly SqliteConnection _c;
@@ -142,9 +144,18 @@ internal sealed class CommonsDb : IDisposable
             ON CONFLICT(id) DO UPDATE SET approvals=$a, state=$s, effective_ms=$e, proposer=$p, created_ms=$c
             """, ("$i", id), ("$y", yaml), ("$p", proposer), ("$e", effectiveMs), ("$a", string.Join(",", approvals)), ("$s", state), ("$c", createdMs));
 
-    public IReadOnlyList<(string Id, string Yaml, string Proposer, long EffectiveMs, string[] Approvals, string State)> Proposals() =>
-        Rows("SELECT id, yaml, proposer, effective_ms, approvals, state FROM proposals ORDER BY created_ms DESC", r =>
-            (r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4).Split(',', StringSplitOptions.RemoveEmptyEntries), r.GetString(5)));
+    public IReadOnlyList<(string Id, string Yaml, string Proposer, long EffectiveMs, string[] Approvals, string State, long CreatedMs)> Proposals() =>
+        Rows("SELECT id, yaml, proposer, effective_ms, approvals, state, created_ms FROM proposals ORDER BY created_ms DESC", r =>
+            (r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4).Split(',', StringSplitOptions.RemoveEmptyEntries), r.GetString(5), r.GetInt64(6)));
+
+    /// <summary>A refused proposal, kept so the council sees what was refused and why (not only the audit log).</summary>
+    public void SaveRefusal(long createdMs, string proposer, string yaml, string reason, IReadOnlyList<string> errors) =>
+        Exec("INSERT INTO refusals VALUES ($c,$p,$y,$r,$e)", ("$c", createdMs), ("$p", proposer), ("$y", yaml), ("$r", reason), ("$e", JsonSerializer.Serialize(errors)));
+
+    /// <summary>Newest first.</summary>
+    public IReadOnlyList<(long CreatedMs, string Proposer, string Yaml, string Reason, string[] Errors)> Refusals(int limit) =>
+        Rows("SELECT created_ms, proposer, yaml, reason, errors FROM refusals ORDER BY created_ms DESC LIMIT $n", r =>
+            (r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), JsonSerializer.Deserialize<string[]>(r.GetString(4)) ?? []), ("$n", limit));
 
     public void Dispose() => _c.Dispose();
 

@@ -12,10 +12,20 @@ public sealed partial class CommonsRuntime
         Initialize();
         lock (_gate)
         {
-            if (NotCouncil(actor, "propose a policy") is { } refused) return refused;
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (NotCouncil(actor, "propose a policy") is { } refused)
+            {
+                Db.SaveRefusal(now, actor, yaml, refused.Refusal!, []);
+                return refused;
+            }
             var r = Changes_.Propose(yaml, "proposal.yaml", effectiveAt, actor);
-            if (!r.Accepted || r.Proposal is not { } p) return ActResult.Refused(r.Refusal!, r.Errors.Select(e => e.ToString()).ToList());
-            Db.SaveProposal(p.Id, yaml, actor, effectiveAt.ToUnixTimeMilliseconds(), [], "pending", _time.GetUtcNow().ToUnixTimeMilliseconds());
+            if (!r.Accepted || r.Proposal is not { } p)
+            {
+                var errors = r.Errors.Select(e => e.ToString()).ToList();
+                Db.SaveRefusal(now, actor, yaml, r.Refusal!, errors);
+                return ActResult.Refused(r.Refusal!, errors);
+            }
+            Db.SaveProposal(p.Id, yaml, actor, effectiveAt.ToUnixTimeMilliseconds(), [], "pending", now);
             // The proposer's own approval counts as one.
             return Approve(actor, p.Id);
         }
@@ -30,7 +40,7 @@ public sealed partial class CommonsRuntime
             var r = Changes_.Approve(proposalId, actor);
             if (!r.Accepted) return ActResult.Refused(r.Refusal!);
             var saved = Db.Proposals().First(p => p.Id == proposalId);
-            Db.SaveProposal(proposalId, saved.Yaml, saved.Proposer, saved.EffectiveMs, r.Proposal!.Approvals.Order(StringComparer.Ordinal), "pending", _time.GetUtcNow().ToUnixTimeMilliseconds());
+            Db.SaveProposal(proposalId, saved.Yaml, saved.Proposer, saved.EffectiveMs, r.Proposal!.Approvals.Order(StringComparer.Ordinal), "pending", saved.CreatedMs);
             if (before.Count != Changes_.Pending.Count) PolicyActivated(before);
             return ActResult.Ok(proposalId);
         }
@@ -42,8 +52,7 @@ public sealed partial class CommonsRuntime
     {
         var stillPending = Changes_.Pending.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
         var activated = Db.Proposals().Where(p => pendingBefore.Contains(p.Id) && !stillPending.Contains(p.Id)).OrderBy(p => p.EffectiveMs).ToList();
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        foreach (var p in activated) Db.SaveProposal(p.Id, p.Yaml, p.Proposer, p.EffectiveMs, p.Approvals, "activated", now);
+        foreach (var p in activated) Db.SaveProposal(p.Id, p.Yaml, p.Proposer, p.EffectiveMs, p.Approvals, "activated", p.CreatedMs);
         if (activated.Count > 0) Db.Set("policy_yaml", activated[^1].Yaml);
         Build();
         RestoreStages();
@@ -66,6 +75,7 @@ public sealed partial class CommonsRuntime
         lock (_gate)
         {
             if (NotCouncil(actor, "declare an emergency") is { } refused) return refused;
+            if (TooLong(actor, "declare", duration) is { } tooLong) return tooLong;
             if (Emergency_.Active is { } e) return ActResult.Refused($"an emergency is already in force until {e.Sunset:O}; sign a renewal instead");
             var maxAge = EmergencyProtocol.DefaultApprovalMaxAge;
             var now = _time.GetUtcNow();
@@ -89,6 +99,7 @@ public sealed partial class CommonsRuntime
         lock (_gate)
         {
             if (NotCouncil(actor, "renew an emergency") is { } refused) return refused;
+            if (TooLong(actor, "renew", duration) is { } tooLong) return tooLong;
             if (Emergency_.Active is not { } e)
             {
                 // Audited by the protocol as emergency.refused.
@@ -133,6 +144,18 @@ public sealed partial class CommonsRuntime
             Evaluate(c.Household, c.Resource);
             return ActResult.Ok(breakerId);
         }
+    }
+
+    /// <summary>A signature for longer than the policy's emergency.max_duration_hours is refused when
+    /// signed, not accepted as pending and refused only once the quorum is there.</summary>
+    private ActResult? TooLong(string actor, string act, TimeSpan duration)
+    {
+        var max = _store.Current.EmergencyMaxDuration;
+        if (duration <= max) return null;
+        var why = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{duration.TotalHours:0.#} h is longer than the {max.TotalHours:0.#} h the policy allows for an emergency");
+        Audit_.Append(actor, AuditRoles.Council, "emergency.refused", new { act, reason = why });
+        return ActResult.Refused(why);
     }
 
     private ActResult? NotCouncil(string actor, string what)

@@ -126,6 +126,8 @@ public sealed partial class CommonsRuntime
                     d.IsCut, Why(d, rr), cr.ActuatorValue(false), cause);
             }
         }
+        var cut = h.Meters.Where(m => m.Resource == resource).SelectMany(m => _byMeter.GetValueOrDefault(m.Id) ?? []).Any(c => CurtailedTime.Counts(c.Decision));
+        _curtailed.Observe(h.Id, resource, cut, now, rr.PeriodStart);
     }
 
     internal static string Why(ChannelDecision d, ResourceRuntime rr) => d.Kind switch

@@ -16,6 +16,7 @@ public sealed partial class CommonsRuntime
     private Dictionary<(string Household, Resource Resource), long> _used = [];
     private List<ZoneRuntime> _zones = [];
     private readonly Dictionary<string, bool> _online = new(StringComparer.Ordinal);
+    private readonly CurtailedTime _curtailed = new();
     private EmergencyProtocol? _emergency;
     private PolicyChanges? _changes;
     private Emergency? _emergencyApplied;

@@ -38,7 +38,9 @@ public sealed partial class CommonsRuntime
                 if (!h.Meters.Any(m => m.Resource == resource)) continue;
                 var status = rr.Status(h.Id, _used.GetValueOrDefault((h.Id, resource)));
                 var sanction = Curtailment.SanctionFor(rr.Policy.Sanctions, status);
-                var minutes = _zones.Where(z => z.Zone.Resource == resource).Sum(z => z.Scheduler.MinutesLost.GetValueOrDefault(h.Id));
+                // Rotation's minutes (RotationScheduler) and every other cause's (CurtailedTime).
+                var minutes = _zones.Where(z => z.Zone.Resource == resource).Sum(z => z.Scheduler.MinutesLost.GetValueOrDefault(h.Id))
+                    + _curtailed.Minutes(h.Id, resource, rr.PeriodStart, _time.GetUtcNow());
                 var channels = h.Meters.Where(m => m.Resource == resource)
                     .SelectMany(m => _byMeter.GetValueOrDefault(m.Id) ?? [])
                     .Select(c => new ChannelDecisionView(c.Meter.Id, c.Channel.Id, c.Channel.Use.ToString().ToLowerInvariant(),
@@ -85,11 +87,25 @@ public sealed partial class CommonsRuntime
             At(r.AckedMs), r.AckError, At(r.ConfirmedMs), r.Why);
     }
 
+    /// <summary>Refused proposals listed: the latest few are what a council member needs to see.</summary>
+    public const int RefusalsListed = 20;
+
     public IReadOnlyList<ProposalView> Proposals()
     {
         Initialize();
         var k = _store.Current.Council.K;
-        return Db.Proposals().Select(p => new ProposalView(p.Id, p.Proposer, DateTimeOffset.FromUnixTimeMilliseconds(p.EffectiveMs), p.Approvals, k, p.State)).ToList();
+        static DateTimeOffset At(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        var proposals = Db.Proposals().Select(p => new ProposalView(p.Id, p.Proposer, At(p.EffectiveMs), p.Approvals, k, p.State, p.Yaml, At(p.CreatedMs)));
+        var refused = Db.Refusals(RefusalsListed).Select(r => new ProposalView(
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(r.Yaml))),
+            r.Proposer, At(r.CreatedMs), [], k, "refused", r.Yaml, At(r.CreatedMs), r.Reason, r.Errors));
+        return proposals.Concat(refused).OrderByDescending(p => p.Created).ToList();
+    }
+
+    public string? PolicyYaml()
+    {
+        Initialize();
+        return Db.Get("policy_yaml") ?? _store.InstalledText;
     }
 
     public IReadOnlyList<AuditRecord> Audit(int limit)
@@ -117,12 +133,16 @@ public sealed partial class CommonsRuntime
     private EmergencyView? EmergencyView(DateTimeOffset now)
     {
         var pending = Db.Signatures("declare").Concat(Db.Signatures("renew")).Select(s => s.Member).Distinct().ToList();
+        var council = _store.Current.Council.K;
+        var max = _store.Current.EmergencyMaxDuration;
+        List<SignatureView> Signed(string act) => Db.Signatures(act).Select(s => new SignatureView(s.Member, act, s.Reason, TimeSpan.FromSeconds(s.DurationS),
+            DateTimeOffset.FromUnixTimeMilliseconds(s.SignedMs))).ToList();
         if (Emergency_.Active is not { } e)
         {
-            var sigs = Db.Signatures("declare");
+            var sigs = Signed("declare");
             return sigs.Count == 0 ? null
-                : new EmergencyView(sigs[^1].Reason, "pending", now, now, TimeSpan.Zero, 0, pending);
+                : new EmergencyView(sigs[^1].Reason, "pending", now, now, TimeSpan.Zero, 0, pending, Active: false, sigs, council, max);
         }
-        return new EmergencyView(e.Reason, e.DeclaredBy, e.Start, e.Sunset, e.Sunset - now, e.Renewals, pending);
+        return new EmergencyView(e.Reason, e.DeclaredBy, e.Start, e.Sunset, e.Sunset - now, e.Renewals, pending, Active: true, Signed("renew"), council, max);
     }
 }

@@ -25,7 +25,12 @@ public interface ICommonsRuntime
     /// <summary>Newest first: commands sent to devices with their acknowledgement and confirmation.</summary>
     IReadOnlyList<CommandView> Commands(int limit);
 
+    /// <summary>Newest first: pending and activated proposals, and the latest refused ones with why.</summary>
     IReadOnlyList<ProposalView> Proposals();
+
+    /// <summary>The text of the policy file in force (the activated proposal's, else the configured file's);
+    /// null when that file can no longer be read.</summary>
+    string? PolicyYaml();
 
     /// <summary>Newest first.</summary>
     IReadOnlyList<AuditRecord> Audit(int limit);
@@ -78,8 +83,15 @@ public sealed record ResourceOverview(
     Resource Resource, string Period, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd,
     long Used, long Cap, int Stage, string StageReason);
 
+/// <summary>An emergency in force (Active), or a declaration still waiting for its quorum (not Active:
+/// DeclaredBy "pending", no sunset yet). Signatures are the council's signatures waiting for a quorum:
+/// of the declaration when pending, of a renewal when active; Needed is the quorum k.</summary>
 public sealed record EmergencyView(string Reason, string DeclaredBy, DateTimeOffset Start, DateTimeOffset Sunset, TimeSpan Remaining, int Renewals,
-    IReadOnlyList<string> PendingSignatures);
+    IReadOnlyList<string> PendingSignatures, bool Active = true, IReadOnlyList<SignatureView>? Signatures = null, int Needed = 0,
+    TimeSpan MaxDuration = default);
+
+/// <summary>One council member's signature of a declaration or renewal: for how long, when.</summary>
+public sealed record SignatureView(string Member, string Act, string Reason, TimeSpan Duration, DateTimeOffset SignedAt);
 
 public sealed record HouseholdView(string Id, int Persons, IReadOnlyList<HouseholdResourceView> Resources, IReadOnlyList<string> Meters);
 
@@ -96,7 +108,9 @@ public sealed record CommandView(
     string Cid, string Meter, string Op, string Detail, DateTimeOffset Created, DateTimeOffset Expires, int Attempts,
     string State, DateTimeOffset? AckedAt, string? AckError, DateTimeOffset? ConfirmedAt, string? Why);
 
-public sealed record ProposalView(string Id, string Proposer, DateTimeOffset EffectiveAt, IReadOnlyList<string> Approvals, int Needed, string State);
+/// <summary>State: pending, activated or refused (a refused proposal has its Refusal and Errors, no approvals).</summary>
+public sealed record ProposalView(string Id, string Proposer, DateTimeOffset EffectiveAt, IReadOnlyList<string> Approvals, int Needed, string State,
+    string Yaml, DateTimeOffset Created, string? Refusal = null, IReadOnlyList<string>? Errors = null);
 
 /// <summary>Kind: stage, trip, reset, command, emergency, policy, reading.</summary>
 public sealed record CommonsEvent(string Kind, string Summary, DateTimeOffset At, string? Meter = null);

@@ -12,15 +12,37 @@ internal sealed class DashboardQueries(IStateStore store, PolicyStore policy, Ti
     public const int HistoryHours = 24;
     public const int HistoryDays = 14;
 
+    /// <summary>Every device (or only those listed), offline ones first, then by id.</summary>
     public IReadOnlyList<DeviceRow> Devices(IReadOnlyCollection<string>? only) =>
         store.ListMeters()
             .Where(m => only is null || only.Contains(m.Meter.Id))
-            .Select(m => new DeviceRow(
-                m.Meter.Id, m.Meter.Community, m.Meter.Resource.Name(),
-                m.Status?.State == "online", m.Status?.State ?? "unknown",
-                Time(m.Status?.ReceivedMs ?? m.LastSeenMs), m.Status?.Firmware, m.Status?.Outbox, m.Status?.BatteryMv, m.Status?.Boot))
-            .OrderBy(d => d.Id, StringComparer.Ordinal)
+            .Select(Row)
+            .OrderBy(d => d.Online)
+            .ThenBy(d => d.Id, StringComparer.Ordinal)
             .ToList();
+
+    /// <summary>Offline and total devices, counted exactly as the devices page counts them.</summary>
+    public (int Offline, int Total) DeviceCounts()
+    {
+        var rows = Devices(null);
+        return (rows.Count(d => !d.Online), rows.Count);
+    }
+
+    /// <summary>Last seen is the newest of the last reading and the last status: a device's start-up
+    /// status is minutes old while its readings arrive every few seconds. Whichever came last says
+    /// whether it is online: a reading after an "offline" last will means it is back, an "offline"
+    /// after the last reading means it is gone. A device that never sent a status is online once
+    /// its readings arrive.</summary>
+    internal static DeviceRow Row(MeterView m)
+    {
+        var status = m.Status;
+        var readingIsNewer = m.LastSeenMs is { } seen && (status is null || seen > status.ReceivedMs);
+        var online = status?.State == "online" || readingIsNewer;
+        var lastSeen = Math.Max(m.LastSeenMs ?? long.MinValue, status?.ReceivedMs ?? long.MinValue);
+        return new DeviceRow(m.Meter.Id, m.Meter.Community, m.Meter.Resource.Name(), online,
+            online ? "online" : status?.State ?? "never seen", lastSeen == long.MinValue ? null : Time(lastSeen),
+            status?.Firmware, status?.Outbox, status?.BatteryMv, status?.Boot);
+    }
 
     public IReadOnlyDictionary<Resource, History> History(string householdId)
     {
@@ -68,7 +90,7 @@ internal sealed class DashboardQueries(IStateStore store, PolicyStore policy, Ti
             at = now,
             resources,
             devicesTotal = meters.Count,
-            devicesOffline = meters.Count(m => m.Status?.State != "online"),
+            devicesOffline = meters.Select(Row).Count(d => !d.Online),
         };
     }
 

@@ -8,7 +8,9 @@ namespace Commons.Metering.Gateway.Dashboard;
 /// seconds), one place so the pages and the OpenAPI clients read the same thing.</summary>
 internal static class Views
 {
-    public static object Overview(CommunityOverview o) => new
+    /// <summary>Devices offline and total come from <paramref name="devices"/> (DashboardQueries.DeviceCounts),
+    /// so the overview and the devices page count the same devices the same way.</summary>
+    public static object Overview(CommunityOverview o, (int Offline, int Total) devices) => new
     {
         hasPolicy = true,
         community = o.Community,
@@ -23,13 +25,18 @@ internal static class Views
         {
             reason = e.Reason, declaredBy = e.DeclaredBy, start = e.Start, sunset = e.Sunset,
             remainingSeconds = (long)e.Remaining.TotalSeconds, renewals = e.Renewals, pendingSignatures = e.PendingSignatures,
+            active = e.Active, needed = e.Needed, maxHours = e.MaxDuration.TotalHours,
+            signatures = (e.Signatures ?? []).Select(s => new { member = s.Member, act = s.Act, reason = s.Reason, hours = s.Duration.TotalHours, signedAt = s.SignedAt }),
         },
         openBreakers = o.OpenBreakers,
-        devicesOffline = o.DevicesOffline,
-        devicesTotal = o.DevicesTotal,
+        devicesOffline = devices.Offline,
+        devicesTotal = devices.Total,
     };
 
-    public static object Household(HouseholdView h, IReadOnlyDictionary<Resource, History> history, IReadOnlyList<DeviceRow> devices) => new
+    /// <summary>Each resource with its period (day, month, year) and the period's bounds, so the page
+    /// says "today" or "this month" beside the figures.</summary>
+    public static object Household(HouseholdView h, CommunityPolicy policy, DateTimeOffset now, IReadOnlyDictionary<Resource, History> history,
+        IReadOnlyList<DeviceRow> devices) => new
     {
         id = h.Id,
         persons = h.Persons,
@@ -37,6 +44,9 @@ internal static class Views
         resources = h.Resources.Select(r => new
         {
             resource = r.Resource.Name(), unit = r.Resource.Unit(), used = r.Used, floor = r.Floor, allowance = r.Allowance,
+            period = policy.Resources.TryGetValue(r.Resource, out var rp) ? rp.Period.ToString().ToLowerInvariant() : null,
+            periodStart = rp is null ? (DateTimeOffset?)null : PolicyPeriods.StartOf(rp.Period, now, policy.UtcOffset),
+            periodEnd = rp is null ? (DateTimeOffset?)null : PolicyPeriods.EndOf(rp.Period, now, policy.UtcOffset),
             remaining = r.Remaining, underFloor = r.UnderFloor, sanction = r.Sanction, sanctionReason = r.SanctionReason,
             curtailedMinutes = r.CurtailedMinutes,
             channels = r.Channels.Select(c => new { meter = c.Meter, channel = c.Channel, use = c.Use, decision = c.Decision, reason = c.Reason }),
@@ -57,10 +67,20 @@ internal static class Views
         state = c.State, ackedAt = c.AckedAt, ackError = c.AckError, confirmedAt = c.ConfirmedAt, why = c.Why,
     };
 
-    public static object Proposal(ProposalView p) => new
+    /// <summary>A proposal with its whole file; a pending or refused one also with what it changes against
+    /// the policy in force: plain sentences (null when the file does not parse) and a line diff.</summary>
+    public static object Proposal(ProposalView p, CommunityPolicy inForce, string? inForceYaml)
     {
-        id = p.Id, proposer = p.Proposer, effectiveAt = p.EffectiveAt, approvals = p.Approvals, needed = p.Needed, state = p.State,
-    };
+        var compare = p.State is "pending" or "refused";
+        var parsed = compare ? PolicyLoader.Parse(p.Yaml, "proposal.yaml").Policy : null;
+        return new
+        {
+            id = p.Id, proposer = p.Proposer, created = p.Created, effectiveAt = p.EffectiveAt, approvals = p.Approvals, needed = p.Needed, state = p.State,
+            refusal = p.Refusal, errors = p.Errors ?? [], yaml = p.Yaml,
+            summary = parsed is null ? null : PolicySummary.Changes(inForce, parsed),
+            diff = compare && inForceYaml is not null ? LineDiff.Hunks(LineDiff.Compute(inForceYaml, p.Yaml)).Select(l => new { op = l.Op, text = l.Text }) : null,
+        };
+    }
 
     public static object Audit(AuditRecord a) => new
     {

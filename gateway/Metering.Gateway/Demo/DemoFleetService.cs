@@ -41,7 +41,14 @@ internal sealed class DemoFleetService(
         // Water in 5 L draws with quiet spells between them, as households use it, so a policy's
         // leak detection (continuous flow) does not take the demo's use for leaks (FleetOptions).
         WaterDrawMl = 5_000,
+        // Every water meter draws once and every forest meter books a load with its permit within
+        // the first 40 s, so a newcomer sees every resource move in the first minute: the profiles
+        // alone give about one draw per half hour and one load per 3.5 days (FleetOptions).
+        FirstUseWithinMs = FirstUseWithinMs,
     };
+
+    /// <summary>40 s: with a reading every 5 s, the first use is on the dashboard within the first minute.</summary>
+    public const int FirstUseWithinMs = 40_000;
 
     public static IReadOnlyList<MeterInfo> Meters(FleetOptions fleet) =>
         Enumerable.Range(0, fleet.Meters).Select(i => new MeterInfo(fleet.MeterIdOf(i), Community, fleet.KindOf(i) switch

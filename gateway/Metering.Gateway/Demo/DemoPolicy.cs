@@ -61,7 +61,7 @@ internal static class DemoPolicy
         y.AppendLine("resources:");
         AppendResource(y, fleet, MeterKind.Water, "day", persons, floorPerPerson: 50_000, capPerPerson: 150_000);
         AppendResource(y, fleet, MeterKind.Energy, "month", persons, floorPerPerson: 30_000, capPerPerson: 100_000);
-        AppendResource(y, fleet, MeterKind.Forest, "year", persons, floorPerPerson: 500_000_000, capPerPerson: 1_500_000_000);
+        AppendResource(y, fleet, MeterKind.Forest, "year", persons, floorPerPerson: 500_000, capPerPerson: 1_500_000);
         return y.ToString();
     }
 

@@ -63,12 +63,19 @@ internal static class AccountsApi
         var name = body.Str("name");
         if (name is not null && store.Find(name) is not null)
             return Problems.Of(StatusCodes.Status409Conflict, "Account exists", $"An account '{name}' already exists.");
+        if (!AccountStore.IsName(name))
+            return Problems.Bad("A name is 1 to 48 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or a digit (e.g. 'maria' or 'tech-2').");
         var change = store.Add(name, role, household, body.Str("password"));
         if (!change.Ok) return Problems.Bad(change.Error!);
         audit.Write(http.User.Actor(), "create", change.Account!.Name, role.Name() + (household is null ? "" : " of " + household));
+        // Quorums are counted by name: a council account the policy's council does not list is refused at every act.
+        var warning = role == Role.Council && policy.HasPolicy && !policy.Current.Council.Members.Contains(change.Account.Name)
+            ? $"'{change.Account.Name}' is not on the council of the policy in force ({string.Join(", ", policy.Current.Council.Members)}): " +
+              "every proposal, approval or emergency signature of this account will be refused until a policy lists it."
+            : null;
         return Results.Created($"/api/v1/accounts/{change.Account.Name}", new
         {
-            name = change.Account.Name, role = role.Name(), household, generatedPassword = change.Secret,
+            name = change.Account.Name, role = role.Name(), household, generatedPassword = change.Secret, warning,
         });
     }
 
@@ -95,12 +102,17 @@ internal static class AccountsApi
                 return Problems.Of(StatusCodes.Status403Forbidden, "Current password wrong", "Send your current password as 'currentPassword' with the new one.");
             }
         }
-        var change = store.SetPassword(name, body.Str("password"), own ? null : actor);
+        // An administrator resets another account's password by sending none: one is generated and
+        // returned once; the owner must change it at the next sign-in (docs/security.md).
+        var generated = !own && body.Str("password") is null && http.User.IsInRole(Role.Administrator.Name())
+            ? Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(AuthDefaults.GeneratedPasswordBytes)).TrimEnd('=').Replace('+', '-').Replace('/', '_')
+            : null;
+        var change = store.SetPassword(name, generated ?? body.Str("password"), own ? null : actor);
         if (!change.Ok) return Problems.Bad(change.Error!);
         audit.Write(actor, own ? "password" : "password-reset", name);
         if (!own && CommonsApi.Runtime(http) is { HasPolicy: true } runtime)
             runtime.RecordAccountAct(actor, "account.password_reset", new { account = name, role = change.Account!.Role.Name() });
-        return Results.NoContent();
+        return generated is null ? Results.NoContent() : Results.Json(new { name, generatedPassword = generated });
     }
 
     /// <summary>Only for one's own account: a token acts as its account, so a token made for someone else

@@ -22,16 +22,16 @@ internal static class CommonsApi
         api.MapGet("/overview", (HttpContext http, DashboardQueries q) =>
         {
             var runtime = Runtime(http);
-            return Results.Json(runtime is { HasPolicy: true } ? Views.Overview(runtime.Overview()) : q.MeteringOverview());
+            return Results.Json(runtime is { HasPolicy: true } ? Views.Overview(runtime.Overview(), q.DeviceCounts()) : q.MeteringOverview());
         }).RequireAuthorization(Access.SignedIn).WithSummary("Public aggregates: per resource use against the cap, stage and why, emergency, open breakers, devices offline.");
-        api.MapGet("/households/{id}", (string id, HttpContext http, DashboardQueries q) =>
+        api.MapGet("/households/{id}", (string id, HttpContext http, DashboardQueries q, Policy.PolicyStore store, TimeProvider time) =>
         {
             if (!Access.MayReadHousehold(http, id)) return Problems.Forbidden(http);
             var runtime = Runtime(http);
             if (runtime is not { HasPolicy: true }) return Problems.NoPolicy();
             var view = runtime.Household(id);
             if (view is null) return Problems.NotFound("Unknown household", $"The policy has no household '{id}'.");
-            return Results.Json(Views.Household(view, q.History(id), q.Devices(view.Meters)));
+            return Results.Json(Views.Household(view, store.Current, time.GetUtcNow(), q.History(id), q.Devices(view.Meters)));
         }).RequireAuthorization(Access.SignedIn).WithSummary("One household (its own member only): use against allowance and floor, sanctions, curtailed minutes, hourly and daily history.");
         api.MapGet("/devices", (DashboardQueries q) => Results.Json(q.Devices(null)))
             .RequireAuthorization(Access.Operations).WithSummary("Every device: online or offline, last seen, firmware, outbox depth, battery (no usage).");
@@ -42,8 +42,21 @@ internal static class CommonsApi
             if (Limit(limit) is not { } n) return BadLimit();
             return Runtime(http) is { HasPolicy: true } r ? Results.Json(r.Commands(n).Select(Views.Command)) : Problems.NoPolicy();
         }).RequireAuthorization(Access.Operations).WithSummary("Commands sent to devices, newest first, with acknowledgement and confirmation.");
-        api.MapGet("/proposals", (HttpContext http) => Runtime(http) is { HasPolicy: true } r ? Results.Json(r.Proposals().Select(Views.Proposal)) : Problems.NoPolicy())
-            .RequireAuthorization(Access.SignedIn).WithSummary("Policy proposals with their approvals.");
+        api.MapGet("/proposals", (HttpContext http, Policy.PolicyStore store) =>
+        {
+            if (Runtime(http) is not { HasPolicy: true } r) return Problems.NoPolicy();
+            var yaml = r.PolicyYaml();
+            return Results.Json(r.Proposals().Select(p => Views.Proposal(p, store.Current, yaml)));
+        }).RequireAuthorization(Access.SignedIn)
+            .WithSummary("Policy proposals, newest first: the whole file, approvals, and for pending and refused ones a plain summary and a line diff against the policy in force; refused ones with why.");
+        api.MapGet("/policy.yaml", (HttpContext http, Policy.PolicyStore store) =>
+        {
+            if (Runtime(http) is not { HasPolicy: true } r) return Problems.NoPolicy();
+            if (r.PolicyYaml() is not { } yaml) return Problems.NotFound("Policy file unreadable", "The file of the policy in force can no longer be read.");
+            var p = store.Current;
+            http.Response.Headers.ContentDisposition = $"attachment; filename=\"{p.Community}-policy-v{p.Version}.yaml\"";
+            return Results.Text(yaml, "application/yaml; charset=utf-8");
+        }).RequireAuthorization(Access.SignedIn).WithSummary("The policy file in force, to download and start a proposal from.");
         api.MapGet("/audit", (int? limit, HttpContext http) =>
         {
             if (Limit(limit) is not { } n) return BadLimit();

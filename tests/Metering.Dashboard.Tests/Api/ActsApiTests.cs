@@ -46,6 +46,56 @@ public sealed class ActsApiTests(PolicyGateway gw) : IClassFixture<PolicyGateway
     }
 
     [Fact]
+    public async Task Proposals_CarryTheirFile_APlainSummary_AndADiff_RefusedOnesSayWhy_AndThePolicyDownloads()
+    {
+        using var chen = await gw.SignInAsync("chen");
+        using var member = await gw.SignInAsync("member-h01");
+        // The policy in force, as a file: what a council member starts a proposal from (the configured
+        // file, or the raised cap when another test of this class activated it first).
+        string inForce;
+        using (var r = await member.GetAsync("api/v1/policy.yaml"))
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            Assert.Equal("application/yaml", r.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("attachment", r.Content.Headers.ContentDisposition?.DispositionType);
+            inForce = await r.Content.ReadAsStringAsync();
+            Assert.Contains(inForce, new[] { File.ReadAllText(DashboardGateway.PolicyPath), RaisedWaterCap });
+        }
+        var yaml = inForce.Replace("persons: 2", "persons: 1").Replace("cap: 900_000", "cap: 25_000_000");
+        var id = (await OkJsonAsync(await chen.PostJsonAsync("api/v1/proposals", new { yaml, effectiveAt = DateTimeOffset.UtcNow.AddDays(30) })))
+            .GetProperty("id").GetString()!;
+        var p = (await member.GetFromJsonAsync<JsonElement>("api/v1/proposals")).EnumerateArray().Single(x => x.GetProperty("id").GetString() == id);
+        Assert.Equal(yaml, p.GetProperty("yaml").GetString());
+        Assert.Equal("pending", p.GetProperty("state").GetString());
+        var summary = p.GetProperty("summary").EnumerateArray().Select(s => s.GetString()).ToList();
+        Assert.Equal(["Household h02: 2 persons → 1 person.", "Energy cap: 900 kWh per month → 25 MWh per month."], summary);
+        var changed = p.GetProperty("diff").EnumerateArray().Where(l => l.GetProperty("op").GetString() is "+" or "-")
+            .Select(l => l.GetProperty("op").GetString() + l.GetProperty("text").GetString()!.Trim()).ToList();
+        Assert.Equal(["-persons: 2", "+persons: 1", "-cap: 900_000", "+cap: 25_000_000"], changed);
+
+        // A refused proposal stays visible with why and the errors (line:column), not only in the audit log.
+        var bad = "version: 1\ncommunity: demo\ncouncil: { k: 9 }\n";
+        await ProblemAsync(await chen.PostJsonAsync("api/v1/proposals", new { yaml = bad }), HttpStatusCode.BadRequest);
+        var refused = (await member.GetFromJsonAsync<JsonElement>("api/v1/proposals")).EnumerateArray()
+            .First(x => x.GetProperty("state").GetString() == "refused" && x.GetProperty("yaml").GetString() == bad);
+        Assert.Equal("chen", refused.GetProperty("proposer").GetString());
+        Assert.Contains("errors in proposal.yaml", refused.GetProperty("refusal").GetString());
+        Assert.NotEmpty(refused.GetProperty("errors").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task EmergencySignature_LongerThanThePolicyAllows_IsRefusedWhenSigned()
+    {
+        using var chen = await gw.SignInAsync("chen");
+        // policies/dashboard.yaml: emergency.max_duration_hours 72.
+        var detail = await ProblemAsync(await chen.PostJsonAsync("api/v1/emergency", new { reason = "too long", hours = 500 }), HttpStatusCode.Conflict);
+        Assert.Contains("72 h", detail);
+        var emergency = (await chen.GetFromJsonAsync<JsonElement>("api/v1/overview")).GetProperty("emergency");
+        if (emergency.ValueKind != JsonValueKind.Null)
+            Assert.DoesNotContain(emergency.GetProperty("signatures").EnumerateArray(), s => s.GetProperty("reason").GetString() == "too long");
+    }
+
+    [Fact]
     public async Task Emergency_IsDeclaredByAQuorumOfCouncil_AndShowsItsSunsetOnTheOverview()
     {
         using var chen = await gw.SignInAsync("chen");

@@ -15,6 +15,10 @@ public sealed class BrowserSession : IAsyncLifetime
     private static readonly string[] ChromiumArgs =
         ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
+    /// <summary>A common phone (iPhone 12-15) in CSS pixels, and a common laptop screen.</summary>
+    public static readonly ViewportSize Phone = new() { Width = 390, Height = 844 };
+    public static readonly ViewportSize Desktop = new() { Width = 1366, Height = 900 };
+
     private readonly TempDir _profile = new("chromium-profile");
     private IPlaywright? _playwright;
 
@@ -36,7 +40,7 @@ public sealed class BrowserSession : IAsyncLifetime
             Args = ChromiumArgs,
             Locale = "en-US",
             TimezoneId = "UTC",
-            ViewportSize = new ViewportSize { Width = 412, Height = 915 }, // a common phone (Pixel 7) in CSS pixels
+            ViewportSize = Phone,
             BaseURL = Gateway.BaseUrl.ToString(),
         });
         Context.SetDefaultTimeout(10_000);
@@ -44,10 +48,11 @@ public sealed class BrowserSession : IAsyncLifetime
     }
 
     /// <summary>A fresh page signed in through the sign-in form as <paramref name="name"/>.</summary>
-    public async Task<IPage> SignInAsync(string name)
+    public async Task<IPage> SignInAsync(string name, ViewportSize? viewport = null)
     {
         await Context.ClearCookiesAsync();
         var page = await Context.NewPageAsync();
+        await page.SetViewportSizeAsync((viewport ?? Phone).Width, (viewport ?? Phone).Height);
         await page.GotoAsync("/dashboard/");
         await page.FillAsync("#signin input[name=name]", name);
         await page.FillAsync("#signin input[name=password]", Gateway.Password(name));
@@ -56,8 +61,48 @@ public sealed class BrowserSession : IAsyncLifetime
         return page;
     }
 
+    /// <summary>Saves the page as {name}-{phone|desktop}.png (by its viewport's width).</summary>
     public static Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
+        page.ScreenshotAsync(new PageScreenshotOptions
+        {
+            Path = Path.Combine(ScreenshotDirectory, name + "-" + (page.ViewportSize?.Width > 700 ? "desktop" : "phone") + ".png"),
+            FullPage = true,
+        });
+
+    /// <summary>Both widths the dashboard is checked at, each with its name.</summary>
+    public static IEnumerable<(string Name, ViewportSize Size)> Widths => [("desktop", Desktop), ("phone", Phone)];
+
+    /// <summary>Fails when a word in a table cell is broken across lines mid-letter ("onlin e"). Words
+    /// with a hyphen may break at it, and ids of 20 characters or more anywhere.</summary>
+    public static async Task AssertNoWordBrokenAsync(IPage page)
+    {
+        var broken = await page.EvaluateAsync<string[]>("""
+            () => {
+              const bad = [];
+              for (const cell of document.querySelectorAll('main td, main th')) {
+                const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+                for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                  for (const m of n.data.matchAll(/\S+/g)) {
+                    if (m[0].includes('-') || m[0].length >= 20) continue;
+                    const r = document.createRange();
+                    r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
+                    const lines = new Set([...r.getClientRects()].map((x) => Math.round(x.top)));
+                    if (lines.size > 1) bad.push(m[0]);
+                  }
+                }
+              }
+              return bad;
+            }
+            """);
+        Assert.True(broken.Length == 0, $"{page.Url}: words broken mid-letter: {string.Join(", ", broken)}");
+    }
+
+    /// <summary>Fails when the page is wider than its viewport (a phone would scroll sideways).</summary>
+    public static async Task AssertNoSidewaysScrollAsync(IPage page)
+    {
+        var (scroll, width) = (await page.EvaluateAsync<int>("document.documentElement.scrollWidth"), await page.EvaluateAsync<int>("window.innerWidth"));
+        Assert.True(scroll <= width, $"{page.Url}: the page is {scroll} px wide in a {width} px viewport");
+    }
 
     public async Task DisposeAsync()
     {

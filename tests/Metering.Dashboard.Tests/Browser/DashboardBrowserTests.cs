@@ -26,7 +26,13 @@ public sealed class DashboardBrowserTests(BrowserSession browser, Xunit.Abstract
             var page = await browser.SignInAsync(name);
             await Expect(page.Locator("#resources .card")).ToHaveCountAsync(3);
             await Expect(page.Locator("#nav a")).ToHaveTextAsync(links);
-            await BrowserSession.ScreenshotAsync(page, "overview-" + name);
+            foreach (var (_, size) in BrowserSession.Widths)
+            {
+                await page.SetViewportSizeAsync(size.Width, size.Height);
+                await BrowserSession.AssertNoSidewaysScrollAsync(page);
+                await BrowserSession.ScreenshotAsync(page, "overview-" + name);
+            }
+            await page.SetViewportSizeAsync(BrowserSession.Phone.Width, BrowserSession.Phone.Height);
             if (name != "admin")
             {
                 await page.GotoAsync("/dashboard/#/accounts");
@@ -61,7 +67,7 @@ public sealed class DashboardBrowserTests(BrowserSession browser, Xunit.Abstract
         await Expect(admin.Locator("#accounts")).ToContainTextAsync("member-h02");
         await admin.FillAsync("#create-account input[name=name]", "gina");
         await admin.SelectOptionAsync("#create-account select[name=role]", "member");
-        await admin.FillAsync("#create-account input[name=household]", "h02");
+        await admin.SelectOptionAsync("#create-account select[name=household]", "h02");
         await admin.ClickAsync("#create-account button[type=submit]");
         await Expect(admin.Locator("#account-status code.secret")).ToBeVisibleAsync();
         await Expect(admin.Locator("#accounts")).ToContainTextAsync("gina");
@@ -91,7 +97,7 @@ public sealed class DashboardBrowserTests(BrowserSession browser, Xunit.Abstract
         await Expect(page.Locator("#live")).ToHaveClassAsync("live on");
         var watch = Stopwatch.StartNew();
         await browser.Gateway.PublishReadingAsync("w-h01", 1_000, DateTimeOffset.UtcNow, ("kitchen", 777_777), ("garden", 3));
-        await Expect(page.Locator("#live-readings li").First).ToContainTextAsync("kitchen = 777777", new() { Timeout = 2_000 });
+        await Expect(page.Locator("#live-readings li").First).ToContainTextAsync("kitchen: register 777.8 L", new() { Timeout = 2_000 });
         output.WriteLine($"publish to the reading on the page: {watch.ElapsedMilliseconds} ms");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.ElapsedMilliseconds} ms");
         // The figures follow (the page refreshes its view a moment later, still without a reload).
@@ -126,7 +132,7 @@ public sealed class DashboardBrowserTests(BrowserSession browser, Xunit.Abstract
         await amina.FillAsync("#propose textarea[name=yaml]", Api.ActsApiTests.RaisedWaterCap);
         await amina.ClickAsync("#propose button[type=submit]");
         await Expect(amina.Locator("#act-status")).ToContainTextAsync("Done");
-        await Expect(amina.Locator("#proposals")).ToContainTextAsync("amina (1 of 2)");
+        await Expect(amina.Locator("#proposals")).ToContainTextAsync("amina (1 of 2 needed)");
         await amina.CloseAsync();
 
         var bruno = await browser.SignInAsync("bruno");

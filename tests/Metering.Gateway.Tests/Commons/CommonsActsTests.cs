@@ -87,7 +87,10 @@ public sealed class CommonsActsTests
             Assert.Contains(bad.Errors!, e => e.Contains("persons"));
             var proposed = h.Runtime.Propose("amina", yaml, h.Time.GetUtcNow().AddHours(1));
             Assert.True(proposed.Accepted, proposed.Refusal);
-            var view = Assert.Single(h.Runtime.Proposals());
+            // The refused proposal stays listed with why, apart from the pending one.
+            var refused = Assert.Single(h.Runtime.Proposals(), p => p.State == "refused");
+            Assert.Contains(refused.Errors!, e => e.Contains("persons"));
+            var view = Assert.Single(h.Runtime.Proposals(), p => p.State != "refused");
             Assert.Equal(["amina"], view.Approvals);
             Assert.Equal((2, "pending"), (view.Needed, view.State));
             Assert.False(h.Runtime.Approve("mallory", proposed.Id!).Accepted);
@@ -97,7 +100,7 @@ public sealed class CommonsActsTests
             await h.RestartAsync();  // pending proposals survive
             await h.AdvanceAsync(TimeSpan.FromHours(1));
             Assert.Equal(2_000_000, h.Runtime.Overview().Resources.Single().Cap);
-            Assert.Equal("activated", Assert.Single(h.Runtime.Proposals()).State);
+            Assert.Equal("activated", Assert.Single(h.Runtime.Proposals(), p => p.State != "refused").State);
             Assert.Contains("policy.activated", h.AuditKinds());
             await h.RestartAsync();  // the activated policy, not the file's
             Assert.Equal(2_000_000, h.Runtime.Overview().Resources.Single().Cap);

@@ -41,6 +41,24 @@ public sealed class CommonsResourceBreakerTests
         h.Runtime.Household(household)!.Resources.Single().Channels.Single(c => c.Channel == channel).Decision;
 
     [Fact]
+    public async Task CurtailedMinutes_CountTheBreakersCut_NotOnlyZoneRotation()
+    {
+        await using var h = new CommonsHarness(Yaml);
+        await h.StartAsync();
+        var village = Households(h);
+        await village.RunAsync(14, Load(heaterUntil: 100));
+        Assert.Equal("curtailed", Decision(h, "h1", "heater"));
+        var minutes = h.Runtime.Household("h1")!.Resources.Single().CurtailedMinutes;
+        // The devices' own count: minutes the heater wanted power and its relay was open (the relay
+        // opens a moment after the decision, so the runtime's count may be one minute ahead).
+        var cut = village.CutMinutes.GetValueOrDefault("e-h1/heater");
+        Assert.True(cut > 0, "the breaker cut the heater");
+        Assert.InRange(minutes, cut, cut + 1);
+        // h2's fridge is under its floor: never cut, no minutes.
+        Assert.Equal(0, h.Runtime.Household("h2")!.Resources.Single().CurtailedMinutes);
+    }
+
+    [Fact]
     public async Task UseOverTheSupply_OpensTheBreaker_CutsItsClasses_ButNeverAnEssentialUnderItsFloor()
     {
         var metrics = new GatewayMetrics();

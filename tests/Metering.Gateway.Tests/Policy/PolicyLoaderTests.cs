@@ -29,7 +29,8 @@ public sealed class PolicyLoaderTests
         Assert.Empty(energy.CurtailedAt(1)); // no stage 1 configured: nothing curtailed yet
         Assert.True(energy.CurtailedAt(3).SetEquals([UseClass.Discretionary])); // stage 3 inherits stage 2
         Assert.Equal(PolicyDefaults.RestrictionCurtails, energy.Sanctions.RestrictionCurtails);
-        Assert.Equal(20_000_000_000, p.Resource(Resource.Forest).CapPerPeriod);
+        Assert.Equal(20_000_000, p.Resource(Resource.Forest).CapPerPeriod); // 20 t in grams
+        Assert.Equal(500_000, p.Resource(Resource.Forest).FloorPerPersonPerPeriod); // 500 kg
         Assert.Equal(new[] { "h01", "h02" }, p.Zones.Single().Households);
         Assert.Equal((500L, 15), (energy.Breaker!.CapacityPerMinute, energy.Breaker.WindowMinutes));
         Assert.True(energy.Breaker.Curtails.SetEquals([UseClass.Discretionary, UseClass.Standard]));

@@ -22,9 +22,14 @@
       const rect = s('rect', { class: 'bar', x: pad + i * bw + 1, y: H - bh, width: Math.max(bw - 2, 1), height: bh });
       rect.append(s('title', null, label(b.start) + ': ' + M.fmt(b.used, unit)));
       svg.append(rect);
-      if (i % Math.ceil(n / 7) === 0 || i === n - 1) svg.append(s('text', { x: pad + i * bw + bw / 2, y: H + 20, 'text-anchor': 'middle' }, label(b.start)));
+      // About 7 labels; the last one only when it does not run into the one before it.
+      const step = Math.ceil(n / 7);
+      if (i % step === 0 || (i === n - 1 && i % step >= step / 2 + 1)) svg.append(s('text', i === n - 1 ? { x: W, y: H + 20, 'text-anchor': 'end' } : { x: pad + i * bw + bw / 2, y: H + 20, 'text-anchor': 'middle' }, label(b.start)));
     });
-    svg.append(s('text', { x: 2, y: 18 }, M.fmt(max, unit)));
+    // An empty chart says so instead of a made-up "1 mL" scale.
+    const empty = buckets.every((b) => !b.used);
+    svg.append(s('text', { x: empty ? W / 2 : 2, y: empty ? H / 2 : 18, 'text-anchor': empty ? 'middle' : 'start', class: empty ? 'empty' : 'scale' },
+      empty ? 'No use in this time' : M.fmt(max, unit)));
     svg.append(s('line', { x1: pad, y1: H, x2: W, y2: H, stroke: '#999' }));
     return svg;
   };

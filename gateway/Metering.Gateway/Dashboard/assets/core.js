@@ -46,26 +46,10 @@ M.fill = function (el, ...children) {
   }
 };
 
-// Base units (mL, Wh, g) shown as people say them.
-M.fmt = function (amount, unit) {
-  if (amount === null || amount === undefined) return '–';
-  const big = { mL: ['L', 1000], Wh: ['kWh', 1000], g: ['kg', 1000] }[unit];
-  if (big && Math.abs(amount) >= big[1]) return (amount / big[1]).toLocaleString(undefined, { maximumFractionDigits: 1 }) + ' ' + big[0];
-  return amount.toLocaleString() + ' ' + (unit || '');
-};
-M.time = (t) => (t ? new Date(t).toLocaleString() : '–');
-M.ago = function (t) {
-  if (!t) return 'never';
-  const s = Math.round((Date.now() - new Date(t).getTime()) / 1000);
-  if (s < 90) return s + ' s ago';
-  if (s < 5400) return Math.round(s / 60) + ' min ago';
-  return Math.round(s / 3600) + ' h ago';
-};
-M.duration = function (seconds) {
-  const hrs = Math.floor(seconds / 3600), min = Math.floor((seconds % 3600) / 60);
-  return hrs + ' h ' + min + ' min';
-};
-M.problem = (e) => h('div', { class: 'problem', role: 'alert' }, h('strong', null, (e.problem && e.problem.title) || 'Error'), ': ', e.message);
+// Amounts, times and words as people say them: format.js.
+// A fetch that never reached the gateway (TypeError "Failed to fetch") says so in plain words.
+M.problem = (e) => h('div', { class: 'problem', role: 'alert' }, h('strong', null, (e.problem && e.problem.title) || (e instanceof TypeError ? 'Gateway unreachable' : 'Error')), ': ',
+  e instanceof TypeError ? 'the gateway cannot be reached. The page reloads its figures when it is back.' : e.message);
 M.table = (head, rows) => h('div', { class: 'scroll' }, h('table', null,
   h('thead', null, h('tr', null, head.map((c) => h('th', null, c)))),
   h('tbody', null, rows.length ? rows.map((r) => h('tr', null, r.map((c) => h('td', null, c)))) : h('tr', null, h('td', { colspan: head.length }, 'none')))));
@@ -119,8 +103,8 @@ M.connect = function () {
   if (M.source) return;
   const live = document.getElementById('live');
   M.source = new EventSource('/api/v1/events');
-  M.source.onopen = () => { live.className = 'live on'; };
-  M.source.onerror = () => { live.className = 'live off'; };
+  M.source.onopen = () => { live.className = 'live on'; if (M.outage) M.outage.connected(); };
+  M.source.onerror = () => { live.className = 'live off'; if (M.outage) M.outage.lost(); };
   for (const kind of ['reading', 'device', 'stage', 'trip', 'reset', 'command', 'emergency', 'policy']) {
     M.source.addEventListener(kind, (ev) => {
       const data = JSON.parse(ev.data);

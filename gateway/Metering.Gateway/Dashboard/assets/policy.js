@@ -1,59 +1,122 @@
 'use strict';
-// Policy page: the policy in force, proposals with approvals (council approves, proposes, declares
-// an emergency), the audit log with its verification status.
+// Policy page: the policy in force (downloadable), proposals with what they change (plain summary,
+// diff against the policy in force, the whole file), refused proposals with why, the council's forms,
+// the audit log with its verification status.
+// Live events refresh only the data sections: the forms, what someone is typing in them and the
+// outcome of their last act are never rebuilt by another member's act.
 (function () {
   const h = M.h;
+  // Drafts of the council forms, by form and field: they survive live refreshes, re-renders and
+  // navigating away and back (until the act succeeds).
+  const drafts = {};
+  // The outcome of this tab's last act ({ok: text} or {error}), shown until the next act or dismissed.
+  let outcome = null;
 
   M.page('policy', async (main) => {
-    let policy;
-    try { policy = await M.api('GET', '/api/v1/policy'); } catch (e) {
-      if (e.status === 404) { M.fill(main, h('h1', null, 'Policy'), h('p', { class: 'notice' }, e.message)); return; }
-      throw e;
-    }
-    const [proposals, audit] = await Promise.all([M.api('GET', '/api/v1/proposals').catch(() => []), M.api('GET', '/api/v1/audit?limit=50').catch((e) => e)]);
-    // The outcome of the last act survives the re-render that shows its effect.
-    const status = h('div', { role: 'status', id: 'act-status' }, M.flash ? h('div', { class: 'okbox' }, M.flash) : null);
-    M.flash = null;
-    const act = async (method, path, body) => {
+    const status = h('div', { role: 'status', id: 'act-status' });
+    const sections = { inForce: h('div', { id: 'in-force' }), proposals: h('div', { id: 'proposals' }), audit: h('div', { id: 'audit' }) };
+    const showOutcome = () => M.fill(status, outcome && [outcome.error ? M.problem(outcome.error) : h('div', { class: 'okbox' }, outcome.ok),
+      h('button', { type: 'button', class: 'link', onclick: () => { outcome = null; showOutcome(); } }, 'Dismiss')]);
+    const load = async () => {
+      let policy;
+      try { policy = await M.api('GET', '/api/v1/policy'); } catch (e) {
+        if (e.status === 404) { M.fill(sections.inForce, h('p', { class: 'notice' }, e.message)); return false; }
+        throw e;
+      }
+      const [proposals, audit] = await Promise.all([M.api('GET', '/api/v1/proposals').catch((e) => e), M.api('GET', '/api/v1/audit?limit=50').catch((e) => e)]);
+      M.fill(sections.inForce, inForceView(policy));
+      M.fill(sections.proposals, proposals instanceof Error ? M.problem(proposals) : proposalsView(proposals, act));
+      M.fill(sections.audit, auditView(audit));
+      return true;
+    };
+    const act = async (method, path, body, done) => {
       try {
         const r = await M.api(method, path, body);
-        M.flash = 'Done' + (r && r.id ? ' (' + (r.id.length > 12 ? r.id.slice(0, 12) + '…' : r.id) + ')' : '') + '.';
-        M.render();
-      } catch (e) { M.fill(status, M.problem(e)); }
+        outcome = { ok: 'Done' + (r && r.id ? ' (' + M.shortId(r.id) + ')' : '') + '.' };
+        if (done) done();
+      } catch (e) { outcome = { error: e }; }
+      showOutcome();
+      await load().catch(() => {});
     };
-    const resources = Object.entries(policy.resources).map(([name, r]) => [name, r.period, M.fmt(r.cap, r.unit), M.fmt(r.floorPerPerson, r.unit) + ' per person',
-      r.sharing.replace('_', ' '), r.ceiling ? M.fmt(r.ceiling, r.unit) : '–']);
+    if (!(await load())) { M.fill(main, h('h1', null, 'Policy'), sections.inForce); return; }
+    showOutcome();
     M.fill(main,
-      h('h1', null, 'Policy of ' + policy.community),
-      h('p', { class: 'muted', id: 'policy-in-force' }, 'In force · ' + policy.households.length + ' households · UTC' + policy.utcOffset),
-      M.table(['Resource', 'Period', 'Cap', 'Floor', 'Sharing', 'Ceiling per household'], resources),
-      h('h2', null, 'Proposals'), status,
-      h('div', { id: 'proposals' }, M.table(['Proposal', 'Proposed by', 'Takes effect', 'Approvals', 'State', ''], proposals.map((p) => [
-        h('span', { title: p.id }, p.id.length > 12 ? p.id.slice(0, 12) + '…' : p.id), p.proposer, M.time(p.effectiveAt), p.approvals.join(', ') + ' (' + p.approvals.length + ' of ' + p.needed + ')', p.state,
-        M.can('council') && p.state === 'pending' && !p.approvals.includes(M.me.name)
-          ? h('button', { type: 'button', dataset: { approve: p.id }, onclick: () => act('POST', '/api/v1/proposals/' + encodeURIComponent(p.id) + '/approve') }, 'Approve') : '']))),
-      M.can('council') ? h('div', null, councilForms(act)) : '',
-      h('h2', null, 'Audit log'), h('div', { id: 'audit' }, auditView(audit)));
-    M.onLive(main, (kind) => { if (kind === 'policy' || kind === 'emergency') M.debounce(() => location.hash === '#/policy' && M.render(), 500)(); });
+      h('h1', null, 'Policy'), sections.inForce,
+      h('h2', null, 'Proposals'), status, sections.proposals,
+      M.can('council') ? councilForms(act) : '',
+      h('h2', null, 'Audit log'), sections.audit);
+    // One debounced refresher per view: a burst of events is one refresh of the data sections.
+    const refresh = M.debounce(() => { if (M.shown === main) load().catch(() => {}); }, 500);
+    M.onLive(main, (kind) => { if (kind === 'policy' || kind === 'emergency') refresh(); });
   });
 
+  function inForceView(policy) {
+    const resources = Object.entries(policy.resources).map(([name, r]) => [M.resourceName(name), M.per(r.period), M.fmt(r.cap, r.unit),
+      M.fmt(r.floorPerPerson, r.unit) + ' per person', r.sharing === 'per_person' ? 'per person' : 'per household', r.ceiling ? M.fmt(r.ceiling, r.unit) : '–']);
+    return [h('p', { class: 'muted', id: 'policy-in-force' }, 'Policy of ' + policy.community + ' in force · version ' + policy.version + ' · ' +
+        M.count(policy.households.length, 'household') + ' · UTC' + policy.utcOffset + ' · ',
+      h('a', { href: '/api/v1/policy.yaml', download: '', id: 'download-policy' }, 'Download the policy file')),
+      M.table(['Resource', 'Period', 'Cap', 'Floor', 'Sharing', 'Ceiling per household'], resources)];
+  }
+
+  function proposalsView(proposals, act) {
+    const pending = proposals.filter((p) => p.state === 'pending');
+    const refused = proposals.filter((p) => p.state === 'refused');
+    const activated = proposals.filter((p) => p.state === 'activated');
+    return [pending.length ? pending.map((p) => proposalCard(p, act)) : h('p', { class: 'muted' }, 'No proposal is waiting for approval.'),
+      refused.length ? [h('h3', null, 'Refused proposals'), h('div', { id: 'refused' }, refused.map((p) => proposalCard(p, act)))] : null,
+      activated.length ? [h('h3', null, 'Activated'), M.table(['Proposal', 'Proposed by', 'Took effect', 'Approved by'],
+        activated.map((p) => [h('span', { title: p.id }, M.shortId(p.id)), p.proposer, M.time(p.effectiveAt), p.approvals.join(', ')]))] : null];
+  }
+
+  function proposalCard(p, act) {
+    const canApprove = M.can('council') && p.state === 'pending' && !p.approvals.includes(M.me.name);
+    return h('article', { class: 'card proposal', dataset: { proposal: p.id, state: p.state } },
+      h('div', null, h('strong', { title: p.id }, 'Proposal ' + M.shortId(p.id)), ' by ' + p.proposer + ' · ' + M.time(p.created)),
+      p.state === 'pending'
+        ? h('div', { class: 'muted' }, 'Approved by ' + p.approvals.join(', ') + ' (' + p.approvals.length + ' of ' + p.needed + ' needed) · takes effect ' +
+          (new Date(p.effectiveAt) <= new Date() ? 'when approved' : M.time(p.effectiveAt)))
+        : h('div', { class: 'problem refusal' }, h('strong', null, 'Refused: '), p.refusal,
+          p.errors.length ? h('ul', null, p.errors.map((e) => h('li', null, e))) : null),
+      p.summary ? [h('div', { class: 'muted' }, 'What changes:'), h('ul', { class: 'summary' }, p.summary.map((s) => h('li', null, s)))] : null,
+      p.diff ? h('details', { class: 'diff' }, h('summary', null, 'Changes to the file (' + p.diff.filter((l) => l.op === '+' || l.op === '-').length + ' lines)'),
+        h('pre', null, p.diff.map((l) => h('span', { class: { '+': 'add', '-': 'del', '=': 'same', '…': 'gap' }[l.op] }, (l.op === '=' ? ' ' : l.op) + ' ' + l.text)))) : null,
+      h('details', { class: 'yaml' }, h('summary', null, 'Whole file'), h('pre', null, p.yaml)),
+      canApprove ? h('button', { type: 'button', dataset: { approve: p.id }, onclick: () => act('POST', '/api/v1/proposals/' + encodeURIComponent(p.id) + '/approve') }, 'Approve') : null);
+  }
+
+  // An input whose value lives in drafts[form][name], so re-rendering never loses it.
+  function kept(form, tag, attrs) {
+    const box = (drafts[form] ||= {});
+    const el = h(tag, attrs);
+    if (box[attrs.name] !== undefined) el.value = box[attrs.name];
+    el.addEventListener('input', () => { box[attrs.name] = el.value; });
+    return el;
+  }
+
   function councilForms(act) {
+    const yaml = kept('propose', 'textarea', { name: 'yaml', required: true, spellcheck: 'false' });
+    const start = h('button', { type: 'button', class: 'secondary', id: 'start-from-policy', onclick: async () => {
+      if (yaml.value && !confirm('Replace the text in the box with the policy in force?')) return;
+      const r = await fetch('/api/v1/policy.yaml', { credentials: 'same-origin' });
+      if (r.ok) { yaml.value = await r.text(); yaml.dispatchEvent(new Event('input')); }
+    } }, 'Start from the policy in force');
     const propose = h('form', { class: 'stack', id: 'propose' },
-      h('label', null, 'New policy (the whole YAML file)', h('textarea', { name: 'yaml', required: true, spellcheck: 'false' })),
-      h('label', null, 'Takes effect (empty: as soon as approved)', h('input', { name: 'effectiveAt', type: 'datetime-local' })),
+      h('label', null, 'New policy (the whole YAML file)', yaml), start,
+      h('label', null, 'Takes effect (empty: as soon as approved)', kept('propose', 'input', { name: 'effectiveAt', type: 'datetime-local' })),
       h('button', { type: 'submit' }, 'Propose'));
     propose.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const at = propose.effectiveAt.value ? new Date(propose.effectiveAt.value).toISOString() : undefined;
-      act('POST', '/api/v1/proposals', { yaml: propose.yaml.value, effectiveAt: at });
+      act('POST', '/api/v1/proposals', { yaml: propose.yaml.value, effectiveAt: at }, () => { delete drafts.propose; propose.reset(); });
     });
     const emergency = h('form', { class: 'stack', id: 'declare' },
-      h('label', null, 'Reason', h('input', { name: 'reason', required: true })),
-      h('label', null, 'Duration (hours; ends by itself)', h('input', { name: 'hours', type: 'number', min: '1', value: '24', required: true })),
+      h('label', null, 'Reason', kept('declare', 'input', { name: 'reason', required: true })),
+      h('label', null, 'Duration (hours; ends by itself)', kept('declare', 'input', { name: 'hours', type: 'number', min: '1', value: '24', required: true })),
       h('button', { type: 'submit' }, 'Sign the declaration'));
     emergency.addEventListener('submit', (ev) => {
       ev.preventDefault();
-      act('POST', '/api/v1/emergency', { reason: emergency.reason.value, hours: Number(emergency.hours.value) });
+      act('POST', '/api/v1/emergency', { reason: emergency.reason.value, hours: Number(emergency.hours.value) }, () => { delete drafts.declare; });
     });
     return [h('h2', null, 'Propose a change'), propose, h('h2', null, 'Declare an emergency'), emergency];
   }
@@ -62,7 +125,6 @@
     if (audit instanceof Error) return M.problem(audit);
     const v = audit.verification;
     return [h('p', { class: v.ok ? 'okbox' : 'problem', id: 'audit-verification' }, v.ok ? 'Chain verified: ' + v.records + ' records, none altered.' : 'Chain broken: ' + v.summary),
-      M.table(['#', 'Time', 'Who', 'Role', 'What', 'Details'], audit.records.map((a) => [a.seq, M.time(a.time), a.actor, a.role, a.kind,
-        h('code', null, a.payload.length > 160 ? a.payload.slice(0, 160) + '…' : a.payload)]))];
+      M.table(['#', 'Time', 'Who', 'Role', 'What', 'Details'], audit.records.map((a) => [a.seq, M.time(a.time), a.actor, a.role, a.kind.replace(/[._]/g, ' '), M.details(a.payload)]))];
   }
 })();
