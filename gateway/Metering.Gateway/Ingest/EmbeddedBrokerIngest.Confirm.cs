@@ -58,12 +58,40 @@ internal sealed partial class EmbeddedBrokerIngest : IConfirmationPublisher
         }
         catch (Exception ex)
         {
-            // Not committed, so not confirmed: the device sends it again at its confirmation timeout.
+            // Not committed, so not confirmed. The connection is closed as for an older device: the
+            // device then sends everything unconfirmed again, oldest first, when it is back, instead
+            // of its later readings committing ahead of this one (a seq_gap, then a late reading,
+            // booked in the wrong hour) until its confirmation timeout.
             LedgerFailed(ex, clientId, topic);
+            _ = CloseAfterFailedCommitAsync(clientId);
         }
         finally
         {
             Interlocked.Decrement(ref _uncommitted);
+        }
+    }
+
+    /// <summary>Clients being closed after a failed commit: one close per client and failure, however
+    /// many of its uplinks fail behind the first.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _closing = new(StringComparer.Ordinal);
+
+    private async Task CloseAfterFailedCommitAsync(string clientId)
+    {
+        if (_server is not { } server || !_closing.TryAdd(clientId, 0)) return;
+        try
+        {
+            await server.DisconnectClientAsync(clientId, new MqttServerClientDisconnectOptions
+            {
+                ReasonCode = MqttDisconnectReasonCode.UnspecifiedError,
+            }).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            // Gone already (its connection dropped, or the server is stopping): nothing to close.
+        }
+        finally
+        {
+            _closing.TryRemove(clientId, out _);
         }
     }
 
