@@ -69,7 +69,10 @@ internal sealed class ConnectThrottle(TimeProvider time, int baseDelayMs, int ma
             var slotted = Slotted(user, address, create: true);
             foreach (var e in slotted)
                 if (e.NotBefore - now > wait) wait = e.NotBefore - now;
-            if (baseDelayMs > 0 && wait > TimeSpan.FromMilliseconds(maxDelayMs)) return false;
+            // A lone guesser's next slot is max at most, but measured from a wait whose timer may fire a
+            // millisecond early it can come out a hair beyond: one base step of slack, so only a
+            // connect queued behind others' pending checks is refused unchecked.
+            if (baseDelayMs > 0 && wait > TimeSpan.FromMilliseconds(maxDelayMs + baseDelayMs)) return false;
             foreach (var e in slotted)
             {
                 e.Pending++;
