@@ -53,7 +53,9 @@
     M.fill(main, h('h1', null, 'Accounts'), status,
       h('div', { id: 'accounts' }, M.table(['Name', 'Role', 'Household', 'Tokens', ''], accounts.map((a) => [a.name, a.role, a.household || '–',
         a.tokens.length ? h('ul', { class: 'tokens' }, a.tokens.map((t) => h('li', { dataset: { tokenId: t.id } }, t.label + ' (created ' + M.time(t.created) + ') ', revoke(a, t)))) : '–',
-        h('div', { class: 'actions' }, token(a), reset(a), remove(a))]))),
+        // A token acts as its account: only the account itself mints one (docs/security.md), so the
+        // button is on the administrator's own row; others mint theirs on their own Accounts view.
+        h('div', { class: 'actions' }, M.me && a.name === M.me.name ? token(a) : null, reset(a), remove(a))]))),
       h('h2', null, 'New account'), form);
   });
 })();
