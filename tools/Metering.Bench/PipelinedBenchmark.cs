@@ -144,28 +144,41 @@ internal sealed class PipelinedBenchmark(int publishers, int warmupPerPublisher,
         foreach (var meter in meters)
             await RunAsync(ServerProcess.Require("mosquitto_pub", "mosquitto-clients"), cancel, "-h", "127.0.0.1", "-p", Port(port), "-q", "1", "-r", "-i", meter,
                 "-t", $"commons/v1/{Community}/{meter}/up/status", "-m", "{\"v\":1,\"state\":\"online\",\"fw\":\"bench\",\"confirm\":2}");
+        var baseline = await arrived();
+        await PublishAllAsync(port, meters, 0, warmupPerPublisher, cancel);
+        await UntilAsync(arrived, baseline + (long)publishers * warmupPerPublisher, cancel);
+        using var server = Process.GetProcessById(serverPid ?? throw new InvalidOperationException($"{name}: not running"));
+        var cpu = new E2eBenchmark.CpuPerReading(server);
+        var total = (long)publishers * timedPerPublisher;
+        var watch = Stopwatch.StartNew();
+        await PublishAllAsync(port, meters, warmupPerPublisher, timedPerPublisher, cancel);
+        await UntilAsync(arrived, baseline + (long)publishers * (warmupPerPublisher + timedPerPublisher), cancel);
+        watch.Stop();
+        var (serverUs, _) = cpu.Stop(total);
+        return new Result(name, total, watch.Elapsed, serverUs);
+    }
+
+    /// <summary>One mosquitto_pub -l per meter, its lines written and its input closed: mosquitto_pub
+    /// reads its input and runs its network loop on one thread, so while it waits for more lines
+    /// it sends nothing, and the last messages would wait for input that never comes. At the end of
+    /// its input it sends what is left and exits.</summary>
+    private async Task PublishAllAsync(int port, string[] meters, int from, int count, CancellationToken cancel)
+    {
         var pubs = meters.Select(m => StartPublisher(port, m)).ToArray();
         try
         {
-            var baseline = await arrived();
-            await Task.WhenAll(pubs.Select((p, i) => p.StandardInput.WriteAsync(Lines(meters[i], 0, warmupPerPublisher))));
-            await UntilAsync(arrived, baseline + (long)publishers * warmupPerPublisher, cancel);
-            using var server = Process.GetProcessById(serverPid ?? throw new InvalidOperationException($"{name}: not running"));
-            var cpu = new E2eBenchmark.CpuPerReading(server);
-            var total = (long)publishers * timedPerPublisher;
-            var watch = Stopwatch.StartNew();
-            await Task.WhenAll(pubs.Select((p, i) => p.StandardInput.WriteAsync(Lines(meters[i], warmupPerPublisher, timedPerPublisher))));
-            await UntilAsync(arrived, baseline + (long)publishers * (warmupPerPublisher + timedPerPublisher), cancel);
-            watch.Stop();
-            var (serverUs, _) = cpu.Stop(total);
-            return new Result(name, total, watch.Elapsed, serverUs);
+            await Task.WhenAll(pubs.Select(async (p, i) =>
+            {
+                await p.StandardInput.WriteAsync(Lines(meters[i], from, count));
+                p.StandardInput.Close();
+            }));
+            await Task.WhenAll(pubs.Select(p => p.WaitForExitAsync(cancel))).WaitAsync(Deadline, cancel);
         }
         finally
         {
             foreach (var p in pubs)
             {
-                p.StandardInput.Close();
-                if (!p.WaitForExit(5000)) p.Kill();
+                if (!p.HasExited) p.Kill();
                 p.Dispose();
             }
         }
