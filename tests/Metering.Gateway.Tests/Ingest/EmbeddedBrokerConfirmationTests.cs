@@ -118,6 +118,19 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
 
     private long LastSeq(string meter) => _store.ListMeters().Single(m => m.Meter.Id == meter).LastSeq;
 
+    /// <summary>The seqs confirmed, range by range, until at least <paramref name="count"/> are.</summary>
+    private static async Task<SortedSet<long>> ConfirmedAsync(Channel<long[]> confirmations, int count)
+    {
+        var confirmed = new SortedSet<long>();
+        while (confirmed.Count < count)
+        {
+            var seqs = await NextAsync(confirmations);
+            for (var i = 0; i < seqs.Length; i += 2)
+                for (var s = seqs[i]; s <= seqs[i + 1]; s++) confirmed.Add(s);
+        }
+        return confirmed;
+    }
+
     private static Task<long[]> NextAsync(Channel<long[]> confirmations) => confirmations.Reader.ReadAsync().AsTask().WaitAsync(Guard);
 
     [Fact]
@@ -192,13 +205,7 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
         // Sent back to back without waiting for PUBACKs: the broker acknowledges each at once, and
         // the ledger must still take them in the device's order (else: late and seq_gap flags).
         await Task.WhenAll(Enumerable.Range(1, 300).Select(seq => PublishAsync(device, "m1", "reading", Reading(seq)))).WaitAsync(Guard);
-        var confirmed = new SortedSet<long>();
-        while (confirmed.Count < 300)
-        {
-            var seqs = await NextAsync(confirmations);
-            for (var i = 0; i < seqs.Length; i += 2)
-                for (var s = seqs[i]; s <= seqs[i + 1]; s++) confirmed.Add(s);
-        }
+        var confirmed = await ConfirmedAsync(confirmations, 300);
         Assert.Equal(300, LastSeq("m1"));
         Assert.Equal(300, _metrics.ReadingsIngested.Value);
         Assert.Equal((0, 0), (_metrics.Flagged.WithLabels("late").Value, _metrics.Flagged.WithLabels("seq_gap").Value));
@@ -254,13 +261,7 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
 
         // 20 in flight at once: 10 from the burst, ~10 on credit at 20/s.
         await Task.WhenAll(Enumerable.Range(1, 20).Select(seq => PublishAsync(device, "m1", "reading", Reading(seq)))).WaitAsync(Guard);
-        var confirmed = new SortedSet<long>();
-        while (confirmed.Count < 20)
-        {
-            var seqs = await NextAsync(confirmations);
-            for (var i = 0; i < seqs.Length; i += 2)
-                for (var s = seqs[i]; s <= seqs[i + 1]; s++) confirmed.Add(s);
-        }
+        var confirmed = await ConfirmedAsync(confirmations, 20);
         Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), confirmed);
         Assert.True(device.IsConnected);
         Assert.InRange(_confirmations.Paced.Value, 5, 10);
