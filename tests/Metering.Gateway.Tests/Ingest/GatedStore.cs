@@ -10,11 +10,14 @@ internal sealed class GatedStore(IStateStore inner) : IStateStore
     public volatile bool Open_ = true;
     public volatile bool Fail;
 
+    /// <summary>Unique to this store, so a test can tell its own failures from those of tests running beside it.</summary>
+    public string FailureText { get; } = $"disk full (simulated, store {Guid.NewGuid():N})";
+
     public void Open() => inner.Open();
 
     public ILedgerTransaction Begin()
     {
-        if (Fail) throw new IOException("disk full (simulated)");
+        if (Fail) throw new IOException(FailureText);
         if (!Open_)
         {
             Entered.Release();
