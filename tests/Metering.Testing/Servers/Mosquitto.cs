@@ -22,21 +22,28 @@ public sealed class Mosquitto : ServerProcess
     public static Mosquitto WithConfig(string extraConfig, int autosaveIntervalS = 1800) =>
         new(new TempDir("mosquitto"), FreePort.Next(), null, null, autosaveIntervalS, extraConfig);
 
+    /// <summary>Anonymous broker that queues without limit for a slow QoS 1 client (max_queued_messages 0)
+    /// and holds its store in memory between rare saves. For throughput benchmarks: with the default
+    /// limit mosquitto drops (silently for the publisher, which has its PUBACK) what a subscriber lags
+    /// behind by more than 100,000 messages, and a load that outruns its consumer never completes.</summary>
+    public static Mosquitto Unbounded(string extraConfig = "") =>
+        new(new TempDir("mosquitto"), FreePort.Next(), null, null, 1800, extraConfig, maxQueuedMessages: 0);
+
     /// <summary>Authenticated broker: anonymous clients refused, users from a mosquitto password_file,
     /// access from an acl_file (e.g. the files of `metering broker credentials`).</summary>
     public Mosquitto(string passwordFile, string aclFile) : this(new TempDir("mosquitto"), FreePort.Next(), passwordFile, aclFile)
     {
     }
 
-    private Mosquitto(TempDir dir, int port, string? passwordFile, string? aclFile, int autosaveIntervalS = 1, string extraConfig = "")
-        : base("mosquitto", "mosquitto", "mosquitto", ["-c", WriteConfig(dir, port, passwordFile, aclFile, autosaveIntervalS, extraConfig)], port, dir.Path)
+    private Mosquitto(TempDir dir, int port, string? passwordFile, string? aclFile, int autosaveIntervalS = 1, string extraConfig = "", int maxQueuedMessages = 100_000)
+        : base("mosquitto", "mosquitto", "mosquitto", ["-c", WriteConfig(dir, port, passwordFile, aclFile, autosaveIntervalS, extraConfig, maxQueuedMessages)], port, dir.Path)
     {
         _dir = dir;
     }
 
     public string Directory => _dir.Path;
 
-    private static string WriteConfig(TempDir dir, int port, string? passwordFile, string? aclFile, int autosaveIntervalS, string extraConfig)
+    private static string WriteConfig(TempDir dir, int port, string? passwordFile, string? aclFile, int autosaveIntervalS, string extraConfig, int maxQueuedMessages)
     {
         var config = dir.File("mosquitto.conf");
         var access = passwordFile is null
@@ -50,7 +57,7 @@ public sealed class Mosquitto : ServerProcess
             persistence_location {dir.Path}/
             autosave_interval {autosaveIntervalS}
             max_inflight_messages 1000
-            max_queued_messages 100000
+            max_queued_messages {maxQueuedMessages}
             log_dest stdout
             log_type error
             log_type warning
