@@ -4,7 +4,6 @@ using Commons.Metering.Firmware.Host.Platform;
 using Commons.Metering.Firmware.Host.Replay;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
-using Commons.Metering.Tests.Gateway;
 using Commons.Metering.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
