@@ -19,10 +19,11 @@ public partial class DashboardGateway : IDisposable
     private readonly Dictionary<string, string> _passwords = new(StringComparer.Ordinal);
     private IMqttClient? _mqtt;
 
-    public DashboardGateway(int simulatedMeters, bool policy, bool demoAccounts)
+    /// <param name="policyFile">a file of policies/ other than dashboard.yaml (with <paramref name="policy"/>).</param>
+    public DashboardGateway(int simulatedMeters, bool policy, bool demoAccounts, string? policyFile = null)
     {
         Process = new GatewayProcess();
-        if (policy) Process.Environment["Metering__Policy__File"] = PolicyPath;
+        if (policy) Process.Environment["Metering__Policy__File"] = policyFile is null ? PolicyPath : Path.Combine(AppContext.BaseDirectory, "policies", policyFile);
         if (demoAccounts) Process.Environment["Metering__Auth__DemoAccounts"] = "true";
         Process.Environment["Metering__Registry__AutoRegister"] = "true";
         Process.Environment["Metering__Demo__SimulatedMeters"] = simulatedMeters.ToString();

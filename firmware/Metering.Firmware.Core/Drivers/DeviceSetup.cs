@@ -20,6 +20,10 @@ namespace Commons.Metering.Firmware.Drivers
         public readonly ChannelSpec[] Channels = new ChannelSpec[Limits.MaxChannels];
         public int ChannelCount;
 
+        /// <summary>Instantaneous quantities (a tank level, a pressure, a battery voltage) and the sensor of each.</summary>
+        public readonly GaugeSpec[] Gauges = new GaugeSpec[Limits.MaxGauges];
+        public int GaugeCount;
+
         public readonly PinAssignment[] Pins = new PinAssignment[MaxPins];
         public int PinCount;
 
@@ -102,7 +106,7 @@ namespace Commons.Metering.Firmware.Drivers
             return new string(text);
         }
 
-        /// <summary>Null when this setup can run a device (identity, network, channels present),
+        /// <summary>Null when this setup can run a device (identity, network, channels or gauges present),
         /// else what is missing. A pin map alone is not enough.</summary>
         public string CheckDeployable()
         {
@@ -118,9 +122,9 @@ namespace Commons.Metering.Firmware.Drivers
             {
                 return "mqtt.host is missing";
             }
-            if (ChannelCount == 0)
+            if (ChannelCount == 0 && GaugeCount == 0)
             {
-                return "no channels";
+                return "no channels and no gauges";
             }
             return null;
         }

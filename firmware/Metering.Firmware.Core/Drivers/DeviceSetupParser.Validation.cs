@@ -1,7 +1,7 @@
 namespace Commons.Metering.Firmware.Drivers
 {
     /// <summary>Cross-checks once everything is read: pins against the ESP32's rules and each
-    /// other, channels against their sources, pins and outputs.</summary>
+    /// other, channels against their sources, pins and outputs (gauges: DeviceSetupParser.Gauges.cs).</summary>
     public sealed partial class DeviceSetupParser
     {
         private string Validate(DeviceSetup s)
@@ -52,6 +52,11 @@ namespace Commons.Metering.Firmware.Drivers
                         return "channel " + s.Channels[i].Name + " is declared twice";
                     }
                 }
+            }
+            string gaugeError = ValidateGauges(s);
+            if (gaugeError != null)
+            {
+                return gaugeError;
             }
             int scales = 0;
             for (int i = 0; i < s.ChannelCount; i++)

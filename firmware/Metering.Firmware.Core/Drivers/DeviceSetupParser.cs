@@ -85,6 +85,7 @@ namespace Commons.Metering.Firmware.Drivers
             if (key == "pins") { return PinsSection(s); }
             if (key == "channels") { return ChannelsSection(s); }
             if (key == "permits") { return PermitsSection(s); }
+            if (key == "gauges") { return GaugesSection(s); }
             return Fail("unknown key \"" + key + "\" at the top level");
         }
 

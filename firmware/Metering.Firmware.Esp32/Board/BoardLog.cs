@@ -28,6 +28,11 @@ namespace Commons.Metering.Esp32.Board
                 ChannelSpec c = s.Channels[i];
                 Line("  channel " + c.Name + ": " + c.Kind + " " + c.Unit + " from " + c.Source);
             }
+            for (int i = 0; i < s.GaugeCount; i++)
+            {
+                GaugeSpec g = s.Gauges[i];
+                Line("  gauge " + g.Name + ": " + g.Quantity + " from " + g.Sensor + (g.Address >= 0 ? " at I2C " + g.Address : ""));
+            }
             if (s.SleepIntervalS > 0)
             {
                 Line("  deep sleep " + s.SleepIntervalS + " s between wakes, awake at most " + s.AwakeMaxS + " s");

@@ -5,8 +5,8 @@ using Commons.Metering.Firmware.Drivers;
 
 namespace Commons.Metering.Esp32.Board
 {
-    /// <summary>Builds the core and the board's inputs and outputs from the configuration, then runs
-    /// the main loop: Tick, poll the sensors, feed the watchdog; battery nodes go back to deep
+    /// <summary>Builds the core and the board's inputs, gauges and outputs from the configuration, then
+    /// runs the main loop: Tick, poll the sensors and gauges, feed the watchdog; battery nodes go back to deep
     /// sleep when the core's AwakeWindow says the wake's work is done.</summary>
     internal sealed class MeterBoard
     {
@@ -26,6 +26,7 @@ namespace Commons.Metering.Esp32.Board
         private int _edgeCount;
         private PzemMeter _pzem;
         private ForestStation _forest;
+        private GaugeInputs _gauges;
         private MeterDevice _device;
         private Watchdog _watchdog;
 
@@ -54,6 +55,8 @@ namespace Commons.Metering.Esp32.Board
             {
                 AddChannel(s.Channels[i]);
             }
+            // After the channels: a pzem gauge shares the register channel's PZEM.
+            _gauges = new GaugeInputs(_device, s, _pzem);
             _device.SetCommandHandler(new Outputs(_gpio, s));
             // A wake from our own deep sleep is not a boot (no boot count, no boot event).
             _device.Start(DeepSleep.WokeFromDeepSleep());
@@ -81,6 +84,7 @@ namespace Commons.Metering.Esp32.Board
                 {
                     _forest.Poll();
                 }
+                _gauges.Poll(now);
                 watchdog.Feed();
                 if (window != null && window.ShouldSleep(now, _device.OutboxDepth, _device.IsConnected, _forest != null && _forest.Busy))
                 {

@@ -22,19 +22,20 @@ namespace Commons.Metering.Esp32.Board
             _transducer = transducer;
         }
 
-        /// <summary>Pressure in Pa; false on a bus failure, a clipped code or a loop fault.</summary>
-        public bool TryReadPa(out int pressurePa)
+        /// <summary>The transducer's value in its base unit (Pa, or mm for a level transducer); false on a
+        /// bus failure, a clipped code or a loop fault.</summary>
+        public bool TryRead(out int value)
         {
-            pressurePa = 0;
+            value = 0;
             int microvolts;
             if (!_adc.TryConvert(MaxPolls, _delay, out microvolts))
             {
                 BoardLog.Line("ads1115: no conversion");
                 return false;
             }
-            if (!_transducer.TryToUnits(microvolts, out pressurePa))
+            if (!_transducer.TryToUnits(microvolts, out value))
             {
-                BoardLog.Line("pressure: signal in the fault band, " + microvolts + " uV");
+                BoardLog.Line("ads1115: signal in the fault band, " + microvolts + " uV");
                 return false;
             }
             return true;

@@ -115,6 +115,9 @@ public sealed class BoardMeter : IDisposable
         var setup = new DeviceSetup();
         var error = new DeviceSetupParser().Parse(bytes, bytes.Length, setup);
         if (error is not null) throw new FormatException($"{path}: {error}");
+        // Refused rather than ignored: a gauge that is silently never sent looks, to the gateway, like a dead sensor.
+        if (setup.GaugeCount > 0)
+            throw new FormatException($"{path}: gauges[] ({setup.Gauges[0].Name}, ...) are wired by the ESP32 application only; on a Raspberry Pi read them with the host drivers (TankLevelSerialSensor, PressureGauge, PowerMonitor)");
         if (setup.ChannelCount == 0) throw new FormatException($"{path}: no channels");
         return setup;
     }

@@ -1,92 +1,38 @@
 using Commons.Metering.Firmware.Host.Mqtt;
-using Commons.Metering.Firmware.Host.Platform;
 using Commons.Metering.Firmware.Platform;
 
 namespace Commons.Metering.Firmware.Host.Fleet;
 
-/// <summary>A simulated reservoir node: the real firmware core (<see cref="MeterDevice"/>) with one
-/// gauge, <c>level_mm</c> (quantity level_mm, sensor sim), its own flash file and MQTT connection,
-/// sampling the level it is told every <paramref name="sampleEveryMs"/> of device time, as a board
-/// polls an A02YYUW. <see cref="Plugged"/> false is a sensor with its cable cut: every poll fails, so
-/// the core sends no gauge and the gateway hears silence. Runs its own loop thread.</summary>
+/// <summary>A simulated reservoir node: a <see cref="SimulatedGaugeNode"/> with one gauge <c>level_mm</c>
+/// (quantity level_mm, sensor sim), as a board polls an A02YYUW over the tank.</summary>
 public sealed class SimulatedTankGauge : IAsyncDisposable
 {
-    /// <summary>How often the loop ticks the core, in real time.</summary>
-    public const int LoopMs = 20;
-
-    private readonly MeterDevice _device;
-    private readonly GaugeChannel _level;
-    private readonly IClock _clock;
-    private readonly FileBlockStore _store;
-    private readonly MqttNetTransport _transport;
-    private readonly int _sampleEveryMs;
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _loop;
-    private long _levelMm;
-    private volatile bool _plugged = true;
-
     public SimulatedTankGauge(string community, string meterId, MqttBrokerOptions broker, string flashPath, IClock clock,
         int readingIntervalMs = 60_000, int sampleEveryMs = 10_000)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleEveryMs);
-        _clock = clock;
-        _sampleEveryMs = sampleEveryMs;
-        _store = new FileBlockStore(flashPath);
-        _transport = new MqttNetTransport(broker);
-        _device = new MeterDevice(new DeviceConfig { Community = community, MeterId = meterId, ReadingIntervalMs = readingIntervalMs },
-            clock, _store, _transport, new SeededRandom(meterId.GetHashCode(StringComparison.Ordinal)));
-        _level = _device.AddGauge("level_mm", "level_mm", "sim");
+        Node = new SimulatedGaugeNode(community, meterId, "level_mm", "level_mm", "sim", broker, flashPath, clock, readingIntervalMs, sampleEveryMs);
     }
+
+    public SimulatedGaugeNode Node { get; }
 
     /// <summary>The water level the sensor would measure now.</summary>
     public long LevelMm
     {
-        get => Interlocked.Read(ref _levelMm);
-        set => Interlocked.Exchange(ref _levelMm, value);
+        get => Node.Value;
+        set => Node.Value = value;
     }
 
     /// <summary>False: the sensor's cable is cut; polls fail and no gauge is sent.</summary>
     public bool Plugged
     {
-        get => _plugged;
-        set => _plugged = value;
+        get => Node.Plugged;
+        set => Node.Plugged = value;
     }
 
     /// <summary>Sensor polls that produced no value (while unplugged).</summary>
-    public long FailedPolls => _level.Failures;
+    public long FailedPolls => Node.FailedPolls;
 
-    public bool IsConnected => _transport.IsConnected;
+    public void Start() => Node.Start();
 
-    public void Start()
-    {
-        if (_loop is not null) throw new InvalidOperationException("already started");
-        _device.Start();
-        _loop = Task.Factory.StartNew(Loop, TaskCreationOptions.LongRunning);
-    }
-
-    private void Loop()
-    {
-        long nextSample = 0;
-        while (!_stop.IsCancellationRequested)
-        {
-            if (_clock.UptimeMs >= nextSample)
-            {
-                nextSample = _clock.UptimeMs + _sampleEveryMs;
-                if (_plugged) _level.Sample((int)LevelMm);
-                else _level.SampleFailed();
-            }
-            _device.Tick();
-            _stop.Token.WaitHandle.WaitOne(LoopMs);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null) await _loop.ConfigureAwait(false);
-        _transport.Abort();
-        _transport.Dispose();
-        _store.Dispose();
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => Node.DisposeAsync();
 }

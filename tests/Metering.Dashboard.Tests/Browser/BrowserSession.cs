@@ -5,9 +5,18 @@ namespace Commons.Metering.Dashboard.Tests.Browser;
 
 /// <summary>The real gateway (test policy, demo accounts, 3 simulated meters) and Debian's chromium
 /// driven by Playwright: headless, its own fresh user-data-dir, nothing downloaded (the driver comes
-/// in the NuGet package; the browser is /usr/bin/chromium). Missing chromium FAILS the tests.</summary>
-public sealed class BrowserSession : IAsyncLifetime
+/// in the NuGet package; the browser is /usr/bin/chromium). Missing chromium FAILS the tests.
+/// A fixture with another policy of policies/ derives from it (<see cref="StagesBrowserSession"/>).</summary>
+public class BrowserSession : IAsyncLifetime
 {
+    private readonly string? _policyFile;
+
+    public BrowserSession() : this(null)
+    {
+    }
+
+    protected BrowserSession(string? policyFile) => _policyFile = policyFile;
+
     public const string Chromium = "/usr/bin/chromium";
 
     /// <summary>Flags that keep chromium quiet and off the network: no sandbox (containers), no GPU, no
@@ -31,7 +40,7 @@ public sealed class BrowserSession : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium package (tools/test.sh does: apt-get install chromium).");
-        Gateway = new DashboardGateway(3, policy: true, demoAccounts: true);
+        Gateway = new DashboardGateway(3, policy: true, demoAccounts: true, _policyFile);
         _playwright = await Playwright.CreateAsync();
         Context = await _playwright.Chromium.LaunchPersistentContextAsync(_profile.Path, new BrowserTypeLaunchPersistentContextOptions
         {

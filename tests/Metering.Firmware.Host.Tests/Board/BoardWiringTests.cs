@@ -116,4 +116,21 @@ public sealed class BoardWiringTests : IDisposable
     }
 
     public void Dispose() => _meter.Dispose();
+
+    [Fact]
+    public void A_setup_with_gauges_is_refused_on_a_Pi_instead_of_sending_nothing()
+    {
+        var map = File.ReadAllText(RepoPath.Of("hardware", "pinmaps", "energy-node.json"));
+        var path = Path.Combine(Path.GetTempPath(), "energy-gauge-" + Guid.NewGuid().ToString("N") + ".json");
+        File.WriteAllText(path, map.Replace("\"pzem\": {", "\"gauges\": [{ \"name\": \"load_w\", \"sensor\": \"pzem\", \"quantity\": \"power_w\" }],\n  \"pzem\": {", StringComparison.Ordinal));
+        try
+        {
+            var error = Assert.Throws<FormatException>(() => BoardMeter.LoadSetup(path));
+            Assert.Contains("gauges[] (load_w, ...) are wired by the ESP32 application only", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

@@ -1,8 +1,11 @@
 using Commons.Metering.Firmware.Host.Fleet;
 using Commons.Metering.Firmware.Host.Mqtt;
+using Commons.Metering.Firmware.Host.Platform;
 using Commons.Metering.Firmware.Host.Replay;
-using Commons.Metering.Tests.Gateway;
+using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Commons.Metering.Tests.Scenarios;
 
@@ -11,7 +14,8 @@ namespace Commons.Metering.Tests.Scenarios;
 /// washing machine, never the freezer or the refrigerator. The replay device has a relay per circuit
 /// (<see cref="ReplayOptions.Outputs"/>) and the replay starts once the gateway's word reached it: the shed
 /// circuits' registers then stand still for the whole slice (their data's rises are unmet) while the
-/// freezer's keep counting. The feeder load that sets the stage is published by the test.</summary>
+/// freezer's keep counting. The feeder load that sets the stage is a gauge from a simulated feeder node running
+/// the real firmware core (<see cref="SimulatedFeederGauge"/>: the PZEM's active power, load_w, every second).</summary>
 [Trait("Category", "Integration")]
 public sealed class OpsdStageScenario
 {
@@ -61,17 +65,20 @@ public sealed class OpsdStageScenario
             """;
         await using var gw = new ScenarioGateway(policy);
         await gw.StartAsync();
-        await using (var feeder = new TestDevice("replay", "feeder", gw.BrokerPort))
-        {
-            await feeder.ConnectAsync();
-            await feeder.PublishAsync("reading", $"{{\"v\":1,\"seq\":1,\"ts\":{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()},\"ch\":[{{\"n\":\"load_w\",\"u\":\"Wh\",\"reg\":6200}}]}}");
-        }
-        Assert.True(await ScenarioGateway.EventuallyAsync(() => gw.Runtime.Overview().Resources.Single().Stage == 2, TimeSpan.FromSeconds(10)));
-
+        // A gauge-only node cannot register itself (a gauge names no resource): commissioned as the policy's shared meter.
+        var registered = await gw.Services.GetRequiredService<LedgerWriter>().SubmitAsync(
+            new RegisterMeterWrite(new MeterInfo("feeder", "replay", Resource.Energy), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), CancellationToken.None);
+        Assert.Equal(LedgerStatus.Committed, registered.Status);
         using var flash = new TempDir("opsd-replay");
+        // The village's evening draw on the feeder, above the 5000 W trigger; summarised every real second.
+        await using var feeder = new SimulatedFeederGauge("replay", "feeder", MqttBrokerOptions.Parse(gw.Broker),
+            Path.Combine(flash.Path, "feeder.flash"), new SystemClock(), readingIntervalMs: 1000, sampleEveryMs: 250) { LoadW = 6200 };
+        feeder.Start();
+        Assert.True(await ScenarioGateway.EventuallyAsync(() => gw.Runtime.Overview().Resources.Single().Stage == 2, TimeSpan.FromSeconds(10)),
+            $"stage {gw.Runtime.Overview().Resources.Single().Stage}, feeder connected {feeder.IsConnected}");
         var result = await DatasetReplayer.RunAsync(data.Rows, MeterKind.Energy, new ReplayOptions
         {
-            Broker = MqttBrokerOptions.Parse(gw.Broker), DataDirectory = flash.Path, Community = "replay",
+            Broker = MqttBrokerOptions.Parse(gw.Broker), DataDirectory = Path.Combine(flash.Path, "replay"), Community = "replay",
             TimeShiftMs = DatasetReplayer.ShiftEndingAt(data.Rows, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()),
             DrainTimeout = TimeSpan.FromSeconds(60), Outputs = true,
             // The device is commissioned and has the gateway's word (stage, relay commands acknowledged) before the
@@ -115,5 +122,11 @@ public sealed class OpsdStageScenario
         // The burst to the 9-circuit device (an allowance per circuit, the stage, the relays) went through the
         // per-device window with the default 30 s resend: every command answered, none escalated.
         Assert.All(gw.Runtime.Commands(200).Where(c => c.Meter == "e-opsd4"), c => Assert.Contains(c.State, new[] { "acked", "confirmed", "superseded" }));
+        // The stage came from the feeder's gauge: stored as a gauge (no register, no usage, no flag), never a reading.
+        var load = ((IGaugeReader)gw.Ledger).GaugeSeries("feeder", "load_w", 0, long.MaxValue, 10_000);
+        Assert.Contains(load, g => g.Last == 6200);
+        Assert.All(load, g => Assert.Null(g.Flag));
+        Assert.Empty(gw.Ledger.ListMeters().Single(m => m.Meter.Id == "feeder").Channels);
+        Assert.Equal(2, gw.Runtime.Overview().Resources.Single().Stage);
     }
 }

@@ -12,7 +12,8 @@
   };
 
   M.stageChart = function (signal) {
-    const W = 600, H = 220, left = 56, right = 70, top = 10, bottom = 24;
+    // right: room for a "stage N" label at style.css's 20 viewBox units (about 70 wide), anchored at the edge.
+    const W = 600, H = 220, left = 56, right = 84, top = 10, bottom = 24;
     const times = signal.points.map((p) => Date.parse(p.t));
     const values = signal.points.map((p) => p.last);
     const limits = signal.thresholds.flatMap((t) => [t.threshold, t.direction === 'below' ? t.threshold + t.hysteresis : t.threshold - t.hysteresis]);
@@ -28,7 +29,7 @@
       svg.append(s('rect', { class: 'hysteresis', x: left, width: W - left - right, y: y(band[1]), height: Math.max(y(band[0]) - y(band[1]), 0) }));
       const line = s('line', { class: 'threshold stage-' + t.stage, x1: left, x2: W - right, y1: y(t.threshold), y2: y(t.threshold), 'data-stage': t.stage });
       line.append(s('title', null, 'stage ' + t.stage + ' ' + t.direction + ' ' + M.fmt(t.threshold, 'mm')));
-      svg.append(line, s('text', { x: W - right + 4, y: y(t.threshold) + 4 }, 'stage ' + t.stage));
+      svg.append(line, s('text', { x: W - 2, y: y(t.threshold) + 4, 'text-anchor': 'end' }, 'stage ' + t.stage));
     });
     if (values.length) {
       svg.append(s('polyline', { class: 'level', fill: 'none', points: signal.points.map((p, i) => `${x(times[i]).toFixed(1)},${y(p.last).toFixed(1)}`).join(' ') }));
