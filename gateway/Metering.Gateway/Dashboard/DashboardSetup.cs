@@ -42,6 +42,8 @@ internal static class DashboardSetup
         app.MapAccountsApi();
         app.MapCommonsApi();
         app.MapUsageSeriesApi();
+        app.MapCsvExportApi();
+        app.MapCsvImportApi();
         app.MapCommonsActsApi();
         app.MapEventsEndpoint();
 

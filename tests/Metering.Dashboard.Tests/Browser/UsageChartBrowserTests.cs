@@ -95,6 +95,8 @@ public sealed class UsageChartBrowserTests(BrowserSession browser) : IClassFixtu
             await Expect(water.Locator("li.previous")).ToContainTextAsync("40 L used");
             await Expect(water.Locator("li.limit")).ToContainTextAsync("Allowance ");
             await Expect(water.Locator("li.limit")).ToContainTextAsync("per day");
+            await Expect(water.GetByRole(AriaRole.Link, new() { Name = "hourly use" }))
+                .ToHaveAttributeAsync("href", $"/api/v1/households/h01/export.csv?from={Iso(Day)}&to={Iso(Day)}&what=usage");
             // 24 hour buckets of the day, the line drawn through each.
             await Expect(water.Locator("svg.usage-chart circle.current")).ToHaveCountAsync(24);
             await Expect(water.Locator("svg.usage-chart polyline.previous")).ToHaveCountAsync(1);

@@ -68,6 +68,9 @@
       M.render();
     });
     const over = v.buckets.some((b) => b.inPeriod > v.limit);
+    // The same days as CSV (exact base units, UTC and local times): the household's own member, or operations for the community.
+    const exportPath = path.replace(/series$/, 'export.csv') + '?from=' + v.from + '&to=' + v.to;
+    const mayExport = path.startsWith('/api/v1/households/') || M.can('technician', 'council', 'administrator');
     M.fill(box, form,
       M.usageChart(v, title + ', ' + rangeText(v)),
       h('ul', { class: 'legend' },
@@ -75,6 +78,9 @@
         h('li', { class: 'previous', dataset: { total: v.previous.total } }, 'Before, ' + rangeText(v.previous) + ': ' + M.fmt(v.previous.total, v.unit) + ' used'),
         h('li', { class: 'limit' }, (v.limitKind === 'cap' ? 'Sustainable cap ' : 'Allowance ') + M.fmt(v.limit, v.unit) + ' ' + M.per(v.period) +
           (over ? ' · exceeded in this range' : ''))),
+      mayExport ? h('p', { class: 'exports' }, 'Download these days as CSV: ', path.startsWith('/api/v1/households/')
+        ? [h('a', { href: exportPath + '&what=usage', download: '' }, 'hourly use'), ' · ', h('a', { href: exportPath + '&what=readings', download: '' }, 'readings')]
+        : h('a', { href: exportPath, download: '' }, 'daily use of the community')) : null,
       h('p', { class: 'muted' }, 'The line is the use so far in each ' + v.period + ' (it starts again at each ' + v.period + '\'s start), per ' + v.bucket +
         ', community time (UTC' + v.utcOffset + ').'));
     return box;
