@@ -19,9 +19,10 @@ public partial class DashboardGateway : IDisposable
     private readonly Dictionary<string, string> _passwords = new(StringComparer.Ordinal);
     private IMqttClient? _mqtt;
 
-    public DashboardGateway(int simulatedMeters, bool policy, bool demoAccounts)
+    public DashboardGateway(int simulatedMeters, bool policy, bool demoAccounts, IReadOnlyDictionary<string, string>? environment = null)
     {
         Process = new GatewayProcess();
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) Process.Environment[key] = value;
         if (policy) Process.Environment["Metering__Policy__File"] = PolicyPath;
         if (demoAccounts) Process.Environment["Metering__Auth__DemoAccounts"] = "true";
         Process.Environment["Metering__Registry__AutoRegister"] = "true";
