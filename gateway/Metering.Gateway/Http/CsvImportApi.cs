@@ -24,6 +24,10 @@ internal static class CsvImportApi
     /// <summary>Bad lines listed in a refusal: enough to fix a column mapping, not a second copy of the file.</summary>
     public const int ErrorsListed = 100;
 
+    /// <summary>A row's time may run this far ahead of the gateway's clock (the exporting machine's clock
+    /// may disagree a little); history is the past, so more than that is a wrong zone or time format.</summary>
+    private static readonly TimeSpan FutureTolerance = TimeSpan.FromMinutes(5);
+
     /// <summary>Readings queued to the writer at a time, in order (its queue is FIFO).</summary>
     private const int Window = 256;
 
@@ -45,12 +49,17 @@ internal static class CsvImportApi
         if (string.IsNullOrEmpty(csv)) return Problems.Bad("'csv' must hold the file's text, its first line naming the columns.");
 
         var (rows, errors) = CsvHistory.Parse(csv, map!, factor);
+        // History is the past: a row after now (a wrong zone or format) would stand ahead of every live reading.
+        var now = time.GetUtcNow();
+        errors.AddRange(rows.Where(row => row.Time > now.Add(FutureTolerance))
+            .Select(row => new CsvHistoryError(row.Line, $"{row.Time.ToUniversalTime():yyyy-MM-dd'T'HH:mm:ss'Z'} is in the future: check the time zone and format.")));
+        errors.Sort((a, b) => a.Line.CompareTo(b.Line));
         if (errors.Count > 0)
             return Problems.Of(StatusCodes.Status400BadRequest, "Bad rows", $"{errors.Count} bad line(s); nothing was imported. Fix them and send the file again.",
                 [.. errors.Take(ErrorsListed).Select(e => $"line {e.Line}: {e.Message}")]);
         if (rows.Count == 0) return Problems.Bad("The file has no rows after its header.");
 
-        var receivedMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var receivedMs = now.ToUnixTimeMilliseconds();
         int committed = 0, duplicates = 0;
         var flags = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var start = 0; start < rows.Count; start += Window)

@@ -133,6 +133,9 @@ public sealed class CsvApiTests(PolicyGateway gw) : IClassFixture<PolicyGateway>
         // 1.5 L is 1500 mL exactly; 1.2345 L is not a whole number of mL and is never rounded.
         Assert.Contains("line 2: column 'register': 1.2345 is not a whole number",
             string.Join(' ', await ErrorsAsync(tech, new { csv = csv.Replace("1.5", "1.2345"), timeColumn = "time", unit = "L", channels = new { main = "register" } })));
+        var tomorrow = DateTimeOffset.UtcNow.AddDays(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains("line 3: ", string.Join(' ', await ErrorsAsync(tech, new { csv = csv + tomorrow + ",2\n", timeColumn = "time", unit = "L", channels = new { main = "register" } })));
+        Assert.Contains("is in the future", string.Join(' ', await ErrorsAsync(tech, new { csv = csv + tomorrow + ",2\n", timeColumn = "time", unit = "L", channels = new { main = "register" } })));
         var ok = await ApiAssert.OkJsonAsync(await tech.PostAsJsonAsync("api/v1/meters/w-h01/import", new { csv, timeColumn = "time", unit = "L", channels = new { main = "register" } }));
         Assert.Equal(1, ok.GetProperty("committed").GetInt32());
         using (var r = await tech.PostAsJsonAsync("api/v1/meters/nope/import", new { csv, timeColumn = "time", unit = "L", channels = new { main = "register" } }))
