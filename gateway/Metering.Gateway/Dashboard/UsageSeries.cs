@@ -18,7 +18,7 @@ internal sealed class UsageSeries(IStateStore store, TimeProvider time)
     private const int DayBucketsUpToDays = 92;
 
     /// <summary>Parses the range (yyyy-MM-dd, both days included); missing ends default to the
-    /// current period of <paramref name="period"/>. Null with <paramref name="error"/> when bad.</summary>
+    /// current period of <paramref name="period"/>. False, with <paramref name="error"/> in plain words, when bad.</summary>
     public bool TryRange(string? from, string? to, PolicyPeriod period, TimeSpan offset, out DateTimeOffset start, out DateTimeOffset end, out string? error)
     {
         var now = time.GetUtcNow();
