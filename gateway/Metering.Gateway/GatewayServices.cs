@@ -66,6 +66,7 @@ public static class GatewayServices
 
         // Policy: read-only so far (the host loads Metering:Policy:File and registers the store first).
         services.TryAddSingleton<Policy.PolicyStore>();
+        services.TryAddSingleton<IMeterHouseholds, Policy.PolicyHouseholds>();
         // Commons runtime: the policy acts, only when a policy file is configured (Commons/README.md).
         if (options.Policy.Configured) Commons.CommonsServices.AddCommonsRuntime(services, configuration);
         // Actuation: the commission ping's ack waiters (Http/CommissionApi.cs), independent of any policy.

@@ -20,9 +20,11 @@ public partial class DashboardGateway : IDisposable
     private IMqttClient? _mqtt;
 
     /// <param name="policyFile">a file of policies/ other than dashboard.yaml (with <paramref name="policy"/>).</param>
-    public DashboardGateway(int simulatedMeters, bool policy, bool demoAccounts, string? policyFile = null)
+    /// <param name="environment">further gateway settings, e.g. an InfluxDB sink.</param>
+    public DashboardGateway(int simulatedMeters, bool policy, bool demoAccounts, string? policyFile = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         Process = new GatewayProcess();
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) Process.Environment[key] = value;
         if (policy) Process.Environment["Metering__Policy__File"] = policyFile is null ? PolicyPath : Path.Combine(AppContext.BaseDirectory, "policies", policyFile);
         if (demoAccounts) Process.Environment["Metering__Auth__DemoAccounts"] = "true";
         Process.Environment["Metering__Registry__AutoRegister"] = "true";

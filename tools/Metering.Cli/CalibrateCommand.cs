@@ -49,9 +49,25 @@ internal static class CalibrateCommand
             action();
             return ExitCodes.Ok;
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+        catch (ArgumentException e)
+        {
+            // The option a person typed, not the C# parameter behind it ("(Parameter 'pulses')").
+            var message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
+            return ProvisionCommand.Fail(ExitCodes.Usage, OptionOf(e.ParamName) is { } option ? $"{option}: {message}" : message);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
         {
             return ProvisionCommand.Fail(ExitCodes.Usage, e.Message);
         }
     }
+
+    private static string? OptionOf(string? parameter) => parameter switch
+    {
+        "pulses" => "--pulses",
+        "measuredMl" => "--measured-ml",
+        "tareCounts" => "--tare-counts",
+        "referenceCounts" => "--reference-counts",
+        "referenceGrams" => "--reference-grams",
+        _ => null,
+    };
 }

@@ -7,7 +7,7 @@ namespace Commons.Metering.Cli;
 /// <summary>The gateway's HTTP API as the command line uses it (gateway/Metering.Gateway/README.md, "HTTP").</summary>
 internal sealed class GatewayClient : IDisposable
 {
-    /// <summary>A technician's API token (created on the dashboard's accounts page). Needed once the
+    /// <summary>A technician's API token (`metering token --name NAME` creates one). Needed once the
     /// gateway has accounts; taken from the environment so it never shows in a shell history.</summary>
     public const string TokenVariable = "METERING_API_TOKEN";
 

@@ -13,5 +13,6 @@ var root = new RootCommand("Commons Metering technicians' tool: provision device
     BackupCommand.CreateBackup(),
     BackupCommand.CreateRestore(),
     InfluxCommand.Create(),
+    TokenCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

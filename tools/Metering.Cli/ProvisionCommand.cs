@@ -86,7 +86,14 @@ internal static class ProvisionCommand
             }
 
             var registryPath = r.GetValue(registry)!;
-            Progress.Step(1, 4, $"{DeviceFiles.ConfigFileName} from pin map {variantName} accepted by the device's parser; checking {Path.GetFullPath(registryPath)}");
+            // Run from another folder, the default data/ is not the gateway's: a new, empty credentials file
+            // there would leave the device's account where no broker reads it. Only an explicit --registry
+            // starts a file in a folder that does not exist yet.
+            if (r.GetResult(registry) is not { Tokens.Count: > 0 } && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(registryPath))))
+                return Fail(ExitCodes.FileError, $"no folder {Path.GetDirectoryName(Path.GetFullPath(registryPath))} here for the credentials file: run from the gateway's folder " +
+                                                 "(the one holding data/) or give the file with --registry; nothing written");
+            Progress.Step(1, 4, $"{DeviceFiles.ConfigFileName} from pin map {variantName} accepted by the device's parser; checking {Path.GetFullPath(registryPath)}" +
+                                (File.Exists(registryPath) ? "" : " (a new credentials file)"));
             IReadOnlyList<BrokerAccount> accounts;
             IDisposable fileLock;
             try

@@ -84,7 +84,7 @@ public sealed partial class CommonsRuntime
         static DateTimeOffset? At(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
         return new CommandView(r.Cid, r.Meter, r.Wire.Op, r.Detail, DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedMs),
             DateTimeOffset.FromUnixTimeMilliseconds(r.Wire.ExpMs), r.Attempts, r.State.ToString().ToLowerInvariant(),
-            At(r.AckedMs), r.AckError, At(r.ConfirmedMs), r.Why);
+            At(r.AckedMs), r.AckError, At(r.ConfirmedMs), r.Why) { Wire = r.Wire };
     }
 
     /// <summary>Refused proposals listed: the latest few are what a council member needs to see.</summary>

@@ -106,7 +106,11 @@ public sealed record BreakerView(
 
 public sealed record CommandView(
     string Cid, string Meter, string Op, string Detail, DateTimeOffset Created, DateTimeOffset Expires, int Attempts,
-    string State, DateTimeOffset? AckedAt, string? AckError, DateTimeOffset? ConfirmedAt, string? Why);
+    string State, DateTimeOffset? AckedAt, string? AckError, DateTimeOffset? ConfirmedAt, string? Why)
+{
+    /// <summary>The command as sent (raw amounts in the meter's base unit), for the API to show with units.</summary>
+    public Actuation.Command? Wire { get; init; }
+}
 
 /// <summary>State: pending, activated or refused (a refused proposal has its Refusal and Errors, no approvals).</summary>
 public sealed record ProposalView(string Id, string Proposer, DateTimeOffset EffectiveAt, IReadOnlyList<string> Approvals, int Needed, string State,

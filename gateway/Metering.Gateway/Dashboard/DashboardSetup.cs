@@ -22,6 +22,7 @@ internal static class DashboardSetup
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<ILedgerObserver>(sp => sp.GetRequiredService<LiveFeed>());
         services.AddSingleton<DashboardQueries>();
+        services.AddSingleton<UsageSeries>();
         services.AddHostedService<RuntimeRelay>();
         services.AddOpenApi();
         return services;
@@ -40,6 +41,9 @@ internal static class DashboardSetup
         app.MapSessionApi();
         app.MapAccountsApi();
         app.MapCommonsApi();
+        app.MapUsageSeriesApi();
+        app.MapCsvExportApi();
+        app.MapCsvImportApi();
         app.MapCommonsActsApi();
         app.MapEventsEndpoint();
 

@@ -61,9 +61,10 @@ internal static class Views
         since = b.Since, meter = b.Meter, channel = b.Channel,
     };
 
-    public static object Command(CommandView c) => new
+    /// <summary><paramref name="resource"/>: the meter's, for amounts in its units (null when unregistered).</summary>
+    public static object Command(CommandView c, Resource? resource) => new
     {
-        cid = c.Cid, meter = c.Meter, op = c.Op, detail = c.Detail, created = c.Created, expires = c.Expires, attempts = c.Attempts,
+        cid = c.Cid, meter = c.Meter, op = c.Op, detail = CommandAmounts.Detail(c, resource), amounts = CommandAmounts.Raw(c, resource), created = c.Created, expires = c.Expires, attempts = c.Attempts,
         state = c.State, ackedAt = c.AckedAt, ackError = c.AckError, confirmedAt = c.ConfirmedAt, why = c.Why,
     };
 

@@ -37,10 +37,12 @@ internal static class CommonsApi
             .RequireAuthorization(Access.Operations).WithSummary("Every device: online or offline, last seen, firmware, outbox depth, battery (no usage).");
         api.MapGet("/breakers", (HttpContext http) => Runtime(http) is { HasPolicy: true } r ? Results.Json(r.Breakers().Select(Views.Breaker)) : Problems.NoPolicy())
             .RequireAuthorization(Access.Operations).WithSummary("Circuit breakers: state, reason, since when, whether a technician must reset it.");
-        api.MapGet("/commands", (int? limit, HttpContext http) =>
+        api.MapGet("/commands", (int? limit, HttpContext http, Ingest.MeterRegistry registry) =>
         {
             if (Limit(limit) is not { } n) return BadLimit();
-            return Runtime(http) is { HasPolicy: true } r ? Results.Json(r.Commands(n).Select(Views.Command)) : Problems.NoPolicy();
+            return Runtime(http) is { HasPolicy: true } r
+                ? Results.Json(r.Commands(n).Select(c => Views.Command(c, registry.TryGet(c.Meter, out var m) ? m.Resource : null)))
+                : Problems.NoPolicy();
         }).RequireAuthorization(Access.Operations).WithSummary("Commands sent to devices, newest first, with acknowledgement and confirmation.");
         api.MapGet("/proposals", (HttpContext http, Policy.PolicyStore store) =>
         {

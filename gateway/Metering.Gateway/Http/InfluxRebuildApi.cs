@@ -1,5 +1,6 @@
 using System.Globalization;
 using Commons.Metering.Gateway.Auth;
+using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Sinks;
 using Microsoft.AspNetCore.Builder;
@@ -22,7 +23,7 @@ internal static class InfluxRebuildApi
         return app;
     }
 
-    private static async Task<IResult> RebuildAsync(HttpRequest request, IOptions<GatewayOptions> options, ILoggerFactory logs)
+    private static async Task<IResult> RebuildAsync(HttpRequest request, IOptions<GatewayOptions> options, ILoggerFactory logs, IMeterHouseholds households)
     {
         var o = options.Value;
         if (!o.Influx.SinkConfigured)
@@ -32,7 +33,7 @@ internal static class InfluxRebuildApi
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad range",
                 detail: "'from' and 'to' must be ISO 8601 times with from < to, e.g. ?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z (device time, to exclusive).");
         var path = Path.Combine(o.Storage.DataDirectory, GatewayDefaults.DatabaseFileName);
-        var lines = await Task.Run(() => LedgerReplay.Enqueue(path, from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), request.HttpContext.RequestAborted));
+        var lines = await Task.Run(() => LedgerReplay.Enqueue(path, from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), request.HttpContext.RequestAborted, households));
         logs.CreateLogger("Commons.Metering.Gateway.Sinks.InfluxRebuild").LogInformation("InfluxDB rebuild from the ledger, {From:O} to {To:O}: {Lines} lines queued by {Actor}", from, to, lines, request.HttpContext.User.Actor());
         return Results.Json(new { from = from.ToString("O", CultureInfo.InvariantCulture), to = to.ToString("O", CultureInfo.InvariantCulture), lines });
     }

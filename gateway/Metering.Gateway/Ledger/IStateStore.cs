@@ -20,6 +20,14 @@ public interface IStateStore : IDisposable
     /// <summary>Usage per channel of the hour buckets whose start lies in [fromHourMs, toMs).</summary>
     IReadOnlyList<ChannelUsage> Usage(string meter, long fromHourMs, long toMs);
 
+    /// <summary>The hour buckets themselves (channel, hour start, usage) whose start lies in
+    /// [fromHourMs, toMs), oldest first: charts and exports bucket them in one query per meter.</summary>
+    IReadOnlyList<HourUsage> HourlyUsage(string meter, long fromHourMs, long toMs);
+
+    /// <summary>The stored reading rows (one per channel) whose device time lies in [fromMs, toMs),
+    /// by seq then channel, with the usage the ledger counted for each and its flags.</summary>
+    IReadOnlyList<ReadingRow> Readings(string meter, long fromMs, long toMs);
+
     /// <summary>Rows waiting in sink_outbox.</summary>
     long OutboxDepth();
 }

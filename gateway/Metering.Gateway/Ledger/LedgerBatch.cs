@@ -6,7 +6,7 @@ namespace Commons.Metering.Gateway.Ledger;
 /// For a reading: one row per channel (PRIMARY KEY (meter, seq, channel); a redelivery is a
 /// duplicate and changes nothing), per-channel state, hourly usage and the sink outbox rows, all in
 /// the same transaction, so a crash at any instant loses nothing and counts nothing twice.</summary>
-internal sealed partial class LedgerBatch(bool writeOutbox)
+internal sealed partial class LedgerBatch(bool writeOutbox, IMeterHouseholds? households = null)
 {
     private readonly OutboxLines _lines = new();
 
@@ -61,7 +61,7 @@ internal sealed partial class LedgerBatch(bool writeOutbox)
             }
             var flagName = (channelFlag ?? readingFlag)?.Name();
             tx.InsertReadingChannel(w.Meter, reading, w.ReceivedMs, readingFlag?.Name(), channel, usage, flagName);
-            if (writeOutbox) tx.AppendOutbox(_lines.For(w.MeterInfo, reading, channel, usage, flagName));
+            if (writeOutbox) tx.AppendOutbox(_lines.For(w.MeterInfo, reading, channel, usage, flagName, households?.HouseholdOf(w.Meter)));
         }
         if (readingFlag == ReadingFlag.SeqJump) tx.RecordSeen(w.Meter, w.ReceivedMs);
         else tx.SetMeterState(w.Meter, counted ? UsageRules.AfterReading(meterState, reading.Seq, reading.TsMs) : UsageRules.AfterReading(meterState, reading.Seq));

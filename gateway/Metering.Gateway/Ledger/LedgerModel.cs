@@ -71,3 +71,10 @@ public sealed record StatusView(string State, string? Firmware, long? Boot, long
 
 /// <summary>Usage of one channel summed over whole hour buckets.</summary>
 public sealed record ChannelUsage(string Channel, long Usage);
+
+/// <summary>One hour bucket of one channel (the ledger's hourly_usage row).</summary>
+public sealed record HourUsage(string Channel, long HourStartMs, long Usage);
+
+/// <summary>One channel of a stored reading as the ledger holds it: the register the device sent,
+/// the usage counted from it (0 when a flag kept it from counting) and why.</summary>
+public sealed record ReadingRow(long Seq, long TsMs, long ReceivedMs, string Channel, string Unit, long Register, long Usage, string? Flag, string? ReadingFlag);

@@ -32,7 +32,7 @@ public sealed class LedgerWriter : IHostedService, IDisposable
 
     public LedgerWriter(IStateStore store, MeterRegistry registry, GatewayMetrics metrics,
         IOptions<GatewayOptions> options, ILogger<LedgerWriter> logger, IEnumerable<ILedgerObserver>? observers = null,
-        IEnumerable<ILedgerBatchObserver>? batchObservers = null)
+        IEnumerable<ILedgerBatchObserver>? batchObservers = null, IMeterHouseholds? households = null)
     {
         _observers = observers?.ToArray() ?? [];
         _batchObservers = batchObservers?.ToArray() ?? [];
@@ -43,7 +43,7 @@ public sealed class LedgerWriter : IHostedService, IDisposable
         _logger = logger;
         var o = options.Value;
         _maxBatch = o.Ledger.MaxBatchSize;
-        _batch = new LedgerBatch(o.Influx.SinkConfigured);
+        _batch = new LedgerBatch(o.Influx.SinkConfigured, households);
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(o.Ledger.QueueCapacity)
         {
             SingleReader = true,

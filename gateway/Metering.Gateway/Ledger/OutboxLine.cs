@@ -6,7 +6,8 @@ namespace Commons.Metering.Gateway.Ledger;
 
 /// <summary>The sink_outbox row of one channel of a committed reading, in InfluxDB line protocol
 /// built by InfluxDB.Client's PointData (escaping is the library's). The contract with the Sinks:
-/// measurement 'reading'; tags community, meter, channel, resource; integer fields reg, usage, seq
+/// measurement 'reading'; tags community, meter, channel, resource, and household when the policy in
+/// force lists the meter under one (<see cref="IMeterHouseholds"/>); integer fields reg, usage, seq
 /// and the string field flag only when flagged; timestamp = device time in milliseconds.
 /// The ledger writer writes the same lines through <see cref="OutboxLines"/> (series keys cached);
 /// this is the reference that one is tested against.</summary>
@@ -14,7 +15,7 @@ public static class OutboxLine
 {
     public const string Measurement = "reading";
 
-    public static string For(MeterInfo meter, Reading reading, ChannelRegister channel, long usageBase, string? flag)
+    public static string For(MeterInfo meter, Reading reading, ChannelRegister channel, long usageBase, string? flag, string? household = null)
     {
         // PointData.Builder collects tags and fields in plain dictionaries and builds the immutable
         // point once; chaining PointData.Tag/Field copies the point at every call, which cost ~10 us
@@ -24,6 +25,7 @@ public static class OutboxLine
             .Tag("meter", meter.Id)
             .Tag("channel", channel.Name)
             .Tag("resource", meter.Resource.Name())
+            .Tag("household", household)
             .Field("reg", channel.Register)
             .Field("usage", usageBase)
             .Field("seq", reading.Seq)

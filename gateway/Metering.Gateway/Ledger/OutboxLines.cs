@@ -16,36 +16,37 @@ internal sealed class OutboxLines
     public const int MaxSeries = 16_384;
 
     private const string ProbeField = " reg=0i";
-    private readonly Dictionary<(MeterInfo Meter, string Channel), string> _series = [];
+    private readonly Dictionary<(MeterInfo Meter, string Channel, string? Household), string> _series = [];
     private readonly Dictionary<string, string> _flags = new(StringComparer.Ordinal);
 
     public int CachedSeries => _series.Count;
 
-    public string For(MeterInfo meter, Reading reading, ChannelRegister channel, long usageBase, string? flag)
+    public string For(MeterInfo meter, Reading reading, ChannelRegister channel, long usageBase, string? flag, string? household = null)
     {
-        var series = Series(meter, channel.Name);
+        var series = Series(meter, channel.Name, household);
         var flagField = flag is null ? "" : FlagField(flag);
         // Fields in PointData's order (sorted by name: flag, reg, seq, usage), integers with its 'i'.
         return string.Create(CultureInfo.InvariantCulture,
             $"{series} {flagField}reg={channel.Register}i,seq={reading.Seq}i,usage={usageBase}i {reading.TsMs}");
     }
 
-    /// <summary>"reading,channel=..,community=..,meter=..,resource=.." as PointData writes it.</summary>
-    private string Series(MeterInfo meter, string channel)
+    /// <summary>"reading,channel=..,community=..,household=..,meter=..,resource=.." as PointData writes it.</summary>
+    private string Series(MeterInfo meter, string channel, string? household)
     {
-        if (_series.TryGetValue((meter, channel), out var series)) return series;
+        if (_series.TryGetValue((meter, channel, household), out var series)) return series;
         var probe = PointData.Builder.Measurement(OutboxLine.Measurement)
             .Tag("community", meter.Community)
             .Tag("meter", meter.Id)
             .Tag("channel", channel)
             .Tag("resource", meter.Resource.Name())
+            .Tag("household", household)
             .Field("reg", 0L)
             .ToPointData().ToLineProtocol();
         if (!probe.EndsWith(ProbeField, StringComparison.Ordinal))
             throw new InvalidOperationException($"unexpected line protocol from PointData: {probe}");
         series = probe[..^ProbeField.Length];
         if (_series.Count >= MaxSeries) _series.Clear();
-        _series[(meter, channel)] = series;
+        _series[(meter, channel, household)] = series;
         return series;
     }
 

@@ -17,8 +17,9 @@ internal static class LedgerReplay
     /// <summary>InfluxData's recommended batch (SinkConstants.DefaultBatchSize): one chunk, one sink write.</summary>
     public const int ChunkRows = 5000;
 
-    /// <summary>Queues the lines of every reading channel with device time in [fromMs, toMs); returns how many.</summary>
-    public static long Enqueue(string databasePath, long fromMs, long toMs, CancellationToken cancel)
+    /// <summary>Queues the lines of every reading channel with device time in [fromMs, toMs); returns how many.
+    /// The household tag is the one the policy in force gives the meter now.</summary>
+    public static long Enqueue(string databasePath, long fromMs, long toMs, CancellationToken cancel, IMeterHouseholds? households = null)
     {
         using var read = Open(databasePath, SqliteOpenMode.ReadOnly);
         using var write = Open(databasePath, SqliteOpenMode.ReadWrite);
@@ -57,7 +58,7 @@ internal static class LedgerReplay
                     meter = meters[after.Meter];
                     var reading = new Reading(after.Seq, r.GetInt64(6), [], null);
                     var channel = new ChannelRegister(after.Channel, meter.Resource, r.GetInt64(3));
-                    lines.Add(OutboxLine.For(meter, reading, channel, r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5)));
+                    lines.Add(OutboxLine.For(meter, reading, channel, r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5), households?.HouseholdOf(meter.Id)));
                 }
             }
             if (lines.Count == 0) break;

@@ -50,6 +50,34 @@ public sealed class GatewayTokenTests
         Assert.Contains("never heard from it", techPing.Stderr);
     }
 
+    [Fact]
+    public async Task TokenCommand_SignsIn_AndPrintsATokenThatProvisionAccepts()
+    {
+        using var gw = new GatewayProcess();
+        gw.Environment["Metering__Auth__Administrator"] = "admin";
+        gw.Environment["Metering__Auth__AdministratorPassword"] = AdminPassword;
+        gw.Start();
+        using var work = new TempDir("cli-token-command");
+        using var admin = await SignInAsync(gw.BaseUrl, "admin", AdminPassword);
+        using var created = await admin.PostAsJsonAsync("api/v1/accounts", new { name = "tech2", role = "technician" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var password = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("generatedPassword").GetString()!;
+
+        var wrong = CliProcess.Run(work.Path, new Dictionary<string, string> { ["METERING_PASSWORD"] = password + "x" },
+            "token", "--gateway", gw.BaseUrl.ToString(), "--name", "tech2");
+        Assert.Equal(ExitCodes.GatewayError, wrong.ExitCode);
+        Assert.Contains("sign-in refused: 401", wrong.Stderr);
+
+        var made = CliProcess.Run(work.Path, new Dictionary<string, string> { ["METERING_PASSWORD"] = password },
+            "token", "--gateway", gw.BaseUrl.ToString(), "--name", "tech2", "--label", "field laptop", "--days", "7");
+        Assert.True(made.ExitCode == 0, made.ToString());
+        var token = made.Stdout.Trim();
+        Assert.StartsWith("mtk_", token);
+        Assert.DoesNotContain(password, made.Stdout + made.Stderr);
+        var tech = Provision(work.Path, gw, "w-0004", token);
+        Assert.True(tech.ExitCode == 0, tech.ToString());
+    }
+
     private static CliProcess.Result CommissionCheck(string dir, GatewayProcess gw, string meter, string token) =>
         CliProcess.Run(dir, new Dictionary<string, string> { ["METERING_API_TOKEN"] = token },
             "commission", "check", "--community", "riverside", "--meter", meter, "--gateway", gw.BaseUrl.ToString(), "--timeout-s", "1");

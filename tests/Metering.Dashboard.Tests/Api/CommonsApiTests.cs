@@ -115,6 +115,28 @@ public sealed class CommonsApiTests(PolicyGateway gw) : IClassFixture<PolicyGate
     }
 
     [Fact]
+    public async Task Commands_SayTheirAmountsInTheMetersUnits_AndKeepThemRaw()
+    {
+        using var tech = await gw.SignInAsync("tech");
+        await gw.PublishReadingAsync("w-h02", 1, DateTimeOffset.UtcNow, ("main", 5));
+        JsonElement allowance = default;
+        Assert.True(await DashboardGateway.EventuallyAsync(async () =>
+        {
+            var commands = await tech.GetFromJsonAsync<JsonElement>("api/v1/commands?limit=200");
+            allowance = commands.EnumerateArray().FirstOrDefault(c => c.GetProperty("meter").GetString() == "w-h02" && c.GetProperty("op").GetString() == "allowance");
+            return allowance.ValueKind == JsonValueKind.Object;
+        }, TimeSpan.FromSeconds(10)), "no allowance command was sent to w-h02");
+        var limit = allowance.GetProperty("amounts").GetProperty("limit");
+        Assert.Equal("mL", limit.GetProperty("unit").GetString());
+        Assert.Equal(86_400, allowance.GetProperty("amounts").GetProperty("periodS").GetInt64());
+        // The detail says the same limit in litres per day, never "per 86400 s".
+        var detail = allowance.GetProperty("detail").GetString()!;
+        Assert.Contains(" L per day", detail);
+        Assert.Contains(Commons.Metering.Gateway.Dashboard.Amounts.Human(limit.GetProperty("value").GetInt64(), Commons.Metering.Gateway.Ingest.Resource.Water), detail);
+        Assert.DoesNotContain("86400", detail);
+    }
+
+    [Fact]
     public async Task Audit_IsVisibleToEveryRole_WithItsVerification()
     {
         using var member = await gw.SignInAsync("member-h02");

@@ -13,7 +13,7 @@ public sealed class DashboardBrowserTests(BrowserSession browser, Xunit.Abstract
     private static readonly Dictionary<string, string[]> NavigationOf = new()
     {
         ["member-h01"] = ["Overview", "My household", "Policy"],
-        ["amina"] = ["Overview", "Breakers", "Devices", "Policy"],
+        ["amina"] = ["Overview", "Breakers", "Devices", "Trend", "Policy"],
         ["tech"] = ["Overview", "Breakers", "Devices", "Policy"],
         ["admin"] = ["Overview", "Breakers", "Devices", "Policy", "Accounts"],
     };

@@ -52,6 +52,8 @@ public sealed class LedgerFailureLogTests : IDisposable
         public IReadOnlyList<MeterInfo> LoadMeters() => inner.LoadMeters();
         public IReadOnlyList<MeterView> ListMeters() => inner.ListMeters();
         public IReadOnlyList<ChannelUsage> Usage(string meter, long fromHourMs, long toMs) => inner.Usage(meter, fromHourMs, toMs);
+        public IReadOnlyList<HourUsage> HourlyUsage(string meter, long fromHourMs, long toMs) => inner.HourlyUsage(meter, fromHourMs, toMs);
+        public IReadOnlyList<ReadingRow> Readings(string meter, long fromMs, long toMs) => inner.Readings(meter, fromMs, toMs);
         public long OutboxDepth() => inner.OutboxDepth();
         public void Dispose() => inner.Dispose();
     }

@@ -17,18 +17,33 @@ public sealed class OutboxLinesTests
         Gen.Int[0, KnownFlags.Length - 1].Select(i => KnownFlags[i]),
         Text.Select(s => (string?)s));
 
+    // No household (a meter the policy does not list, or no policy) or any text.
+    private static readonly Gen<string?> Household = Gen.OneOf(Gen.Const((string?)null), Text.Select(s => (string?)s));
+
     [Fact]
     public void EveryLine_IsWhatPointDataWrites()
     {
         var lines = new OutboxLines();
-        Gen.Select(Meter, Text, Gen.Long, Gen.Long, Gen.Long, Gen.Long, Flag).Sample((meter, channel, reg, seq, ts, usage, flag) =>
+        Gen.Select(Meter, Text, Gen.Long, Gen.Long, Gen.Long, Gen.Long, Flag, Household).Sample((meter, channel, reg, seq, ts, usage, flag, household) =>
         {
             var register = new ChannelRegister(channel, meter.Resource, reg);
             var reading = new Reading(seq, ts, [register], null);
-            Assert.Equal(OutboxLine.For(meter, reading, register, usage, flag), lines.For(meter, reading, register, usage, flag));
+            Assert.Equal(OutboxLine.For(meter, reading, register, usage, flag, household), lines.For(meter, reading, register, usage, flag, household));
             // Asked again (now from the cache): the same line.
-            Assert.Equal(OutboxLine.For(meter, reading, register, usage, flag), lines.For(meter, reading, register, usage, flag));
+            Assert.Equal(OutboxLine.For(meter, reading, register, usage, flag, household), lines.For(meter, reading, register, usage, flag, household));
         }, iter: 20_000, threads: 1); // one writer thread, as in the ledger: the cache is not thread-safe
+    }
+
+    [Fact]
+    public void TheHouseholdTag_SitsInTheSeriesKey_InPointDataOrder()
+    {
+        var register = new ChannelRegister("kitchen", Resource.Water, 1500);
+        var reading = new Reading(3, 1_764_245_520_000, [register], null);
+        var meter = new MeterInfo("w-h01", "demo", Resource.Water);
+        Assert.Equal("reading,channel=kitchen,community=demo,household=h01,meter=w-h01,resource=water reg=1500i,seq=3i,usage=600i 1764245520000",
+            new OutboxLines().For(meter, reading, register, 600, null, "h01"));
+        Assert.Equal("reading,channel=kitchen,community=demo,meter=w-h01,resource=water reg=1500i,seq=3i,usage=600i 1764245520000",
+            new OutboxLines().For(meter, reading, register, 600, null, null));
     }
 
     [Fact]

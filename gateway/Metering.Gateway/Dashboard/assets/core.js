@@ -63,6 +63,7 @@ M.navigation = function () {
   const links = [['overview', 'Overview']];
   if (M.me.role === 'member') links.push(['household/' + M.me.household, 'My household']);
   if (M.can('technician', 'council', 'administrator')) links.push(['breakers', 'Breakers'], ['devices', 'Devices']);
+  if (M.can('council')) links.push(['community', 'Trend']);
   links.push(['policy', 'Policy']);
   if (M.can('administrator')) links.push(['accounts', 'Accounts']);
   const current = location.hash.slice(2);

@@ -56,7 +56,10 @@
     const line = (e) => h('li', null, new Date(e.at).toLocaleTimeString() + ' · ' + e.meter + ' · ' +
       Object.entries(e.channels || {}).map(([n, reg]) => n + ': register ' + M.fmt(reg, unitOf[e.meter])).join(', '));
     const feed = h('ul', { class: 'feed', id: 'live-readings' }, recent.filter((e) => v.meters.includes(e.meter)).map(line));
-    const sections = v.resources.map((r) => h('section', { class: 'card', dataset: { resource: r.resource } },
+    // Use against the allowance over a chosen range, with the range before (usage-chart.js).
+    const series = await Promise.all(v.resources.map((r) => M.usageSeries('/api/v1/households/' + encodeURIComponent(v.id) + '/series', r.resource,
+      M.resourceName(r.resource) + ' used against the allowance')));
+    const sections = v.resources.map((r, i) => h('section', { class: 'card', dataset: { resource: r.resource } },
       h('h3', null, M.resourceName(r.resource) + ' ' + M.thisPeriod(r.period)),
       h('div', { class: 'big' }, M.fmt(r.used, r.unit), h('span', { class: 'muted' }, ' used of ' + M.fmt(r.allowance, r.unit) + ' allowance ' + M.per(r.period))),
       M.gauge(r.used, r.allowance, r.floor, 'use against allowance, floor marked'),
@@ -65,6 +68,7 @@
       h('div', { class: r.sanction === 'none' ? 'muted' : 'notice' }, 'Sanction: ' + r.sanction + (r.sanctionReason ? ' — ' + r.sanctionReason : '')),
       h('div', { class: r.curtailedMinutes ? 'notice' : 'muted', dataset: { curtailed: r.curtailedMinutes } }, 'Curtailed ' + M.thisPeriod(r.period) + ': ' + M.count(r.curtailedMinutes, 'minute')),
       h('div', { class: 'channels' }, M.table(['Meter', 'Channel', 'Class', 'Decision', 'Why'], r.channels.map((c) => [c.meter, c.channel, c.use, c.decision, c.reason || '–']))),
+      h('h4', null, 'Use against the allowance'), series[i],
       r.history ? h('div', { class: 'charts' }, h('div', null, h('h4', null, 'Last 24 hours'), M.barChart(r.history.hourly, r.unit, hour, r.resource + ' per hour')),
         h('div', null, h('h4', null, 'Last 14 days'), M.barChart(r.history.daily, r.unit, day, r.resource + ' per day'))) : null));
     M.fill(main,

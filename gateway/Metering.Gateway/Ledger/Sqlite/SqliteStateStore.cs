@@ -158,6 +158,42 @@ internal sealed partial class SqliteStateStore : IStateStore, IGaugeReader
         return list;
     }
 
+    public IReadOnlyList<HourUsage> HourlyUsage(string meter, long fromHourMs, long toMs)
+    {
+        using var c = Reader();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            SELECT channel, hour_ms, usage FROM hourly_usage
+            WHERE meter = $meter AND hour_ms >= $from AND hour_ms < $to ORDER BY hour_ms, channel
+            """;
+        cmd.Parameters.AddWithValue("$meter", meter);
+        cmd.Parameters.AddWithValue("$from", fromHourMs);
+        cmd.Parameters.AddWithValue("$to", toMs);
+        using var r = cmd.ExecuteReader();
+        var list = new List<HourUsage>();
+        while (r.Read()) list.Add(new HourUsage(r.GetString(0), r.GetInt64(1), r.GetInt64(2)));
+        return list;
+    }
+
+    public IReadOnlyList<ReadingRow> Readings(string meter, long fromMs, long toMs)
+    {
+        using var c = Reader();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            SELECT seq, ts_ms, received_ms, channel, unit, reg, usage, flag, reading_flag FROM reading_channels
+            WHERE meter = $meter AND ts_ms >= $from AND ts_ms < $to ORDER BY seq, channel
+            """;
+        cmd.Parameters.AddWithValue("$meter", meter);
+        cmd.Parameters.AddWithValue("$from", fromMs);
+        cmd.Parameters.AddWithValue("$to", toMs);
+        using var r = cmd.ExecuteReader();
+        var list = new List<ReadingRow>();
+        while (r.Read())
+            list.Add(new ReadingRow(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetInt64(6),
+                NullableString(r, 7), NullableString(r, 8)));
+        return list;
+    }
+
     public long OutboxDepth()
     {
         using var c = Reader();
