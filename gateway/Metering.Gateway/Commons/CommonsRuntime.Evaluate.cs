@@ -31,6 +31,7 @@ public sealed partial class CommonsRuntime
                 }
                 OnReading(r.Meter, r.Reading, c.CommittedTimestamp, c.Outcome ?? LedgerOutcome.Committed);
                 break;
+            case HeldDecisionWrite h when c.Outcome?.Accepted is { } accepted: OnHeldAccepted(h, accepted, c.CommittedTimestamp); break;
             case AckWrite a: Commands_.Acked(a.Meter, a.Ack); break;
             case GaugeWrite g: OnGauge(g, c.CommittedTimestamp); break;
             case StatusWrite s:

@@ -41,6 +41,7 @@ internal static class DashboardSetup
         app.MapAccountsApi();
         app.MapCommonsApi();
         app.MapCommonsActsApi();
+        app.MapHeldReadingsApi();
         app.MapEventsEndpoint();
 
         var options = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;

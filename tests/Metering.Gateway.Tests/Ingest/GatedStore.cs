@@ -30,5 +30,7 @@ internal sealed class GatedStore(IStateStore inner) : IStateStore
     public IReadOnlyList<MeterView> ListMeters() => inner.ListMeters();
     public IReadOnlyList<ChannelUsage> Usage(string meter, long fromHourMs, long toMs) => inner.Usage(meter, fromHourMs, toMs);
     public long OutboxDepth() => inner.OutboxDepth();
+
+    public IReadOnlyList<HeldReadingView> HeldReadings() => inner.HeldReadings();
     public void Dispose() => inner.Dispose();
 }

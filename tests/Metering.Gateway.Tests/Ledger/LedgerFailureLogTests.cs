@@ -53,6 +53,8 @@ public sealed class LedgerFailureLogTests : IDisposable
         public IReadOnlyList<MeterView> ListMeters() => inner.ListMeters();
         public IReadOnlyList<ChannelUsage> Usage(string meter, long fromHourMs, long toMs) => inner.Usage(meter, fromHourMs, toMs);
         public long OutboxDepth() => inner.OutboxDepth();
+
+        public IReadOnlyList<HeldReadingView> HeldReadings() => inner.HeldReadings();
         public void Dispose() => inner.Dispose();
     }
 
