@@ -84,7 +84,7 @@ public sealed partial class CommonsRuntime
             if (delta > 0)
             {
                 AddZoneLoad(cr, delta);
-                AddResourceUse(r, fromMs, reading.TsMs, delta);
+                AddResourceUse(r, meter, fromMs, reading.TsMs, delta);
             }
             Commands_.Reading(meter, ch.Name, ch.Register);
             cr.Safety?.Observe(at, ch.Register);
@@ -99,6 +99,7 @@ public sealed partial class CommonsRuntime
         {
             if (z.Zone.Resource != cr.Resource || !z.Zone.Households.Contains(cr.Household.Id)) continue;
             z.LoadInSlot += delta;
+            z.LoadByMeterInSlot[cr.Meter.Id] = z.LoadByMeterInSlot.GetValueOrDefault(cr.Meter.Id) + delta;
             if (cr.Channel.Use == UseClass.Discretionary)
                 z.DiscretionaryInSlot[cr.Household.Id] = z.DiscretionaryInSlot.GetValueOrDefault(cr.Household.Id) + delta;
         }
