@@ -13,5 +13,7 @@ var root = new RootCommand("Commons Metering technicians' tool: provision device
     BackupCommand.CreateBackup(),
     BackupCommand.CreateRestore(),
     InfluxCommand.Create(),
+    SeqCommand.Create(),
+    HeldCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -23,6 +23,10 @@ public interface IStateStore : IDisposable
     /// <summary>Rows waiting in sink_outbox.</summary>
     long OutboxDepth();
 
+    /// <summary>The meter's sequence high-water mark as the ledger derives it: its newest committed reading
+    /// (a seq_jump one never counts), event or gauge seq; 0 when it has none; null for an unknown meter.</summary>
+    long? SequenceHighWater(string meter);
+
     /// <summary>Reading channels held as implausible_rate that still await a decision: newer than their
     /// channel's baseline (a later counted reading ends a hold), oldest first.</summary>
     IReadOnlyList<HeldReadingView> HeldReadings();

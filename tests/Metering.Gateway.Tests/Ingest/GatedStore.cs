@@ -32,5 +32,7 @@ internal sealed class GatedStore(IStateStore inner) : IStateStore
     public long OutboxDepth() => inner.OutboxDepth();
 
     public IReadOnlyList<HeldReadingView> HeldReadings() => inner.HeldReadings();
+
+    public long? SequenceHighWater(string meter) => inner.SequenceHighWater(meter);
     public void Dispose() => inner.Dispose();
 }

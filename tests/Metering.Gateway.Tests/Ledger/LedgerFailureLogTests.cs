@@ -55,6 +55,8 @@ public sealed class LedgerFailureLogTests : IDisposable
         public long OutboxDepth() => inner.OutboxDepth();
 
         public IReadOnlyList<HeldReadingView> HeldReadings() => inner.HeldReadings();
+
+        public long? SequenceHighWater(string meter) => inner.SequenceHighWater(meter);
         public void Dispose() => inner.Dispose();
     }
 

@@ -166,6 +166,24 @@ internal sealed partial class SqliteStateStore : IStateStore, IGaugeReader
         return (long)cmd.ExecuteScalar()!;
     }
 
+    public long? SequenceHighWater(string meter)
+    {
+        using var c = Reader();
+        using var cmd = c.CreateCommand();
+        // SqliteLedgerTransaction.GetMeterState's maxima, walked back along each primary key.
+        cmd.CommandText = """
+            SELECT EXISTS(SELECT 1 FROM meters WHERE id = $m),
+                   MAX(COALESCE((SELECT seq FROM reading_channels WHERE meter = $m AND (reading_flag IS NULL OR reading_flag <> 'seq_jump')
+                                 ORDER BY seq DESC LIMIT 1), 0),
+                       COALESCE((SELECT MAX(seq) FROM events WHERE meter = $m), 0),
+                       COALESCE((SELECT MAX(seq) FROM gauges WHERE meter = $m), 0))
+            """;
+        cmd.Parameters.AddWithValue("$m", meter);
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        return r.GetInt64(0) == 0 ? null : r.GetInt64(1);
+    }
+
     public IReadOnlyList<HeldReadingView> HeldReadings()
     {
         using var c = Reader();
