@@ -16,9 +16,11 @@ internal sealed partial class LedgerBatch
         var what = $"{w.Meter}/{w.Channel} seq {w.Seq}";
         if (tx.GetHeld(w.Meter, w.Seq, w.Channel) is not { } held)
             return LedgerOutcome.Refuse($"{what} is not a held reading: never held, or already decided.");
-        if (tx.GetChannel(w.Meter, w.Channel) is not { } baseline || baseline.LastSeq > w.Seq)
+        // A held row always has a baseline (the reading it jumped from); a newer one means the hold is over.
+        var current = tx.GetChannel(w.Meter, w.Channel);
+        if (current is not { } baseline || baseline.LastSeq > w.Seq)
             return LedgerOutcome.Refuse(
-                $"{what} is no longer held: a later reading (seq {tx.GetChannel(w.Meter, w.Channel)?.LastSeq}) was counted since, from the baseline before it or continuing from it.");
+                $"{what} is no longer held: a later reading (seq {current?.LastSeq}) was counted since, from the baseline before it or continuing from it.");
         if (w.Decision == HeldDecision.Reject)
         {
             tx.DecideHeld(w.Meter, w.Seq, w.Channel, ReadingFlag.ImplausibleRejected.Name(), 0, w.Actor, w.Reason, w.ReceivedMs);
