@@ -39,5 +39,11 @@ namespace Commons.Metering.Firmware
 
         /// <summary>Five minutes: the longest a device waits between connection attempts.</summary>
         public int ReconnectMaxMs = 300000;
+
+        /// <summary>The device's first seq is above this (docs/protocol.md, "Sequence and time bounds"): a
+        /// reflashed device has lost its sequence with its flash, and the technician sets this to the
+        /// gateway's high-water mark of the meter (metering seq restore) so its readings are not 'late'.
+        /// A floor only: a device whose flash holds a higher sequence keeps it. 0 = none.</summary>
+        public long SeqFloor;
     }
 }

@@ -36,6 +36,10 @@ namespace Commons.Metering.Firmware
         /// extra totals write every ~16.7 hours; a reboot skips at most this many numbers.</summary>
         public const long SeqReserveBlock = 1000;
 
+        /// <summary>Largest config seq_floor: 2^53, the largest integer every JSON reader (the gateway's
+        /// too) holds exactly; leaves the device 2^63 - 2^53 sequence numbers after it.</summary>
+        public const long MaxSeqFloor = 9007199254740992;
+
         /// <summary>Executed command ids remembered (and persisted) for at-most-once execution
         /// (docs/protocol.md: "it remembers the last ones it executed").</summary>
         public const int RememberedCids = 8;

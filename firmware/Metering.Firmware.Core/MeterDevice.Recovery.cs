@@ -15,6 +15,7 @@ namespace Commons.Metering.Firmware
         private long _lastPersistUptimeMs;
 
         private long _nextSeq = 1;
+        private readonly long _seqFloor;
         private long _seqReservedThrough;
         private long _lastTsMs;
         private int _bootCount;
@@ -60,6 +61,11 @@ namespace Commons.Metering.Firmware
                 if (recovered.MaxSeq > lastSeq)
                 {
                     lastSeq = recovered.MaxSeq;
+                }
+                // A reflashed device's sequence, restored by the technician (DeviceConfig.SeqFloor).
+                if (_seqFloor > lastSeq)
+                {
+                    lastSeq = _seqFloor;
                 }
                 // Everything up to the last reservation may have been used: skip past all of it.
                 _nextSeq = lastSeq + 1;

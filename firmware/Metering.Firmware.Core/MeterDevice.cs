@@ -49,6 +49,7 @@ namespace Commons.Metering.Firmware
             // for a confirmation: a small outbox gets a smaller unconfirmed window.
             _maxUnconfirmed = config.MaxUnconfirmed < config.OutboxCapacity - 4 ? config.MaxUnconfirmed : config.OutboxCapacity - 4;
             _confirmTimeoutMs = config.ConfirmTimeoutMs;
+            _seqFloor = config.SeqFloor;
 
             string root = "commons/v1/" + config.Community + "/" + config.MeterId;
             _root = root;
@@ -239,6 +240,10 @@ namespace Commons.Metering.Firmware
             if (c.MaxInflight < 1 || c.OutboxCapacity < c.MaxInflight + 4 || c.OutboxCapacity > 4096)
             {
                 throw new ArgumentException("MaxInflight >= 1 and MaxInflight + 4 <= OutboxCapacity <= 4096");
+            }
+            if (c.SeqFloor < 0 || c.SeqFloor > Limits.MaxSeqFloor)
+            {
+                throw new ArgumentException("SeqFloor: 0 to 2^53");
             }
             if (c.MaxUnconfirmed < c.MaxInflight || c.ConfirmTimeoutMs <= 0)
             {

@@ -61,6 +61,36 @@ public class ClockAndSequenceTests
     }
 
     [Fact]
+    public void A_reflashed_device_starts_above_its_seq_floor_and_a_device_already_past_it_keeps_its_own()
+    {
+        // Erased flash (a reflash): without the floor the first reading would be seq 1, 'late' at the gateway.
+        var config = Rig.NewConfig();
+        config.SeqFloor = 48_211;
+        var reflashed = Rig.Started(Rig.WaterMeter, config: config);
+        reflashed.Device.ReadNow();
+        reflashed.Drain();
+        Assert.Equal(48_212, reflashed.Transport.Published.Where(p => !p.Retain).Min(p => p.Seq));
+
+        // A floor below what the flash holds changes nothing: a sequence never goes back.
+        var rig = Rig.Started(Rig.WaterMeter);
+        rig.Device.ReadNow();
+        long used = rig.Device.LastSeq;
+        rig.Config.SeqFloor = 10;
+        var after = rig.Reboot();
+        after.Device.ReadNow();
+        after.Drain();
+        Assert.Equal(Limits.SeqReserveBlock + 1, after.Transport.Published.Where(p => !p.Retain && p.Seq > used).Min(p => p.Seq));
+    }
+
+    [Fact]
+    public void A_seq_floor_beyond_two_to_the_53_is_refused()
+    {
+        var config = Rig.NewConfig();
+        config.SeqFloor = Limits.MaxSeqFloor + 1;
+        Assert.Throws<ArgumentException>(() => Rig.Started(Rig.WaterMeter, config: config));
+    }
+
+    [Fact]
     public void Timestamps_strictly_increase_even_when_the_clock_stands_still_or_steps_back()
     {
         var rig = Rig.Started(Rig.WaterMeter);

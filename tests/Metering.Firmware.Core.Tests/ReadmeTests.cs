@@ -31,7 +31,7 @@ public partial class ReadmeTests
         var fields = typeof(DeviceConfig).GetFields(BindingFlags.Public | BindingFlags.Instance)
             .Where(f => f.GetValue(defaults) != null).ToList();
 
-        Assert.Equal(9, fields.Count);
+        Assert.Equal(10, fields.Count);
         foreach (var field in fields)
         {
             Assert.True(rows.TryGetValue(field.Name, out string? documented), $"{field.Name} is not in the README table");

@@ -40,7 +40,7 @@ internal static class DeviceConfigBuilder
     public const int MaxBytes = 8192;
 
     /// <summary>Keys that belong to one device, never to a pin map (firmware/README.md).</summary>
-    private static readonly string[] DeviceOnlyKeys = ["resource", "community", "meter", "firmware", "wifi", "mqtt"];
+    private static readonly string[] DeviceOnlyKeys = ["resource", "community", "meter", "firmware", "wifi", "mqtt", "seq_floor"];
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 

@@ -77,6 +77,43 @@ internal sealed class GatewayClient : IDisposable
         return new PingAnswer(response.StatusCode, Str("outcome"), Str("cid"), Str("error"), Int("roundTripMs"), (int?)Int("attempts"), problem);
     }
 
+    /// <summary>GET /api/v1/meters/{id}/sequence: the ledger's high-water mark of the meter's sequence.</summary>
+    public async Task<long> SequenceHighWaterAsync(string id, CancellationToken cancel)
+    {
+        using var within = Within(RequestTimeout, cancel);
+        using var response = await _http.GetAsync($"api/v1/meters/{Uri.EscapeDataString(id)}/sequence", within.Token);
+        var body = await response.Content.ReadAsStringAsync(within.Token);
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"{(int)response.StatusCode} {response.ReasonPhrase}: {Detail(body)}{TokenHint(response.StatusCode)}", null, response.StatusCode);
+        using var doc = JsonDocument.Parse(body);
+        return doc.RootElement.GetProperty("highWater").GetInt64();
+    }
+
+    /// <summary>GET /api/v1/readings/held: the held readings as the gateway lists them (JSON array).</summary>
+    public async Task<JsonElement> HeldReadingsAsync(CancellationToken cancel)
+    {
+        using var within = Within(RequestTimeout, cancel);
+        using var response = await _http.GetAsync("api/v1/readings/held", within.Token);
+        var body = await response.Content.ReadAsStringAsync(within.Token);
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"{(int)response.StatusCode} {response.ReasonPhrase}: {Detail(body)}{TokenHint(response.StatusCode)}", null, response.StatusCode);
+        using var doc = JsonDocument.Parse(body);
+        return doc.RootElement.Clone();
+    }
+
+    /// <summary>POST /api/v1/readings/held/{meter}/{channel}/{seq}/accept|reject {reason}: the answer's JSON.</summary>
+    public async Task<JsonElement> DecideHeldAsync(string meter, string channel, long seq, string decision, string reason, CancellationToken cancel)
+    {
+        using var within = Within(RequestTimeout, cancel);
+        using var response = await _http.PostAsJsonAsync(
+            $"api/v1/readings/held/{Uri.EscapeDataString(meter)}/{Uri.EscapeDataString(channel)}/{seq}/{decision}", new { reason }, within.Token);
+        var body = await response.Content.ReadAsStringAsync(within.Token);
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"{(int)response.StatusCode} {response.ReasonPhrase}: {Detail(body)}{TokenHint(response.StatusCode)}", null, response.StatusCode);
+        using var doc = JsonDocument.Parse(body);
+        return doc.RootElement.Clone();
+    }
+
     public void Dispose() => _http.Dispose();
 
     private static CancellationTokenSource Within(TimeSpan limit, CancellationToken cancel)

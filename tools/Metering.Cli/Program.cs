@@ -14,5 +14,7 @@ var root = new RootCommand("Commons Metering technicians' tool: provision device
     BackupCommand.CreateRestore(),
     InfluxCommand.Create(),
     TokenCommand.Create(),
+    SeqCommand.Create(),
+    HeldCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -77,6 +77,7 @@ namespace Commons.Metering.Firmware.Drivers
             if (key == "max_inflight") { return IntField(key, 1, 16, ref c.MaxInflight); }
             if (key == "reconnect_min_ms") { return IntField(key, 100, int.MaxValue, ref c.ReconnectMinMs); }
             if (key == "reconnect_max_ms") { return IntField(key, 100, int.MaxValue, ref c.ReconnectMaxMs); }
+            if (key == "seq_floor") { return Int(key, 0, Limits.MaxSeqFloor, out c.SeqFloor); }
             if (key == "watchdog_ms") { return IntField(key, 5000, int.MaxValue, ref s.WatchdogMs); }
             if (key == "wifi") { return Wifi(s); }
             if (key == "mqtt") { return Mqtt(s); }

@@ -14,6 +14,9 @@ internal static class Access
     public const string Technician = "technician";
     public const string Administrator = "administrator";
 
+    /// <summary>Readings the ledger holds as implausible, awaiting a technician (registers are household data).</summary>
+    public const string TechnicianOrAdministrator = "technician-or-administrator";
+
     /// <summary>Device-level views without household usage: devices, breakers, commands.</summary>
     public const string Operations = "operations";
 
@@ -29,6 +32,7 @@ internal static class Access
         o.AddPolicy(Council, p => p.RequireRole(Role.Council.Name()));
         o.AddPolicy(Technician, p => p.RequireRole(Role.Technician.Name()));
         o.AddPolicy(Administrator, p => p.RequireRole(Role.Administrator.Name()));
+        o.AddPolicy(TechnicianOrAdministrator, p => p.RequireRole(Role.Technician.Name(), Role.Administrator.Name()));
         o.AddPolicy(Operations, p => p.RequireRole(Role.Technician.Name(), Role.Council.Name(), Role.Administrator.Name()));
         o.AddPolicy(TechnicianOrSetup, p => p.AddRequirements(new OpenWhileNoAccounts([Role.Technician])));
         o.AddPolicy(SignedInOrSetup, p => p.AddRequirements(new OpenWhileNoAccounts(Enum.GetValues<Role>())));

@@ -25,7 +25,7 @@ internal sealed class CommitFeed(CommonsOptions options) : ILedgerObserver
     public void Committed(LedgerWrite write, LedgerOutcome outcome)
     {
         if (outcome.Status != LedgerStatus.Committed) return;
-        if (write is not (ReadingWrite or AckWrite or StatusWrite or EventWrite or GaugeWrite)) return;
+        if (write is not (ReadingWrite or AckWrite or StatusWrite or EventWrite or GaugeWrite or HeldDecisionWrite)) return;
         if (!_queue.Writer.TryWrite(new Committed(write, Stopwatch.GetTimestamp(), outcome))) Interlocked.Increment(ref _dropped);
     }
 }

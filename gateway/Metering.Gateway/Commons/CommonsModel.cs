@@ -35,6 +35,9 @@ internal sealed class ResourceRuntime(ResourcePolicy policy, StageMonitor stages
     public CircuitBreaker? Breaker { get; } = breaker;
     public UseWindow? Use { get; } = policy.Breaker is { } b ? new UseWindow(b.WindowMinutes) : null;
 
+    /// <summary>True while the use is over the supply by one device's word only (logged once per episode).</summary>
+    public bool Uncorroborated { get; set; }
+
     /// <summary>The breaker's curtailment as last applied to the decisions (true while it is open).</summary>
     public bool BreakerCut { get; set; }
 
@@ -66,6 +69,9 @@ internal sealed class ZoneRuntime(Zone zone, CircuitBreaker breaker)
     public DateTimeOffset SlotEnd { get; set; }
     public HashSet<string> Shed { get; set; } = new(StringComparer.Ordinal);
     public long LoadInSlot { get; set; }
+
+    /// <summary>The slot's load per meter (<see cref="Corroboration"/>).</summary>
+    public Dictionary<string, long> LoadByMeterInSlot { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, long> DiscretionaryInSlot { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Each household's discretionary load per minute when last measured unshed.</summary>
@@ -73,34 +79,52 @@ internal sealed class ZoneRuntime(Zone zone, CircuitBreaker breaker)
 }
 
 /// <summary>A resource's use per minute over a sliding window, from register rises spread evenly over the
-/// time between a channel's readings (a reading after a long gap does not look like a burst).</summary>
+/// time between a channel's readings (a reading after a long gap does not look like a burst), kept per
+/// device so that a breaker can tell a load many devices report from one device's word (<see cref="Corroboration"/>).</summary>
 internal sealed class UseWindow(int windowMinutes)
 {
     private const long MinuteMs = 60_000;
-    private readonly SortedDictionary<long, long> _byMinute = [];
+    private readonly Dictionary<string, SortedDictionary<long, long>> _bySource = new(StringComparer.Ordinal);
 
     public int WindowMinutes { get; } = windowMinutes;
 
-    public void Add(long fromMs, long toMs, long amount)
+    public void Add(string source, long fromMs, long toMs, long amount)
     {
         if (amount <= 0 || toMs <= fromMs) return;
+        if (!_bySource.TryGetValue(source, out var byMinute)) _bySource[source] = byMinute = [];
         var last = (toMs - 1) / MinuteMs;
         // Only the window's minutes can ever be read: older parts of a long gap are not kept.
         for (var m = Math.Max(fromMs / MinuteMs, last - WindowMinutes); m <= last; m++)
         {
             var overlap = Math.Min(toMs, (m + 1) * MinuteMs) - Math.Max(fromMs, m * MinuteMs);
-            _byMinute[m] = _byMinute.GetValueOrDefault(m) + (long)((Int128)amount * overlap / (toMs - fromMs));
+            byMinute[m] = byMinute.GetValueOrDefault(m) + (long)((Int128)amount * overlap / (toMs - fromMs));
         }
     }
 
     /// <summary>Average use per minute over the window that ends in the current minute.</summary>
-    public long PerMinute(DateTimeOffset now)
+    public long PerMinute(DateTimeOffset now) => BySource(now).Values.Sum() / WindowMinutes;
+
+    /// <summary>As <see cref="PerMinute"/>, with the largest device's share lowered to the second largest's.</summary>
+    public long CorroboratedPerMinute(DateTimeOffset now) => Corroboration.Corroborated(BySource(now).Values) / WindowMinutes;
+
+    /// <summary>Each device's use within the window that ends in the current minute (older minutes are dropped).</summary>
+    public Dictionary<string, long> BySource(DateTimeOffset now)
     {
         var current = now.ToUnixTimeMilliseconds() / MinuteMs;
-        while (_byMinute.Count > 0 && _byMinute.First().Key <= current - WindowMinutes) _byMinute.Remove(_byMinute.First().Key);
-        long sum = 0;
-        foreach (var (m, amount) in _byMinute)
-            if (m <= current) sum += amount;
-        return sum / WindowMinutes;
+        var sums = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (source, byMinute) in _bySource.ToList())
+        {
+            while (byMinute.Count > 0 && byMinute.First().Key <= current - WindowMinutes) byMinute.Remove(byMinute.First().Key);
+            if (byMinute.Count == 0)
+            {
+                _bySource.Remove(source);
+                continue;
+            }
+            long sum = 0;
+            foreach (var (m, amount) in byMinute)
+                if (m <= current) sum += amount;
+            sums[source] = sum;
+        }
+        return sums;
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Policy;
+using Microsoft.Extensions.Logging;
 
 namespace Commons.Metering.Gateway.Commons;
 
@@ -28,11 +29,11 @@ public sealed partial class CommonsRuntime
             .Concat(_zones.Select(z => z.Breaker))
             .Concat(_resources.Values.Select(r => r.Breaker).OfType<CircuitBreaker>());
 
-    /// <summary>Use of a household channel for its resource breaker; the first reading after a start has no
-    /// known start time and counts nothing (it may hold hours of use).</summary>
-    private static void AddResourceUse(ResourceRuntime? r, long fromMs, long toMs, long delta)
+    /// <summary>Use of a household channel for its resource breaker, kept per meter; the first reading after a
+    /// start has no known start time and counts nothing (it may hold hours of use).</summary>
+    private static void AddResourceUse(ResourceRuntime? r, string meter, long fromMs, long toMs, long delta)
     {
-        if (r?.Use is { } use && fromMs > 0) use.Add(fromMs, toMs, delta);
+        if (r?.Use is { } use && fromMs > 0) use.Add(meter, fromMs, toMs, delta);
     }
 
     /// <summary>Each pass: resource breakers trip, probe and act; zone breakers' lazy half-open is audited now.</summary>
@@ -45,13 +46,18 @@ public sealed partial class CommonsRuntime
             var state = b.State;
             if (state == BreakerState.HalfOpen && r.BreakerSeen != BreakerState.HalfOpen) r.ProbeAt = b.Since + TimeSpan.FromMinutes(p.WindowMinutes);
             r.BreakerSeen = state;
-            var rate = use.PerMinute(now);
+            var bySource = use.BySource(now);
+            var rate = bySource.Values.Sum() / use.WindowMinutes;
+            // Never one device alone (Corroboration): the breaker acts on the corroborated use.
+            var corroborated = Corroboration.Corroborated(bySource.Values) / use.WindowMinutes;
             var unit = resource.Unit();
-            if (state == BreakerState.Closed && rate > p.CapacityPerMinute)
-                b.Trip($"use {rate} {unit}/min over the last {p.WindowMinutes} min, capacity {p.CapacityPerMinute} {unit}/min", actor: "resource:" + resource.Name());
+            WarnUncorroborated(r, resource.Name(), rate, corroborated, p.CapacityPerMinute, unit, bySource);
+            if (state == BreakerState.Closed && corroborated > p.CapacityPerMinute)
+                b.Trip($"use {rate} {unit}/min over the last {p.WindowMinutes} min from {bySource.Count} devices, capacity {p.CapacityPerMinute} {unit}/min",
+                    actor: "resource:" + resource.Name());
             else if (state == BreakerState.HalfOpen && now >= r.ProbeAt)
             {
-                b.RecordProbe(rate <= p.CapacityPerMinute, $"use {rate} {unit}/min, capacity {p.CapacityPerMinute} {unit}/min");
+                b.RecordProbe(corroborated <= p.CapacityPerMinute, $"use {rate} {unit}/min, capacity {p.CapacityPerMinute} {unit}/min");
                 r.ProbeAt = now + TimeSpan.FromMinutes(p.WindowMinutes);
             }
             r.BreakerSeen = b.State;
@@ -62,6 +68,16 @@ public sealed partial class CommonsRuntime
         }
     }
 
+    /// <summary>Once per episode: a use over the supply that only one device reports is logged (who), never acted on.</summary>
+    private void WarnUncorroborated(ResourceRuntime r, string name, long rate, long corroborated, long capacity, string unit, IReadOnlyDictionary<string, long> bySource)
+    {
+        var alone = rate > capacity && corroborated <= capacity;
+        if (alone && !r.Uncorroborated)
+            _logger.LogWarning("Community {Resource} use {Rate} {Unit}/min is over the capacity {Capacity} {Unit}/min only by the word of one device ({Meter}): the breaker does not act on one device alone",
+                name, rate, unit, capacity, unit, Corroboration.Largest(bySource));
+        r.Uncorroborated = alone;
+    }
+
     private void NextRotationSlot(ZoneRuntime z, DateTimeOffset now)
     {
         var minutes = z.Zone.RotationSlotMinutes;
@@ -69,19 +85,26 @@ public sealed partial class CommonsRuntime
             z.SheddableLoad[h] = z.DiscretionaryInSlot.GetValueOrDefault(h) / minutes;
         // Demand = what was measured plus what the shed households would have drawn.
         var demand = z.LoadInSlot / minutes + z.Shed.Sum(h => z.SheddableLoad.GetValueOrDefault(h));
+        // Never one device alone (Corroboration): each meter's load, and each shed household's estimate, is one source.
+        var corroborated = Corroboration.Corroborated(
+            z.LoadByMeterInSlot.Values.Select(l => l / minutes).Concat(z.Shed.Select(h => z.SheddableLoad.GetValueOrDefault(h))));
         var capacity = z.Zone.CapacityPerMinute;
         var unit = z.Zone.Resource.Unit();
         var b = z.Breaker;
         var state = b.State;
-        if (state == BreakerState.Closed && demand > capacity)
+        if (state == BreakerState.Closed && demand > capacity && corroborated <= capacity)
+            _logger.LogWarning("Zone {Zone} load {Demand} {Unit}/min is over the capacity {Capacity} {Unit}/min only by the word of one device ({Meter}): the breaker does not act on one device alone",
+                z.Zone.Id, demand, unit, capacity, unit, Corroboration.Largest(z.LoadByMeterInSlot));
+        if (state == BreakerState.Closed && corroborated > capacity)
             b.Trip($"load {demand} {unit}/min over capacity {capacity} {unit}/min", actor: "zone:" + z.Zone.Id);
         else if (state == BreakerState.HalfOpen)
-            b.RecordProbe(demand <= capacity, $"load {demand} {unit}/min, capacity {capacity} {unit}/min");
+            b.RecordProbe(corroborated <= capacity, $"load {demand} {unit}/min, capacity {capacity} {unit}/min");
         // Closed: nothing shed. Open or probing: the rotation sheds what the demand requires.
         var shed = b.State == BreakerState.Closed ? [] : z.Scheduler.NextSlot(demand, z.SheddableLoad).Shed;
         var before = z.Shed;
         z.Shed = shed.ToHashSet(StringComparer.Ordinal);
         z.LoadInSlot = 0;
+        z.LoadByMeterInSlot.Clear();
         z.DiscretionaryInSlot.Clear();
         z.SlotEnd = SlotBoundary(now, minutes);
         SaveRotation(z);

@@ -31,6 +31,7 @@ public sealed partial class CommonsRuntime
                 }
                 OnReading(r.Meter, r.Reading, c.CommittedTimestamp, c.Outcome ?? LedgerOutcome.Committed);
                 break;
+            case HeldDecisionWrite h when c.Outcome?.Accepted is { } accepted: OnHeldAccepted(h, accepted, c.CommittedTimestamp); break;
             case AckWrite a: Commands_.Acked(a.Meter, a.Ack); break;
             case GaugeWrite g: OnGauge(g, c.CommittedTimestamp); break;
             case StatusWrite s:
@@ -83,7 +84,7 @@ public sealed partial class CommonsRuntime
             if (delta > 0)
             {
                 AddZoneLoad(cr, delta);
-                AddResourceUse(r, fromMs, reading.TsMs, delta);
+                AddResourceUse(r, meter, fromMs, reading.TsMs, delta);
             }
             Commands_.Reading(meter, ch.Name, ch.Register);
             cr.Safety?.Observe(at, ch.Register);
@@ -98,6 +99,7 @@ public sealed partial class CommonsRuntime
         {
             if (z.Zone.Resource != cr.Resource || !z.Zone.Households.Contains(cr.Household.Id)) continue;
             z.LoadInSlot += delta;
+            z.LoadByMeterInSlot[cr.Meter.Id] = z.LoadByMeterInSlot.GetValueOrDefault(cr.Meter.Id) + delta;
             if (cr.Channel.Use == UseClass.Discretionary)
                 z.DiscretionaryInSlot[cr.Household.Id] = z.DiscretionaryInSlot.GetValueOrDefault(cr.Household.Id) + delta;
         }

@@ -62,6 +62,10 @@ public interface ICommonsRuntime
     /// (a password reset) goes into the hash-chained audit log beside the policy acts.</summary>
     void RecordAccountAct(string administrator, string kind, object payload);
 
+    /// <summary>Technician: a decision on a held implausible reading (reading.accepted, reading.rejected),
+    /// already applied by the ledger, goes into the audit log with who and why.</summary>
+    void RecordHeldDecision(string technician, string kind, object payload);
+
     /// <summary>Live changes (stage changes, trips and resets, commands acknowledged or escalated,
     /// emergency declared or expired, policy activated). Each subscriber gets its own bounded
     /// stream; a slow reader loses the oldest events, never blocks the engine.</summary>

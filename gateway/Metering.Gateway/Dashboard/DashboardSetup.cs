@@ -45,6 +45,7 @@ internal static class DashboardSetup
         app.MapCsvExportApi();
         app.MapCsvImportApi();
         app.MapCommonsActsApi();
+        app.MapHeldReadingsApi();
         app.MapEventsEndpoint();
 
         var options = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;

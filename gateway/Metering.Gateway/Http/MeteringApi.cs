@@ -38,6 +38,12 @@ internal static class MeteringApi
         meters.MapGet("/", (IStateStore store) => Results.Json(store.ListMeters().Select(ToJson))).RequireAuthorization(Access.TechnicianOrSetup);
         meters.MapPost("/", RegisterAsync).RequireAuthorization(Access.TechnicianOrSetup);
         meters.MapGet("/{meterId}/usage", Usage).RequireAuthorization(Access.SignedInOrSetup);
+        // A reflashed device's sequence is restored from this (tools/Metering.Cli: metering seq restore).
+        meters.MapGet("/{meterId}/sequence", (string meterId, IStateStore store) => store.SequenceHighWater(meterId) is { } highWater
+                ? Results.Json(new { meter = meterId, highWater })
+                : Problems.NotFound("Unknown meter", $"No meter '{meterId}' is registered."))
+            .RequireAuthorization(Access.TechnicianOrSetup)
+            .WithSummary("Technician: the meter's sequence high-water mark in the ledger (newest reading, event or gauge seq; a seq_jump reading excluded).");
         return app;
     }
 

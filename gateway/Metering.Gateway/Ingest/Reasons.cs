@@ -43,6 +43,14 @@ public enum ReadingFlag
     /// usage counts from the held register on, the jump itself counts zero.</summary>
     ImplausibleConfirmed,
 
+    /// <summary>a technician accepted a held implausible_rate channel as true use (Ledger/HeldReadings.cs): its
+    /// rise counts, in the hour of the reading, and usage counts from its register on.</summary>
+    ImplausibleAccepted,
+
+    /// <summary>a technician rejected a held implausible_rate channel: kept as evidence, never counted, and no
+    /// later reading is confirmed by continuing from it.</summary>
+    ImplausibleRejected,
+
     /// <summary>a channel name new to a meter that has UsageRules.MaxChannelsPerMeter already: the row is kept
     /// as evidence, the channel is not created (no state, not listed, no usage).</summary>
     ChannelLimit,
@@ -79,6 +87,8 @@ public static class Wire
         ReadingFlag.TsBehind => "ts_behind",
         ReadingFlag.ImplausibleRate => "implausible_rate",
         ReadingFlag.ImplausibleConfirmed => "implausible_confirmed",
+        ReadingFlag.ImplausibleAccepted => "implausible_accepted",
+        ReadingFlag.ImplausibleRejected => "implausible_rejected",
         ReadingFlag.ChannelLimit => "channel_limit",
         ReadingFlag.GaugeImpossible => "gauge_impossible",
         _ => throw new ArgumentOutOfRangeException(nameof(flag), flag, null),

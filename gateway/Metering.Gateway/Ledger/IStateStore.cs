@@ -30,6 +30,14 @@ public interface IStateStore : IDisposable
 
     /// <summary>Rows waiting in sink_outbox.</summary>
     long OutboxDepth();
+
+    /// <summary>The meter's sequence high-water mark as the ledger derives it: its newest committed reading
+    /// (a seq_jump one never counts), event or gauge seq; 0 when it has none; null for an unknown meter.</summary>
+    long? SequenceHighWater(string meter);
+
+    /// <summary>Reading channels held as implausible_rate that still await a decision: newer than their
+    /// channel's baseline (a later counted reading ends a hold), oldest first.</summary>
+    IReadOnlyList<HeldReadingView> HeldReadings();
 }
 
 /// <summary>One transaction of the ledger writer. Savepoints isolate one write of a batch, so a
@@ -71,6 +79,13 @@ public interface ILedgerTransaction : IDisposable
     /// <summary>The channel's newest reading held as implausible_rate after <paramref name="afterSeq"/>
     /// (its baseline's seq): seq, register and device time; null when there is none.</summary>
     ChannelState? LatestHeld(string meter, string channel, long afterSeq);
+
+    /// <summary>The row (meter, seq, channel) when it is held as implausible_rate, else null.</summary>
+    HeldRow? GetHeld(string meter, long seq, string channel);
+
+    /// <summary>Marks a held row decided: its flag (implausible_accepted or implausible_rejected) and usage,
+    /// and who decided, when and why (held_decisions).</summary>
+    void DecideHeld(string meter, long seq, string channel, string flag, long usage, string actor, string reason, long decidedMs);
 
     /// <summary>How many channels the meter has (committed or created earlier in this transaction).</summary>
     int ChannelCount(string meter);

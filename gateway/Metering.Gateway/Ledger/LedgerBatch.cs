@@ -17,6 +17,7 @@ internal sealed partial class LedgerBatch(bool writeOutbox, IMeterHouseholds? ho
         StatusWrite s => ApplyStatus(tx, s),
         AckWrite a => ApplyAck(tx, a),
         GaugeWrite g => ApplyGauge(tx, g),
+        HeldDecisionWrite h => ApplyHeldDecision(tx, h),
         RegisterMeterWrite m => ApplyRegistration(tx, m),
         _ => throw new ArgumentOutOfRangeException(nameof(write), write.GetType().Name, "unknown ledger write"),
     };

@@ -44,6 +44,9 @@ public enum LedgerStatus
 
     /// <summary>Registration: the meter existed with another community or resource.</summary>
     Conflict,
+
+    /// <summary>A technician's decision on a held reading that no longer applies (<see cref="LedgerOutcome.Refusal"/> says why): nothing changed.</summary>
+    Refused,
 }
 
 /// <summary>What the commit did with one write; flags are counted once each (per reading for
@@ -56,6 +59,14 @@ public sealed record LedgerOutcome(LedgerStatus Status, IReadOnlyList<ReadingFla
 {
     public IReadOnlyCollection<string> Uncounted { get; init; } = [];
     public IReadOnlyDictionary<string, long> Rebased { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>A decision on a held reading: why it was refused (<see cref="LedgerStatus.Refused"/>).</summary>
+    public string? Refusal { get; init; }
+
+    /// <summary>An accepted held reading: what now counts.</summary>
+    public HeldAcceptance? Accepted { get; init; }
+
+    public static LedgerOutcome Refuse(string why) => new(LedgerStatus.Refused, []) { Refusal = why };
 
     public static readonly LedgerOutcome Committed = new(LedgerStatus.Committed, []);
     public static readonly LedgerOutcome Duplicate = new(LedgerStatus.Duplicate, []);

@@ -11,7 +11,7 @@ namespace Commons.Metering.Cli.Tests.Integration;
 [Trait("Category", "Integration")]
 public sealed class GatewayTokenTests
 {
-    private const string AdminPassword = "passphrase-for-gateway-tests";
+    internal const string AdminPassword = "passphrase-for-gateway-tests";
 
     [Fact]
     public async Task Provision_WithATechniciansToken_Registers_WithoutOne_SaysWhatIsMissing()
@@ -89,7 +89,7 @@ public sealed class GatewayTokenTests
             "--gateway", gw.BaseUrl.ToString());
 
     /// <summary>The administrator creates the account; the account signs in and creates its own token.</summary>
-    private static async Task<string> TokenOfNewAccountAsync(Uri baseUrl, string name, string role)
+    internal static async Task<string> TokenOfNewAccountAsync(Uri baseUrl, string name, string role)
     {
         using var admin = await SignInAsync(baseUrl, "admin", AdminPassword);
         using var created = await admin.PostAsJsonAsync("api/v1/accounts", new { name, role });

@@ -62,6 +62,34 @@ public sealed partial class DevicesPageBrowserTests(BrowserSession browser) : IC
         await page.CloseAsync();
     }
 
+    [Fact]
+    public async Task AHeldReading_IsListedForTheAdministrator_AndATechnicianAcceptsItWithAReason()
+    {
+        // 500 m3 in one minute on the garden channel: far beyond what a household connection can draw, held.
+        var now = DateTimeOffset.UtcNow;
+        await browser.Gateway.PublishReadingAsync("w-h01", 1, now.AddMinutes(-2), ("kitchen", 0), ("garden", 0));
+        await browser.Gateway.PublishReadingAsync("w-h01", 2, now.AddMinutes(-1), ("kitchen", 0), ("garden", 500_000_000));
+
+        var admin = await browser.SignInAsync("admin");
+        await admin.GotoAsync("/dashboard/#/devices");
+        var row = admin.Locator("#held tbody tr", new() { HasText = "garden" });
+        await Expect(row).ToContainTextAsync("w-h01", new() { Timeout = 15_000 });
+        await Expect(row).ToContainTextAsync("500000000 mL");
+        await Expect(admin.Locator("#held button")).ToHaveCountAsync(0); // administrators see, technicians decide
+        await admin.CloseAsync();
+
+        var tech = await browser.SignInAsync("tech");
+        await tech.GotoAsync("/dashboard/#/devices");
+        await Expect(tech.Locator("button[data-accept='w-h01/garden/2']")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await tech.ClickAsync("button[data-accept='w-h01/garden/2']"); // no reason: refused, nothing changes
+        await Expect(tech.Locator("#held-status")).ToContainTextAsync("reason");
+        await tech.FillAsync("#held input", "garden hose burst, register read on site");
+        await BrowserSession.ScreenshotAsync(tech, "devices-held-tech");
+        await tech.ClickAsync("button[data-accept='w-h01/garden/2']");
+        await Expect(tech.Locator("#held")).ToContainTextAsync("No reading is held.", new() { Timeout = 15_000 });
+        await tech.CloseAsync();
+    }
+
     [GeneratedRegex(@"\d+ s ago")]
     private static partial Regex SecondsAgo();
 

@@ -5,8 +5,9 @@ namespace Commons.Metering.Gateway.Tests.Commons;
 
 /// <summary>The resource breaker (resources.X.breaker in the policy) at the runtime
 /// level with a fake clock: a mini-grid of 50 Wh/min, h1 above its 500 Wh floor (fridge, lights, heater),
-/// h2 under its floor (a fridge only); the breaker curtails every class while open, which the floor
-/// still overrides for h2's fridge.</summary>
+/// h2 under its floor (a fridge only), h3 a heater; the breaker curtails every class while open, which
+/// the floor still overrides for h2's fridge. It acts only on a use more than one device reports
+/// (Commons/Corroboration.cs): h1's heater alone over the supply opens nothing, h1's and h3's together do.</summary>
 public sealed class CommonsResourceBreakerTests
 {
     private const string Yaml = """
@@ -16,6 +17,7 @@ public sealed class CommonsResourceBreakerTests
         households:
           - { id: h1, persons: 1, meters: [{ id: e-h1, resource: energy, channels: [{ id: fridge, use: essential }, { id: lights, use: standard }, { id: heater, use: discretionary }] }] }
           - { id: h2, persons: 1, meters: [{ id: e-h2, resource: energy, channels: [{ id: fridge, use: essential }] }] }
+          - { id: h3, persons: 1, meters: [{ id: e-h3, resource: energy, channels: [{ id: heater, use: discretionary }] }] }
         resources:
           energy:
             period: month
@@ -26,12 +28,14 @@ public sealed class CommonsResourceBreakerTests
         """;
 
     private static EnergyHouseholds Households(CommonsHarness h) =>
-        new(h, ("e-h1", ["fridge", "lights", "heater"]), ("e-h2", ["fridge"]));
+        new(h, ("e-h1", ["fridge", "lights", "heater"]), ("e-h2", ["fridge"]), ("e-h3", ["heater"]));
 
-    /// <summary>h1 draws 5 + 10 + 60 Wh/min while the heater is wanted, h2's fridge 2.</summary>
-    private static Func<int, string, string, long> Load(int heaterUntil) => (minute, meter, channel) => (meter, channel) switch
+    /// <summary>h1 draws 5 + 10 + 60 Wh/min while the heaters are wanted, h2's fridge 2, h3's heater 40
+    /// (<paramref name="h3Heater"/>: 0 = h3 draws nothing).</summary>
+    private static Func<int, string, string, long> Load(int heaterUntil, long h3Heater = 40) => (minute, meter, channel) => (meter, channel) switch
     {
         ("e-h2", _) => 2,
+        ("e-h3", _) => minute < heaterUntil ? h3Heater : 0,
         (_, "fridge") => 5,
         (_, "lights") => 10,
         _ => minute < heaterUntil ? 60 : 0,
@@ -56,6 +60,25 @@ public sealed class CommonsResourceBreakerTests
         Assert.InRange(minutes, cut, cut + 1);
         // h2's fridge is under its floor: never cut, no minutes.
         Assert.Equal(0, h.Runtime.Household("h2")!.Resources.Single().CurtailedMinutes);
+    }
+
+    [Fact]
+    public async Task OneDeviceAloneOverTheSupply_OpensNothing_TwoHouseholdsOverItDo()
+    {
+        await using var h = new CommonsHarness(Yaml);
+        await h.StartAsync();
+        var village = Households(h);
+        // h1 alone reports 75 Wh/min on a 50 Wh/min supply (true or forged at a possible rate): not corroborated.
+        await village.RunAsync(30, Load(heaterUntil: 30, h3Heater: 0));
+        Assert.Equal("closed", h.Runtime.Breakers().Single(b => b.Id == "resource:energy").State);
+        Assert.DoesNotContain(h.SentTo("e-h2"), c => c.Op == "relay");
+        Assert.Equal("allowed", Decision(h, "h1", "heater"));
+        // h3's heater joins with 40 Wh/min: h1's 75 counts as far as h3's 40 backs it, 40 + 40 + 2 > 50.
+        await village.RunAsync(15, Load(heaterUntil: int.MaxValue, h3Heater: 40));
+        Assert.Equal("breaker.opened", EnergyHouseholds.BreakerKinds(h, "resource:energy")[0]);
+        var opened = h.Runtime.Audit(100_000).Last(r => r.Kind == "breaker.opened" && r.PayloadJson.Contains("resource:energy", StringComparison.Ordinal));
+        Assert.Contains("from 3 devices", opened.PayloadJson);
+        Assert.True(village.CutMinutes.GetValueOrDefault("e-h3/heater") > 0, "h3's heater was cut");
     }
 
     [Fact]

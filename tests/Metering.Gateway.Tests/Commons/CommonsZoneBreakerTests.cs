@@ -42,6 +42,21 @@ public sealed class CommonsZoneBreakerTests
     }
 
     [Fact]
+    public async Task OneMeterAloneOverTheFeeder_OpensNothing_ASecondHouseholdOverItDoes()
+    {
+        await using var h = new CommonsHarness(Yaml);
+        await h.StartAsync();
+        var village = Households(h);
+        // h1 reports a 150 Wh/min heater (9 kW: possible, true or forged) beside two fridges: 165 > 100, but by h1's word alone.
+        await village.RunAsync(17, (_, meter, ch) => ch == "fridge" ? 5 : meter == "e-h1" ? 150 : 0);
+        Assert.Equal("closed", h.Runtime.Breakers().Single(b => b.Id == "zone:feeder").State);
+        Assert.All(Ids, i => Assert.DoesNotContain(h.SentTo("e-" + i), c => c.Op == "relay"));
+        // h2's heater joins with 60: h1's share counts as far as h2's backs it, 60 + 65 + 5 + 5 > 100.
+        await village.RunAsync(16, (_, meter, ch) => ch == "fridge" ? 5 : meter == "e-h1" ? 150 : meter == "e-h2" ? 60 : 0);
+        Assert.Equal("breaker.opened", EnergyHouseholds.BreakerKinds(h, "zone:feeder")[0]);
+    }
+
+    [Fact]
     public async Task ZoneBreakerClosed_ShedsNothing_WhileTheFeederIsWithinCapacity()
     {
         await using var h = new CommonsHarness(Yaml);

@@ -32,5 +32,9 @@ internal sealed class GatedStore(IStateStore inner) : IStateStore
     public IReadOnlyList<HourUsage> HourlyUsage(string meter, long fromHourMs, long toMs) => inner.HourlyUsage(meter, fromHourMs, toMs);
     public IReadOnlyList<ReadingRow> Readings(string meter, long fromMs, long toMs) => inner.Readings(meter, fromMs, toMs);
     public long OutboxDepth() => inner.OutboxDepth();
+
+    public IReadOnlyList<HeldReadingView> HeldReadings() => inner.HeldReadings();
+
+    public long? SequenceHighWater(string meter) => inner.SequenceHighWater(meter);
     public void Dispose() => inner.Dispose();
 }

@@ -55,6 +55,10 @@ public sealed class LedgerFailureLogTests : IDisposable
         public IReadOnlyList<HourUsage> HourlyUsage(string meter, long fromHourMs, long toMs) => inner.HourlyUsage(meter, fromHourMs, toMs);
         public IReadOnlyList<ReadingRow> Readings(string meter, long fromMs, long toMs) => inner.Readings(meter, fromMs, toMs);
         public long OutboxDepth() => inner.OutboxDepth();
+
+        public IReadOnlyList<HeldReadingView> HeldReadings() => inner.HeldReadings();
+
+        public long? SequenceHighWater(string meter) => inner.SequenceHighWater(meter);
         public void Dispose() => inner.Dispose();
     }
 

@@ -10,8 +10,9 @@ namespace Commons.Metering.Tests.Gateway;
 /// <summary>One household's meter sends a register jump of +10,000,000 Wh in one minute (a forged or
 /// faulty reading), against the built gateway with a community energy breaker of 300 Wh/min (2-minute window) and real
 /// MQTT clients: the reading is kept, flagged implausible_rate, and neither opens the community breaker
-/// nor cuts the other household. The same breaker still opens, and cuts, for a true overload of two
-/// households at possible rates (so the test can tell).</summary>
+/// nor cuts the other household; nor does the same meter lying at a possible rate over the supply (one
+/// device alone, Commons/Corroboration.cs). The same breaker still opens, and cuts, for a true overload of
+/// two households at possible rates (so the test can tell).</summary>
 [Trait("Category", "Integration")]
 public sealed class ForgedReadingTests
 {
@@ -34,7 +35,7 @@ public sealed class ForgedReadingTests
         """;
 
     [Fact]
-    public async Task A10MWhJumpFromOneMeter_OpensNoCommunityBreaker_AndCutsNoOtherHousehold()
+    public async Task A10MWhJumpFromOneMeter_OrOneMeterOverTheSupplyAlone_OpensNoCommunityBreaker_AndCutsNoOtherHousehold()
     {
         using var dir = new TempDir("forged-reading");
         var policy = Path.Combine(dir.Path, "policy.yaml");
@@ -68,10 +69,19 @@ public sealed class ForgedReadingTests
         Assert.Equal(0, await GatewayApi.MetricAsync(http, breakerOpen));
         Assert.Empty(cuts);
 
-        // A true overload: both households at possible rates (h1 800 Wh in 2 min, h2 800 Wh in 1 min) add up
-        // to more than 300 Wh/min over the last two minutes: the breaker opens and curtails both heaters.
+        // The same meter lies at a possible rate instead: 1,600 Wh in 2 min (48 kW, under the 50 kW bound), 800
+        // Wh/min on a 300 Wh/min supply. Counted for h1, but one device alone opens no community breaker.
         now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await forger.PublishAsync("reading", TestDevice.Reading(3, now, 1_800, "Wh", "heater"));
+        await forger.PublishAsync("reading", TestDevice.Reading(3, now, 2_600, "Wh", "heater"));
+        Assert.Equal(1, await GatewayApi.MetricAsync(http, "metering_flagged_total{flag=\"implausible_rate\"}")); // counted, not held
+        Assert.Equal(3, await GatewayApi.MetricAsync(http, "metering_readings_ingested_total"));
+        await Task.Delay(TimeSpan.FromSeconds(4)); // four ticks of the policy runtime
+        Assert.Equal(0, await GatewayApi.MetricAsync(http, breakerOpen));
+        Assert.Empty(cuts);
+
+        // A true overload: a second household at a possible rate too (h2 800 Wh in 1 min): two devices over
+        // 300 Wh/min over the last two minutes: the breaker opens and curtails both heaters.
+        now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await victim.PublishAsync(Reading("e-h2", 1, now - 60_000, 0));
         await victim.PublishAsync(Reading("e-h2", 2, now, 800));
         await GatewayApi.EventuallyAsync(async () => await GatewayApi.MetricAsync(http, breakerOpen) == 1 && !cuts.IsEmpty,

@@ -1,5 +1,5 @@
 'use strict';
-// Sign-in, overview, household, breakers and devices pages.
+// Sign-in, overview, household, breakers and devices pages (with the held readings).
 (function () {
   const h = M.h;
   // Readings seen by this tab, newest first, kept across re-renders of the household page.
@@ -97,8 +97,36 @@
   // The devices page's filter, kept across live refreshes: all, offline or online.
   let deviceFilter = 'all';
 
+  // Readings the ledger holds as implausible (technicians and administrators see them; technicians
+  // decide). Reasons typed but not yet sent survive the page's live refreshes.
+  const heldReasons = {};
+  function heldSection(held) {
+    const key = (r) => r.meter + '/' + r.channel + '/' + r.seq;
+    const status = h('div', { id: 'held-status' });
+    const decide = (r, what) => async () => {
+      try {
+        await M.api('POST', '/api/v1/readings/held/' + encodeURIComponent(r.meter) + '/' + encodeURIComponent(r.channel) + '/' + r.seq + '/' + what,
+          { reason: heldReasons[key(r)] || '' });
+        delete heldReasons[key(r)];
+        M.render();
+      } catch (e) { M.fill(status, M.problem(e)); }
+    };
+    const actions = (r) => M.can('technician') ? h('div', { class: 'held-actions' },
+      h('input', { type: 'text', maxlength: 500, placeholder: 'what you found', 'aria-label': 'Reason for ' + key(r), value: heldReasons[key(r)] || '',
+        oninput: (e) => { heldReasons[key(r)] = e.target.value; } }),
+      h('button', { type: 'button', dataset: { accept: key(r) }, onclick: decide(r, 'accept') }, 'Accept: counts as use'),
+      h('button', { type: 'button', class: 'secondary', dataset: { reject: key(r) }, onclick: decide(r, 'reject') }, 'Reject')) : '';
+    return h('section', { id: 'held' }, h('h2', null, 'Held readings (' + held.length + ')'),
+      h('p', { class: 'muted' }, 'A register rise faster than the meter can run is kept as evidence and counts nowhere until a technician who looked at the meter accepts it (its rise counts as use, in the hour of the reading) or rejects it. A later reading that continues from it, or from the register before it, ends the hold by itself.'),
+      status,
+      held.length ? M.table(['Device', 'Channel', 'Seq', 'Device time', 'Register', 'Rise', ''], held.map((r) => [
+        r.meter, r.channel, String(r.seq), M.time(r.deviceTime), r.baseline.register + ' → ' + r.register + ' ' + r.unit, M.fmt(r.rise, r.unit), actions(r)]))
+        : h('p', { class: 'okbox' }, 'No reading is held.'));
+  }
+
   M.page('devices', async (main) => {
-    const devices = await M.api('GET', '/api/v1/devices');
+    const canSeeHeld = M.can('technician', 'administrator');
+    const [devices, held] = await Promise.all([M.api('GET', '/api/v1/devices'), canSeeHeld ? M.api('GET', '/api/v1/readings/held') : null]);
     const offline = devices.filter((d) => !d.online).length;
     const shown = devices.filter((d) => deviceFilter === 'all' || (deviceFilter === 'offline') === !d.online);
     const choice = (value, label) => h('button', { type: 'button', class: deviceFilter === value ? null : 'secondary', 'aria-pressed': String(deviceFilter === value),
@@ -107,7 +135,8 @@
       h('p', { class: 'muted', id: 'device-counts' }, M.count(offline, 'device') + ' offline, ' + (devices.length - offline) + ' online (offline first)'),
       h('div', { class: 'filters', role: 'group', 'aria-label': 'Show' }, choice('all', 'All ' + devices.length), choice('offline', 'Offline ' + offline),
         choice('online', 'Online ' + (devices.length - offline))),
-      h('div', { id: 'devices' }, devicesTable(shown)));
+      h('div', { id: 'devices' }, devicesTable(shown)),
+      held ? heldSection(held) : null);
     const refresh = M.debounce(() => location.hash === '#/devices' && M.render(), 2000);
     M.onLive(main, (kind) => { if (kind === 'device' || kind === 'reading') refresh(); });
   });

@@ -123,13 +123,14 @@ internal sealed partial class SqliteLedgerTransaction : ILedgerTransaction
         if (_savepoint is not null && _savepoint.Channels.TryGetValue(key, out var s)) return s;
         if (_overlay.Channels.TryGetValue(key, out s) || _state.Channels.TryGetValue(key, out s)) return s;
         // Committed state, derived once per channel: its newest counted row (a late, seq_jump or
-        // ts_behind reading, or a channel held as implausible_rate, never moves the state). The
+        // ts_behind reading, or a channel held as implausible_rate or rejected by a technician, never
+        // moves the state; one a technician accepted does). The
         // primary key (meter, seq, channel) is walked back from the newest seq.
         using var r = Query("""
             SELECT seq, reg, ts_ms FROM reading_channels
-            WHERE meter = $a AND channel = $b AND (reading_flag IS NULL OR reading_flag = $c) AND (flag IS NULL OR flag NOT IN ($d, $e))
+            WHERE meter = $a AND channel = $b AND (reading_flag IS NULL OR reading_flag = $c) AND (flag IS NULL OR flag NOT IN ($d, $e, $f))
             ORDER BY seq DESC LIMIT 1
-            """, meter, channel, SeqGapFlag, HeldFlag, ChannelLimitFlag);
+            """, meter, channel, SeqGapFlag, HeldFlag, ChannelLimitFlag, RejectedFlag);
         if (!r.Read()) return null;    // first reading of this channel: the baseline
         s = new ChannelState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
         _state.Channels[key] = s;
@@ -158,6 +159,22 @@ internal sealed partial class SqliteLedgerTransaction : ILedgerTransaction
     private static readonly string SeqGapFlag = ReadingFlag.SeqGap.Name();
     private static readonly string SeqJumpFlag = ReadingFlag.SeqJump.Name();
     private static readonly string HeldFlag = ReadingFlag.ImplausibleRate.Name();
+    private static readonly string RejectedFlag = ReadingFlag.ImplausibleRejected.Name();
+
+    public HeldRow? GetHeld(string meter, long seq, string channel)
+    {
+        using var r = Query("SELECT reg, ts_ms FROM reading_channels WHERE meter = $a AND seq = $b AND channel = $c AND flag = $d",
+            meter, seq, channel, HeldFlag);
+        return r.Read() ? new HeldRow(r.GetInt64(0), r.GetInt64(1)) : null;
+    }
+
+    public void DecideHeld(string meter, long seq, string channel, string flag, long usage, string actor, string reason, long decidedMs)
+    {
+        Run("UPDATE reading_channels SET flag = $d, usage = $e WHERE meter = $a AND seq = $b AND channel = $c", meter, seq, channel, flag, usage);
+        Run("""
+            INSERT INTO held_decisions(meter, seq, channel, decision, usage, actor, reason, decided_ms) VALUES ($a, $b, $c, $d, $e, $f, $g, $h)
+            """, meter, seq, channel, flag, usage, actor, reason, decidedMs);
+    }
 
     public void SetChannel(string meter, string channel, ChannelState state)
     {

@@ -6,7 +6,10 @@ namespace Commons.Metering.Gateway.Ledger.Sqlite;
 /// of its own per meter, measured as ~30% of the writer's time; docs/benchmarks.md).
 /// Version 3 stops storing per-meter and per-channel state (newest seq, newest register) beside the
 /// rows it is derived from: it was rewritten for every meter and channel of every batch; it is read
-/// from the primary keys of reading_channels and events instead (SqliteLedgerTransaction).</summary>
+/// from the primary keys of reading_channels and events instead (SqliteLedgerTransaction).
+/// Added within version 3 (created at open when missing, nothing to migrate): the partial index
+/// `held_readings` over the few rows held as implausible_rate (the technicians' list), and
+/// `held_decisions`: who accepted or rejected a held reading, when and why (Ledger/HeldReadings.cs).</summary>
 internal static class SqliteSchema
 {
     public const int Version = 3;
@@ -83,6 +86,17 @@ internal static class SqliteSchema
             flag TEXT,
             PRIMARY KEY (meter, seq, gauge)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS gauges_by_time ON gauges(meter, gauge, ts_ms);
+        CREATE INDEX IF NOT EXISTS held_readings ON reading_channels(meter, channel, seq) WHERE flag = 'implausible_rate';
+        CREATE TABLE IF NOT EXISTS held_decisions(
+            meter TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            channel TEXT NOT NULL,
+            decision TEXT NOT NULL,
+            usage INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            decided_ms INTEGER NOT NULL,
+            PRIMARY KEY (meter, seq, channel)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS sink_outbox(
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             line TEXT NOT NULL);

@@ -202,6 +202,51 @@ internal sealed partial class SqliteStateStore : IStateStore, IGaugeReader
         return (long)cmd.ExecuteScalar()!;
     }
 
+    public long? SequenceHighWater(string meter)
+    {
+        using var c = Reader();
+        using var cmd = c.CreateCommand();
+        // SqliteLedgerTransaction.GetMeterState's maxima, walked back along each primary key.
+        cmd.CommandText = """
+            SELECT EXISTS(SELECT 1 FROM meters WHERE id = $m),
+                   MAX(COALESCE((SELECT seq FROM reading_channels WHERE meter = $m AND (reading_flag IS NULL OR reading_flag <> 'seq_jump')
+                                 ORDER BY seq DESC LIMIT 1), 0),
+                       COALESCE((SELECT MAX(seq) FROM events WHERE meter = $m), 0),
+                       COALESCE((SELECT MAX(seq) FROM gauges WHERE meter = $m), 0))
+            """;
+        cmd.Parameters.AddWithValue("$m", meter);
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        return r.GetInt64(0) == 0 ? null : r.GetInt64(1);
+    }
+
+    public IReadOnlyList<HeldReadingView> HeldReadings()
+    {
+        using var c = Reader();
+        using var cmd = c.CreateCommand();
+        // Each held row (the partial index holds only those) with its channel's baseline: the newest
+        // counted row, as SqliteLedgerTransaction.GetChannel derives it; a hold ends once a counted row
+        // is newer than it.
+        cmd.CommandText = """
+            SELECT h.meter, m.community, m.resource, h.channel, h.seq, h.reg, h.ts_ms, h.received_ms, b.seq, b.reg, b.ts_ms
+            FROM reading_channels h INDEXED BY held_readings
+            JOIN meters m ON m.id = h.meter
+            JOIN reading_channels b ON b.meter = h.meter AND b.channel = h.channel AND b.seq = (
+                SELECT x.seq FROM reading_channels x
+                WHERE x.meter = h.meter AND x.channel = h.channel AND (x.reading_flag IS NULL OR x.reading_flag = 'seq_gap')
+                  AND (x.flag IS NULL OR x.flag NOT IN ('implausible_rate', 'channel_limit', 'implausible_rejected'))
+                ORDER BY x.seq DESC LIMIT 1)
+            WHERE h.flag = 'implausible_rate' AND h.seq > b.seq
+            ORDER BY h.received_ms, h.meter, h.seq, h.channel
+            """;
+        using var r = cmd.ExecuteReader();
+        var list = new List<HeldReadingView>();
+        while (r.Read())
+            list.Add(new HeldReadingView(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5),
+                r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9), r.GetInt64(10)));
+        return list;
+    }
+
     public void Dispose()
     {
         _writerState.Dispose();
