@@ -72,7 +72,7 @@ public static class GatewayServices
         services.AddSingleton<Actuation.AckWaiters>();
         services.AddSingleton<ILedgerObserver>(sp => sp.GetRequiredService<Actuation.AckWaiters>());
         // After a restore: the devices send again what their flash windows hold (Backup/README.md).
-        services.AddSingleton(sp => new Backup.RefillAfterRestore(options.Storage.DataDirectory, sp.GetRequiredService<IDownlinkPublisher>(),
+        services.AddSingleton(sp => new Backup.RefillAfterRestore(options.Storage.DataDirectory, sp.GetRequiredService<IDownlinkPublisher>,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Backup.RefillAfterRestore>>()));
         services.AddSingleton<ILedgerObserver>(sp => sp.GetRequiredService<Backup.RefillAfterRestore>());
         services.AddHostedService(sp => sp.GetRequiredService<Backup.RefillAfterRestore>());

@@ -15,9 +15,13 @@ namespace Commons.Metering.Gateway.Backup;
 /// and confirmed like any uplink; redelivered ones are duplicates), so the file outlives crashes and
 /// restarts of the gateway until every device has answered. A device whose firmware predates refill
 /// answers `unknown_op`: struck off with a warning (what it still holds unconfirmed arrives anyway).</summary>
-internal sealed class RefillAfterRestore(string dataDirectory, IDownlinkPublisher downlinks, TimeProvider time,
+/// <remarks>The publisher is resolved when the service starts: the broker depends on the ledger writer,
+/// which depends on its observers, this one among them.</remarks>
+internal sealed class RefillAfterRestore(string dataDirectory, Func<IDownlinkPublisher> downlinksFactory, TimeProvider time,
     ILogger<RefillAfterRestore> logger) : BackgroundService, ILedgerObserver
 {
+    private IDownlinkPublisher? _downlinks;
+
     /// <summary>A device that did not answer is asked again after this long: a device refills a few
     /// records per tick (Limits.RefillPerTick), so a window of hundreds takes well under a minute.</summary>
     public const int ResendSeconds = 60;
@@ -29,6 +33,7 @@ internal sealed class RefillAfterRestore(string dataDirectory, IDownlinkPublishe
     private readonly object _gate = new();
     private readonly Dictionary<string, RefillRequest.Meter> _pending = new(StringComparer.Ordinal);
     private readonly HashSet<string> _due = new(StringComparer.Ordinal);
+    private readonly List<(string Meter, string? Error)> _answered = [];
     private readonly SemaphoreSlim _wake = new(0);
     private string _cid = "";
 
@@ -46,22 +51,30 @@ internal sealed class RefillAfterRestore(string dataDirectory, IDownlinkPublishe
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!Load()) return;
+        _downlinks = downlinksFactory();
+        var all = true;
         while (!stoppingToken.IsCancellationRequested)
         {
-            await SendDueAsync(stoppingToken).ConfigureAwait(false);
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            try { await _wake.WaitAsync(wait.Token).WaitAsync(TimeSpan.FromSeconds(ResendSeconds), time, stoppingToken).ConfigureAwait(false); }
-            catch (TimeoutException) { }
-            catch (OperationCanceledException) { return; }
-            finally { await wait.CancelAsync().ConfigureAwait(false); } // the semaphore forgets an abandoned wait
+            SaveIfAnswered();
             lock (_gate)
             {
                 if (_pending.Count == 0) return;
             }
+            await SendAsync(all, stoppingToken).ConfigureAwait(false);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            try
+            {
+                await _wake.WaitAsync(wait.Token).WaitAsync(TimeSpan.FromSeconds(ResendSeconds), time, stoppingToken).ConfigureAwait(false);
+                all = false;
+            }
+            catch (TimeoutException) { all = true; }
+            catch (OperationCanceledException) { return; }
+            finally { await wait.CancelAsync().ConfigureAwait(false); } // the semaphore forgets an abandoned wait
         }
     }
 
-    /// <summary>An online status makes the meter due now; its ack of the refill strikes it off.</summary>
+    /// <summary>An online status makes the meter due now; its ack of the refill strikes it off. Runs on
+    /// the ledger writer's thread: it only notes and wakes the loop, which sends and writes the file.</summary>
     public void Committed(LedgerWrite write, LedgerOutcome outcome)
     {
         if (write is StatusWrite { Status.State: "online" } s)
@@ -77,10 +90,9 @@ internal sealed class RefillAfterRestore(string dataDirectory, IDownlinkPublishe
             lock (_gate)
             {
                 if (a.Ack.CommandId != _cid || !_pending.Remove(a.Meter)) return;
-                Save();
+                _answered.Add((a.Meter, a.Ack.Ok ? null : a.Ack.Error ?? "refused"));
             }
-            if (a.Ack.Ok) logger.LogInformation("Refill after restore: {Meter} sent its flash window again", a.Meter);
-            else logger.LogWarning("Refill after restore: {Meter} refused it ({Error}); its firmware predates refill", a.Meter, a.Ack.Error);
+            _wake.Release();
         }
     }
 
@@ -100,16 +112,18 @@ internal sealed class RefillAfterRestore(string dataDirectory, IDownlinkPublishe
         return true;
     }
 
-    private async Task SendDueAsync(CancellationToken cancellationToken)
+    /// <summary>Sends the refill to every meter still pending (<paramref name="all"/>: at start and
+    /// every <see cref="ResendSeconds"/>) or to those whose online status came since.</summary>
+    private async Task SendAsync(bool all, CancellationToken cancellationToken)
     {
         List<RefillRequest.Meter> due;
         lock (_gate)
         {
-            // Everyone still pending is due at each round; online statuses only make it sooner.
-            due = [.. _pending.Values];
+            due = [.. _pending.Values.Where(m => all || _due.Contains(m.Id))];
             _due.Clear();
         }
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var downlinks = _downlinks!;
         foreach (var m in due)
         {
             if (!downlinks.CanPublish) return;
@@ -119,6 +133,23 @@ internal sealed class RefillAfterRestore(string dataDirectory, IDownlinkPublishe
             {
                 logger.LogWarning(e, "Refill after restore: the broker did not take {Meter}'s command; retrying", m.Id);
             }
+        }
+    }
+
+    private void SaveIfAnswered()
+    {
+        List<(string Meter, string? Error)> answered;
+        lock (_gate)
+        {
+            if (_answered.Count == 0) return;
+            answered = [.. _answered];
+            _answered.Clear();
+            Save();
+        }
+        foreach (var (meter, error) in answered)
+        {
+            if (error is null) logger.LogInformation("Refill after restore: {Meter} sent its flash window again", meter);
+            else logger.LogWarning("Refill after restore: {Meter} refused it ({Error}); its firmware predates refill", meter, error);
         }
     }
 
