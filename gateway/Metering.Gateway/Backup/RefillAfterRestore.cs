@@ -149,7 +149,7 @@ internal sealed class RefillAfterRestore(string dataDirectory, Func<IDownlinkPub
         foreach (var (meter, error) in answered)
         {
             if (error is null) logger.LogInformation("Refill after restore: {Meter} sent its flash window again", meter);
-            else logger.LogWarning("Refill after restore: {Meter} refused it ({Error}); its firmware predates refill", meter, error);
+            else logger.LogWarning("Refill after restore: {Meter} refused it ({Error}; unknown_op: its firmware predates refill); struck off", meter, error);
         }
     }
 
@@ -163,5 +163,11 @@ internal sealed class RefillAfterRestore(string dataDirectory, Func<IDownlinkPub
             return;
         }
         RefillRequest.Save(FilePath, new RefillRequest.File_(_cid, [.. _pending.Values.OrderBy(m => m.Id, StringComparer.Ordinal)]));
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
     }
 }
