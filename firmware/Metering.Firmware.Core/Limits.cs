@@ -70,5 +70,9 @@ namespace Commons.Metering.Firmware
 
         /// <summary>Smallest block count: two for the totals ring, one per outbox half.</summary>
         public const int MinBlockCount = 4;
+
+        /// <summary>Records a refill (docs/protocol.md, refill) copies back into the outbox per Tick: one
+        /// scan of the active half per copy, so a Tick stays short while a window of hundreds is sent again.</summary>
+        public const int RefillPerTick = 8;
     }
 }

@@ -70,6 +70,12 @@ namespace Commons.Metering.Firmware
                 Acknowledge(cid, reason, unix);
                 return;
             }
+            if (_command.Op == CommandOp.Refill)
+            {
+                // At least once instead: refilling twice only sends duplicates (MeterDevice.Refill.cs).
+                StartRefill(cid, _command.AfterSeq);
+                return;
+            }
             // At most once: the cid is in flash before the command takes effect.
             lock (_sync)
             {

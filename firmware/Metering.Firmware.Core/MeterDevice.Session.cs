@@ -47,6 +47,7 @@ namespace Commons.Metering.Firmware
             if (unix != 0)
             {
                 ProcessCommands(unix);
+                RefillStep(unix);
             }
             DriveOutputs();
             bool missedEvents = _inbox.TakeOverflow();

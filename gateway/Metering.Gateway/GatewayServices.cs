@@ -72,6 +72,11 @@ public static class GatewayServices
         // Actuation: the commission ping's ack waiters (Http/CommissionApi.cs), independent of any policy.
         services.AddSingleton<Actuation.AckWaiters>();
         services.AddSingleton<ILedgerObserver>(sp => sp.GetRequiredService<Actuation.AckWaiters>());
+        // After a restore: the devices send again what their flash windows hold (Backup/README.md).
+        services.AddSingleton(sp => new Backup.RefillAfterRestore(options.Storage.DataDirectory, sp.GetRequiredService<IDownlinkPublisher>,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Backup.RefillAfterRestore>>()));
+        services.AddSingleton<ILedgerObserver>(sp => sp.GetRequiredService<Backup.RefillAfterRestore>());
+        services.AddHostedService(sp => sp.GetRequiredService<Backup.RefillAfterRestore>());
 
         // Sinks: drain sink_outbox (filled by the ledger in its own transaction) toward InfluxDB.
         services.AddMeteringSinks(configuration);

@@ -68,6 +68,8 @@ internal static class BackupCommand
                     Console.WriteLine($"restored {folder} into {Path.GetFullPath(r.GetValue(data)!)} ({manifest.Files.Count} files, checksums verified)");
                 }
                 Print(manifest);
+                if (!r.GetValue(verifyOnly) && File.Exists(Path.Combine(r.GetValue(data)!, RefillRequest.FileName)))
+                    Console.WriteLine($"at start the gateway asks each meter to send again what its flash window holds after that seq ({RefillRequest.FileName})");
                 return ExitCodes.Ok;
             }
             catch (BackupException e)

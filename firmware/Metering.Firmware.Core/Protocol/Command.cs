@@ -11,8 +11,10 @@ namespace Commons.Metering.Firmware.Protocol
         public const int Ping = 5;
         public const int Safety = 6;
         public const int Reset = 7;
+        /// <summary>Send again what the flash window still holds after `after` (docs/protocol.md, refill).</summary>
+        public const int Refill = 8;
 
-        public static readonly string[] Names = new string[] { "", "allowance", "stage", "valve", "relay", "ping", "safety", "reset" };
+        public static readonly string[] Names = new string[] { "", "allowance", "stage", "valve", "relay", "ping", "safety", "reset", "refill" };
     }
 
     /// <summary>A parsed downlink command; one instance is reused for every message.</summary>
@@ -39,6 +41,8 @@ namespace Commons.Metering.Firmware.Protocol
         /// <summary>safety `leak_s` and `burst_per_min`.</summary>
         public int LeakS;
         public long BurstPerMin;
+        /// <summary>refill `after`: the newest sequence number the gateway's ledger holds.</summary>
+        public long AfterSeq;
 
         public void Clear()
         {
@@ -56,6 +60,7 @@ namespace Commons.Metering.Firmware.Protocol
             Curtail = -1;
             LeakS = 0;
             BurstPerMin = 0;
+            AfterSeq = 0;
         }
     }
 }

@@ -15,7 +15,7 @@ namespace Commons.Metering.Firmware.Protocol
 
         // What was seen, and whether a known field had the wrong type or shape.
         private bool _hasVersion, _hasExpiry, _hasLimit, _hasPeriod, _hasStage, _hasState, _fieldBad;
-        private bool _hasStart, _hasUsed, _hasLeak, _hasBurst;
+        private bool _hasStart, _hasUsed, _hasLeak, _hasBurst, _hasAfter;
         private long _version;
         private long _stage;
         private long _leakS;
@@ -27,7 +27,7 @@ namespace Commons.Metering.Firmware.Protocol
         {
             into.Clear();
             _hasVersion = _hasExpiry = _hasLimit = _hasPeriod = _hasStage = _hasState = _fieldBad = false;
-            _hasStart = _hasUsed = _hasLeak = _hasBurst = false;
+            _hasStart = _hasUsed = _hasLeak = _hasBurst = _hasAfter = false;
             _version = 0;
             _stage = 0;
             _leakS = 0;
@@ -98,6 +98,8 @@ namespace Commons.Metering.Firmware.Protocol
                     return Ascii.IsChannelName(c.Channel);
                 case CommandOp.Reset:
                     return Ascii.IsChannelName(c.Channel);
+                case CommandOp.Refill:
+                    return _hasAfter && c.AfterSeq >= 0;
                 case CommandOp.Valve:
                 case CommandOp.Relay:
                     return Ascii.IsChannelName(c.Channel) && _hasState;
@@ -149,6 +151,7 @@ namespace Commons.Metering.Firmware.Protocol
             if (KeyIs("used", keyLength)) { return ReadNumber(out into.Used, ref _hasUsed); }
             if (KeyIs("leak_s", keyLength)) { return ReadNumber(out _leakS, ref _hasLeak); }
             if (KeyIs("burst_per_min", keyLength)) { return ReadNumber(out into.BurstPerMin, ref _hasBurst); }
+            if (KeyIs("after", keyLength)) { return ReadNumber(out into.AfterSeq, ref _hasAfter); }
             if (KeyIs("class", keyLength)) { return ReadText(out _class); }
             if (KeyIs("curtail", keyLength)) { return ReadText(out _curtail); }
             if (KeyIs("cid", keyLength))

@@ -37,8 +37,9 @@ namespace Commons.Metering.Firmware.Storage
             return _writeBlock + 1 < _blocksPerHalf && length <= _blockSize;
         }
 
-        /// <summary>Copies the pending records to the other half and makes it the active one. The
-        /// caller checkpoints the totals first: records dropped here may carry the newest registers.</summary>
+        /// <summary>Copies the pending records, then the newest confirmed ones (the flash window,
+        /// Outbox.Window.cs), to the other half and makes it the active one. The caller checkpoints the
+        /// totals first: records dropped here may carry the newest registers.</summary>
         public void Compact()
         {
             int target = 1 - _activeHalf;
@@ -64,6 +65,7 @@ namespace Commons.Metering.Firmware.Storage
                 _offsetOf[i] = offset;
                 offset += length;
             }
+            CopyWindow(target, ref block, ref offset);
             WriteHeader(target, _generation + 1);
             _activeHalf = target;
             _generation++;

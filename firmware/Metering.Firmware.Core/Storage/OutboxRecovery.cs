@@ -1,8 +1,10 @@
 namespace Commons.Metering.Firmware.Storage
 {
     /// <summary>What recovery learns from the outbox records, removed ones included: the highest
-    /// seq and ts, and each channel's register in the newest reading that carries it (the
-    /// register may be newer than the last totals record).</summary>
+    /// seq and ts, and each channel's register in the reading with the highest seq that carries it
+    /// (the register may be newer than the last totals record). Log order is not seq order: a
+    /// compaction writes the flash window after the pending records, and a refill appends old
+    /// records again.</summary>
     internal sealed class OutboxRecovery
     {
         public long MaxSeq;
@@ -11,6 +13,7 @@ namespace Commons.Metering.Firmware.Storage
         public int ChannelCount;
         public readonly uint[] Hashes = new uint[Limits.MaxChannels];
         public readonly long[] Registers = new long[Limits.MaxChannels];
+        private readonly long[] _registerSeqs = new long[Limits.MaxChannels];
 
         public void Visit(byte[] record, int length)
         {
@@ -42,7 +45,12 @@ namespace Commons.Metering.Firmware.Storage
                     i = ChannelCount++;
                     Hashes[i] = hash;
                 }
+                else if (_registerSeqs[i] > seq)
+                {
+                    continue;
+                }
                 Registers[i] = OutboxRecord.ChannelRegister(record, c);
+                _registerSeqs[i] = seq;
             }
         }
 

@@ -11,7 +11,7 @@ namespace Commons.Metering.Gateway.Actuation;
 /// <see cref="LeakS"/> and <see cref="BurstPerMin"/>.</summary>
 public sealed record Command(string Cid, long ExpMs, string Op, string? Channel = null, long? Limit = null,
     long? PeriodS = null, long? Stage = null, string? State = null, long? StartMs = null, long? Used = null,
-    string? UseClass = null, string? Curtail = null, long? LeakS = null, long? BurstPerMin = null);
+    string? UseClass = null, string? Curtail = null, long? LeakS = null, long? BurstPerMin = null, long? After = null);
 
 /// <summary>Encodes downlink commands in the field order of docs/protocol.md and validates them with the
 /// rules and error words the device applies (err of up/ack: unknown_op, bad_field,
@@ -21,7 +21,7 @@ public static class CommandCodec
 {
     public static readonly IReadOnlySet<string> Ops = new HashSet<string>(StringComparer.Ordinal)
     {
-        "allowance", "stage", "valve", "relay", "safety", "reset", "ping",
+        "allowance", "stage", "valve", "relay", "safety", "reset", "ping", "refill",
     };
 
     /// <summary>docs/protocol.md, "Device autonomy": allowance's `class`.</summary>
@@ -47,6 +47,10 @@ public static class CommandCodec
         new(cid, expMs, "safety", channel, LeakS: leakS, BurstPerMin: burstPerMin);
 
     public static Command Reset(string cid, long expMs, string channel) => new(cid, expMs, "reset", channel);
+
+    /// <summary>docs/protocol.md, "refill": send again what the flash window holds after <paramref name="afterSeq"/>,
+    /// the newest sequence number of the meter the ledger holds.</summary>
+    public static Command Refill(string cid, long expMs, long afterSeq) => new(cid, expMs, "refill", After: afterSeq);
 
     /// <summary>docs/protocol.md, "command": stage 0-3 (normal, moderate, high, emergency).</summary>
     public const long MaxStage = 3;
@@ -86,6 +90,9 @@ public static class CommandCodec
                     break;
                 case "reset":
                     w.WriteString("ch", c.Channel);
+                    break;
+                case "refill":
+                    w.WriteNumber("after", c.After!.Value);
                     break;
                 case "valve" or "relay":
                     w.WriteString("ch", c.Channel);
@@ -129,7 +136,7 @@ public static class CommandCodec
         if (op is not null && !Ops.Contains(op)) { reason = "unknown_op"; return false; }
         var c = new Command(Str(root, "cid") ?? "", Int(root, "exp") ?? -1, op ?? "", Str(root, "ch"), Int(root, "limit"),
             Int(root, "period_s"), Int(root, "stage"), Str(root, "state"), Int(root, "start"), Int(root, "used"),
-            Str(root, "class"), Str(root, "curtail"), Int(root, "leak_s"), Int(root, "burst_per_min"));
+            Str(root, "class"), Str(root, "curtail"), Int(root, "leak_s"), Int(root, "burst_per_min"), Int(root, "after"));
         // A present autonomy field of the wrong type is refused as the device refuses it.
         if (WrongType(root, "start", JsonValueKind.Number) || WrongType(root, "used", JsonValueKind.Number)
             || WrongType(root, "class", JsonValueKind.String) || WrongType(root, "curtail", JsonValueKind.String)) return false;
@@ -151,6 +158,7 @@ public static class CommandCodec
             "stage" => c.Stage is >= 0 and <= MaxStage && (c.Curtail is null || CurtailLevels.Contains(c.Curtail)),
             "safety" => JsonFields.IsChannelName(c.Channel) && c.LeakS is >= 0 and <= MaxLeakS && c.BurstPerMin is >= 0,
             "reset" => JsonFields.IsChannelName(c.Channel),
+            "refill" => c.After is >= 0,
             "valve" or "relay" => JsonFields.IsChannelName(c.Channel) && c.State is "open" or "closed",
             _ => true,
         };

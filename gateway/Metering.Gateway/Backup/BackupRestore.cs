@@ -68,10 +68,12 @@ public static class BackupRestore
                 if (BackupManifest.Sha256Of(target) != f.Sha256) throw new IOException($"{target}: the copy does not match its checksum");
             }
             Directory.CreateDirectory(staging);
+            // Devices still hold what came after the backup point: the gateway asks them for it at start.
+            RefillRequest.Write(staging, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             if (Directory.Exists(data)) Directory.Delete(data);
             Directory.Move(staging, data);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {
             try { if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true); }
             catch (IOException) { }

@@ -36,6 +36,7 @@ public class CommandParserTests
             _command.Curtail < 0 ? null : UseClass.Names[_command.Curtail]);
         Assert.Equal(expect.TryGetProperty("leak_s", out var leak) ? leak.GetInt32() : 0, _command.LeakS);
         Assert.Equal(expect.TryGetProperty("burst_per_min", out var burst) ? burst.GetInt64() : 0, _command.BurstPerMin);
+        Assert.Equal(expect.TryGetProperty("after", out var after) ? after.GetInt64() : 0, _command.AfterSeq);
     }
 
     [Theory]
@@ -75,6 +76,8 @@ public class CommandParserTests
     [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"allowance","ch":"main","limit":5,"period_s":60,"class":""}""", "bad_field")]
     [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"allowance","ch":"main","limit":5,"period_s":60,"start":-1}""", "bad_field")]
     [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"allowance","ch":"main","limit":5,"period_s":60,"used":1.5}""", "bad_field")]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"refill","after":"12"}""", "bad_field")]
+    [InlineData("""{"v":1,"cid":"c-1","exp":1,"op":"refill","after":1.5}""", "bad_field")]
     public void Malformed_or_invalid_command_is_rejected_with_its_reason(string json, string reason)
     {
         Assert.Equal(reason, Reason(Encoding.UTF8.GetBytes(json)));

@@ -402,4 +402,63 @@ public class PowerCutTests
             Assert.Equal(2, o.After.Device.OutboxDepth - 1); // boot event and reading kept, plus the new boot event
         }
     }
+
+    /// <summary>A confirming device on small flash, an hour of readings confirmed, then a gateway
+    /// restored to the seq of minute 50 asks for a refill. The operation cut is the whole refill: the
+    /// command, its copies (and the compaction before them), their publishing and confirmation, the ack.</summary>
+    private static (Rig Rig, ConfirmingGateway Gateway, long RestoredTo) RestoredGateway()
+    {
+        var config = Rig.NewConfig();
+        config.MaxInflight = 4;
+        var rig = Rig.Started(Rig.WaterMeter, SmallFlash(), config);
+        var gateway = new ConfirmingGateway();
+        gateway.Attach(rig);
+        gateway.Serve();
+        gateway.Minutes(50);
+        long restoredTo = gateway.Ledger.Keys.Max();
+        gateway.Minutes(10);
+        gateway.Restore(restoredTo);
+        return (rig, gateway, restoredTo);
+    }
+
+    [Fact]
+    public void Cut_at_every_byte_of_a_refill_loses_no_record_of_the_window()
+    {
+        // The uncut refill: what the window gives back.
+        var (dry, dryGateway, restoredTo) = RestoredGateway();
+        long newest = dry.Device.LastSeq;
+        dryGateway.AskRefill(restoredTo, "r-1");
+        dryGateway.ServeUntilRefilled("r-1");
+        var window = dryGateway.Ledger.Keys.Where(s => s > restoredTo && s <= newest).ToArray();
+        Assert.True(window.Length >= 5, $"a window of {window.Length}");
+
+        var gateways = new List<(ConfirmingGateway Gateway, long Newest)>();
+        var outcomes = ForEveryCut(
+            () =>
+            {
+                var (rig, gateway, _) = RestoredGateway();
+                gateways.Add((gateway, rig.Device.LastSeq));
+                return rig;
+            },
+            rig =>
+            {
+                var gateway = gateways[^1].Gateway;
+                gateway.AskRefill(restoredTo, "r-1");
+                gateway.ServeUntilRefilled("r-1");
+            });
+        Assert.True(outcomes.Count > 100);
+        for (int k = 0; k < outcomes.Count; k++)
+        {
+            var o = outcomes[k];
+            var (gateway, before) = gateways[k + 1]; // gateways[0] served the dry run inside ForEveryCut
+            Assert.Equal(newest, before);
+            gateway.Attach(o.After);
+            // The gateway sends its command again until the device answers it.
+            if (!gateway.Acked("r-1"))
+                gateway.AskRefill(restoredTo, "r-1");
+            gateway.ServeUntilRefilled("r-1");
+            Assert.Equal(window, gateway.Ledger.Keys.Where(s => s > restoredTo && s <= newest).ToArray());
+            Assert.Empty(gateway.Changed);
+        }
+    }
 }

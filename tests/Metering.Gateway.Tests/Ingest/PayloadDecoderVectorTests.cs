@@ -45,7 +45,7 @@ public sealed class PayloadDecoderVectorTests
             expect.GetProperty("op").GetString()!, OptString(expect, "ch"), OptLong(expect, "limit"),
             OptLong(expect, "period_s"), OptLong(expect, "stage"), OptString(expect, "state"), OptLong(expect, "start"),
             OptLong(expect, "used"), OptString(expect, "class"), OptString(expect, "curtail"), OptLong(expect, "leak_s"),
-            OptLong(expect, "burst_per_min"));
+            OptLong(expect, "burst_per_min"), OptLong(expect, "after"));
         Assert.Equal(System.Text.Encoding.UTF8.GetString(Vectors.Bytes(file)).TrimEnd(),
             System.Text.Encoding.UTF8.GetString(CommandCodec.Encode(command)));
         Assert.True(CommandCodec.TryDecode(Vectors.Bytes(file), out var decoded, out var reason), reason);

@@ -1,0 +1,113 @@
+using Commons.Metering.Firmware.Protocol;
+using Commons.Metering.Firmware.Storage;
+
+namespace Commons.Metering.Firmware
+{
+    /// <summary>Refill (docs/protocol.md, refill): a gateway restored from a backup asks the device to send
+    /// again what its flash window still holds after the newest seq the restored ledger has. The records are
+    /// appended to the outbox again, unchanged (same seq, ts and registers), a few per Tick, oldest seq
+    /// first, while the outbox is at most half full; they then leave like any record, on confirmation.
+    /// The command is acknowledged, and its cid remembered, only when the window holds nothing more: a
+    /// power cut before that leaves the copies already appended (ordinary pending records) and no ack, so
+    /// the gateway sends the command again and the device carries on; a record it appends twice is a
+    /// duplicate the gateway confirms and ignores.</summary>
+    public sealed partial class MeterDevice
+    {
+        // Under _sync. Not persisted: the unacknowledged command is the persistent request.
+        private string _refillCid;
+        private long _refillAfterSeq;
+        private int _refilled;
+
+        /// <summary>An eighth of a half kept free beside a refill's copies.</summary>
+        private const int RefillMarginDivisor = 8;
+
+        /// <summary>Records sent again by refills since boot.</summary>
+        public int RefilledRecords
+        {
+            get
+            {
+                lock (_sync)
+                {
+                    return _refilled;
+                }
+            }
+        }
+
+        /// <summary>True while a refill is copying records back into the outbox.</summary>
+        public bool Refilling
+        {
+            get
+            {
+                lock (_sync)
+                {
+                    return _refillCid != null;
+                }
+            }
+        }
+
+        /// <summary>Starts (or widens) the refill: a second request while one runs takes the lower
+        /// `after` and the newer cid; the older command is answered when the gateway sends it again.</summary>
+        /// <summary>When the copies would not fit in the active half, it is compacted first, keeping the
+        /// newest window records above `after` (Outbox.Window.cs): copying into a half that must compact
+        /// half-way would drop the window's older part while its newer part still waits.</summary>
+        private void StartRefill(string cid, long afterSeq)
+        {
+            lock (_sync)
+            {
+                if (_refillCid == null || afterSeq < _refillAfterSeq)
+                {
+                    _refillAfterSeq = afterSeq;
+                }
+                _refillCid = cid;
+                _outbox.WindowFloorSeq = _refillAfterSeq;
+                // Room for the copies and the readings and acks of the minutes the refill takes.
+                if (_outbox.WindowBytesAbove(_refillAfterSeq) + _outbox.UsableBytes / RefillMarginDivisor > _outbox.FreeBytes)
+                {
+                    Persist(_seqReservedThrough); // a compaction drops removed records: totals first
+                    _outbox.Compact();
+                }
+            }
+        }
+
+        /// <summary>Copies up to <see cref="Limits.RefillPerTick"/> window records back into the outbox;
+        /// acknowledges the refill once the window holds nothing above the cursor.</summary>
+        private void RefillStep(long unix)
+        {
+            string done = null;
+            lock (_sync)
+            {
+                if (_refillCid == null)
+                {
+                    return;
+                }
+                for (int n = 0; n < Limits.RefillPerTick; n++)
+                {
+                    if (_outbox.Count * 2 >= _outbox.Capacity)
+                    {
+                        return; // wait until confirmations make room: a refill never thins what is pending
+                    }
+                    byte flags;
+                    int length = _outbox.NextWindowRecord(_refillAfterSeq, _record, out flags);
+                    if (length == 0)
+                    {
+                        done = _refillCid;
+                        _refillCid = null;
+                        _outbox.WindowFloorSeq = 0;
+                        RememberCid(done, RejectReason.None);
+                        Persist(_seqReservedThrough);
+                        break;
+                    }
+                    MakeRoom(length);
+                    _outbox.Append(_record, length, flags);
+                    _refillAfterSeq = OutboxRecord.Seq(_record);
+                    _outbox.WindowFloorSeq = _refillAfterSeq;
+                    _refilled++;
+                }
+            }
+            if (done != null)
+            {
+                Acknowledge(done, RejectReason.None, unix);
+            }
+        }
+    }
+}
