@@ -10,7 +10,7 @@ namespace Commons.Metering.Gateway.Actuation;
 /// <see cref="DeviceWindow"/> commands outstanding (README "Per-device window"). Not thread-safe: the runtime
 /// calls it under its lock. <paramref name="changed"/> is told of every state change, <paramref name="tripLatency"/>
 /// of each command caused by a reading when it first reaches the broker.</summary>
-internal sealed partial class CommandBook(CommonsDb db, CommonsOptions options, TimeProvider time, Action<CommandRecord> changed,
+internal sealed partial class CommandBook(ICommonsStore db, CommonsOptions options, TimeProvider time, Action<CommandRecord> changed,
     Action<TimeSpan>? tripLatency = null)
 {
     private readonly Dictionary<string, CommandRecord> _open = new(StringComparer.Ordinal);
