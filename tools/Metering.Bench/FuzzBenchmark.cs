@@ -7,6 +7,7 @@ using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Tests.Fuzz;
 using CsCheck;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Bench;
 

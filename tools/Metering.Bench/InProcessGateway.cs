@@ -4,6 +4,7 @@ using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
 using Microsoft.Extensions.Logging.Abstractions;
+using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Bench;
 

@@ -3,6 +3,7 @@ using System.Text;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Bench;
 

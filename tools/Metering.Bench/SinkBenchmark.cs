@@ -7,6 +7,7 @@ using Commons.Metering.Testing;
 using Commons.Metering.Testing.Servers;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Bench;
 

@@ -1,4 +1,3 @@
-using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Options;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -8,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Commons.Metering.Gateway.Web;
 
 namespace Commons.Metering.Gateway.Auth;
 

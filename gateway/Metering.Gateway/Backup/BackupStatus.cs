@@ -1,5 +1,5 @@
-using Commons.Metering.Gateway.Http;
 using Prometheus;
+using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Backup;
 

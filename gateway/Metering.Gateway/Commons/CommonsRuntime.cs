@@ -35,7 +35,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
     private readonly CommonsMetrics? _metrics;
 
     internal CommonsRuntime(PolicyStore store, IStateStore ledger, IDownlinkPublisher publisher, CommitFeed feed,
-        CommonsOptions options, string dataDirectory, TimeProvider time, ILogger<CommonsRuntime> logger, Http.GatewayMetrics? metrics = null,
+        CommonsOptions options, string dataDirectory, TimeProvider time, ILogger<CommonsRuntime> logger, Telemetry.GatewayMetrics? metrics = null,
         OpenCommonsStore? openState = null)
     {
         (_store, _ledger, _publisher, _feed, _options, _time, _logger) = (store, ledger, publisher, feed, options, time, logger);

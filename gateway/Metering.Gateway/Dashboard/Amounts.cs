@@ -1,5 +1,6 @@
 using System.Globalization;
 using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Dashboard;
 

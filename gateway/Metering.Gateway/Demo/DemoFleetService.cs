@@ -6,6 +6,7 @@ using Commons.Metering.Gateway.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Demo;
 

@@ -4,6 +4,7 @@ using Commons.Metering.Gateway.Commons;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Commons.Metering.Gateway.Web;
 
 namespace Commons.Metering.Gateway.Http;
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Commons.Metering.Gateway.Web;
 
 namespace Commons.Metering.Gateway.Http;
 
@@ -26,7 +27,7 @@ internal static class CommonsApi
         }).RequireAuthorization(Access.SignedIn).WithSummary("Public aggregates: per resource use against the cap, stage and why, emergency, open breakers, devices offline.");
         api.MapGet("/households/{id}", (string id, HttpContext http, DashboardQueries q, Policy.PolicyStore store, TimeProvider time) =>
         {
-            if (!Access.MayReadHousehold(http, id)) return Problems.Forbidden(http);
+            if (!Access.MayReadHousehold(http, id)) return AccessProblems.Forbidden(http);
             var runtime = Runtime(http);
             if (runtime is not { HasPolicy: true }) return Problems.NoPolicy();
             var view = runtime.Household(id);

@@ -5,6 +5,7 @@ using Commons.Metering.Gateway.Ledger;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Commons.Metering.Gateway.Web;
 
 namespace Commons.Metering.Gateway.Http;
 

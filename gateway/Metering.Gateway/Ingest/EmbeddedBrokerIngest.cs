@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Registry;
@@ -12,6 +11,8 @@ using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Ingest;
 

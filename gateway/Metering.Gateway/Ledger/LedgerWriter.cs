@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using Commons.Metering.Gateway.Http;
-using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Ledger;
 

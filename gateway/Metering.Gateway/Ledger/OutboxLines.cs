@@ -1,6 +1,6 @@
 using System.Globalization;
-using Commons.Metering.Gateway.Ingest;
 using InfluxDB.Client.Writes;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Ledger;
 

@@ -108,7 +108,7 @@ public sealed class BrokerOptions
     public BrokerTlsOptions Tls { get; set; } = new();
 }
 
-/// <summary>The embedded broker's TLS listener (Registry/BrokerCertificate.cs loads the certificate).
+/// <summary>The embedded broker's TLS listener (Options/BrokerCertificate.cs loads the certificate).
 /// Same authentication and topic ACL as the plain listener: one broker, two sockets.</summary>
 public sealed class BrokerTlsOptions
 {

@@ -1,5 +1,5 @@
-using Commons.Metering.Gateway.Ingest;
 using YamlDotNet.RepresentationModel;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Policy;
 

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using Commons.Metering.Gateway.Ingest;
 using YamlDotNet.RepresentationModel;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Policy;
 

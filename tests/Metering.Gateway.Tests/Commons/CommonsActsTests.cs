@@ -1,4 +1,5 @@
 using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 

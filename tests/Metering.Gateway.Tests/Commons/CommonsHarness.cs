@@ -10,6 +10,7 @@ using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Policy;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 

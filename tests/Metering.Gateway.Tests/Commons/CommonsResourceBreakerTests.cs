@@ -1,5 +1,6 @@
 using Commons.Metering.Gateway.Http;
 using Prometheus;
+using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 

@@ -5,6 +5,7 @@ using Commons.Metering.Gateway.Policy;
 using Commons.Metering.Gateway.Tests.Policy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 

@@ -1,5 +1,6 @@
 using Commons.Metering.Gateway.Ingest;
 using CsCheck;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Fuzz;
 

@@ -6,6 +6,7 @@ using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Tests.Policy;
 using Microsoft.Extensions.DependencyInjection;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Http;
 

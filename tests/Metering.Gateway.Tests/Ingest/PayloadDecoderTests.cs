@@ -1,5 +1,6 @@
 using System.Text;
 using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Ingest;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Commons.Metering.Gateway.Actuation;
 using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Ingest;
 

@@ -4,6 +4,8 @@ using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
 using Microsoft.Extensions.Logging;
+using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Ledger;
 

@@ -3,6 +3,7 @@ using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Sinks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Sinks;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Ingest.Confirmations;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Ingest.Confirmations;
 

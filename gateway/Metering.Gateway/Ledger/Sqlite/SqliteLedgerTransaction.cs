@@ -1,5 +1,5 @@
-using Commons.Metering.Gateway.Ingest;
 using Microsoft.Data.Sqlite;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Ledger.Sqlite;
 

@@ -1,6 +1,6 @@
-using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Options;
 using Microsoft.Data.Sqlite;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Ledger.Sqlite;
 

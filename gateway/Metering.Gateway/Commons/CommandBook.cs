@@ -1,8 +1,9 @@
 using System.Diagnostics;
-using Commons.Metering.Gateway.Commons;
 using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Actuation;
 
-namespace Commons.Metering.Gateway.Actuation;
+namespace Commons.Metering.Gateway.Commons;
 
 /// <summary>The lifecycle of every command (Commons/README.md, "Command lifecycle"): persisted before it
 /// is sent, retried with the same cid and a doubling wait until acked, confirmed by the readings, escalated
