@@ -62,7 +62,7 @@ public sealed class BrokerOptions
     public string? Password { get; set; }
 
     /// <summary>Embedded: refuse anonymous clients and enforce the topic ACL from the credentials
-    /// file (Registry/CredentialsFile.cs) that `metering provision` fills. Unset = on for the
+    /// file (Metering.Gateway.Shared/Registry/CredentialsFile.cs) that `metering provision` fills. Unset = on for the
     /// embedded broker (<see cref="AuthenticationRequired"/>); `--demo` sets it to false when it is
     /// not given. Explicitly true in External mode is a configuration error (that broker has its own).</summary>
     public bool? RequireAuthentication { get; set; }
