@@ -1,3 +1,4 @@
+using Commons.Metering.Gateway.Commons;
 using Commons.Metering.Gateway.Dashboard;
 using Commons.Metering.Gateway.Demo;
 using Commons.Metering.Gateway.Http;
@@ -8,13 +9,12 @@ using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Sinks;
 using Commons.Metering.Gateway.Sinks.Sqlite;
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway;
 

@@ -1,13 +1,13 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Text;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Tests.Fuzz;
 using CsCheck;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Bench;
 

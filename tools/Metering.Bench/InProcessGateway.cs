@@ -3,8 +3,8 @@ using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
-using Microsoft.Extensions.Logging.Abstractions;
 using Commons.Metering.Gateway.Telemetry;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Commons.Metering.Bench;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Sinks;
@@ -7,7 +8,6 @@ using Commons.Metering.Testing;
 using Commons.Metering.Testing.Servers;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Bench;
 

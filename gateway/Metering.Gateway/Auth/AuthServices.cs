@@ -1,4 +1,5 @@
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -7,7 +8,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Commons.Metering.Gateway.Web;
 
 namespace Commons.Metering.Gateway.Auth;
 

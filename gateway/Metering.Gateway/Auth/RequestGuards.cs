@@ -1,6 +1,6 @@
+using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Commons.Metering.Gateway.Web;
 
 namespace Commons.Metering.Gateway.Auth;
 

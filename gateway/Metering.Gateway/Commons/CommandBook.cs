@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Commons.Metering.Gateway.Ingest;
-using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Actuation;
+using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Ingest;
 
 namespace Commons.Metering.Gateway.Commons;
 

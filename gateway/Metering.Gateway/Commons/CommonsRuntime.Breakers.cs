@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Policy;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Commons;
 

@@ -1,8 +1,8 @@
 using Commons.Metering.Gateway.Actuation;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Policy;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Commons;
 

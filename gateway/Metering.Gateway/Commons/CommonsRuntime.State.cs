@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
-using Commons.Metering.Gateway.Ingest;
-using Commons.Metering.Gateway.Policy;
 using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Policy;
 
 namespace Commons.Metering.Gateway.Commons;
 

@@ -1,6 +1,6 @@
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Policy;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Commons;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Ingest;
 
 namespace Commons.Metering.Gateway.Dashboard;
 

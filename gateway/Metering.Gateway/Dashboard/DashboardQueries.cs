@@ -1,7 +1,7 @@
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Policy;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Dashboard;
 

@@ -1,12 +1,12 @@
 using Commons.Metering.Firmware.Host.Fleet;
 using Commons.Metering.Firmware.Host.Mqtt;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Demo;
 

@@ -1,9 +1,9 @@
 using Commons.Metering.Gateway.Auth;
 using Commons.Metering.Gateway.Policy;
+using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Commons.Metering.Gateway.Web;
 
 namespace Commons.Metering.Gateway.Http;
 

@@ -1,11 +1,11 @@
 using Commons.Metering.Gateway.Auth;
 using Commons.Metering.Gateway.Commons;
 using Commons.Metering.Gateway.Dashboard;
+using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Commons.Metering.Gateway.Web;
 
 namespace Commons.Metering.Gateway.Http;
 

@@ -2,10 +2,10 @@ using System.Globalization;
 using Commons.Metering.Gateway.Auth;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Commons.Metering.Gateway.Web;
 
 namespace Commons.Metering.Gateway.Http;
 

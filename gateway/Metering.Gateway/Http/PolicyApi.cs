@@ -1,12 +1,12 @@
 using System.Globalization;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Policy;
+using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Commons.Metering.Gateway.Domain;
-using Commons.Metering.Gateway.Web;
 
 namespace Commons.Metering.Gateway.Http;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Commons.Metering.Gateway.Auth;
 using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
@@ -8,7 +9,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Commons.Metering.Gateway.Web;
 
 namespace Commons.Metering.Gateway.Http;
 

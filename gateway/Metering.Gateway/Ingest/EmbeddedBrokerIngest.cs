@@ -2,17 +2,17 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Registry;
+using Commons.Metering.Gateway.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
-using Commons.Metering.Gateway.Domain;
-using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Ingest;
 

@@ -1,6 +1,6 @@
+using Commons.Metering.Gateway.Domain;
 using InfluxDB.Client.Api.Domain;
 using InfluxDB.Client.Writes;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Ledger;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Ledger;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using InfluxDB.Client.Writes;
 using Commons.Metering.Gateway.Domain;
+using InfluxDB.Client.Writes;
 
 namespace Commons.Metering.Gateway.Ledger;
 

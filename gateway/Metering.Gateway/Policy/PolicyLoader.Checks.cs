@@ -1,5 +1,5 @@
-using YamlDotNet.RepresentationModel;
 using Commons.Metering.Gateway.Domain;
+using YamlDotNet.RepresentationModel;
 
 namespace Commons.Metering.Gateway.Policy;
 

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using YamlDotNet.RepresentationModel;
 using Commons.Metering.Gateway.Domain;
+using YamlDotNet.RepresentationModel;
 
 namespace Commons.Metering.Gateway.Policy;
 

@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Commons.Metering.Gateway.Domain;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Policy;
 

@@ -1,5 +1,5 @@
-using Prometheus;
 using Commons.Metering.Gateway.Domain;
+using Prometheus;
 
 namespace Commons.Metering.Gateway.Telemetry;
 

@@ -8,9 +8,9 @@ using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Policy;
+using Commons.Metering.Gateway.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 

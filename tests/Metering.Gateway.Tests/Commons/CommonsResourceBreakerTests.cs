@@ -1,6 +1,6 @@
 using Commons.Metering.Gateway.Http;
-using Prometheus;
 using Commons.Metering.Gateway.Telemetry;
+using Prometheus;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 

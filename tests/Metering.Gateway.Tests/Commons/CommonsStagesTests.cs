@@ -1,5 +1,5 @@
-using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Ingest;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 

@@ -1,11 +1,11 @@
 using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Policy;
 using Commons.Metering.Gateway.Tests.Policy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Commons.Metering.Gateway.Actuation;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using CsCheck;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Fuzz;
 

@@ -1,6 +1,6 @@
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using CsCheck;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Fuzz;
 

@@ -1,6 +1,6 @@
 using System.Text;
-using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Ingest;
 
 namespace Commons.Metering.Gateway.Tests.Ingest;
 

@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Policy;
 using CsCheck;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Policy;
 

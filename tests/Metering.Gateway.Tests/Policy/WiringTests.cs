@@ -1,10 +1,10 @@
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Policy;
 using Microsoft.Extensions.Configuration;
-using Commons.Metering.Gateway.Domain;
-using Commons.Metering.Gateway.Ledger;
 
 namespace Commons.Metering.Gateway.Tests.Policy;
 

@@ -1,8 +1,8 @@
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Sinks;
 using Microsoft.Extensions.Logging.Abstractions;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Sinks;
 

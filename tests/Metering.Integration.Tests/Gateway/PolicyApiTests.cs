@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Policy;
 using Commons.Metering.Testing;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Tests.Gateway;
 

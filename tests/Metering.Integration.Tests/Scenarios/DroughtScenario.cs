@@ -1,10 +1,10 @@
 using Commons.Metering.Firmware.Host.Fleet;
 using Commons.Metering.Firmware.Host.Mqtt;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Tests.Scenarios;
 

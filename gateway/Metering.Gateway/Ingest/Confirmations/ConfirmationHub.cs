@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Ledger;
 
 namespace Commons.Metering.Gateway.Ingest.Confirmations;
 

@@ -1,5 +1,5 @@
-using Prometheus;
 using Commons.Metering.Gateway.Telemetry;
+using Prometheus;
 
 namespace Commons.Metering.Gateway.Ingest.Confirmations;
 

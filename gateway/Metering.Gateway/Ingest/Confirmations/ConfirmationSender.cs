@@ -1,6 +1,6 @@
+using Commons.Metering.Gateway.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Ingest.Confirmations;
 

@@ -1,5 +1,5 @@
-using Microsoft.Data.Sqlite;
 using Commons.Metering.Gateway.Domain;
+using Microsoft.Data.Sqlite;
 
 namespace Commons.Metering.Gateway.Ledger.Sqlite;
 

@@ -1,6 +1,6 @@
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Options;
 using Microsoft.Data.Sqlite;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Ledger.Sqlite;
 

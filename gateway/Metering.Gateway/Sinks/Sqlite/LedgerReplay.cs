@@ -1,7 +1,7 @@
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Microsoft.Data.Sqlite;
-using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Sinks.Sqlite;
 

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ingest.Confirmations;
 using Commons.Metering.Gateway.Ledger;
@@ -72,6 +71,8 @@ public sealed class ConfirmationSenderTests
             publisher.CanPublish = true;
             hub.StatusSeen("c1", "m1", new DeviceStatus("online", null, null, null, null, null, 1));
             await publisher.Sent.Reader.ReadAsync().AsTask().WaitAsync(Guard);
+            // The sender counts a confirmation sent after the publish returns, so after the publisher saw it.
+            Assert.True(await Testing.Poll.UntilAsync(() => metrics.Sent.Value >= 1, Guard), "the sent confirmation was not counted");
             Assert.Equal((1, 1), (metrics.Unsent.Value, metrics.Sent.Value));
         }
         finally
