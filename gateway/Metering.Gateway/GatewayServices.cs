@@ -1,3 +1,5 @@
+using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Commons;
 using Commons.Metering.Gateway.Dashboard;
 using Commons.Metering.Gateway.Demo;
 using Commons.Metering.Gateway.Http;
@@ -7,6 +9,8 @@ using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Sinks;
+using Commons.Metering.Gateway.Sinks.Sqlite;
+using Commons.Metering.Gateway.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,6 +24,42 @@ namespace Commons.Metering.Gateway;
 /// before the ledger closes.</summary>
 public static class GatewayServices
 {
+    /// <summary>The storage provider's implementation of each seam. A new provider (PostgreSQL) adds its
+    /// case here and implements IStateStore, ISinkOutbox and ICommonsStore; nothing above them changes.</summary>
+    private static void AddStorage(IServiceCollection services)
+    {
+        services.AddSingleton<IStateStore>(sp =>
+        {
+            var o = Storage(sp);
+            return o.Provider switch
+            {
+                StorageProvider.Sqlite => new SqliteStateStore(o.DataDirectory, o.Synchronous),
+                _ => throw Unsupported(o),
+            };
+        });
+        services.AddSingleton<ISinkOutbox>(sp =>
+        {
+            var o = Storage(sp);
+            return o.Provider switch
+            {
+                StorageProvider.Sqlite => new SqliteSinkOutbox(Path.Combine(o.DataDirectory, GatewayDefaults.DatabaseFileName)),
+                _ => throw Unsupported(o),
+            };
+        });
+        services.AddSingleton<OpenCommonsStore>(sp =>
+        {
+            var o = Storage(sp);
+            return o.Provider switch
+            {
+                StorageProvider.Sqlite => path => new CommonsDb(path),
+                _ => throw Unsupported(o),
+            };
+        });
+
+        static StorageOptions Storage(IServiceProvider sp) => sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Storage;
+        static NotSupportedException Unsupported(StorageOptions o) => new($"Metering:Storage:Provider '{o.Provider}' is not supported yet.");
+    }
+
     public static IServiceCollection AddMeteringGateway(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<GatewayOptions>()
@@ -29,16 +69,9 @@ public static class GatewayServices
         services.TryAddSingleton(TimeProvider.System);
         var options = configuration.GetSection(GatewayDefaults.Section).Get<GatewayOptions>() ?? new GatewayOptions();
 
-        // Ledger: the state store seam, then the single writer.
-        services.AddSingleton<IStateStore>(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Storage;
-            return o.Provider switch
-            {
-                StorageProvider.Sqlite => new SqliteStateStore(o.DataDirectory, o.Synchronous),
-                _ => throw new NotSupportedException($"Metering:Storage:Provider '{o.Provider}' is not supported yet."),
-            };
-        });
+        // Storage: one seam per concern (ledger, sink outbox, policy runtime state), all from the
+        // configured provider; the ledger's single writer follows.
+        AddStorage(services);
         services.AddSingleton<IGaugeReader>(sp => sp.GetRequiredService<IStateStore>() as IGaugeReader
             ?? throw new NotSupportedException("the state store cannot read gauges"));
         services.AddSingleton<MeterRegistry>();

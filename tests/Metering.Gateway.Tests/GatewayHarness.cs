@@ -1,11 +1,13 @@
 using System.Buffers;
 using System.Text;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ingest.Confirmations;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

@@ -3,6 +3,7 @@ using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Commons.Metering.Bench;

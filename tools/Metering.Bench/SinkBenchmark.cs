@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Sinks;
@@ -94,7 +95,7 @@ internal sealed class SinkBenchmark(int lines, TextWriter log, int rounds = Sink
     private static async Task<TimeSpan> SinkAsync(Influxd influx, HttpClient http, string folder, string db, List<string> all, CancellationToken cancel)
     {
         await PrepareAsync(influx, http, db, all[0], cancel);
-        var outbox = new SinkOutbox(Path.Combine(folder, db + "-" + SinkConstants.DatabaseFileName));
+        var outbox = new Commons.Metering.Gateway.Sinks.Sqlite.SqliteSinkOutbox(Path.Combine(folder, db + "-" + SinkConstants.DatabaseFileName));
         Fill(outbox, all);
         var options = new InfluxOptions { Kind = InfluxKind.V1, Url = influx.Url, Database = db, BatchSize = Batch };
         using var writer = new InfluxV1Writer(options);
@@ -122,7 +123,7 @@ internal sealed class SinkBenchmark(int lines, TextWriter log, int rounds = Sink
         }).ToList();
     }
 
-    private static void Fill(SinkOutbox outbox, IReadOnlyList<string> all)
+    private static void Fill(Commons.Metering.Gateway.Sinks.Sqlite.SqliteSinkOutbox outbox, IReadOnlyList<string> all)
     {
         outbox.MaxId(); // creates the schema, as the ledger's store does at open
         using var c = new SqliteConnection($"Data Source={outbox.DatabasePath};Pooling=False");

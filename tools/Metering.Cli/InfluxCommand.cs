@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Commons.Metering.Cli;
 
 /// <summary><c>metering influx rebuild</c>: asks the gateway to queue the ledger's readings of a time
-/// range for InfluxDB again (POST /api/v1/influx/rebuild; gateway/Metering.Gateway/Sinks/LedgerReplay.cs).
+/// range for InfluxDB again (POST /api/v1/influx/rebuild; gateway/Metering.Gateway/Sinks/Sqlite/LedgerReplay.cs).
 /// Idempotent; live readings keep flowing meanwhile. Needs a technician's token once the gateway has
 /// accounts (METERING_API_TOKEN).</summary>
 internal static class InfluxCommand

@@ -1,3 +1,4 @@
+
 namespace Commons.Metering.Gateway.Actuation;
 
 /// <summary>Where a command is in its life (Commons/README.md, "Command lifecycle").</summary>

@@ -1,5 +1,5 @@
-using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;

@@ -1,4 +1,4 @@
-using Commons.Metering.Gateway.Http;
+using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Commons.Metering.Gateway.Actuation;
+using Commons.Metering.Gateway.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Commons.Metering.Gateway.Commons;
@@ -8,28 +9,9 @@ namespace Commons.Metering.Gateway.Commons;
 /// signatures, proposals) in its OWN SQLite file (commons.db), so the policy runtime never contends
 /// with the ledger writer's connection on metering.db. One connection, used under the runtime's lock;
 /// WAL + synchronous=FULL: a command is on disk before it is handed to the broker
-/// (https://sqlite.org/pragma.html#pragma_synchronous).</summary>
-internal sealed class CommonsDb : IDisposable
+/// (https://sqlite.org/pragma.html#pragma_synchronous). The schema's steps are in CommonsDbSchema.cs.</summary>
+internal sealed class CommonsDb : ICommonsStore
 {
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS commands (
-          cid TEXT PRIMARY KEY, meter TEXT NOT NULL, key TEXT NOT NULL, wire TEXT NOT NULL, cut INTEGER NOT NULL,
-          why TEXT NOT NULL, created_ms INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,
-          next_attempt_ms INTEGER NOT NULL, sent_ms INTEGER, acked_ms INTEGER, ack_error TEXT, confirmed_ms INTEGER);
-        CREATE INDEX IF NOT EXISTS commands_open ON commands(state);
-        CREATE TABLE IF NOT EXISTS breakers (
-          id TEXT PRIMARY KEY, state TEXT NOT NULL, reason TEXT, safety TEXT, technician INTEGER NOT NULL, since_ms INTEGER NOT NULL);
-        CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS signatures (
-          act TEXT NOT NULL, member TEXT NOT NULL, reason TEXT NOT NULL, duration_s INTEGER NOT NULL, signed_ms INTEGER NOT NULL,
-          PRIMARY KEY (act, member));
-        CREATE TABLE IF NOT EXISTS proposals (
-          id TEXT PRIMARY KEY, yaml TEXT NOT NULL, proposer TEXT NOT NULL, effective_ms INTEGER NOT NULL,
-          approvals TEXT NOT NULL, state TEXT NOT NULL, created_ms INTEGER NOT NULL);
-        CREATE TABLE IF NOT EXISTS refusals (
-          created_ms INTEGER NOT NULL, proposer TEXT NOT NULL, yaml TEXT NOT NULL, reason TEXT NOT NULL, errors TEXT NOT NULL);
-        """;
-
     private readonly SqliteConnection _c;
     // The dashboard reads while the runtime loop writes: one connection, one statement at a time.
     private readonly Lock _gate = new();
@@ -37,20 +19,13 @@ internal sealed class CommonsDb : IDisposable
     public CommonsDb(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        Path_ = Path.GetFullPath(path);
-        _c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path_, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+        var fullPath = Path.GetFullPath(path);
+        _c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = fullPath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
         _c.Open();
         Exec("PRAGMA journal_mode=WAL;");
         Exec("PRAGMA synchronous=FULL;");
-        Exec(Schema);
-        // Added with zone and resource breakers: when an open breaker half-opens and its unforgiven trips
-        // (the doubled cool-down). Older state files get the columns, empty.
-        var columns = Rows("SELECT name FROM pragma_table_info('breakers')", r => r.GetString(0));
-        if (!columns.Contains("until_ms")) Exec("ALTER TABLE breakers ADD COLUMN until_ms INTEGER");
-        if (!columns.Contains("trips")) Exec("ALTER TABLE breakers ADD COLUMN trips INTEGER");
+        SqliteMigrator.Migrate(_c, CommonsDbSchema.Plan);
     }
-
-    public string Path_ { get; }
 
     private SqliteTransaction? _tx;
     private int _depth;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Policy;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using Commons.Metering.Gateway.Http;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Policy;
 
 namespace Commons.Metering.Gateway.Commons;
@@ -97,7 +98,7 @@ public sealed partial class CommonsRuntime
         foreach (var h in _store.Current.Households)
             foreach (var (resource, r) in _resources)
                 if (only is null || only == resource)
-                    _used[(h.Id, resource)] = PolicyApi.UsedInPeriod(h, resource, _ledger, r.PeriodStart, r.PeriodEnd);
+                    _used[(h.Id, resource)] = HouseholdUsage.UsedInPeriod(h, resource, _ledger, r.PeriodStart, r.PeriodEnd);
     }
 
     /// <summary>The last committed register of each channel, so the first reading after a restart counts from it.</summary>

@@ -27,16 +27,19 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
     private readonly string _auditPath;
     private readonly EventHub _events = new();
     private readonly Lock _gate = new();
-    private CommonsDb? _db;
+    private readonly OpenCommonsStore _openState;
+    private ICommonsStore? _db;
     private RuntimeAuditSink? _audit;
     private CommandBook? _commands;
     private bool _initialized;
     private readonly CommonsMetrics? _metrics;
 
     internal CommonsRuntime(PolicyStore store, IStateStore ledger, IDownlinkPublisher publisher, CommitFeed feed,
-        CommonsOptions options, string dataDirectory, TimeProvider time, ILogger<CommonsRuntime> logger, Http.GatewayMetrics? metrics = null)
+        CommonsOptions options, string dataDirectory, TimeProvider time, ILogger<CommonsRuntime> logger, Telemetry.GatewayMetrics? metrics = null,
+        OpenCommonsStore? openState = null)
     {
         (_store, _ledger, _publisher, _feed, _options, _time, _logger) = (store, ledger, publisher, feed, options, time, logger);
+        _openState = openState ?? (path => new CommonsDb(path));
         if (metrics is not null) _metrics = new CommonsMetrics(metrics, () => _feed.Dropped, () => _commands?.OpenCount ?? 0, BreakerCounts);
         _statePath = Path.GetFullPath(options.StatePath(dataDirectory));
         _auditPath = Path.GetFullPath(options.AuditPath(dataDirectory));
@@ -54,7 +57,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
     /// <summary>Committed writes not evaluated because the queue was full.</summary>
     public long DroppedWrites => _feed.Dropped;
 
-    private CommonsDb Db => _db ?? throw new InvalidOperationException("the commons runtime has not started");
+    private ICommonsStore Db => _db ?? throw new InvalidOperationException("the commons runtime has not started");
     private RuntimeAuditSink Audit_ => _audit ?? throw new InvalidOperationException("the commons runtime has not started");
     private CommandBook Commands_ => _commands ?? throw new InvalidOperationException("the commons runtime has not started");
 
@@ -65,7 +68,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
         lock (_gate)
         {
             if (_initialized) return;
-            _db = new CommonsDb(_statePath);
+            _db = _openState(_statePath);
             Directory.CreateDirectory(Path.GetDirectoryName(_auditPath)!);
             var auditLog = new AuditLog(_auditPath, _time);
             if (auditLog.TornTailPath is { } torn)

@@ -27,7 +27,8 @@ public static class CommonsServices
         services.AddSingleton(sp => new CommonsRuntime(sp.GetRequiredService<PolicyStore>(), sp.GetRequiredService<IStateStore>(),
             sp.GetRequiredService<IDownlinkPublisher>(), sp.GetRequiredService<CommitFeed>(), options,
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Storage.DataDirectory, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<CommonsRuntime>>(), sp.GetRequiredService<Http.GatewayMetrics>()));
+            sp.GetRequiredService<ILogger<CommonsRuntime>>(), sp.GetRequiredService<Telemetry.GatewayMetrics>(),
+            sp.GetService<OpenCommonsStore>()));
         services.AddSingleton<ICommonsRuntime>(sp => sp.GetRequiredService<CommonsRuntime>());
         services.AddHostedService(sp => sp.GetRequiredService<CommonsRuntime>());
         return services;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 
 namespace Commons.Metering.Gateway.Dashboard;

@@ -1,3 +1,4 @@
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Actuation;
 using Commons.Metering.Gateway.Commons;
 using Commons.Metering.Gateway.Ingest;

@@ -32,7 +32,7 @@ internal static class DashboardAssets
         app.MapGet("/dashboard/{**path}", (string? path, HttpContext http) =>
         {
             var name = string.IsNullOrEmpty(path) ? "index.html" : path;
-            if (!Files.Value.TryGetValue(name, out var bytes)) return Http.Problems.NotFound("Not found", $"The dashboard has no file '{name}'.");
+            if (!Files.Value.TryGetValue(name, out var bytes)) return Web.Problems.NotFound("Not found", $"The dashboard has no file '{name}'.");
             var headers = http.Response.Headers;
             headers.ContentSecurityPolicy = ContentSecurityPolicy;
             headers.XContentTypeOptions = "nosniff";

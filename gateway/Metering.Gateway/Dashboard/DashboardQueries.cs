@@ -1,3 +1,4 @@
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Policy;
@@ -95,7 +96,7 @@ internal sealed class DashboardQueries(IStateStore store, PolicyStore policy, Ti
     }
 
     private long PolicyApiUsage(Household household, Resource resource, DateTimeOffset from, DateTimeOffset to) =>
-        Http.PolicyApi.UsedInPeriod(household, resource, store, from, to);
+        HouseholdUsage.UsedInPeriod(household, resource, store, from, to);
 
     private static DateTimeOffset? Time(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
 }

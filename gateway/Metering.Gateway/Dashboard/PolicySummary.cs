@@ -1,4 +1,5 @@
 using System.Globalization;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Policy;
 
@@ -82,7 +83,7 @@ internal static class PolicySummary
     private static string Quorum(Council c) => $"{c.K} of {c.N} ({string.Join(", ", c.Members)})";
     private static string Meter(Meter m) => $"{m.Id} ({string.Join(", ", m.Channels.Select(c => c.Id + " " + c.Use.ToString().ToLowerInvariant()))})";
     private static string Persons(int n) => n == 1 ? "1 person" : n.ToString(CultureInfo.InvariantCulture) + " persons";
-    private static string Title(Resource r) => r switch { Ingest.Resource.Water => "Water", Ingest.Resource.Energy => "Energy", _ => "Forest" };
+    private static string Title(Resource r) => r switch { Domain.Resource.Water => "Water", Domain.Resource.Energy => "Energy", _ => "Forest" };
     private static string Period(PolicyPeriod p) => p.ToString().ToLowerInvariant();
     private static string Sharing(SharingRule r) => r == SharingRule.PerPerson ? "per person" : "per household";
     private static string Pct(Sanctions x) => $"{x.NoticePercent}/{x.WarningPercent}/{x.ThrottlePercent}/{x.RestrictionPercent} %";

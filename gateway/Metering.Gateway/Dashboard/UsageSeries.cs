@@ -1,3 +1,4 @@
+using Commons.Metering.Gateway.Domain;
 using System.Globalization;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;

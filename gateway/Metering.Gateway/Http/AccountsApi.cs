@@ -1,5 +1,6 @@
 using Commons.Metering.Gateway.Auth;
 using Commons.Metering.Gateway.Policy;
+using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -32,7 +33,7 @@ internal static class AccountsApi
             .WithSummary("Create an API token {label, days?} for one's own account only (days 1..365, default 90); returned once.");
         accounts.MapDelete("/{name}/tokens/{id}", (string name, string id, HttpContext http, AccountStore store, AccountAudit audit) =>
         {
-            if (!MayManage(http, name)) return Problems.Forbidden(http);
+            if (!MayManage(http, name)) return AccessProblems.Forbidden(http);
             if (store.Find(name) is null) return UnknownAccount(name);
             var change = store.RemoveToken(name, id);
             if (!change.Ok) return Problems.NotFound("Unknown token", change.Error!);
@@ -85,7 +86,7 @@ internal static class AccountsApi
     /// written to the policy audit chain, where the whole community sees it.</summary>
     private static async Task<IResult> SetPasswordAsync(string name, HttpContext http, AccountStore store, AccountAudit audit, SignInThrottle throttle)
     {
-        if (!MayManage(http, name)) return Problems.Forbidden(http);
+        if (!MayManage(http, name)) return AccessProblems.Forbidden(http);
         if (store.Find(name) is null) return UnknownAccount(name);
         var (body, problem) = await JsonBody.ReadAsync(http.Request, JsonBody.SmallBytes);
         if (problem is not null) return problem;

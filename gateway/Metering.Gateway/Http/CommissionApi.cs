@@ -4,6 +4,7 @@ using Commons.Metering.Gateway.Actuation;
 using Commons.Metering.Gateway.Auth;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

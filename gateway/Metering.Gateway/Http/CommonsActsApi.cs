@@ -1,6 +1,7 @@
 using System.Globalization;
 using Commons.Metering.Gateway.Auth;
 using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

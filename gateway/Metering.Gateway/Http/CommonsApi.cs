@@ -1,6 +1,7 @@
 using Commons.Metering.Gateway.Auth;
 using Commons.Metering.Gateway.Commons;
 using Commons.Metering.Gateway.Dashboard;
+using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -26,7 +27,7 @@ internal static class CommonsApi
         }).RequireAuthorization(Access.SignedIn).WithSummary("Public aggregates: per resource use against the cap, stage and why, emergency, open breakers, devices offline.");
         api.MapGet("/households/{id}", (string id, HttpContext http, DashboardQueries q, Policy.PolicyStore store, TimeProvider time) =>
         {
-            if (!Access.MayReadHousehold(http, id)) return Problems.Forbidden(http);
+            if (!Access.MayReadHousehold(http, id)) return AccessProblems.Forbidden(http);
             var runtime = Runtime(http);
             if (runtime is not { HasPolicy: true }) return Problems.NoPolicy();
             var view = runtime.Household(id);
@@ -37,7 +38,7 @@ internal static class CommonsApi
             .RequireAuthorization(Access.Operations).WithSummary("Every device: online or offline, last seen, firmware, outbox depth, battery (no usage).");
         api.MapGet("/breakers", (HttpContext http) => Runtime(http) is { HasPolicy: true } r ? Results.Json(r.Breakers().Select(Views.Breaker)) : Problems.NoPolicy())
             .RequireAuthorization(Access.Operations).WithSummary("Circuit breakers: state, reason, since when, whether a technician must reset it.");
-        api.MapGet("/commands", (int? limit, HttpContext http, Ingest.MeterRegistry registry) =>
+        api.MapGet("/commands", (int? limit, HttpContext http, Ledger.MeterRegistry registry) =>
         {
             if (Limit(limit) is not { } n) return BadLimit();
             return Runtime(http) is { HasPolicy: true } r

@@ -1,3 +1,5 @@
+using Commons.Metering.Gateway.Web;
+using Commons.Metering.Gateway.Domain;
 using System.Globalization;
 using System.Text;
 using Commons.Metering.Gateway.Auth;
@@ -23,7 +25,7 @@ internal static class CsvExportApi
         var api = app.MapGroup("/api/v1").WithTags("commons");
         api.MapGet("/households/{id}/export.csv", (string id, string? what, string? from, string? to, HttpContext http, PolicyStore store, UsageSeries series, IStateStore ledger) =>
         {
-            if (!Access.MayReadHousehold(http, id)) return Problems.Forbidden(http);
+            if (!Access.MayReadHousehold(http, id)) return AccessProblems.Forbidden(http);
             if (!store.HasPolicy) return Problems.NoPolicy();
             var policy = store.Current;
             var household = policy.Households.FirstOrDefault(h => h.Id == id);

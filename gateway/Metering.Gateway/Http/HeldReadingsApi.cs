@@ -1,3 +1,5 @@
+using Commons.Metering.Gateway.Web;
+using Commons.Metering.Gateway.Domain;
 using System.Globalization;
 using Commons.Metering.Gateway.Auth;
 using Commons.Metering.Gateway.Ingest;

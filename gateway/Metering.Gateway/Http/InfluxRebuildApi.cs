@@ -1,3 +1,4 @@
+using Commons.Metering.Gateway.Domain;
 using System.Globalization;
 using Commons.Metering.Gateway.Auth;
 using Commons.Metering.Gateway.Ledger;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace Commons.Metering.Gateway.Http;
 
 /// <summary>POST /api/v1/influx/rebuild?from=ISO&amp;to=ISO: queues the ledger's readings with device time
-/// in [from, to) for InfluxDB again (Sinks/LedgerReplay.cs); the sink delivers them behind what it
+/// in [from, to) for InfluxDB again (Sinks/Sqlite/LedgerReplay.cs); the sink delivers them behind what it
 /// already has. Technicians (and loopback callers while no account exists). Answers when every line is
 /// queued, with how many; /metrics (metering_sink_outbox_depth) shows the delivery.</summary>
 internal static class InfluxRebuildApi
@@ -23,7 +24,7 @@ internal static class InfluxRebuildApi
         return app;
     }
 
-    private static async Task<IResult> RebuildAsync(HttpRequest request, IOptions<GatewayOptions> options, ILoggerFactory logs, IMeterHouseholds households)
+    private static async Task<IResult> RebuildAsync(HttpRequest request, IOptions<GatewayOptions> options, ISinkOutbox outbox, ILoggerFactory logs, IMeterHouseholds households)
     {
         var o = options.Value;
         if (!o.Influx.SinkConfigured)
@@ -32,8 +33,7 @@ internal static class InfluxRebuildApi
         if (!TryTime(request.Query["from"], out var from) || !TryTime(request.Query["to"], out var to) || to <= from)
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad range",
                 detail: "'from' and 'to' must be ISO 8601 times with from < to, e.g. ?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z (device time, to exclusive).");
-        var path = Path.Combine(o.Storage.DataDirectory, GatewayDefaults.DatabaseFileName);
-        var lines = await Task.Run(() => LedgerReplay.Enqueue(path, from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), request.HttpContext.RequestAborted, households));
+        var lines = await Task.Run(() => outbox.RequeueFromLedger(from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), households, request.HttpContext.RequestAborted));
         logs.CreateLogger("Commons.Metering.Gateway.Sinks.InfluxRebuild").LogInformation("InfluxDB rebuild from the ledger, {From:O} to {To:O}: {Lines} lines queued by {Actor}", from, to, lines, request.HttpContext.User.Actor());
         return Results.Json(new { from = from.ToString("O", CultureInfo.InvariantCulture), to = to.ToString("O", CultureInfo.InvariantCulture), lines });
     }

@@ -1,8 +1,10 @@
 using System.Globalization;
 using Commons.Metering.Gateway.Auth;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Policy;
+using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -90,7 +92,7 @@ internal static class MeteringApi
 
     private static IResult Usage(string meterId, string? from, string? to, MeterRegistry registry, IStateStore store, HttpContext http, PolicyStore policy)
     {
-        if (!MayReadMeter(http, meterId, policy)) return Problems.Forbidden(http);
+        if (!MayReadMeter(http, meterId, policy)) return AccessProblems.Forbidden(http);
         if (!TryParseIso(from, out var fromTime)) return Bad("'from' must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z.");
         if (!TryParseIso(to, out var toTime)) return Bad("'to' must be an ISO 8601 date-time, e.g. 2026-02-01T00:00:00Z.");
         if (toTime <= fromTime) return Bad("'to' must be later than 'from'.");

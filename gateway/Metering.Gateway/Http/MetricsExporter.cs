@@ -1,5 +1,6 @@
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Sinks;
+using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Http;
 

@@ -1,7 +1,9 @@
 using System.Globalization;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Policy;
+using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -46,7 +48,7 @@ internal static class PolicyApi
 
     private static IResult Allowance(string id, string? resource, PolicyStore store, IStateStore ledger, TimeProvider time, HttpContext http)
     {
-        if (!Auth.Access.MayReadHousehold(http, id)) return Problems.Forbidden(http);
+        if (!Auth.Access.MayReadHousehold(http, id)) return AccessProblems.Forbidden(http);
         if (!store.HasPolicy) return NoPolicy();
         if (!Resources.TryParse(resource, out var r)) return Bad("'resource' must be one of water, energy, forest.");
         var policy = store.Current;
@@ -60,7 +62,7 @@ internal static class PolicyApi
         var now = time.GetUtcNow();
         var from = PolicyPeriods.StartOf(rp.Period, now, policy.UtcOffset);
         var to = PolicyPeriods.EndOf(rp.Period, now, policy.UtcOffset);
-        var used = UsedInPeriod(household, r, ledger, from, to);
+        var used = HouseholdUsage.UsedInPeriod(household, r, ledger, from, to);
         var status = AllowanceCalculator.Compute(policy, r).Status(household.Id, used);
         return Results.Json(new
         {
@@ -78,23 +80,6 @@ internal static class PolicyApi
             underFloor = status.UnderFloor,
             exhausted = status.Exhausted,
         });
-    }
-
-    /// <summary>What the household's meters of <paramref name="resource"/> used in [from, to): the
-    /// ledger's hour buckets of the channels the policy lists (a channel the policy does not name is
-    /// not the household's to account for). Buckets are hours of UTC: with a community offset that is
-    /// not a whole hour, the bucket that straddles the period start counts in the period.</summary>
-    internal static long UsedInPeriod(Household household, Resource resource, IStateStore ledger, DateTimeOffset from, DateTimeOffset to)
-    {
-        var fromHourMs = UsageRules.HourStartMs(from.ToUnixTimeMilliseconds());
-        long used = 0;
-        foreach (var meter in household.Meters.Where(m => m.Resource == resource))
-        {
-            var channels = meter.Channels.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-            used += ledger.Usage(meter.Id, fromHourMs, to.ToUnixTimeMilliseconds())
-                .Where(c => channels.Contains(c.Channel)).Sum(c => c.Usage);
-        }
-        return used;
     }
 
     private static string Offset(TimeSpan o) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Commons.Metering.Gateway.Auth;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Policy;

@@ -1,3 +1,5 @@
+using Commons.Metering.Gateway.Web;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Auth;
 using Commons.Metering.Gateway.Dashboard;
 using Commons.Metering.Gateway.Ingest;
@@ -18,7 +20,7 @@ internal static class UsageSeriesApi
         var api = app.MapGroup("/api/v1").WithTags("commons");
         api.MapGet("/households/{id}/series", (string id, string? resource, string? from, string? to, HttpContext http, PolicyStore store, UsageSeries series) =>
         {
-            if (!Access.MayReadHousehold(http, id)) return Problems.Forbidden(http);
+            if (!Access.MayReadHousehold(http, id)) return AccessProblems.Forbidden(http);
             if (!store.HasPolicy) return Problems.NoPolicy();
             var policy = store.Current;
             var household = policy.Households.FirstOrDefault(h => h.Id == id);

@@ -1,3 +1,4 @@
+using Commons.Metering.Gateway.Domain;
 using System.Globalization;
 
 namespace Commons.Metering.Gateway.Ingest;

@@ -30,7 +30,7 @@ internal sealed partial class ExternalBrokerIngest(
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<ExternalBrokerIngest> logger,
-    Http.GatewayMetrics? metrics = null) : BackgroundService, IDownlinkPublisher, Confirmations.IConfirmationPublisher
+    Telemetry.GatewayMetrics? metrics = null) : BackgroundService, IDownlinkPublisher, Confirmations.IConfirmationPublisher
 {
     /// <summary>SO_RCVBUF and SO_SNDBUF of the gateway's connection to the broker. MQTTnet sets both
     /// to its BufferSize (8 KB by default), which also turns off Linux's receive-buffer autotuning.

@@ -1,8 +1,9 @@
 using System.Buffers;
-using Commons.Metering.Gateway.Http;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest.Confirmations;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

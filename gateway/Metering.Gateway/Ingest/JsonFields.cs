@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Ingest;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Ingest;
 

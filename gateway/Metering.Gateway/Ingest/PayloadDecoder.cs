@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Ingest;
 

@@ -1,15 +1,7 @@
 using System.Text.RegularExpressions;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Ingest;
-
-public enum UplinkKind
-{
-    Reading,
-    Event,
-    Status,
-    Ack,
-    Gauge,
-}
 
 /// <summary>commons/v1/{community}/{meter}/up/{reading|event|status|ack|gauge} (docs/protocol.md, "Topics").</summary>
 public readonly partial record struct UplinkTopic(string Community, string Meter, UplinkKind Kind)

@@ -1,4 +1,4 @@
-using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Ledger;
 

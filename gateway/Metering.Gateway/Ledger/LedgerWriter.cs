@@ -1,8 +1,8 @@
+using Commons.Metering.Gateway.Domain;
 using System.Diagnostics;
 using System.Threading.Channels;
-using Commons.Metering.Gateway.Http;
-using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,4 @@
-using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Domain;
 using InfluxDB.Client.Api.Domain;
 using InfluxDB.Client.Writes;
 

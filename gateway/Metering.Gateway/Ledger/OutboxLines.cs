@@ -1,5 +1,5 @@
 using System.Globalization;
-using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Domain;
 using InfluxDB.Client.Writes;
 
 namespace Commons.Metering.Gateway.Ledger;

@@ -62,7 +62,7 @@ public sealed class BrokerOptions
     public string? Password { get; set; }
 
     /// <summary>Embedded: refuse anonymous clients and enforce the topic ACL from the credentials
-    /// file (Registry/CredentialsFile.cs) that `metering provision` fills. Unset = on for the
+    /// file (Metering.Gateway.Shared/Registry/CredentialsFile.cs) that `metering provision` fills. Unset = on for the
     /// embedded broker (<see cref="AuthenticationRequired"/>); `--demo` sets it to false when it is
     /// not given. Explicitly true in External mode is a configuration error (that broker has its own).</summary>
     public bool? RequireAuthentication { get; set; }
@@ -108,7 +108,7 @@ public sealed class BrokerOptions
     public BrokerTlsOptions Tls { get; set; } = new();
 }
 
-/// <summary>The embedded broker's TLS listener (Registry/BrokerCertificate.cs loads the certificate).
+/// <summary>The embedded broker's TLS listener (Options/BrokerCertificate.cs loads the certificate).
 /// Same authentication and topic ACL as the plain listener: one broker, two sockets.</summary>
 public sealed class BrokerTlsOptions
 {

@@ -100,7 +100,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             yield return Field("Broker:Tls:CertificateFile", "must name the listener's certificate (PEM, with Broker:Tls:KeyFile, or PKCS#12)", t.CertificateFile);
             yield break;
         }
-        var problem = Registry.BrokerCertificate.Problem(t);
+        var problem = Options.BrokerCertificate.Problem(t);
         if (problem is not null) yield return Field("Broker:Tls:CertificateFile", problem, t.CertificateFile);
     }
 

@@ -1,3 +1,4 @@
+using Commons.Metering.Gateway.Domain;
 using System.Collections.Frozen;
 using Commons.Metering.Gateway.Ledger;
 

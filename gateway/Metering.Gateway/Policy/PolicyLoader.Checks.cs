@@ -1,4 +1,4 @@
-using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Domain;
 using YamlDotNet.RepresentationModel;
 
 namespace Commons.Metering.Gateway.Policy;

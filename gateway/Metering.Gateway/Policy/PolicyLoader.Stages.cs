@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Commons.Metering.Gateway.Ingest;
 
 namespace Commons.Metering.Gateway.Policy;
 

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Domain;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

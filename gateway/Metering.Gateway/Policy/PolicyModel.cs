@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Policy;
 

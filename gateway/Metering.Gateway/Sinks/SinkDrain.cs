@@ -37,7 +37,7 @@ internal sealed partial class SinkDrain
     private Task? _persisting;
 
     private readonly ISinkWriter _writer;
-    private readonly SinkOutbox _outbox;
+    private readonly ISinkOutbox _outbox;
     private readonly InfluxOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
@@ -51,7 +51,7 @@ internal sealed partial class SinkDrain
     private long _depth;
     private volatile string? _lastError;
 
-    public SinkDrain(ISinkWriter writer, SinkOutbox outbox, InfluxOptions options, TimeProvider time,
+    public SinkDrain(ISinkWriter writer, ISinkOutbox outbox, InfluxOptions options, TimeProvider time,
         ILogger log, IReadOnlyCollection<string> allSinks)
     {
         _writer = writer;
@@ -143,7 +143,7 @@ internal sealed partial class SinkDrain
             var rows = await prefetch.ConfigureAwait(false);
             return after == Cursor ? rows : null;
         }
-        catch (Microsoft.Data.Sqlite.SqliteException)
+        catch (System.Data.Common.DbException)
         {
             return null; // read again in this cycle, where a failure is counted and logged
         }
@@ -194,7 +194,7 @@ internal sealed partial class SinkDrain
     private void TryRefreshDepth()
     {
         try { RefreshDepth(); }
-        catch (Microsoft.Data.Sqlite.SqliteException) { } // keep the last known depth
+        catch (System.Data.Common.DbException) { } // keep the last known depth
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sink {Sink}: storing the cursor or pruning failed ({Error}); the rows after the stored cursor are sent again")]

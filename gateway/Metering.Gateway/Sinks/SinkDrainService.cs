@@ -30,10 +30,10 @@ internal sealed partial class SinkDrainService : BackgroundService
         var o = _sinks.Options;
         if (_sinks.Drains.Count == 0)
         {
-            LogNoSink(_log, _sinks.Outbox.DatabasePath);
+            LogNoSink(_log, _sinks.Outbox.Location);
             return RunLoopAsync("none", _ => Task.FromResult(PruneWithoutSink()), wakeOnCommit: false, stoppingToken);
         }
-        foreach (var d in _sinks.Drains) LogStart(_log, d.Name, o.Kind, InfluxOptions.MaskUrl(o.Url), _sinks.Outbox.DatabasePath);
+        foreach (var d in _sinks.Drains) LogStart(_log, d.Name, o.Kind, InfluxOptions.MaskUrl(o.Url), _sinks.Outbox.Location);
         return Task.WhenAll(_sinks.Drains.Select(d => RunLoopAsync(d.Name, d.DrainOnceAsync, wakeOnCommit: true, stoppingToken)));
     }
 

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
@@ -56,11 +55,11 @@ internal static class SinkPipeline
     }
 
     /// <summary>Worth retrying and counting against the database: everything except refused lines,
-    /// our own SQLite errors, an already open breaker and shutdown.</summary>
+    /// our own store's errors (any database provider's DbException), an already open breaker and shutdown.</summary>
     internal static bool IsTransient(Exception? e, CancellationToken token) => e switch
     {
         null => false,
-        BrokenCircuitException or SinkRejectedException or SqliteException => false,
+        BrokenCircuitException or SinkRejectedException or System.Data.Common.DbException => false,
         OperationCanceledException when token.IsCancellationRequested => false,
         _ => true,
     };

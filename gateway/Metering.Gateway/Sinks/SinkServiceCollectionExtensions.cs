@@ -19,7 +19,8 @@ public static class SinkServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InfluxOptions>, InfluxOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(_ => new SinkOutbox(DatabasePath(configuration)));
+        // The gateway registers its storage provider's outbox first; alone, the sinks use SQLite.
+        services.TryAddSingleton<ISinkOutbox>(_ => new Sqlite.SqliteSinkOutbox(DatabasePath(configuration)));
         services.TryAddSingleton<SinkSet>();
         // The ledger tells the drain loops when it committed readings (Sinks/OutboxSignal.cs).
         services.TryAddSingleton<OutboxSignal>();

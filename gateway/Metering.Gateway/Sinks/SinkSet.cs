@@ -8,12 +8,12 @@ internal sealed class SinkSet : ISinkStatus, IDisposable
 {
     private readonly IReadOnlyList<ISinkWriter> _writers;
 
-    public SinkSet(IOptions<InfluxOptions> options, SinkOutbox outbox, TimeProvider time, ILoggerFactory loggers)
+    public SinkSet(IOptions<InfluxOptions> options, ISinkOutbox outbox, TimeProvider time, ILoggerFactory loggers)
         : this(options.Value, outbox, time, loggers, CreateWriters(options.Value))
     {
     }
 
-    internal SinkSet(InfluxOptions options, SinkOutbox outbox, TimeProvider time, ILoggerFactory loggers,
+    internal SinkSet(InfluxOptions options, ISinkOutbox outbox, TimeProvider time, ILoggerFactory loggers,
         IReadOnlyList<ISinkWriter> writers)
     {
         Options = options;
@@ -28,7 +28,7 @@ internal sealed class SinkSet : ISinkStatus, IDisposable
 
     public InfluxOptions Options { get; }
 
-    public SinkOutbox Outbox { get; }
+    public ISinkOutbox Outbox { get; }
 
     public IReadOnlyList<SinkDrain> Drains { get; }
 

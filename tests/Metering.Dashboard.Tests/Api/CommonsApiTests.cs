@@ -132,7 +132,7 @@ public sealed class CommonsApiTests(PolicyGateway gw) : IClassFixture<PolicyGate
         // The detail says the same limit in litres per day, never "per 86400 s".
         var detail = allowance.GetProperty("detail").GetString()!;
         Assert.Contains(" L per day", detail);
-        Assert.Contains(Commons.Metering.Gateway.Dashboard.Amounts.Human(limit.GetProperty("value").GetInt64(), Commons.Metering.Gateway.Ingest.Resource.Water), detail);
+        Assert.Contains(Commons.Metering.Gateway.Dashboard.Amounts.Human(limit.GetProperty("value").GetInt64(), Commons.Metering.Gateway.Domain.Resource.Water), detail);
         Assert.DoesNotContain("86400", detail);
     }
 

@@ -18,7 +18,7 @@ public sealed class BackupRestoreTests : IAsyncLifetime
         _g = new GatewayHarness();
         await _g.StartAsync();
         await _g.RegisterAsync("w-1");
-        await _g.RegisterAsync("e-1", Gateway.Ingest.Resource.Energy);
+        await _g.RegisterAsync("e-1", Gateway.Domain.Resource.Energy);
         await _g.ReadingAsync("w-1", 1, 1000);
         await _g.ReadingAsync("w-1", 2, 1500);
         await _g.ReadingAsync("e-1", 7, 40, unit: "Wh");

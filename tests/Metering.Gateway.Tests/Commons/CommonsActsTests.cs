@@ -1,3 +1,4 @@
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 
 namespace Commons.Metering.Gateway.Tests.Commons;

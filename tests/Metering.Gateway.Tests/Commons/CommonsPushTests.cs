@@ -1,4 +1,5 @@
 using Commons.Metering.Gateway.Actuation;
+using Commons.Metering.Gateway.Commons;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 
@@ -79,7 +80,7 @@ public sealed class CommonsPushTests
         // needs a reading), then its first reading registers it. The clock does not move.
         var status = await h.Pipeline.HandleAsync($"commons/v1/{CommonsHarness.Community}/w-h1/up/status",
             new System.Buffers.ReadOnlySequence<byte>("{\"v\":1,\"state\":\"online\",\"fw\":\"1.0.0\"}"u8.ToArray()), CancellationToken.None);
-        Assert.Equal(Gateway.Ingest.RejectReason.UnknownMeter, status.Reason);
+        Assert.Equal(Gateway.Domain.RejectReason.UnknownMeter, status.Reason);
         await h.ReadingAsync("w-h1", ("kitchen", 0), ("garden", 0));
 
         Assert.All(h.Runtime.Commands(100).Where(c => first.Any(f => f.Cid == c.Cid)), c => Assert.Equal(2, c.Attempts));

@@ -1,4 +1,5 @@
 using Commons.Metering.Gateway.Http;
+using Commons.Metering.Gateway.Telemetry;
 using Prometheus;
 
 namespace Commons.Metering.Gateway.Tests.Commons;

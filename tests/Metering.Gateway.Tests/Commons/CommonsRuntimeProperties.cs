@@ -52,7 +52,7 @@ public sealed class CommonsRuntimeProperties
     public void GeneratedBreakerPolicies_AreValid_AndCarryTheirBreakers()
     {
         var p = PolicyLoaderOk(Policy(new Breakers(700, 2, 900)));
-        Assert.Equal((700L, 3), (p.Resource(Gateway.Ingest.Resource.Water).Breaker!.CapacityPerMinute, p.Resource(Gateway.Ingest.Resource.Water).Breaker!.Curtails.Count));
+        Assert.Equal((700L, 3), (p.Resource(Gateway.Domain.Resource.Water).Breaker!.CapacityPerMinute, p.Resource(Gateway.Domain.Resource.Water).Breaker!.Curtails.Count));
         Assert.Equal(900, p.Zones.Single().CapacityPerMinute);
     }
 

@@ -129,7 +129,7 @@ public sealed class CommonsWindowTests
         Assert.Equal(now + 30_000, book.NextDueMs());
 
         time.Advance(TimeSpan.FromSeconds(10));
-        book.Acked("w-1", new Gateway.Ingest.CommandAck(due[1].Cid, true, null, now));
+        book.Acked("w-1", new Gateway.Domain.CommandAck(due[1].Cid, true, null, now));
         Assert.Equal(CommandBook.DeviceWindow - 1, book.Outstanding("w-1"));
         var next = Assert.Single(book.Due());
         Assert.Equal(due[^1].Sequence + 1, next.Sequence);
@@ -158,7 +158,7 @@ public sealed class CommonsWindowTests
         Assert.Equal(CommandBook.DeviceWindow, book.Outstanding("w-1"));
 
         // The device answers the superseded cid: its slot is free, the newer one goes.
-        book.Acked("w-1", new Gateway.Ingest.CommandAck(first[0].Cid, true, null, 0));
+        book.Acked("w-1", new Gateway.Domain.CommandAck(first[0].Cid, true, null, 0));
         var newer = Assert.Single(book.Due());
         Assert.Equal("w-1/c1/allowance", newer.Key);
         book.Attempted(newer, handedToBroker: true);

@@ -35,7 +35,7 @@ public sealed class DemoPolicyTests
         var options = new GatewayOptions();
         options.Demo.SimulatedMeters = 3;
         var forest = PolicyLoader.Parse(DemoPolicy.Yaml(DemoFleetService.FleetOptionsFor(options)), DemoPolicy.FileName).Policy!
-            .Resource(global::Commons.Metering.Gateway.Ingest.Resource.Forest);
+            .Resource(global::Commons.Metering.Gateway.Domain.Resource.Forest);
         // 500 kg/person/year for cooking and heat, a cap of 1.5 t per person (grams are the base unit).
         Assert.Equal(500_000, forest.FloorPerPersonPerPeriod);
         Assert.Equal(1_500_000, forest.CapPerPeriod);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Commons.Metering.Gateway.Actuation;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using CsCheck;
 

@@ -1,7 +1,9 @@
 using System.Buffers;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Telemetry;
 using CsCheck;
 
 namespace Commons.Metering.Gateway.Tests.Fuzz;

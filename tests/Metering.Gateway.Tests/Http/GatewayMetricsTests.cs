@@ -1,5 +1,7 @@
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Http;
 

@@ -12,6 +12,8 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using static Commons.Metering.Gateway.Tests.Ingest.Confirmations.ConfirmationTestSupport;
+using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Ingest;
 

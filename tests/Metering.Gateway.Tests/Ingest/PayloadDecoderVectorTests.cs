@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Commons.Metering.Gateway.Actuation;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 
 namespace Commons.Metering.Gateway.Tests.Ingest;

@@ -1,5 +1,4 @@
 using Commons.Metering.Gateway.Ingest;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Commons.Metering.Gateway.Tests.Ingest;
 
@@ -7,10 +6,11 @@ namespace Commons.Metering.Gateway.Tests.Ingest;
 /// connection is not.</summary>
 public sealed class SubscriptionWatchdogTests
 {
-    private readonly FakeTimeProvider _time = new();
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    private readonly TimerWatchingClock _time = new();
 
-    /// <summary>Lets the watchdog's loop run up to its next wait on the fake clock.</summary>
-    private static Task Settle() => Task.Delay(50);
+    /// <summary>Returns once the watchdog's loop waits on the fake clock for the <paramref name="n"/>th time.</summary>
+    private Task Waiting(int n) => _time.TimersCreated(Interval, n);
 
     [Fact]
     public async Task AHeartbeatThatFails_WhileUplinksArrive_IsNotDeafness_ButSilenceIs()
@@ -26,20 +26,20 @@ public sealed class SubscriptionWatchdogTests
             return Task.FromException(new TimeoutException("The operation has timed out."));
         }, stop.Token);
 
-        for (var i = 0; i < 6; i++) // 30 s of failing heartbeats, an uplink heard every 5 s
+        for (var i = 1; i <= 6; i++) // 30 s of failing heartbeats, an uplink heard every 5 s
         {
-            await Settle();
-            _time.Advance(TimeSpan.FromSeconds(5));
+            await Waiting(i);
+            _time.Advance(Interval);
             watchdog.Heard();
         }
-        await Settle();
+        await Waiting(7);
         Assert.False(run.IsCompleted, "a busy connection was taken for a deaf one");
-        Assert.True(publishes >= 6, $"{publishes} heartbeats");
+        Assert.Equal(7, publishes);
 
-        for (var i = 0; i < 5 && !run.IsCompleted; i++) // now nothing arrives
+        for (var n = 8; n < 13 && !run.IsCompleted; n++) // now nothing arrives
         {
-            _time.Advance(TimeSpan.FromSeconds(5));
-            await Settle();
+            _time.Advance(Interval);
+            await Task.WhenAny(run, Waiting(n));
         }
         var (deaf, why) = await run.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.True(deaf, why);

@@ -1,6 +1,7 @@
 using CsCheck;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Ledger;
 

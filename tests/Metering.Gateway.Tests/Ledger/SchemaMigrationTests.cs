@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Commons.Metering.Gateway.Tests.Ledger;
 
-/// <summary>A metering.db written by an older gateway opens under the current schema (3): version 1
+/// <summary>A metering.db written by an older gateway opens under the current schema (SqliteSchema.Version): version 1
 /// (a `readings` row beside each reading's channel rows) has its reading columns moved onto the channel
 /// rows; version 2 (stored meter and channel state) has the state columns dropped and the state derived
 /// from the rows. Nothing is lost, a redelivery of an old reading is still a duplicate and the next
@@ -32,7 +32,7 @@ public sealed class SchemaMigrationTests
 
         using var db = new SqliteConnection($"Data Source={g.DatabasePath};Mode=ReadOnly;Pooling=False");
         db.Open();
-        Assert.Equal(3L, Scalar(db, "PRAGMA user_version"));
+        Assert.Equal((long)Gateway.Ledger.Sqlite.SqliteSchema.Version, Scalar(db, "PRAGMA user_version"));
         Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'readings'"));
         using var cmd = db.CreateCommand();
         cmd.CommandText = "SELECT seq, reg, usage, ts_ms, received_ms, reading_flag, permit FROM reading_channels WHERE meter = 'w-1' ORDER BY seq";
@@ -65,25 +65,20 @@ public sealed class SchemaMigrationTests
 
             using var db = new SqliteConnection($"Data Source={g.DatabasePath};Mode=ReadOnly;Pooling=False");
             db.Open();
-            Assert.Equal(3L, Scalar(db, "PRAGMA user_version"));
+            Assert.Equal((long)Gateway.Ledger.Sqlite.SqliteSchema.Version, Scalar(db, "PRAGMA user_version"));
             Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM pragma_table_info('meters') WHERE name IN ('last_seq', 'last_reading_seq')"));
             Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM pragma_table_info('channels') WHERE name IN ('last_seq', 'last_reg')"));
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
 
-    /// <summary>The version-2 schema with meter w-2: reading 1 (channel main) and 5 (channel aux only)
+    /// <summary>The version-2 schema (every table) with meter w-2: reading 1 (channel main) and 5 (channel aux only)
     /// in order, reading 4 (main) stored late after 5, an event with seq 7.</summary>
     private static void WriteVersion2(string path, long ts)
     {
         WriteOld(path, $"""
             PRAGMA journal_mode=WAL;
-            {StateTablesV1V2}
-            CREATE TABLE reading_channels(meter TEXT NOT NULL, seq INTEGER NOT NULL, channel TEXT NOT NULL, unit TEXT NOT NULL,
-                reg INTEGER NOT NULL, usage INTEGER NOT NULL, flag TEXT, ts_ms INTEGER NOT NULL DEFAULT 0, received_ms INTEGER NOT NULL DEFAULT 0,
-                reading_flag TEXT, permit TEXT, PRIMARY KEY (meter, seq, channel)) WITHOUT ROWID;
-            CREATE TABLE events(meter TEXT NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL, kind TEXT NOT NULL, channel TEXT,
-                detail TEXT, received_ms INTEGER NOT NULL, PRIMARY KEY (meter, seq)) WITHOUT ROWID;
+            {Released(2)}
             INSERT INTO meters VALUES ('w-2', 'c1', 'water', 0, 7, 5, {ts + 60_000});
             INSERT INTO reading_channels VALUES
                 ('w-2', 1, 'main', 'mL', 1000, 0, NULL, {ts}, {ts}, NULL, NULL),
@@ -108,11 +103,7 @@ public sealed class SchemaMigrationTests
     {
         WriteOld(path, $"""
             PRAGMA journal_mode=WAL;
-            {StateTablesV1V2}
-            CREATE TABLE readings(meter TEXT NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL,
-                flag TEXT, permit TEXT, PRIMARY KEY (meter, seq)) WITHOUT ROWID;
-            CREATE TABLE reading_channels(meter TEXT NOT NULL, seq INTEGER NOT NULL, channel TEXT NOT NULL, unit TEXT NOT NULL,
-                reg INTEGER NOT NULL, usage INTEGER NOT NULL, flag TEXT, PRIMARY KEY (meter, seq, channel)) WITHOUT ROWID;
+            {Released(1)}
             INSERT INTO meters VALUES ('w-1', 'c1', 'water', 0, 2, 2, {ts});
             INSERT INTO readings VALUES ('w-1', 1, {ts}, {ts}, NULL, NULL), ('w-1', 2, {ts + 60_000}, {ts + 60_000}, 'seq_gap', 'p-7');
             INSERT INTO reading_channels VALUES ('w-1', 1, 'main', 'mL', 1000, 0, NULL), ('w-1', 2, 'main', 'mL', 1500, 500, 'seq_gap');
@@ -122,15 +113,9 @@ public sealed class SchemaMigrationTests
             """);
     }
 
-    /// <summary>The meters, channels and hourly_usage tables as versions 1 and 2 created them.</summary>
-    private const string StateTablesV1V2 = """
-        CREATE TABLE meters(id TEXT PRIMARY KEY, community TEXT NOT NULL, resource TEXT NOT NULL, registered_ms INTEGER NOT NULL,
-            last_seq INTEGER NOT NULL DEFAULT 0, last_reading_seq INTEGER NOT NULL DEFAULT 0, last_seen_ms INTEGER);
-        CREATE TABLE channels(meter TEXT NOT NULL, channel TEXT NOT NULL, last_seq INTEGER NOT NULL, last_reg INTEGER NOT NULL,
-            PRIMARY KEY (meter, channel)) WITHOUT ROWID;
-        CREATE TABLE hourly_usage(meter TEXT NOT NULL, channel TEXT NOT NULL, hour_ms INTEGER NOT NULL, usage INTEGER NOT NULL,
-            PRIMARY KEY (meter, channel, hour_ms)) WITHOUT ROWID;
-        """;
+    /// <summary>The schema of a released version exactly as that gateway created it (Ledger/Schemas/v{N}.sql).</summary>
+    private static string Released(int version) =>
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Ledger", "Schemas", $"v{version}.sql"));
 
     private static void WriteOld(string path, string sql)
     {

@@ -48,10 +48,46 @@ public sealed class SchemaUpgradeTests : IDisposable
         using (var store = new SqliteStateStore(fresh, Gateway.Options.SqliteSynchronous.Full)) store.Open();
         Assert.Equal(Shape(Path.Combine(fresh, "metering.db")), Shape(path));
         // Every table's rows survived (the readings table of version 1 moved onto reading_channels).
-        foreach (var table in new[] { "meters", "reading_channels", "channels", "hourly_usage", "events", "device_status", "acks", "sink_outbox" })
+        var tables = new[] { "meters", "reading_channels", "channels", "hourly_usage", "events", "device_status", "acks", "sink_outbox" };
+        if (version >= 3) tables = [.. tables, "gauges", "sink_cursor", "sink_dead_letter"];
+        foreach (var table in tables)
             Assert.True(Convert.ToInt64(Scalar(path, $"SELECT count(*) FROM {table}"), System.Globalization.CultureInfo.InvariantCulture) > 0, $"{table} lost its rows");
         Assert.Equal("1000,1500", Scalar(path, "SELECT group_concat(reg) FROM (SELECT reg FROM reading_channels ORDER BY seq)"));
         Assert.Equal(2_000_060_000L, Convert.ToInt64(Scalar(path, "SELECT ts_ms FROM reading_channels WHERE seq = 2"), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void AVersion3FileFromBeforeGauges_GetsTheGaugeAndSinkTables()
+    {
+        var path = Path.Combine(_dir, "metering.db");
+        Exec(path, File.ReadAllText(SchemaFile(3)) + "\n" + Rows[2].Replace("INSERT INTO meters VALUES ('w-1', 'c1', 'water', 0, 3, 2, 2000120000);", "INSERT INTO meters VALUES ('w-1', 'c1', 'water', 0, 2000120000);", StringComparison.Ordinal)
+            .Replace("INSERT INTO channels VALUES ('w-1', 'main', 2, 1500);", "INSERT INTO channels VALUES ('w-1', 'main');", StringComparison.Ordinal)
+            + "\nDROP TABLE gauges; DROP TABLE sink_cursor; DROP TABLE sink_dead_letter;");
+
+        using (var store = new SqliteStateStore(_dir, Gateway.Options.SqliteSynchronous.Full)) store.Open();
+
+        Assert.Equal(SqliteSchema.Version, UserVersion(path));
+        var fresh = Path.Combine(_dir, "fresh");
+        using (var store = new SqliteStateStore(fresh, Gateway.Options.SqliteSynchronous.Full)) store.Open();
+        Assert.Equal(Shape(Path.Combine(fresh, "metering.db")), Shape(path));
+        Assert.Equal("1000,1500", Scalar(path, "SELECT group_concat(reg) FROM (SELECT reg FROM reading_channels ORDER BY seq)"));
+    }
+
+    [Fact]
+    public void ANewerDatabase_IsRefused_AndLeftAsItIs()
+    {
+        var path = Path.Combine(_dir, "metering.db");
+        Exec(path, $"CREATE TABLE future(x INTEGER); PRAGMA user_version={SqliteSchema.Version + 1};");
+
+        var e = Assert.Throws<InvalidOperationException>(() =>
+        {
+            using var store = new SqliteStateStore(_dir, Gateway.Options.SqliteSynchronous.Full);
+            store.Open();
+        });
+
+        Assert.Contains($"schema version {SqliteSchema.Version + 1}, newer than this gateway's {SqliteSchema.Version}", e.Message, StringComparison.Ordinal);
+        Assert.Equal(SqliteSchema.Version + 1, UserVersion(path));
+        Assert.Equal("future", Scalar(path, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'"));
     }
 
     [Fact]
@@ -88,6 +124,20 @@ public sealed class SchemaUpgradeTests : IDisposable
             INSERT INTO device_status VALUES ('w-1', 'online', '1.0', 1, 0, 3300, 2000120000, 2000120001);
             INSERT INTO acks(meter, cid, ok, err, ts_ms, received_ms) VALUES ('w-1', 'c-1', 1, NULL, 2000120000, 2000120001);
             INSERT INTO sink_outbox(line) VALUES ('water,meter=w-1 reg=1500i 2000060000000000');
+            """,
+        [3] = """
+            INSERT INTO meters VALUES ('w-1', 'c1', 'water', 0, 2000120000);
+            INSERT INTO reading_channels VALUES ('w-1', 1, 'main', 'mL', 1000, 0, NULL, 2000000000, 2000000001, NULL, NULL),
+                ('w-1', 2, 'main', 'mL', 1500, 500, NULL, 2000060000, 2000060001, 'seq_gap', 'p-7');
+            INSERT INTO channels VALUES ('w-1', 'main');
+            INSERT INTO hourly_usage VALUES ('w-1', 'main', 1999998000000, 500);
+            INSERT INTO events VALUES ('w-1', 3, 2000120000, 'boot', NULL, NULL, 2000120001);
+            INSERT INTO device_status VALUES ('w-1', 'online', '1.0', 1, 0, 3300, 2000120000, 2000120001);
+            INSERT INTO acks(meter, cid, ok, err, ts_ms, received_ms) VALUES ('w-1', 'c-1', 1, NULL, 2000120000, 2000120001);
+            INSERT INTO gauges VALUES ('w-1', 4, 'tank', 'level', 'ultrasonic', 800, 790, 810, 800, 6, 2000180000, 2000180001, NULL);
+            INSERT INTO sink_outbox(line) VALUES ('water,meter=w-1 reg=1500i 2000060000000000'), ('water,meter=w-1 reg=1000i 2000000000000000');
+            INSERT INTO sink_cursor VALUES ('influx', 1);
+            INSERT INTO sink_dead_letter VALUES ('influx', 1, 'bad line', 'unable to parse', 2000060002);
             """,
     };
 

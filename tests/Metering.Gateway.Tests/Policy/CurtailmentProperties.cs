@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Policy;
 using CsCheck;

@@ -2,6 +2,7 @@ using CsCheck;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Policy;
 using Microsoft.Extensions.Time.Testing;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Policy;
 

@@ -1,5 +1,7 @@
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Policy;
 using Microsoft.Extensions.Configuration;
@@ -73,10 +75,10 @@ public sealed class WiringTests
         await Read("w-h02", "main", now.AddMinutes(-2), 5_000);
 
         var end = PolicyPeriods.EndOf(PolicyPeriod.Day, now, policy.UtcOffset);
-        Assert.Equal(870, PolicyApi.UsedInPeriod(policy.Household("h01"), Resource.Water, h.Store, dayStart, end));
-        Assert.Equal(5_000, PolicyApi.UsedInPeriod(policy.Household("h02"), Resource.Water, h.Store, dayStart, end));
-        Assert.Equal(0, PolicyApi.UsedInPeriod(policy.Household("h01"), Resource.Energy, h.Store, dayStart, end));
+        Assert.Equal(870, HouseholdUsage.UsedInPeriod(policy.Household("h01"), Resource.Water, h.Store, dayStart, end));
+        Assert.Equal(5_000, HouseholdUsage.UsedInPeriod(policy.Household("h02"), Resource.Water, h.Store, dayStart, end));
+        Assert.Equal(0, HouseholdUsage.UsedInPeriod(policy.Household("h01"), Resource.Energy, h.Store, dayStart, end));
         // Yesterday's period sees yesterday's 400 and none of today's.
-        Assert.Equal(400, PolicyApi.UsedInPeriod(policy.Household("h01"), Resource.Water, h.Store, dayStart.AddDays(-1), dayStart));
+        Assert.Equal(400, HouseholdUsage.UsedInPeriod(policy.Household("h01"), Resource.Water, h.Store, dayStart.AddDays(-1), dayStart));
     }
 }

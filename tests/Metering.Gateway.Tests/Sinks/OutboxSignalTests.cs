@@ -1,8 +1,8 @@
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Sinks;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Commons.Metering.Gateway.Tests.Sinks;
 
@@ -15,7 +15,7 @@ public sealed class OutboxSignalTests : IDisposable
     private static readonly ReadingWrite AReading = new(Meter, new Reading(1, 0, [], null), 0);
 
     private readonly OutboxDb _db = new();
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerWatchingClock _time = new();
 
     public void Dispose() => _db.Dispose();
 
@@ -58,7 +58,7 @@ public sealed class OutboxSignalTests : IDisposable
         var (service, writer, signal) = await StartedService(lingerMs: 100);
         _db.AppendReadings(3, from: 2);
         signal.Committed(AReading, LedgerOutcome.Committed);
-        await Task.Delay(200);
+        await _time.TimersCreated(TimeSpan.FromMilliseconds(100)); // the linger began
         Assert.Equal(1, writer.Calls); // waiting on the (fake) clock for 100 ms
 
         _db.AppendReadings(2, from: 5); // committed while it lingers: in the same batch

@@ -56,7 +56,7 @@ public sealed class SinkServiceCollectionTests : IDisposable
 
         Assert.Equal(new SinkSnapshot("influx", 0, "closed", 0, 0, null), snapshot);
         Assert.Equal(123, options.BatchSize);
-        Assert.Equal(Path.Combine(_db.Directory, "metering.db"), host.Services.GetRequiredService<SinkSet>().Outbox.DatabasePath);
+        Assert.Equal(Path.Combine(_db.Directory, "metering.db"), host.Services.GetRequiredService<SinkSet>().Outbox.Location);
     }
 
     [Fact]

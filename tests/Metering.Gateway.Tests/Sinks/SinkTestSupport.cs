@@ -18,15 +18,15 @@ internal sealed class OutboxDb : IDisposable
             wal.CommandText = "PRAGMA journal_mode=WAL;";
             wal.ExecuteNonQuery();
         }
-        SinkOutboxSchema.Ensure(c);
-        Outbox = new SinkOutbox(Path);
+        Gateway.Ledger.Sqlite.SqliteSchema.Migrate(c);
+        Outbox = new Gateway.Sinks.Sqlite.SqliteSinkOutbox(Path);
     }
 
     public string Directory { get; }
 
     public string Path { get; }
 
-    public SinkOutbox Outbox { get; }
+    public Gateway.Sinks.Sqlite.SqliteSinkOutbox Outbox { get; }
 
     public static string Line(string meter, long seq, long regMl, long usageMl, long tsMs, string? flag = null) =>
         $"reading,community=c1,meter={meter},channel=main,resource=water reg={regMl}i,usage={usageMl}i,seq={seq}i" +

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Policy;
 using Commons.Metering.Testing;

@@ -1,5 +1,6 @@
 using Commons.Metering.Firmware.Host.Fleet;
 using Commons.Metering.Firmware.Host.Mqtt;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Testing;
@@ -99,7 +100,7 @@ public sealed class DroughtScenario
         Assert.Contains(gauges, g => g.Last == 350);
         Assert.All(gauges, g => Assert.Null(g.Flag));
         Assert.DoesNotContain(gw.Ledger.ListMeters().Single(m => m.Meter.Id == "reservoir").Channels, c => c.Name == "level_mm");
-        Assert.Equal(0, gw.Services.GetRequiredService<Commons.Metering.Gateway.Http.GatewayMetrics>().Flagged.WithLabels("register_decrease").Value);
+        Assert.Equal(0, gw.Services.GetRequiredService<Commons.Metering.Gateway.Telemetry.GatewayMetrics>().Flagged.WithLabels("register_decrease").Value);
     }
 
     [Fact]

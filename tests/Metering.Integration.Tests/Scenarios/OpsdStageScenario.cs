@@ -1,3 +1,4 @@
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Firmware.Host.Fleet;
 using Commons.Metering.Firmware.Host.Mqtt;
 using Commons.Metering.Firmware.Host.Platform;

@@ -20,7 +20,7 @@ internal sealed class LedgerOutbox : IDisposable
             wal.CommandText = "PRAGMA journal_mode=WAL;";
             wal.ExecuteNonQuery();
         }
-        SinkOutboxSchema.Ensure(c);
+        global::Commons.Metering.Gateway.Ledger.Sqlite.SqliteSchema.Migrate(c);
     }
 
     public string DataDirectory => _dir.Path;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ledger;
 
 namespace Commons.Metering.Gateway.Ingest.Confirmations;

@@ -1,4 +1,4 @@
-using Commons.Metering.Gateway.Http;
+using Commons.Metering.Gateway.Telemetry;
 using Prometheus;
 
 namespace Commons.Metering.Gateway.Ingest.Confirmations;

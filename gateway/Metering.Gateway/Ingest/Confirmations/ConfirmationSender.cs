@@ -1,3 +1,4 @@
+using Commons.Metering.Gateway.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -1,4 +1,4 @@
-using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Options;
 using Microsoft.Data.Sqlite;
 
@@ -47,26 +47,8 @@ internal sealed partial class SqliteStateStore : IStateStore, IGaugeReader
         // handler waits in steps of 1-100 ms instead (https://sqlite.org/c3ref/busy_timeout.html).
         Exec(_writer, $"PRAGMA busy_timeout={WriterBusyTimeoutMs};");
         Exec(_writer, $"PRAGMA synchronous={_synchronous.ToString().ToUpperInvariant()};");
-        var version = UserVersion();
-        if (version > SqliteSchema.Version)
-            throw new InvalidOperationException($"{_path} has schema version {version}, newer than this gateway's {SqliteSchema.Version}: run the newer gateway, or restore a backup made by this one.");
-        // An older schema is copied as it is before anything migrates it (the documented rollback).
-        if (version is > 0 and < SqliteSchema.Version) PreMigrationBackup.Take(_writer, _path, version);
-        using (var tx = _writer.BeginTransaction())
-        {
-            if (version == 1) Exec(_writer, SqliteSchema.MigrateFrom1, tx);
-            if (version is 1 or 2) Exec(_writer, SqliteSchema.MigrateFrom2, tx);
-            Exec(_writer, SqliteSchema.Create, tx);
-            Exec(_writer, $"PRAGMA user_version={SqliteSchema.Version};", tx);
-            tx.Commit();
-        }
-    }
-
-    private int UserVersion()
-    {
-        using var v = _writer!.CreateCommand();
-        v.CommandText = "PRAGMA user_version;";
-        return Convert.ToInt32(v.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        // Numbered steps from the file's user_version (SqliteSchema); an older file is copied first.
+        SqliteSchema.Migrate(_writer);
     }
 
     public ILedgerTransaction Begin() =>

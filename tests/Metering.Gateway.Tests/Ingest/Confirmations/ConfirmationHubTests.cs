@@ -3,6 +3,7 @@ using Commons.Metering.Gateway.Ingest.Confirmations;
 using Commons.Metering.Gateway.Ledger;
 using Microsoft.Extensions.Time.Testing;
 using static Commons.Metering.Gateway.Tests.Ingest.Confirmations.ConfirmationTestSupport;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Ingest.Confirmations;
 

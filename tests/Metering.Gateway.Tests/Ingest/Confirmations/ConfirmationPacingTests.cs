@@ -1,6 +1,7 @@
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Options;
 using static Commons.Metering.Gateway.Tests.Ingest.Confirmations.ConfirmationTestSupport;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Tests.Ingest.Confirmations;
 

@@ -1,11 +1,12 @@
 using System.Threading.Channels;
-using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ingest.Confirmations;
 using Commons.Metering.Gateway.Ledger;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using static Commons.Metering.Gateway.Tests.Ingest.Confirmations.ConfirmationTestSupport;
+using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Ingest.Confirmations;
 
@@ -70,6 +71,8 @@ public sealed class ConfirmationSenderTests
             publisher.CanPublish = true;
             hub.StatusSeen("c1", "m1", new DeviceStatus("online", null, null, null, null, null, 1));
             await publisher.Sent.Reader.ReadAsync().AsTask().WaitAsync(Guard);
+            // The sender counts a confirmation sent after the publish returns, so after the publisher saw it.
+            Assert.True(await Testing.Poll.UntilAsync(() => metrics.Sent.Value >= 1, Guard), "the sent confirmation was not counted");
             Assert.Equal((1, 1), (metrics.Unsent.Value, metrics.Sent.Value));
         }
         finally

@@ -7,7 +7,7 @@ namespace Commons.Metering.Gateway.Registry;
 /// <c>$7$iterations$salt_base64$hash_base64</c>, PBKDF2-HMAC-SHA512 (mosquitto 2.0 source,
 /// src/password_mosq.c / apps/mosquitto_passwd: type 7 = pw_sha512_pbkdf2, 12-byte salt,
 /// 64-byte hash; checked against the output of /usr/bin/mosquitto_passwd 2.0.11 in the tests).
-/// Shared source: also compiled into tools/Metering.Cli.</summary>
+/// Shared with tools/Metering.Cli through this library.</summary>
 internal static class MosquittoPasswordHash
 {
     /// <summary>mosquitto's hash type number for PBKDF2-SHA512.</summary>

@@ -1,28 +1,19 @@
+using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Ledger.Sqlite;
 using Microsoft.Data.Sqlite;
 
-namespace Commons.Metering.Gateway.Sinks;
-
-internal readonly record struct OutboxRow(long Id, string Line);
-
-/// <summary>Outbox rows read for one write: <see cref="Count"/> rows after the cursor up to and
-/// including <see cref="LastId"/>, their lines as one UTF-8 request body, '\n' between lines
-/// (line protocol lines hold no raw newline).</summary>
-internal sealed record OutboxBatch(long LastId, int Count, byte[] Body)
-{
-    public static readonly OutboxBatch Empty = new(0, 0, []);
-}
-
-internal readonly record struct DeadLetter(long OutboxId, string Line, string Error);
+namespace Commons.Metering.Gateway.Sinks.Sqlite;
 
 /// <summary>The sinks' side of metering.db: reads outbox rows after a cursor, moves cursors, keeps
 /// dead letters and prunes delivered rows. Every write is one short transaction (busy_timeout set)
-/// because the ledger group-commits on the same file.</summary>
-internal sealed class SinkOutbox
+/// because the ledger group-commits on the same file. The first connection brings the file to the
+/// ledger's schema (SqliteSchema, the one migration runner), so the outbox works before the ledger opened it.</summary>
+internal sealed class SqliteSinkOutbox : ISinkOutbox
 {
     private readonly string _connectionString;
     private int _schemaEnsured;
 
-    public SinkOutbox(string databasePath)
+    public SqliteSinkOutbox(string databasePath)
     {
         DatabasePath = Path.GetFullPath(databasePath);
         _connectionString = new SqliteConnectionStringBuilder
@@ -35,6 +26,11 @@ internal sealed class SinkOutbox
     }
 
     public string DatabasePath { get; }
+
+    public string Location => DatabasePath;
+
+    public long RequeueFromLedger(long fromMs, long toMs, IMeterHouseholds? households, CancellationToken cancel) =>
+        LedgerReplay.Enqueue(DatabasePath, fromMs, toMs, cancel, households);
 
     public long ReadCursor(string sink)
     {
@@ -196,7 +192,7 @@ internal sealed class SinkOutbox
         }
         if (Volatile.Read(ref _schemaEnsured) == 0)
         {
-            SinkOutboxSchema.Ensure(c); // idempotent, so two first callers racing here is harmless
+            SqliteSchema.Migrate(c); // two first callers racing here take turns: the second finds it done
             Volatile.Write(ref _schemaEnsured, 1);
         }
         return c;

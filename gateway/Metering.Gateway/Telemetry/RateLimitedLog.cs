@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Commons.Metering.Gateway.Ingest;
+namespace Commons.Metering.Gateway.Telemetry;
 
 /// <summary>Logs bad input without flooding: per key (a rejection reason or flag) at most one line per
 /// window; the next line says how many were suppressed. The counters in /metrics see every one.</summary>

@@ -1,4 +1,5 @@
-namespace Commons.Metering.Gateway.Ingest;
+
+namespace Commons.Metering.Gateway.Domain;
 
 /// <summary>What each sensor can physically report (docs/protocol.md, gauge): a summary with any
 /// value (min, max, last, mean) outside it is impossible, stored with the flag gauge_impossible and

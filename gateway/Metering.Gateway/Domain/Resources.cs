@@ -1,4 +1,4 @@
-namespace Commons.Metering.Gateway.Ingest;
+namespace Commons.Metering.Gateway.Domain;
 
 /// <summary>What a meter measures. Each resource has one integer base unit (docs/protocol.md,
 /// "reading": mL for water, Wh for energy, g for forest).</summary>

@@ -1,7 +1,7 @@
-using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Domain;
 using Prometheus;
 
-namespace Commons.Metering.Gateway.Http;
+namespace Commons.Metering.Gateway.Telemetry;
 
 /// <summary>The gateway's Prometheus metrics (prometheus-net, own registry so /metrics shows only
 /// these). Every rejection reason and flag of docs/protocol.md is exported from the start, at 0.</summary>

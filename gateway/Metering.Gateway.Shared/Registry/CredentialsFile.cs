@@ -11,7 +11,7 @@ namespace Commons.Metering.Gateway.Registry;
 /// enforce the same rules from the same file. A file, not a table: the ledger's SQLite file has a
 /// single writer inside the gateway, and the technician's tool must work while the gateway runs or
 /// on another machine. Writes go to a temporary file that replaces the old one (atomic rename), so
-/// a reader never sees half a file. Shared source: also compiled into tools/Metering.Cli.
+/// a reader never sees half a file. Shared with tools/Metering.Cli through this library.
 /// Format: {"v":1,"accounts":[{"user","role":"Device"|"Gateway","community","passwordHash"}]}.</summary>
 internal static class CredentialsFile
 {

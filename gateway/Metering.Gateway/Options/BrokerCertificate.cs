@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Commons.Metering.Gateway.Options;
 
-namespace Commons.Metering.Gateway.Registry;
+namespace Commons.Metering.Gateway.Options;
 
 /// <summary>The embedded broker's TLS certificate from configuration (Metering:Broker:Tls): a PEM
 /// certificate with a PEM key (KeyFile; an encrypted key takes Password), a PEM holding both, or a

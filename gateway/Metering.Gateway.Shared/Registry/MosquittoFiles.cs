@@ -4,7 +4,7 @@ namespace Commons.Metering.Gateway.Registry;
 
 /// <summary>The credentials as mosquitto 2 configuration: password_file lines
 /// <c>user:$7$...</c> and an acl_file with one <c>user</c> block per account (mosquitto.conf(5),
-/// "acl_file": <c>topic read|write FILTER</c>). Shared source: also compiled into tools/Metering.Cli.</summary>
+/// "acl_file": <c>topic read|write FILTER</c>). Shared with tools/Metering.Cli through this library.</summary>
 internal static class MosquittoFiles
 {
     public static string PasswordFile(IEnumerable<BrokerAccount> accounts)

@@ -1,4 +1,4 @@
-namespace Commons.Metering.Gateway.Ingest;
+namespace Commons.Metering.Gateway.Domain;
 
 /// <summary>Why an uplink was rejected (docs/protocol.md, "Rejection reasons (gateway)").
 /// Counted as metering_rejected_total{reason="..."} with the wire names of <see cref="Wire"/>.</summary>
@@ -54,7 +54,7 @@ public enum ReadingFlag
     /// <summary>a channel name new to a meter that has UsageRules.MaxChannelsPerMeter already: the row is kept
     /// as evidence, the channel is not created (no state, not listed, no usage).</summary>
     ChannelLimit,
-    /// <summary>A gauge value outside its sensor's physical range (Ingest/GaugeLimits.cs): stored,
+    /// <summary>A gauge value outside its sensor's physical range (Domain/GaugeLimits.cs): stored,
     /// ignored by stage triggers.</summary>
     GaugeImpossible,
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using Commons.Metering.Gateway.Ledger;
 
-namespace Commons.Metering.Gateway.Ingest;
+namespace Commons.Metering.Gateway.Ledger;
 
 /// <summary>The registry of known meters (meters table), cached in memory for the ingest hot path.
 /// The ledger writer loads it at start and adds a meter only after the registration committed.</summary>

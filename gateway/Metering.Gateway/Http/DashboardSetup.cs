@@ -1,5 +1,5 @@
 using Commons.Metering.Gateway.Auth;
-using Commons.Metering.Gateway.Http;
+using Commons.Metering.Gateway.Dashboard;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Policy;
 using Microsoft.AspNetCore.Builder;
@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Commons.Metering.Gateway.Dashboard;
+namespace Commons.Metering.Gateway.Http;
 
 /// <summary>The dashboard and API in two calls: services (GatewayServices) and the
 /// pipeline (GatewayHost: sign-in middleware, endpoints, accounts created at start).</summary>

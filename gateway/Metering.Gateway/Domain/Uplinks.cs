@@ -1,4 +1,4 @@
-namespace Commons.Metering.Gateway.Ingest;
+namespace Commons.Metering.Gateway.Domain;
 
 /// <summary>One channel of a reading: a cumulative register in the integer base unit of
 /// <see cref="Resource"/> (docs/protocol.md, "reading").</summary>

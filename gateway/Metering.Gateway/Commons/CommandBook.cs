@@ -1,8 +1,9 @@
 using System.Diagnostics;
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.Actuation;
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 
-namespace Commons.Metering.Gateway.Actuation;
+namespace Commons.Metering.Gateway.Commons;
 
 /// <summary>The lifecycle of every command (Commons/README.md, "Command lifecycle"): persisted before it
 /// is sent, retried with the same cid and a doubling wait until acked, confirmed by the readings, escalated
@@ -10,7 +11,7 @@ namespace Commons.Metering.Gateway.Actuation;
 /// <see cref="DeviceWindow"/> commands outstanding (README "Per-device window"). Not thread-safe: the runtime
 /// calls it under its lock. <paramref name="changed"/> is told of every state change, <paramref name="tripLatency"/>
 /// of each command caused by a reading when it first reaches the broker.</summary>
-internal sealed partial class CommandBook(CommonsDb db, CommonsOptions options, TimeProvider time, Action<CommandRecord> changed,
+internal sealed partial class CommandBook(ICommonsStore db, CommonsOptions options, TimeProvider time, Action<CommandRecord> changed,
     Action<TimeSpan>? tripLatency = null)
 {
     private readonly Dictionary<string, CommandRecord> _open = new(StringComparer.Ordinal);

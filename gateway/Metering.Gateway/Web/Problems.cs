@@ -1,8 +1,7 @@
 using System.Text.Json;
-using Commons.Metering.Gateway.Auth;
 using Microsoft.AspNetCore.Http;
 
-namespace Commons.Metering.Gateway.Http;
+namespace Commons.Metering.Gateway.Web;
 
 /// <summary>RFC 7807 problem details with a plain-language detail, for handlers and for the
 /// authentication events (which have no IResult to return).</summary>
@@ -15,12 +14,6 @@ internal static class Problems
     public static IResult Bad(string detail) => Of(StatusCodes.Status400BadRequest, "Bad request", detail);
 
     public static IResult NotFound(string title, string detail) => Of(StatusCodes.Status404NotFound, title, detail);
-
-    public static IResult Forbidden(HttpContext http) =>
-        Of(StatusCodes.Status403Forbidden, "Forbidden",
-            http.User.RoleOf() == Auth.Role.Member
-                ? $"Household data is private: '{http.User.Actor()}' sees household '{http.User.HouseholdOf()}' and the public aggregates only."
-                : Auth.Access.ForbiddenDetail(http));
 
     public static IResult NoPolicy() => NotFound("No policy",
         "No policy is configured: set Metering:Policy:File (Metering__Policy__File) to the community's policy file. The gateway meters, nothing is enforced.");

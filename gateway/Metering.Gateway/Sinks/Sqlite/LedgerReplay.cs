@@ -1,8 +1,9 @@
+using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Microsoft.Data.Sqlite;
 
-namespace Commons.Metering.Gateway.Sinks;
+namespace Commons.Metering.Gateway.Sinks.Sqlite;
 
 /// <summary>Rebuilds InfluxDB from the ledger: the reading rows of a device-time range go into
 /// sink_outbox again, as the very lines the ledger wrote when it committed them (OutboxLine, from the

@@ -1,4 +1,4 @@
-namespace Commons.Metering.Gateway.Ingest;
+namespace Commons.Metering.Gateway.Domain;
 
 /// <summary>A gauge uplink (docs/protocol.md, gauge): instantaneous quantities, each the summary
 /// of the samples a device took over one interval. No register, no usage.</summary>

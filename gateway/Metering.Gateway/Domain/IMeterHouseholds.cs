@@ -1,4 +1,4 @@
-namespace Commons.Metering.Gateway.Ledger;
+namespace Commons.Metering.Gateway.Domain;
 
 /// <summary>Which household a meter belongs to, as the policy in force says (none without a policy,
 /// or for a meter the policy does not list): the seam that lets the ledger tag its InfluxDB lines

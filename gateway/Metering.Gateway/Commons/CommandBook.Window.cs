@@ -1,4 +1,6 @@
-namespace Commons.Metering.Gateway.Actuation;
+using Commons.Metering.Gateway.Actuation;
+
+namespace Commons.Metering.Gateway.Commons;
 
 /// <summary>The per-device window of the command book (Commons/README.md, "Per-device window"): how many
 /// commands each device holds unanswered, and the slots superseded commands keep.</summary>
