@@ -1,0 +1,106 @@
+using System.Globalization;
+using Commons.Metering.Gateway.Ingest;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Commons.Metering.Gateway.Region;
+
+/// <summary>The region's HTTP side (docs/federation.md): members post reports, anyone signed in reads
+/// the regional aggregates; and a community's view of where its caps come from.</summary>
+internal static class RegionApi
+{
+    public static IEndpointRouteBuilder MapRegionApi(this IEndpointRouteBuilder app)
+    {
+        if (app.ServiceProvider.GetService<RegionService>() is not null)
+        {
+            // Authenticated by the community's own token (Authorization: Community <token>), not by an account.
+            app.MapPost("/api/v1/region/reports", Report).AllowAnonymous().WithTags("region");
+            app.MapGet("/api/v1/region", Overview).RequireAuthorization(Auth.Access.SignedInOrSetup).WithTags("region");
+        }
+        if (app.ServiceProvider.GetService<UpstreamReporter>() is not null)
+            app.MapGet("/api/v1/upstream", Upstream).RequireAuthorization(Auth.Access.SignedInOrSetup).WithTags("region");
+        return app;
+    }
+
+    private static async Task<IResult> Report(HttpContext http, RegionService region)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        var token = header.StartsWith("Community ", StringComparison.Ordinal) ? header["Community ".Length..].Trim() : null;
+        if (http.Request.ContentLength > RegionWire.MaxReportBytes)
+            return Results.Problem(statusCode: 413, title: "Report too large", detail: $"a report is at most {RegionWire.MaxReportBytes} bytes");
+        using var ms = new MemoryStream();
+        var buffer = new byte[1024];
+        int n;
+        while ((n = await http.Request.Body.ReadAsync(buffer, http.RequestAborted)) > 0)
+        {
+            if (ms.Length + n > RegionWire.MaxReportBytes)
+                return Results.Problem(statusCode: 413, title: "Report too large", detail: $"a report is at most {RegionWire.MaxReportBytes} bytes");
+            ms.Write(buffer, 0, n);
+        }
+        var result = region.Handle(token, ms.ToArray());
+        return result.Answer is { } a
+            ? Results.Bytes(RegionWire.Encode(a), "application/json")
+            : Results.Problem(statusCode: result.Status, title: result.Title, detail: result.Detail);
+    }
+
+    /// <summary>Public aggregates only: per resource and current period each member's reported use,
+    /// population, stage, floor and cap, and what the budget could not cover or give.</summary>
+    private static IResult Overview(RegionService region, RegionOptions options, RegionLedger ledger, TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        return Results.Json(new
+        {
+            region = options.Id,
+            resources = options.BudgetedResources().OrderBy(r => r).Select(r =>
+            {
+                var budget = options.Budget(r);
+                var from = Policy.PolicyPeriods.StartOf(budget.Period, now, options.Offset);
+                var table = region.Allocate(r, from.ToUnixTimeMilliseconds());
+                var use = ledger.Use(r, from.ToUnixTimeMilliseconds());
+                return new
+                {
+                    resource = r.Name(),
+                    unit = r.Unit(),
+                    period = budget.Period.ToString().ToLowerInvariant(),
+                    from = from.ToString("O", CultureInfo.InvariantCulture),
+                    budget = budget.BudgetPerPeriod,
+                    rule = options.Resources[r.Name()].Rule,
+                    floorShortfall = table.FloorShortfall,
+                    unallocated = table.Unallocated,
+                    communities = table.Communities.Select(c => new
+                    {
+                        id = c.Community,
+                        persons = c.Persons,
+                        floor = c.Floor,
+                        cap = c.Cap,
+                        used = use.TryGetValue(c.Community, out var u) ? u.Used : (long?)null,
+                        stage = use.TryGetValue(c.Community, out var s) ? s.Stage : (int?)null,
+                        households = use.TryGetValue(c.Community, out var h) ? h.Households : (int?)null,
+                    }),
+                };
+            }),
+        });
+    }
+
+    private static IResult Upstream(UpstreamReporter reporter, Commons.CommonsRuntime runtime, Policy.PolicyStore store, UpstreamOptions options) =>
+        Results.Json(new
+        {
+            region = options.Url,
+            pendingReports = reporter.Pending,
+            resources = store.Current.Resources.OrderBy(r => r.Key).Select(r =>
+            {
+                var d = runtime.DelegatedCaps.GetValueOrDefault(r.Key);
+                return new
+                {
+                    resource = r.Key.Name(),
+                    ownCap = r.Value.CapPerPeriod,
+                    delegatedCap = d?.Cap,
+                    source = d is null ? "own" : d.Source == CapSource.Region ? "region" : "fallback",
+                    validUntil = d is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(d.ValidUntilMs).ToString("O", CultureInfo.InvariantCulture),
+                    inForce = DelegatedCaps.Apply(r.Value.CapPerPeriod, d),
+                };
+            }),
+        });
+}
