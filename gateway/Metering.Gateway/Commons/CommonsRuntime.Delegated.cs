@@ -44,6 +44,12 @@ public sealed partial class CommonsRuntime : IDelegatedCapTarget
         }
     }
 
+    /// <summary>The policy's allowances as the runtime applies them: <paramref name="p"/> under the delegated caps in force.</summary>
+    public CommunityPolicy UnderDelegatedCapsOf(CommunityPolicy p)
+    {
+        lock (_gate) return UnderDelegatedCaps(p);
+    }
+
     /// <summary>The policy with each resource's cap lowered to the delegated one where that is stricter.</summary>
     private CommunityPolicy UnderDelegatedCaps(CommunityPolicy p) =>
         _delegated.Count == 0 ? p : p with

@@ -1,0 +1,139 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Policy;
+using Commons.Metering.Testing;
+using Commons.Metering.Tests.Gateway;
+
+namespace Commons.Metering.Tests.Region;
+
+/// <summary>Two built gateways as real processes on loopback: a region (river-a) and a community
+/// (riverside, Policy/examples/village.yaml) reporting to it. The delegated cap reaches the
+/// household allowances; with the region down the reports queue, and after it returns they arrive and
+/// the region counts exactly the community's use.</summary>
+[Trait("Category", "Integration")]
+public sealed class TwoGatewayRegionTests : IDisposable
+{
+    private const string Token = "riverside-upstream-token";
+    private readonly string _dir = Directory.CreateTempSubdirectory("region-it-").FullName;
+
+    private static string VillageYaml()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Metering.sln")))
+                return File.ReadAllText(Path.Combine(d.FullName, "gateway", "Metering.Gateway", "Policy", "examples", "village.yaml"));
+        throw new InvalidOperationException("Metering.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string Reading(long seq, long tsMs, params (string Channel, long Register)[] channels) =>
+        $"{{\"v\":1,\"seq\":{seq},\"ts\":{tsMs},\"ch\":[" +
+        string.Join(",", channels.Select(c => $"{{\"n\":\"{c.Channel}\",\"u\":\"mL\",\"reg\":{c.Register}}}")) + "]}";
+
+    private static async Task<JsonElement> GetAsync(HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Polls until <paramref name="ok"/> holds (real processes, real clocks), failing with what was last seen.</summary>
+    private static async Task<JsonElement> UntilAsync(HttpClient http, string path, Func<JsonElement, bool> ok, string what, GatewayProcess gw)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
+        JsonElement last = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await GetAsync(http, path);
+            if (ok(last)) return last;
+            await Task.Delay(200);
+        }
+        throw new Xunit.Sdk.XunitException($"{what}: last {path} was {last}\n{gw.Output}");
+    }
+
+    private static JsonElement Water(JsonElement region) =>
+        region.GetProperty("resources").EnumerateArray().Single(r => r.GetProperty("resource").GetString() == "water");
+
+    private static JsonElement Member(JsonElement region, string id) =>
+        Water(region).GetProperty("communities").EnumerateArray().Single(c => c.GetProperty("id").GetString() == id);
+
+    private static long? Used(JsonElement region) =>
+        Member(region, "riverside").GetProperty("used") is { ValueKind: JsonValueKind.Number } u ? u.GetInt64() : null;
+
+    [Fact]
+    public async Task CommunityReportsToItsRegion_TheCapComesDown_AndReportsQueuedWhileTheRegionIsDownArriveExactlyOnce()
+    {
+        var policyPath = Path.Combine(_dir, "village.yaml");
+        File.WriteAllText(policyPath, VillageYaml());
+        using var region = new GatewayProcess();
+        region.Environment["Metering__Region__Id"] = "river-a";
+        region.Environment["Metering__Region__UtcOffset"] = "+03:00";
+        region.Environment["Metering__Region__Communities__0__Id"] = "riverside";
+        region.Environment["Metering__Region__Communities__0__TokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Token)));
+        region.Environment["Metering__Region__Communities__1__Id"] = "hillside";
+        region.Environment["Metering__Region__Communities__1__TokenSha256"] = new string('0', 64);
+        // 900 L a day for the valley: riverside's 12 persons need 600 L; hillside has not reported, so the rest is riverside's.
+        region.Environment["Metering__Region__Resources__water__Period"] = "day";
+        region.Environment["Metering__Region__Resources__water__BudgetPerPeriod"] = "900000";
+        region.Environment["Metering__Region__Resources__water__NeedPerPersonPerPeriod"] = "50000";
+        region.Start();
+
+        using var community = new GatewayProcess();
+        community.Environment["Metering__Policy__File"] = policyPath;
+        community.Environment["Metering__Registry__AutoRegister"] = "true";
+        community.Environment["Metering__Upstream__Url"] = region.BaseUrl.ToString();
+        community.Environment["Metering__Upstream__Token"] = Token;
+        community.Environment["Metering__Upstream__ReportIntervalSeconds"] = "1";
+        community.Environment["Metering__Upstream__RetryMinSeconds"] = "1";
+        community.Environment["Metering__Upstream__RetryMaxSeconds"] = "1";
+        community.Start();
+        Assert.Contains("Metering:Upstream:Token = ***", community.Output);
+        Assert.DoesNotContain(Token, community.Output);
+        using var regionHttp = region.CreateHttpClient();
+        using var communityHttp = community.CreateHttpClient();
+
+        // Stay inside one village day (UTC+3), as PolicyApiTests does: the clocks are real.
+        var local = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(3)).TimeOfDay;
+        if (local > new TimeSpan(23, 58, 0)) await Task.Delay(TimeSpan.FromDays(1) - local + TimeSpan.FromSeconds(30));
+        else if (local < TimeSpan.FromSeconds(30)) await Task.Delay(TimeSpan.FromSeconds(30) - local);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await using (var wh01 = new TestDevice("riverside", "w-h01", community.BrokerPort))
+        {
+            await wh01.PublishAsync("reading", Reading(1, now - 540_000, ("kitchen", 5_000), ("garden", 700)));
+            await wh01.PublishAsync("reading", Reading(2, now - 360_000, ("kitchen", 125_000), ("garden", 30_700)));
+        }
+        await UntilAsync(regionHttp, "/api/v1/region", r => Used(r) == 150_000, "the region counts riverside's 150 L", region);
+
+        // The delegated 900 L is stricter than the village's own 1,500 L: the allowances come down, floors kept.
+        var upstream = await UntilAsync(communityHttp, "/api/v1/upstream",
+            u => u.GetProperty("resources").EnumerateArray().Any(r => r.GetProperty("resource").GetString() == "water" && r.GetProperty("source").GetString() == "region"),
+            "the community applies the region's cap", community);
+        var water = upstream.GetProperty("resources").EnumerateArray().Single(r => r.GetProperty("resource").GetString() == "water");
+        Assert.Equal((1_500_000L, 900_000L, 900_000L), (water.GetProperty("ownCap").GetInt64(), water.GetProperty("delegatedCap").GetInt64(), water.GetProperty("inForce").GetInt64()));
+        var capped = PolicyLoader.Parse(VillageYaml().Replace("cap: 1_500_000", "cap: 900_000", StringComparison.Ordinal), "v.yaml").Policy!;
+        var h01 = await GetAsync(communityHttp, "/api/v1/households/h01/allowance?resource=water");
+        var expected = AllowanceCalculator.Compute(capped, Resource.Water).For("h01").Allowance;
+        Assert.Equal(expected, h01.GetProperty("allowance").GetInt64());
+        Assert.True(expected < AllowanceCalculator.Compute(PolicyLoader.Parse(VillageYaml(), "v.yaml").Policy!, Resource.Water).For("h01").Allowance);
+        var member = Member(await GetAsync(regionHttp, "/api/v1/region"), "riverside");
+        Assert.Equal((12L, 600_000L, 900_000L), (member.GetProperty("persons").GetInt64(), member.GetProperty("floor").GetInt64(), member.GetProperty("cap").GetInt64()));
+
+        // The region goes down; the community keeps metering and its reports queue.
+        Assert.True(region.Terminate(), "the region did not stop");
+        await using (var wh01 = new TestDevice("riverside", "w-h01", community.BrokerPort))
+            await wh01.PublishAsync("reading", Reading(3, now - 180_000, ("kitchen", 265_000), ("garden", 30_700)));
+        await UntilAsync(communityHttp, "/api/v1/upstream", u => u.GetProperty("pendingReports").GetInt32() >= 3, "reports queue while the region is down", community);
+
+        // Back up: every queued report arrives, and the region counts exactly the community's use.
+        region.StartAgain();
+        await UntilAsync(communityHttp, "/api/v1/upstream", u => u.GetProperty("pendingReports").GetInt32() == 0, "the queue drains", community);
+        var after = await UntilAsync(regionHttp, "/api/v1/region", r => Used(r) == 290_000, "the region counts riverside's 290 L", region);
+        Assert.Equal(290_000, Used(after));
+        var allowance = await GetAsync(communityHttp, "/api/v1/households/h01/allowance?resource=water");
+        Assert.Equal(290_000, allowance.GetProperty("used").GetInt64());
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
