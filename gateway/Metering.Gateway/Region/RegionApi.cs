@@ -18,6 +18,11 @@ internal static class RegionApi
             // Authenticated by the community's own token (Authorization: Community <token>), not by an account.
             app.MapPost("/api/v1/region/reports", Report).AllowAnonymous().WithTags("region");
             app.MapGet("/api/v1/region", Overview).RequireAuthorization(Auth.Access.SignedInOrSetup).WithTags("region");
+            app.MapGet("/api/v1/region/proposals", (RegionService region) => Results.Json(region.Council.Pending().Select(ProposalJson)))
+                .RequireAuthorization(Auth.Access.SignedInOrSetup).WithTags("region");
+            app.MapPost("/api/v1/region/proposals", Propose).RequireAuthorization(Auth.Access.Council).WithTags("region");
+            app.MapPost("/api/v1/region/proposals/{id}/approve", (string id, HttpContext http, RegionService region) =>
+                Acted(region.Council.Approve(id, Auth.Access.Actor(http.User)))).RequireAuthorization(Auth.Access.Council).WithTags("region");
         }
         if (app.ServiceProvider.GetService<UpstreamReporter>() is not null)
             app.MapGet("/api/v1/upstream", Upstream).RequireAuthorization(Auth.Access.SignedInOrSetup).WithTags("region");
@@ -45,6 +50,38 @@ internal static class RegionApi
             : Results.Problem(statusCode: result.Status, title: result.Title, detail: result.Detail);
     }
 
+    /// <summary>A delegate proposes a budget: {"resource","budgetPerPeriod","needPerPersonPerPeriod","rule"}.</summary>
+    private static async Task<IResult> Propose(HttpContext http, RegionService region)
+    {
+        ProposalBody? body;
+        try { body = await http.Request.ReadFromJsonAsync<ProposalBody>(http.RequestAborted); }
+        catch (System.Text.Json.JsonException e) { return Results.Problem(statusCode: 400, title: "Bad request", detail: e.Message); }
+        if (body is null || !Resources.TryParse(body.Resource, out var r))
+            return Results.Problem(statusCode: 400, title: "Bad request", detail: "'resource' must be water, energy or forest.");
+        if (body.Rule is not (null or "by_population" or "by_shares" or "by_recent_use"))
+            return Results.Problem(statusCode: 400, title: "Bad request", detail: "'rule' must be by_population, by_shares or by_recent_use.");
+        var rule = body.Rule switch { "by_shares" => RegionalRule.ByShares, "by_recent_use" => RegionalRule.ByRecentUse, _ => RegionalRule.ByPopulation };
+        return Acted(region.Council.Propose(Auth.Access.Actor(http.User), r, body.BudgetPerPeriod, body.NeedPerPersonPerPeriod, rule));
+    }
+
+    private sealed record ProposalBody(string? Resource, long BudgetPerPeriod, long NeedPerPersonPerPeriod, string? Rule);
+
+    private static IResult Acted(CouncilResult r) => r.Accepted
+        ? Results.Json(ProposalJson(r.Proposal!))
+        : Results.Problem(statusCode: 409, title: "Refused", detail: r.Refusal);
+
+    private static object ProposalJson(BudgetProposal p) => new
+    {
+        id = p.Id,
+        resource = p.Resource.Name(),
+        budgetPerPeriod = p.BudgetPerPeriod,
+        needPerPersonPerPeriod = p.NeedPerPersonPerPeriod,
+        rule = RegionalCouncil.RuleName(p.Rule),
+        proposer = p.Proposer,
+        approvals = p.Approvals.Order(StringComparer.Ordinal),
+        active = p.Active,
+    };
+
     /// <summary>Public aggregates only: per resource and current period each member's reported use,
     /// population, stage, floor and cap, and what the budget could not cover or give.</summary>
     private static IResult Overview(RegionService region, RegionOptions options, RegionLedger ledger, TimeProvider time)
@@ -55,7 +92,7 @@ internal static class RegionApi
             region = options.Id,
             resources = options.BudgetedResources().OrderBy(r => r).Select(r =>
             {
-                var budget = options.Budget(r);
+                var budget = region.Council.Budget(r);
                 var from = Policy.PolicyPeriods.StartOf(budget.Period, now, options.Offset);
                 var table = region.Allocate(r, from.ToUnixTimeMilliseconds());
                 var use = ledger.Use(r, from.ToUnixTimeMilliseconds());
@@ -66,7 +103,8 @@ internal static class RegionApi
                     period = budget.Period.ToString().ToLowerInvariant(),
                     from = from.ToString("O", CultureInfo.InvariantCulture),
                     budget = budget.BudgetPerPeriod,
-                    rule = options.Resources[r.Name()].Rule,
+                    rule = RegionalCouncil.RuleName(budget.Rule),
+                    needPerPerson = budget.NeedPerPersonPerPeriod,
                     floorShortfall = table.FloorShortfall,
                     unallocated = table.Unallocated,
                     communities = table.Communities.Select(c => new

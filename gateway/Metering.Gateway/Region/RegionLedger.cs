@@ -25,6 +25,9 @@ public sealed class RegionLedger : IDisposable
             CREATE TABLE IF NOT EXISTS region_use(community TEXT NOT NULL, resource TEXT NOT NULL, from_ms INTEGER NOT NULL,
                 seq INTEGER NOT NULL, used INTEGER NOT NULL, households INTEGER NOT NULL, persons INTEGER NOT NULL,
                 stage INTEGER NOT NULL, breakers INTEGER NOT NULL, PRIMARY KEY (community, resource, from_ms));
+            CREATE TABLE IF NOT EXISTS region_proposals(id TEXT PRIMARY KEY, resource TEXT NOT NULL, budget INTEGER NOT NULL,
+                need INTEGER NOT NULL, rule TEXT NOT NULL, proposer TEXT NOT NULL, approvals TEXT NOT NULL, active INTEGER NOT NULL,
+                activated_order INTEGER);
             CREATE TABLE IF NOT EXISTS region_caps(community TEXT NOT NULL, resource TEXT NOT NULL, from_ms INTEGER NOT NULL,
                 cap INTEGER NOT NULL, floor INTEGER NOT NULL, PRIMARY KEY (community, resource, from_ms));
             """);
@@ -103,6 +106,49 @@ public sealed class RegionLedger : IDisposable
                 ("$c", community), ("$r", resource.Name()), ("$f", fromMs), ("$cap", cap), ("$floor", floor));
             tx.Commit();
             return before;
+        }
+    }
+
+    /// <summary>Saves a proposal; an active one gets the next activation order (the newest active budget is in force).</summary>
+    public void SaveProposal(BudgetProposal p)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("""
+                INSERT INTO region_proposals VALUES ($id, $r, $b, $n, $rule, $by, $a, $act,
+                    CASE WHEN $act = 1 THEN (SELECT COALESCE(MAX(activated_order), 0) + 1 FROM region_proposals) END)
+                ON CONFLICT (id) DO UPDATE SET approvals = excluded.approvals, active = excluded.active,
+                    activated_order = COALESCE(region_proposals.activated_order, excluded.activated_order)
+                """, ("$id", p.Id), ("$r", p.Resource.Name()), ("$b", p.BudgetPerPeriod), ("$n", p.NeedPerPersonPerPeriod),
+                ("$rule", RegionalCouncil.RuleName(p.Rule)), ("$by", p.Proposer), ("$a", string.Join(',', p.Approvals.Order(StringComparer.Ordinal))),
+                ("$act", p.Active ? 1 : 0));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    public BudgetProposal? Proposal(string id) => Proposals("WHERE id = $id", ("$id", id)).FirstOrDefault();
+
+    public IReadOnlyList<BudgetProposal> PendingProposals() => Proposals("WHERE active = 0 ORDER BY rowid");
+
+    /// <summary>The budget the council put in force last for a resource, if any.</summary>
+    public BudgetProposal? ActiveBudget(Resource r) =>
+        Proposals("WHERE active = 1 AND resource = $r ORDER BY activated_order DESC LIMIT 1", ("$r", r.Name())).FirstOrDefault();
+
+    private List<BudgetProposal> Proposals(string where, params (string, object)[] args)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("SELECT id, resource, budget, need, rule, proposer, approvals, active FROM region_proposals " + where, args);
+            using var rd = cmd.ExecuteReader();
+            var list = new List<BudgetProposal>();
+            while (rd.Read())
+            {
+                Resources.TryParse(rd.GetString(1), out var r);
+                var rule = rd.GetString(4) switch { "by_shares" => RegionalRule.ByShares, "by_recent_use" => RegionalRule.ByRecentUse, _ => RegionalRule.ByPopulation };
+                var approvals = rd.GetString(6).Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+                list.Add(new BudgetProposal(rd.GetString(0), r, rd.GetInt64(2), rd.GetInt64(3), rule, rd.GetString(5), approvals, rd.GetInt64(7) == 1));
+            }
+            return list;
         }
     }
 

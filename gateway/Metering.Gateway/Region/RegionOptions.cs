@@ -31,6 +31,10 @@ public sealed class RegionOptions
 
     public List<MemberOptions> Communities { get; set; } = [];
 
+    /// <summary>The regional council: delegates (account names on this gateway, council role) of whom
+    /// any K approve a change of budget (RegionalCouncil). No members = budgets change by configuration only.</summary>
+    public RegionalCouncilOptions Council { get; set; } = new();
+
     /// <summary>Keyed by resource name: water, energy, forest.</summary>
     public Dictionary<string, RegionalResourceOptions> Resources { get; set; } = [];
 
@@ -69,6 +73,10 @@ public sealed class RegionOptions
         if (Resources.Count == 0) yield return $"{Section}:Resources must give at least one budget (water, energy or forest)";
         for (var i = 0; i < Communities.Count; i++)
             foreach (var e in Communities[i].Errors($"{Section}:Communities:{i}")) yield return e;
+        if (Council.Members.Count > 0 && (Council.K < 1 || Council.K > Council.Members.Count))
+            yield return $"{Section}:Council:K must be between 1 and the {Council.Members.Count} members (is {Council.K})";
+        if (Council.Members.Distinct(StringComparer.Ordinal).Count() != Council.Members.Count)
+            yield return $"{Section}:Council:Members lists a delegate more than once";
         foreach (var dup in Communities.GroupBy(c => c.Id).Where(g => g.Count() > 1))
             yield return $"{Section}:Communities lists '{dup.Key}' more than once";
         foreach (var (name, r) in Resources)
@@ -77,6 +85,13 @@ public sealed class RegionOptions
             foreach (var e in r.Errors($"{Section}:Resources:{name}")) yield return e;
         }
     }
+}
+
+public sealed class RegionalCouncilOptions
+{
+    public int K { get; set; }
+
+    public List<string> Members { get; set; } = [];
 }
 
 public sealed class MemberOptions

@@ -16,6 +16,9 @@ public sealed class RegionService(RegionOptions options, RegionLedger ledger, IA
 
     public string RegionId => options.Id;
 
+    /// <summary>The delegates who change budgets k-of-n; the budgets in force come from it.</summary>
+    public RegionalCouncil Council { get; } = new(options, ledger, audit);
+
     public RegionResult Handle(string? token, byte[] body)
     {
         if (!RegionWire.TryDecodeReport(body, out var report, out var error)) return RegionResult.Bad(400, "Malformed report", error);
@@ -44,7 +47,7 @@ public sealed class RegionService(RegionOptions options, RegionLedger ledger, IA
                 var fromMs = report.Resources.FirstOrDefault(u => u.Resource == r)?.FromMs
                     ?? PolicyPeriods.StartOf(options.Budget(r).Period, now, options.Offset).ToUnixTimeMilliseconds();
                 if (Allocate(r, fromMs).For(report.Community) is not { } a) continue;
-                var budget = options.Budget(r);
+                var budget = Council.Budget(r);
                 var start = DateTimeOffset.FromUnixTimeMilliseconds(fromMs);
                 caps.Add(new DelegatedCap(r, fromMs, PolicyPeriods.EndOf(budget.Period, start, options.Offset).ToUnixTimeMilliseconds(),
                     a.Cap, a.Floor, now.AddHours(options.CapValidityHours).ToUnixTimeMilliseconds()));
@@ -57,7 +60,7 @@ public sealed class RegionService(RegionOptions options, RegionLedger ledger, IA
     /// <summary>The allocation of one resource's budget in one period, from the members' reports as the ledger counts them.</summary>
     public RegionalAllocationTable Allocate(Resource r, long fromMs)
     {
-        var budget = options.Budget(r);
+        var budget = Council.Budget(r);
         var use = ledger.Use(r, fromMs);
         var previousFrom = PolicyPeriods.StartOf(budget.Period, DateTimeOffset.FromUnixTimeMilliseconds(fromMs - 1), options.Offset).ToUnixTimeMilliseconds();
         var previous = ledger.Use(r, previousFrom);
