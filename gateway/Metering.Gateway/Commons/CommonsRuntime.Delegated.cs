@@ -34,6 +34,7 @@ public sealed partial class CommonsRuntime : IDelegatedCapTarget
                     valid_until = DateTimeOffset.FromUnixTimeMilliseconds(c.ValidUntilMs).ToString("O"),
                 });
             }
+            var stagesBefore = _delegated.ToDictionary(d => d.Key, d => d.Value.RegionalStage);
             _delegated = caps;
             using var batch = Db.Batch();
             Build();
@@ -41,8 +42,22 @@ public sealed partial class CommonsRuntime : IDelegatedCapTarget
             foreach (var h in _store.Current.Households)
                 foreach (var resource in _resources.Keys) Evaluate(h, resource);
             PushPolicy();
+            foreach (var (resource, rr) in _resources)
+            {
+                var regional = RegionalStage(resource);
+                if (regional == stagesBefore.GetValueOrDefault(resource)) continue;
+                Audit_.Append("region", AuditRoles.System, "region.stage.applied", new { resource = resource.Name(), regional_stage = regional });
+                var before = rr.Stages.Current;
+                rr.StageReason = regional > 0 ? $"regional stage {regional}" : "regional stage ended";
+                // The stricter of a community emergency (stage 3) and the region's stage; the triggers may go higher still.
+                if (rr.Stages.Declare(Math.Max(Emergency_.Active is null ? 0 : 3, regional), rr.StageReason) != before) StageChanged(resource, rr, null);
+                else SaveStage(resource, rr);
+            }
         }
     }
+
+    /// <summary>The stage the region holds this community's resource at, at least (0: none).</summary>
+    private int RegionalStage(Resource resource) => _delegated.TryGetValue(resource, out var d) ? d.RegionalStage : 0;
 
     /// <summary>The policy's allowances as the runtime applies them: <paramref name="p"/> under the delegated caps in force.</summary>
     public CommunityPolicy UnderDelegatedCapsOf(CommunityPolicy p)

@@ -13,8 +13,9 @@ public enum CapSource
     Fallback,
 }
 
-/// <summary>The cap a community applies from the region's last answer.</summary>
-public sealed record EffectiveCap(Resource Resource, long Cap, CapSource Source, long ValidUntilMs);
+/// <summary>The cap a community applies from the region's last answer, and the regional stage it holds
+/// at least (0 once the stage's own time has passed, link or no link).</summary>
+public sealed record EffectiveCap(Resource Resource, long Cap, CapSource Source, long ValidUntilMs, int RegionalStage = 0);
 
 /// <summary>Decides the cap in force from the caps kept (UpstreamOutbox) and the time: the last
 /// delegated cap while valid, even past the end of its period (local autonomy while the link is down),
@@ -24,8 +25,10 @@ public static class DelegatedCaps
 {
     public static IReadOnlyDictionary<Resource, EffectiveCap> Effective(IReadOnlyList<DelegatedCap> kept, long nowMs) =>
         kept.ToDictionary(c => c.Resource, c => nowMs < c.ValidUntilMs
-            ? new EffectiveCap(c.Resource, c.Cap, CapSource.Region, c.ValidUntilMs)
-            : new EffectiveCap(c.Resource, c.Floor, CapSource.Fallback, c.ValidUntilMs));
+            ? new EffectiveCap(c.Resource, c.Cap, CapSource.Region, c.ValidUntilMs, StageAt(c, nowMs))
+            : new EffectiveCap(c.Resource, c.Floor, CapSource.Fallback, c.ValidUntilMs, StageAt(c, nowMs)));
+
+    private static int StageAt(DelegatedCap c, long nowMs) => nowMs < c.StageUntilMs ? c.Stage : 0;
 
     /// <summary>The stricter of the community's own cap and the delegated one. The allowance calculator
     /// still gives every household its floor when the floors exceed it (docs/design.md rule 1).</summary>

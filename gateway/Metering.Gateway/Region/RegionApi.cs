@@ -23,6 +23,12 @@ internal static class RegionApi
             app.MapPost("/api/v1/region/proposals", Propose).RequireAuthorization(Auth.Access.Council).WithTags("region");
             app.MapPost("/api/v1/region/proposals/{id}/approve", (string id, HttpContext http, RegionService region) =>
                 Acted(region.Council.Approve(id, Auth.Access.Actor(http.User)))).RequireAuthorization(Auth.Access.Council).WithTags("region");
+            app.MapPost("/api/v1/region/stages", ProposeStage).RequireAuthorization(Auth.Access.Council).WithTags("region");
+            app.MapPost("/api/v1/region/stages/{id}/approve", (string id, HttpContext http, RegionService region, TimeProvider time) =>
+            {
+                var r = region.Council.ApproveStage(id, Auth.Access.Actor(http.User), time.GetUtcNow(), out var p);
+                return r.Accepted ? Results.Json(StageJson(p!)) : Results.Problem(statusCode: 409, title: "Refused", detail: r.Refusal);
+            }).RequireAuthorization(Auth.Access.Council).WithTags("region");
         }
         if (app.ServiceProvider.GetService<UpstreamReporter>() is not null)
             app.MapGet("/api/v1/upstream", Upstream).RequireAuthorization(Auth.Access.SignedInOrSetup).WithTags("region");
@@ -63,6 +69,31 @@ internal static class RegionApi
         var rule = body.Rule switch { "by_shares" => RegionalRule.ByShares, "by_recent_use" => RegionalRule.ByRecentUse, _ => RegionalRule.ByPopulation };
         return Acted(region.Council.Propose(Auth.Access.Actor(http.User), r, body.BudgetPerPeriod, body.NeedPerPersonPerPeriod, rule));
     }
+
+    /// <summary>A delegate proposes a regional stage: {"resource","stage","hours"}.</summary>
+    private static async Task<IResult> ProposeStage(HttpContext http, RegionService region)
+    {
+        StageBody? body;
+        try { body = await http.Request.ReadFromJsonAsync<StageBody>(http.RequestAborted); }
+        catch (System.Text.Json.JsonException e) { return Results.Problem(statusCode: 400, title: "Bad request", detail: e.Message); }
+        if (body is null || !Resources.TryParse(body.Resource, out var r))
+            return Results.Problem(statusCode: 400, title: "Bad request", detail: "'resource' must be water, energy or forest.");
+        var result = region.Council.ProposeStage(Auth.Access.Actor(http.User), r, body.Stage, body.Hours, out var p);
+        return result.Accepted ? Results.Json(StageJson(p!)) : Results.Problem(statusCode: 409, title: "Refused", detail: result.Refusal);
+    }
+
+    private sealed record StageBody(string? Resource, int Stage, int Hours);
+
+    private static object StageJson(StageProposal p) => new
+    {
+        id = p.Id,
+        resource = p.Resource.Name(),
+        stage = p.Stage,
+        hours = p.Hours,
+        proposer = p.Proposer,
+        approvals = p.Approvals.Order(StringComparer.Ordinal),
+        active = p.Active,
+    };
 
     private sealed record ProposalBody(string? Resource, long BudgetPerPeriod, long NeedPerPersonPerPeriod, string? Rule);
 
@@ -105,6 +136,8 @@ internal static class RegionApi
                     budget = budget.BudgetPerPeriod,
                     rule = RegionalCouncil.RuleName(budget.Rule),
                     needPerPerson = budget.NeedPerPersonPerPeriod,
+                    stage = region.Council.StageAt(r, now)?.Stage ?? 0,
+                    stageUntil = region.Council.StageAt(r, now) is { } st ? DateTimeOffset.FromUnixTimeMilliseconds(st.UntilMs).ToString("O", CultureInfo.InvariantCulture) : null,
                     floorShortfall = table.FloorShortfall,
                     unallocated = table.Unallocated,
                     communities = table.Communities.Select(c => new
@@ -137,6 +170,7 @@ internal static class RegionApi
                     delegatedCap = d?.Cap,
                     source = d is null ? "own" : d.Source == CapSource.Region ? "region" : "fallback",
                     validUntil = d is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(d.ValidUntilMs).ToString("O", CultureInfo.InvariantCulture),
+                    regionalStage = d?.RegionalStage ?? 0,
                     inForce = DelegatedCaps.Apply(r.Value.CapPerPeriod, d),
                 };
             }),

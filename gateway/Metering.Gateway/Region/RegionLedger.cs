@@ -28,6 +28,9 @@ public sealed class RegionLedger : IDisposable
             CREATE TABLE IF NOT EXISTS region_proposals(id TEXT PRIMARY KEY, resource TEXT NOT NULL, budget INTEGER NOT NULL,
                 need INTEGER NOT NULL, rule TEXT NOT NULL, proposer TEXT NOT NULL, approvals TEXT NOT NULL, active INTEGER NOT NULL,
                 activated_order INTEGER);
+            CREATE TABLE IF NOT EXISTS region_stage_proposals(id TEXT PRIMARY KEY, resource TEXT NOT NULL, stage INTEGER NOT NULL,
+                hours INTEGER NOT NULL, proposer TEXT NOT NULL, approvals TEXT NOT NULL, active INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS region_stages(resource TEXT PRIMARY KEY, stage INTEGER NOT NULL, until_ms INTEGER NOT NULL, proposal TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS region_caps(community TEXT NOT NULL, resource TEXT NOT NULL, from_ms INTEGER NOT NULL,
                 cap INTEGER NOT NULL, floor INTEGER NOT NULL, PRIMARY KEY (community, resource, from_ms));
             """);
@@ -149,6 +152,50 @@ public sealed class RegionLedger : IDisposable
                 list.Add(new BudgetProposal(rd.GetString(0), r, rd.GetInt64(2), rd.GetInt64(3), rule, rd.GetString(5), approvals, rd.GetInt64(7) == 1));
             }
             return list;
+        }
+    }
+
+    public void SaveStageProposal(StageProposal p)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("INSERT OR REPLACE INTO region_stage_proposals VALUES ($id, $r, $s, $h, $by, $a, $act)",
+                ("$id", p.Id), ("$r", p.Resource.Name()), ("$s", p.Stage), ("$h", p.Hours), ("$by", p.Proposer),
+                ("$a", string.Join(',', p.Approvals.Order(StringComparer.Ordinal))), ("$act", p.Active ? 1 : 0));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    public StageProposal? StageProposal(string id)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("SELECT id, resource, stage, hours, proposer, approvals, active FROM region_stage_proposals WHERE id = $id", ("$id", id));
+            using var rd = cmd.ExecuteReader();
+            if (!rd.Read()) return null;
+            Resources.TryParse(rd.GetString(1), out var r);
+            return new StageProposal(rd.GetString(0), r, rd.GetInt32(2), rd.GetInt32(3), rd.GetString(4),
+                rd.GetString(5).Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal), rd.GetInt64(6) == 1);
+        }
+    }
+
+    public void SetStage(RegionalStage s)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("INSERT OR REPLACE INTO region_stages VALUES ($r, $s, $u, $p)",
+                ("$r", s.Resource.Name()), ("$s", s.Stage), ("$u", s.UntilMs), ("$p", s.ProposalId));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    public RegionalStage? Stage(Resource r)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("SELECT stage, until_ms, proposal FROM region_stages WHERE resource = $r", ("$r", r.Name()));
+            using var rd = cmd.ExecuteReader();
+            return rd.Read() ? new RegionalStage(r, rd.GetInt32(0), rd.GetInt64(1), rd.GetString(2)) : null;
         }
     }
 

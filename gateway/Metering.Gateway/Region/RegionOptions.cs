@@ -23,6 +23,10 @@ public sealed class RegionOptions
     /// community whose link is down for a day keeps it through the next day's period start.</summary>
     public int CapValidityHours { get; set; } = 48;
 
+    /// <summary>The longest a regional stage may last before the council must declare it again: 72 h,
+    /// a community's emergency sunset (Policy/PolicyDefaults.cs, EmergencyMaxHours).</summary>
+    public int StageMaxHours { get; set; } = Policy.PolicyDefaults.EmergencyMaxHours;
+
     /// <summary>Regional state: the reports and the caps given; empty = {DataDirectory}/region.db.</summary>
     public string StateFile { get; set; } = "";
 
@@ -69,6 +73,7 @@ public sealed class RegionOptions
         if (!RegionIds.Valid(Id)) yield return $"{Section}:Id '{Id}' must match {RegionIds.Pattern}";
         if (!RegionIds.TryOffset(UtcOffset, out _)) yield return $"{Section}:UtcOffset '{UtcOffset}' must look like +03:00 or -05:30";
         if (CapValidityHours is < 1 or > 24 * 31) yield return $"{Section}:CapValidityHours must be between 1 and 744 (is {CapValidityHours})";
+        if (StageMaxHours is < 1 or > 24 * 31) yield return $"{Section}:StageMaxHours must be between 1 and 744 (is {StageMaxHours})";
         if (Communities.Count == 0) yield return $"{Section}:Communities must list at least one member community";
         if (Resources.Count == 0) yield return $"{Section}:Resources must give at least one budget (water, energy or forest)";
         for (var i = 0; i < Communities.Count; i++)

@@ -49,8 +49,9 @@ public sealed class RegionService(RegionOptions options, RegionLedger ledger, IA
                 if (Allocate(r, fromMs).For(report.Community) is not { } a) continue;
                 var budget = Council.Budget(r);
                 var start = DateTimeOffset.FromUnixTimeMilliseconds(fromMs);
+                var stage = Council.StageAt(r, now);
                 caps.Add(new DelegatedCap(r, fromMs, PolicyPeriods.EndOf(budget.Period, start, options.Offset).ToUnixTimeMilliseconds(),
-                    a.Cap, a.Floor, now.AddHours(options.CapValidityHours).ToUnixTimeMilliseconds()));
+                    a.Cap, a.Floor, now.AddHours(options.CapValidityHours).ToUnixTimeMilliseconds(), stage?.Stage ?? 0, stage?.UntilMs ?? 0));
                 AuditChange(report.Community, r, fromMs, a);
             }
             return RegionResult.Ok(new RegionAnswer(options.Id, report.Community, report.Seq, !stored, caps));

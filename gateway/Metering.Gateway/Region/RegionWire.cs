@@ -13,8 +13,9 @@ public sealed record ResourceUse(Resource Resource, PolicyPeriod Period, long Fr
 /// community's open breakers (channel, zone and resource) at the time.</summary>
 public sealed record RegionReport(string Community, long Seq, long TsMs, int OpenBreakers, IReadOnlyList<ResourceUse> Resources);
 
-/// <summary>A delegated cap for one resource and period, valid until <see cref="ValidUntilMs"/>.</summary>
-public sealed record DelegatedCap(Resource Resource, long FromMs, long ToMs, long Cap, long Floor, long ValidUntilMs);
+/// <summary>A delegated cap for one resource and period, valid until <see cref="ValidUntilMs"/>, and the
+/// regional stage (0-3) in force until <see cref="StageUntilMs"/> (0: none), when it ends by itself.</summary>
+public sealed record DelegatedCap(Resource Resource, long FromMs, long ToMs, long Cap, long Floor, long ValidUntilMs, int Stage = 0, long StageUntilMs = 0);
 
 /// <summary>The region's answer, sent only once its ledger holds the report.</summary>
 public sealed record RegionAnswer(string Region, string Community, long Seq, bool Duplicate, IReadOnlyList<DelegatedCap> Caps);
@@ -79,6 +80,8 @@ public static class RegionWire
                 w.WriteNumber("cap", c.Cap);
                 w.WriteNumber("floor", c.Floor);
                 w.WriteNumber("valid_until", c.ValidUntilMs);
+                w.WriteNumber("stage", c.Stage);
+                w.WriteNumber("stage_until", c.StageUntilMs);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -136,7 +139,7 @@ public static class RegionWire
             {
                 if (!Resources.TryParse(Str(e, "r"), out var r)) throw new FormatException("'r' must be water, energy or forest");
                 caps.Add(new DelegatedCap(r, Int(e, "from", 0, long.MaxValue), Int(e, "to", 0, long.MaxValue), Int(e, "cap", 0, long.MaxValue),
-                    Int(e, "floor", 0, long.MaxValue), Int(e, "valid_until", 0, long.MaxValue)));
+                    Int(e, "floor", 0, long.MaxValue), Int(e, "valid_until", 0, long.MaxValue), (int)Int(e, "stage", 0, 3), Int(e, "stage_until", 0, long.MaxValue)));
             }
             if (!root.TryGetProperty("duplicate", out var dup) || dup.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
                 throw new FormatException("'duplicate' must be true or false");

@@ -15,7 +15,7 @@ public sealed record CouncilResult(bool Accepted, string? Refusal, BudgetProposa
 /// (Policy/PolicyChanges.cs, whose proposals are whole community policy files, so it is not reused as
 /// is). A proposal, each approval, each refusal and the activation go into the region's audit chain;
 /// proposals and the budgets in force are kept in region.db, so a restart keeps them.</summary>
-public sealed class RegionalCouncil(RegionOptions options, RegionLedger ledger, IAuditSink audit)
+public sealed partial class RegionalCouncil(RegionOptions options, RegionLedger ledger, IAuditSink audit)
 {
     private readonly Lock _gate = new();
 

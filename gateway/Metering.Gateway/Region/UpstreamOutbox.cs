@@ -20,7 +20,7 @@ public sealed class UpstreamOutbox : IDisposable
         Exec("""
             CREATE TABLE IF NOT EXISTS upstream_outbox(seq INTEGER PRIMARY KEY, body BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS delegated_caps(resource TEXT PRIMARY KEY, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL,
-                cap INTEGER NOT NULL, floor INTEGER NOT NULL, valid_until_ms INTEGER NOT NULL);
+                cap INTEGER NOT NULL, floor INTEGER NOT NULL, valid_until_ms INTEGER NOT NULL, stage INTEGER NOT NULL, stage_until_ms INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS upstream_state(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
             """);
     }
@@ -81,8 +81,9 @@ public sealed class UpstreamOutbox : IDisposable
             using (var del = Command("DELETE FROM upstream_outbox WHERE seq = $s", ("$s", seq))) { del.Transaction = tx; del.ExecuteNonQuery(); }
             foreach (var c in caps)
             {
-                using var put = Command("INSERT OR REPLACE INTO delegated_caps VALUES ($r, $f, $t, $c, $fl, $v)",
-                    ("$r", c.Resource.Name()), ("$f", c.FromMs), ("$t", c.ToMs), ("$c", c.Cap), ("$fl", c.Floor), ("$v", c.ValidUntilMs));
+                using var put = Command("INSERT OR REPLACE INTO delegated_caps VALUES ($r, $f, $t, $c, $fl, $v, $s, $su)",
+                    ("$r", c.Resource.Name()), ("$f", c.FromMs), ("$t", c.ToMs), ("$c", c.Cap), ("$fl", c.Floor), ("$v", c.ValidUntilMs),
+                    ("$s", c.Stage), ("$su", c.StageUntilMs));
                 put.Transaction = tx;
                 put.ExecuteNonQuery();
             }
@@ -94,12 +95,12 @@ public sealed class UpstreamOutbox : IDisposable
     {
         lock (_gate)
         {
-            using var cmd = Command("SELECT resource, from_ms, to_ms, cap, floor, valid_until_ms FROM delegated_caps ORDER BY resource");
+            using var cmd = Command("SELECT resource, from_ms, to_ms, cap, floor, valid_until_ms, stage, stage_until_ms FROM delegated_caps ORDER BY resource");
             using var rd = cmd.ExecuteReader();
             var caps = new List<DelegatedCap>();
             while (rd.Read())
                 if (Resources.TryParse(rd.GetString(0), out var r))
-                    caps.Add(new DelegatedCap(r, rd.GetInt64(1), rd.GetInt64(2), rd.GetInt64(3), rd.GetInt64(4), rd.GetInt64(5)));
+                    caps.Add(new DelegatedCap(r, rd.GetInt64(1), rd.GetInt64(2), rd.GetInt64(3), rd.GetInt64(4), rd.GetInt64(5), rd.GetInt32(6), rd.GetInt64(7)));
             return caps;
         }
     }

@@ -24,7 +24,7 @@ public sealed class RegionWireTests
     {
         Assert.True(RegionWire.TryDecodeAnswer(Vector("answer.json"), out var a, out var error), error);
         Assert.Equal(("river-a", "upper", 1772409600000L, false), (a!.Region, a.Community, a.Seq, a.Duplicate));
-        Assert.Equal(new DelegatedCap(Resource.Water, 1772409600000, 1772496000000, 18_000_000, 9_000_000, 1772582400000), Assert.Single(a.Caps));
+        Assert.Equal(new DelegatedCap(Resource.Water, 1772409600000, 1772496000000, 18_000_000, 9_000_000, 1772582400000, 2, 1772496000000), Assert.Single(a.Caps));
         Assert.Equal(Vector("answer.json"), RegionWire.Encode(a));
     }
 

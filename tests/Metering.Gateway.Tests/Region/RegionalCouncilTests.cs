@@ -89,3 +89,51 @@ public sealed class RegionalCouncilTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 }
+
+/// <summary>Regional stages: declared by k of n for a stated time, carried in every answer, ending by themselves.</summary>
+public sealed class RegionalStageTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("region-stage-").FullName;
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 2, 6, 0, 0, TimeSpan.Zero));
+    private readonly RegionLedger _ledger;
+    private readonly RegionService _region;
+
+    public RegionalStageTests()
+    {
+        _ledger = new RegionLedger(Path.Combine(_dir, "region.db"));
+        var o = RegionServiceTests.Options();
+        o.Council = new RegionalCouncilOptions { K = 2, Members = ["d-upper", "d-lower", "d-middle"] };
+        _region = new RegionService(o, _ledger, new AuditLog(Path.Combine(_dir, "a.log"), _time), _time);
+    }
+
+    private DelegatedCap Answer(long seq) => Assert.Single(_region.Handle("upper-token",
+        RegionWire.Encode(new RegionReport("upper", seq, seq, 0, [new ResourceUse(Resource.Water, PolicyPeriod.Day, 1772409600000, 0, 10, 100, 0)]))).Answer!.Caps);
+
+    [Fact]
+    public void AStageDeclaredByKDelegates_GoesDownWithTheCaps_AndEndsByItself()
+    {
+        Assert.True(_region.Council.ProposeStage("d-lower", Resource.Water, 2, 12, out var p).Accepted);
+        _region.Council.ApproveStage(p!.Id, "d-lower", _time.GetUtcNow(), out _);
+        Assert.Equal(0, Answer(1).Stage);
+        _region.Council.ApproveStage(p.Id, "d-middle", _time.GetUtcNow(), out var active);
+        Assert.True(active!.Active);
+        var during = Answer(2);
+        Assert.Equal((2, _time.GetUtcNow().AddHours(12).ToUnixTimeMilliseconds()), (during.Stage, during.StageUntilMs));
+        _time.Advance(TimeSpan.FromHours(12));
+        Assert.Equal((0, 0L), (Answer(3).Stage, Answer(3).StageUntilMs));
+    }
+
+    [Fact]
+    public void AStageLongerThanTheSunset_OrOutOfRange_OrByANonDelegate_IsRefused()
+    {
+        Assert.False(_region.Council.ProposeStage("d-lower", Resource.Water, 2, 73, out _).Accepted);
+        Assert.False(_region.Council.ProposeStage("d-lower", Resource.Water, 4, 1, out _).Accepted);
+        Assert.False(_region.Council.ProposeStage("mallory", Resource.Water, 1, 1, out _).Accepted);
+    }
+
+    public void Dispose()
+    {
+        _ledger.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+}

@@ -27,6 +27,7 @@ public sealed class UpstreamTests : IAsyncDisposable
         var options = new RegionOptions
         {
             Id = "river-a",
+            Council = new RegionalCouncilOptions { K = 1, Members = ["d1"] },
             Communities = [new MemberOptions { Id = CommonsHarness.Community, TokenSha256 = RegionServiceTests.Sha("t0ken") }, new MemberOptions { Id = "other", TokenSha256 = RegionServiceTests.Sha("x") }],
             // 600 L a day for the valley; 50 L per person.
             Resources = { ["water"] = new RegionalResourceOptions { Period = "day", BudgetPerPeriod = 600_000, NeedPerPersonPerPeriod = 50_000 } },
@@ -106,6 +107,34 @@ public sealed class UpstreamTests : IAsyncDisposable
         Assert.Equal([seq, seq], _link.Delivered);
         Assert.Equal([false, true], _link.Duplicates);
         Assert.Equal(1, _regionLedger.ReportCount(CommonsHarness.Community));
+    }
+
+    [Fact]
+    public async Task RegionalDrought_RaisesTheCommunitysStage_ShedsWithinItsOwnRules_NeverCutsUnderTheFloor_AndEndsByItselfEvenWithTheLinkDown()
+    {
+        await _community.StartAsync();
+        await _community.ReadingAsync("w-h1", ("kitchen", 0), ("garden", 0));
+        await _community.ReadingAsync("w-h2", ("kitchen", 0), ("laundry", 0));
+        await _community.StepAsync();
+        Assert.True(_region.Council.ProposeStage("d1", Resource.Water, 3, 6, out var p).Accepted);
+        _region.Council.ApproveStage(p!.Id, "d1", _community.Time.GetUtcNow(), out _);
+        _reporter.Snapshot();
+        Assert.True(await _reporter.DrainAsync(CancellationToken.None));
+        await _community.StepAsync();
+        Assert.Equal(3, _community.Runtime.Overview().Resources.Single(r => r.Resource == Resource.Water).Stage);
+        // Stage 3 of this community's own policy curtails every class, but a household under its floor keeps its essential channel.
+        var h1 = _community.Runtime.Household("h1")!.Resources.Single().Channels;
+        Assert.Equal("curtailed", h1.Single(c => c.Channel == "garden").Decision);
+        Assert.Equal("allowed", h1.Single(c => c.Channel == "kitchen").Decision);
+        Assert.Equal("curtailed", _community.Runtime.Household("h2")!.Resources.Single().Channels.Single(c => c.Channel == "laundry").Decision);
+        Assert.Contains("region.stage.applied", _community.AuditKinds());
+        // The link goes down; six hours later the regional stage ends by itself all the same.
+        _link.Up = false;
+        _community.Time.Advance(TimeSpan.FromHours(6));
+        _reporter.ApplyCaps();
+        await _community.StepAsync();
+        Assert.Equal(0, _community.Runtime.Overview().Resources.Single(r => r.Resource == Resource.Water).Stage);
+        Assert.Equal("allowed", _community.Runtime.Household("h1")!.Resources.Single().Channels.Single(c => c.Channel == "garden").Decision);
     }
 
     [Fact]
