@@ -23,6 +23,11 @@ internal static class RegionApi
             app.MapPost("/api/v1/region/proposals", Propose).RequireAuthorization(Auth.Access.Council).WithTags("region");
             app.MapPost("/api/v1/region/proposals/{id}/approve", (string id, HttpContext http, RegionService region) =>
                 Acted(region.Council.Approve(id, Auth.Access.Actor(http.User)))).RequireAuthorization(Auth.Access.Council).WithTags("region");
+            app.MapGet("/api/v1/region/loans", (RegionLedger ledger) => Results.Json(ledger.AllLoans().Select(LoanJson)))
+                .RequireAuthorization(Auth.Access.SignedInOrSetup).WithTags("region");
+            app.MapPost("/api/v1/region/loans", ProposeLoan).RequireAuthorization(Auth.Access.Council).WithTags("region");
+            app.MapPost("/api/v1/region/loans/{id}/approve", (string id, HttpContext http, RegionService region) =>
+                Loaned(region.Aid.Approve(id, Auth.Access.Actor(http.User)))).RequireAuthorization(Auth.Access.Council).WithTags("region");
             app.MapPost("/api/v1/region/stages", ProposeStage).RequireAuthorization(Auth.Access.Council).WithTags("region");
             app.MapPost("/api/v1/region/stages/{id}/approve", (string id, HttpContext http, RegionService region, TimeProvider time) =>
             {
@@ -81,6 +86,38 @@ internal static class RegionApi
         var result = region.Council.ProposeStage(Auth.Access.Actor(http.User), r, body.Stage, body.Hours, out var p);
         return result.Accepted ? Results.Json(StageJson(p!)) : Results.Problem(statusCode: 409, title: "Refused", detail: result.Refusal);
     }
+
+    /// <summary>A council member of either community proposes a loan for the current period: {"resource","lender","borrower","amount"}.</summary>
+    private static async Task<IResult> ProposeLoan(HttpContext http, RegionService region, TimeProvider time)
+    {
+        LoanBody? body;
+        try { body = await http.Request.ReadFromJsonAsync<LoanBody>(http.RequestAborted); }
+        catch (System.Text.Json.JsonException e) { return Results.Problem(statusCode: 400, title: "Bad request", detail: e.Message); }
+        if (body is null || !Resources.TryParse(body.Resource, out var r) || body.Lender is null || body.Borrower is null)
+            return Results.Problem(statusCode: 400, title: "Bad request", detail: "'resource' (water, energy or forest), 'lender', 'borrower' and 'amount' are required.");
+        var (from, to) = region.PeriodAt(r, time.GetUtcNow());
+        return Loaned(region.Aid.Propose(Auth.Access.Actor(http.User), r, body.Lender, body.Borrower, body.Amount, from, to));
+    }
+
+    private sealed record LoanBody(string? Resource, string? Lender, string? Borrower, long Amount);
+
+    private static IResult Loaned(LoanResult r) => r.Accepted
+        ? Results.Json(LoanJson(r.Loan!))
+        : Results.Problem(statusCode: 409, title: "Refused", detail: r.Refusal);
+
+    private static object LoanJson(Loan l) => new
+    {
+        id = l.Id,
+        resource = l.Resource.Name(),
+        lender = l.Lender,
+        borrower = l.Borrower,
+        amount = l.Amount,
+        from = DateTimeOffset.FromUnixTimeMilliseconds(l.FromMs).ToString("O", CultureInfo.InvariantCulture),
+        to = DateTimeOffset.FromUnixTimeMilliseconds(l.ToMs).ToString("O", CultureInfo.InvariantCulture),
+        lenderApprovals = l.LenderApprovals.Order(StringComparer.Ordinal),
+        borrowerApprovals = l.BorrowerApprovals.Order(StringComparer.Ordinal),
+        active = l.Active,
+    };
 
     private sealed record StageBody(string? Resource, int Stage, int Hours);
 

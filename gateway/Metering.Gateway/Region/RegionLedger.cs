@@ -31,6 +31,9 @@ public sealed class RegionLedger : IDisposable
             CREATE TABLE IF NOT EXISTS region_stage_proposals(id TEXT PRIMARY KEY, resource TEXT NOT NULL, stage INTEGER NOT NULL,
                 hours INTEGER NOT NULL, proposer TEXT NOT NULL, approvals TEXT NOT NULL, active INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS region_stages(resource TEXT PRIMARY KEY, stage INTEGER NOT NULL, until_ms INTEGER NOT NULL, proposal TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS region_loans(id TEXT PRIMARY KEY, resource TEXT NOT NULL, lender TEXT NOT NULL, borrower TEXT NOT NULL,
+                amount INTEGER NOT NULL, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL, lender_approvals TEXT NOT NULL,
+                borrower_approvals TEXT NOT NULL, active INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS region_caps(community TEXT NOT NULL, resource TEXT NOT NULL, from_ms INTEGER NOT NULL,
                 cap INTEGER NOT NULL, floor INTEGER NOT NULL, PRIMARY KEY (community, resource, from_ms));
             """);
@@ -196,6 +199,44 @@ public sealed class RegionLedger : IDisposable
             using var cmd = Command("SELECT stage, until_ms, proposal FROM region_stages WHERE resource = $r", ("$r", r.Name()));
             using var rd = cmd.ExecuteReader();
             return rd.Read() ? new RegionalStage(r, rd.GetInt32(0), rd.GetInt64(1), rd.GetString(2)) : null;
+        }
+    }
+
+    public void SaveLoan(Loan l)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("INSERT OR REPLACE INTO region_loans VALUES ($id, $r, $l, $b, $a, $f, $t, $la, $ba, $act)",
+                ("$id", l.Id), ("$r", l.Resource.Name()), ("$l", l.Lender), ("$b", l.Borrower), ("$a", l.Amount), ("$f", l.FromMs), ("$t", l.ToMs),
+                ("$la", string.Join(',', l.LenderApprovals.Order(StringComparer.Ordinal))), ("$ba", string.Join(',', l.BorrowerApprovals.Order(StringComparer.Ordinal))),
+                ("$act", l.Active ? 1 : 0));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    public Loan? Loan(string id) => Loans("WHERE id = $id", ("$id", id)).FirstOrDefault();
+
+    /// <summary>Loans in force for the period starting <paramref name="fromMs"/>, in the order they were made.</summary>
+    public IReadOnlyList<Loan> ActiveLoans(Resource r, long fromMs) =>
+        Loans("WHERE active = 1 AND resource = $r AND from_ms = $f ORDER BY rowid", ("$r", r.Name()), ("$f", fromMs));
+
+    public IReadOnlyList<Loan> AllLoans() => Loans("ORDER BY rowid");
+
+    private List<Loan> Loans(string where, params (string, object)[] args)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("SELECT id, resource, lender, borrower, amount, from_ms, to_ms, lender_approvals, borrower_approvals, active FROM region_loans " + where, args);
+            using var rd = cmd.ExecuteReader();
+            var list = new List<Loan>();
+            while (rd.Read())
+            {
+                Resources.TryParse(rd.GetString(1), out var r);
+                static HashSet<string> Set(string csv) => csv.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+                list.Add(new Loan(rd.GetString(0), r, rd.GetString(2), rd.GetString(3), rd.GetInt64(4), rd.GetInt64(5), rd.GetInt64(6),
+                    Set(rd.GetString(7)), Set(rd.GetString(8)), rd.GetInt64(9) == 1));
+            }
+            return list;
         }
     }
 

@@ -110,6 +110,10 @@ public sealed class MemberOptions
     /// <summary>Its agreed share, for the by_shares rule (e.g. historical water rights).</summary>
     public long Share { get; set; } = 1;
 
+    /// <summary>This community's council as the region knows it, for mutual aid: its members' account
+    /// names on the region's gateway, of whom any K approve a loan for the community (MutualAid).</summary>
+    public RegionalCouncilOptions Council { get; set; } = new();
+
     /// <summary>Most it may get per period, per resource name; absent = no ceiling.</summary>
     public Dictionary<string, long> Ceilings { get; set; } = [];
 
@@ -119,6 +123,8 @@ public sealed class MemberOptions
         if (TokenSha256.Length != 64 || !TokenSha256.All(Uri.IsHexDigit))
             yield return $"{key}:TokenSha256 must be the 64 hex digits of the SHA-256 of the community's token (sha256sum)";
         if (Share < 0) yield return $"{key}:Share cannot be negative (is {Share})";
+        if (Council.Members.Count > 0 && (Council.K < 1 || Council.K > Council.Members.Count))
+            yield return $"{key}:Council:K must be between 1 and the {Council.Members.Count} members (is {Council.K})";
         foreach (var (r, c) in Ceilings)
         {
             if (!Ingest.Resources.TryParse(r, out _)) yield return $"{key}:Ceilings:{r} is not a resource (water, energy, forest)";

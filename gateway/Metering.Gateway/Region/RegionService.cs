@@ -19,6 +19,9 @@ public sealed class RegionService(RegionOptions options, RegionLedger ledger, IA
     /// <summary>The delegates who change budgets k-of-n; the budgets in force come from it.</summary>
     public RegionalCouncil Council { get; } = new(options, ledger, audit);
 
+    /// <summary>Loans between members; applied to every allocation of their period.</summary>
+    public MutualAid Aid { get; } = new(options, ledger, audit);
+
     public RegionResult Handle(string? token, byte[] body)
     {
         if (!RegionWire.TryDecodeReport(body, out var report, out var error)) return RegionResult.Bad(400, "Malformed report", error);
@@ -70,7 +73,14 @@ public sealed class RegionService(RegionOptions options, RegionLedger ledger, IA
             m.Share,
             previous.TryGetValue(m.Id, out var p) ? p.Used : 0,
             m.Ceilings.TryGetValue(r.Name(), out var c) ? c : null)).ToList();
-        return RegionalAllocation.Compute(budget, claims);
+        return Aid.Apply(RegionalAllocation.Compute(budget, claims), fromMs);
+    }
+
+    /// <summary>The period of a resource containing <paramref name="at"/>, [from, to) in Unix ms.</summary>
+    public (long FromMs, long ToMs) PeriodAt(Resource r, DateTimeOffset at)
+    {
+        var period = Council.Budget(r).Period;
+        return (PolicyPeriods.StartOf(period, at, options.Offset).ToUnixTimeMilliseconds(), PolicyPeriods.EndOf(period, at, options.Offset).ToUnixTimeMilliseconds());
     }
 
     private void AuditChange(string community, Resource r, long fromMs, CommunityAllocation a)
