@@ -17,6 +17,7 @@ namespace Commons.Metering.Tests.Region;
 public sealed class TwoGatewayRegionTests : IDisposable
 {
     private const string Token = "riverside-upstream-token";
+    private const string HillsideToken = "hillside-upstream-token";
     private readonly string _dir = Directory.CreateTempSubdirectory("region-it-").FullName;
 
     private static string VillageYaml()
@@ -73,10 +74,10 @@ public sealed class TwoGatewayRegionTests : IDisposable
         region.Environment["Metering__Region__Communities__0__Id"] = "riverside";
         region.Environment["Metering__Region__Communities__0__TokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Token)));
         region.Environment["Metering__Region__Communities__1__Id"] = "hillside";
-        region.Environment["Metering__Region__Communities__1__TokenSha256"] = new string('0', 64);
-        // 900 L a day for the valley: riverside's 12 persons need 600 L; hillside has not reported, so the rest is riverside's.
+        region.Environment["Metering__Region__Communities__1__TokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(HillsideToken)));
+        // 1,000 L a day for the valley: riverside's 12 persons need 600 L; while hillside has not reported, the rest is riverside's.
         region.Environment["Metering__Region__Resources__water__Period"] = "day";
-        region.Environment["Metering__Region__Resources__water__BudgetPerPeriod"] = "900000";
+        region.Environment["Metering__Region__Resources__water__BudgetPerPeriod"] = "1000000";
         region.Environment["Metering__Region__Resources__water__NeedPerPersonPerPeriod"] = "50000";
         region.Start();
 
@@ -106,19 +107,43 @@ public sealed class TwoGatewayRegionTests : IDisposable
         }
         await UntilAsync(regionHttp, "/api/v1/region", r => Used(r) == 150_000, "the region counts riverside's 150 L", region);
 
-        // The delegated 900 L is stricter than the village's own 1,500 L: the allowances come down, floors kept.
+        // The delegated 1,000 L is stricter than the village's own 1,500 L: the allowances come down, floors kept.
         var upstream = await UntilAsync(communityHttp, "/api/v1/upstream",
             u => u.GetProperty("resources").EnumerateArray().Any(r => r.GetProperty("resource").GetString() == "water" && r.GetProperty("source").GetString() == "region"),
             "the community applies the region's cap", community);
         var water = upstream.GetProperty("resources").EnumerateArray().Single(r => r.GetProperty("resource").GetString() == "water");
-        Assert.Equal((1_500_000L, 900_000L, 900_000L), (water.GetProperty("ownCap").GetInt64(), water.GetProperty("delegatedCap").GetInt64(), water.GetProperty("inForce").GetInt64()));
-        var capped = PolicyLoader.Parse(VillageYaml().Replace("cap: 1_500_000", "cap: 900_000", StringComparison.Ordinal), "v.yaml").Policy!;
-        var h01 = await GetAsync(communityHttp, "/api/v1/households/h01/allowance?resource=water");
-        var expected = AllowanceCalculator.Compute(capped, Resource.Water).For("h01").Allowance;
-        Assert.Equal(expected, h01.GetProperty("allowance").GetInt64());
-        Assert.True(expected < AllowanceCalculator.Compute(PolicyLoader.Parse(VillageYaml(), "v.yaml").Policy!, Resource.Water).For("h01").Allowance);
+        Assert.Equal((1_500_000L, 1_000_000L, 1_000_000L), (water.GetProperty("ownCap").GetInt64(), water.GetProperty("delegatedCap").GetInt64(), water.GetProperty("inForce").GetInt64()));
+        var capped = PolicyLoader.Parse(VillageYaml().Replace("cap: 1_500_000", "cap: 1_000_000", StringComparison.Ordinal), "v.yaml").Policy!;
+        // h02 (2 persons) had the 400 L ceiling under the village's own cap; under 1,000 L it has 200 L.
+        var h02 = await GetAsync(communityHttp, "/api/v1/households/h02/allowance?resource=water");
+        var expected = AllowanceCalculator.Compute(capped, Resource.Water).For("h02").Allowance;
+        Assert.Equal(expected, h02.GetProperty("allowance").GetInt64());
+        Assert.True(expected < AllowanceCalculator.Compute(PolicyLoader.Parse(VillageYaml(), "v.yaml").Policy!, Resource.Water).For("h02").Allowance);
         var member = Member(await GetAsync(regionHttp, "/api/v1/region"), "riverside");
-        Assert.Equal((12L, 600_000L, 900_000L), (member.GetProperty("persons").GetInt64(), member.GetProperty("floor").GetInt64(), member.GetProperty("cap").GetInt64()));
+        Assert.Equal((12L, 600_000L, 1_000_000L), (member.GetProperty("persons").GetInt64(), member.GetProperty("floor").GetInt64(), member.GetProperty("cap").GetInt64()));
+
+        // A second community joins: its 12 persons need 600 L too, so the floors (1,200 L) exceed the budget.
+        // Basic needs first: each community gets exactly its floor, and every household its own floor.
+        var hillsidePolicy = Path.Combine(_dir, "hillside.yaml");
+        File.WriteAllText(hillsidePolicy, VillageYaml().Replace("community: riverside", "community: hillside", StringComparison.Ordinal));
+        using (var hillside = new GatewayProcess())
+        {
+            hillside.Environment["Metering__Policy__File"] = hillsidePolicy;
+            hillside.Environment["Metering__Upstream__Url"] = region.BaseUrl.ToString();
+            hillside.Environment["Metering__Upstream__Token"] = HillsideToken;
+            hillside.Environment["Metering__Upstream__ReportIntervalSeconds"] = "1";
+            hillside.Start();
+            var drought = await UntilAsync(regionHttp, "/api/v1/region", r => Member(r, "hillside").GetProperty("persons").GetInt64() == 12,
+                "hillside reports to the region", region);
+            Assert.Equal(200_000, Water(drought).GetProperty("floorShortfall").GetInt64());
+            Assert.Equal((600_000L, 600_000L), (Member(drought, "riverside").GetProperty("cap").GetInt64(), Member(drought, "hillside").GetProperty("cap").GetInt64()));
+            await UntilAsync(communityHttp, "/api/v1/upstream",
+                u => u.GetProperty("resources").EnumerateArray().Any(r => r.GetProperty("resource").GetString() == "water" && r.GetProperty("inForce").GetInt64() == 600_000),
+                "riverside applies its floor as its cap", community);
+            var atFloor = await GetAsync(communityHttp, "/api/v1/households/h01/allowance?resource=water");
+            Assert.Equal((200_000L, 200_000L), (atFloor.GetProperty("floor").GetInt64(), atFloor.GetProperty("allowance").GetInt64()));
+            Assert.True(hillside.Terminate(), "hillside did not stop");
+        }
 
         // The region goes down; the community keeps metering and its reports queue.
         Assert.True(region.Terminate(), "the region did not stop");
@@ -133,6 +158,20 @@ public sealed class TwoGatewayRegionTests : IDisposable
         Assert.Equal(290_000, Used(after));
         var allowance = await GetAsync(communityHttp, "/api/v1/households/h01/allowance?resource=water");
         Assert.Equal(290_000, allowance.GetProperty("used").GetInt64());
+
+        // Privacy: of everything that reached the region, nothing names a household or a meter.
+        var policy = PolicyLoader.Parse(VillageYaml(), "v.yaml").Policy!;
+        var ids = policy.Households.Select(h => h.Id).Concat(policy.Households.SelectMany(h => h.Meters.Select(m => m.Id))).ToList();
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(region.DataDirectory, "region.db")};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT body FROM region_reports";
+        var bodies = new List<string>();
+        using (var rd = cmd.ExecuteReader())
+            while (rd.Read()) bodies.Add(rd.GetString(0));
+        Assert.True(bodies.Count >= 5, $"only {bodies.Count} reports reached the region");
+        foreach (var body in bodies)
+            foreach (var id in ids) Assert.DoesNotContain("\"" + id + "\"", body, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
