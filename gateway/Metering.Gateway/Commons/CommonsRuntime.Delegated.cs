@@ -20,6 +20,14 @@ public sealed partial class CommonsRuntime : IDelegatedCapTarget
         Initialize();
         lock (_gate)
         {
+            // Each answer renews the validity; only a changed cap, source or stage rebuilds the runtime
+            // (a rebuild starts the stage monitors' gauge bookkeeping afresh).
+            if (caps.Count == _delegated.Count && caps.All(c => _delegated.TryGetValue(c.Key, out var d)
+                && d.Cap == c.Value.Cap && d.Source == c.Value.Source && d.RegionalStage == c.Value.RegionalStage))
+            {
+                _delegated = caps;
+                return;
+            }
             foreach (var (r, c) in caps)
             {
                 if (_delegated.TryGetValue(r, out var before) && before.Cap == c.Cap && before.Source == c.Source) continue;

@@ -138,6 +138,33 @@ public sealed class UpstreamTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AnswersWithTheSameCap_ChangeNothing_OnlyTheValidityMoves()
+    {
+        await _community.StartAsync();
+        await _community.ReadingAsync("w-h1", ("kitchen", 0), ("garden", 0));
+        await _community.ReadingAsync("w-h2", ("kitchen", 0), ("laundry", 0));
+        _reporter.Snapshot();
+        Assert.True(await _reporter.DrainAsync(CancellationToken.None));
+        await _community.StepAsync();
+        await _community.AckEverythingAsync();
+        await _community.StepAsync();
+        var sent = _community.Publisher.Sent.Count;
+        var audit = _community.AuditKinds().Count;
+        var firstValidity = _community.Runtime.DelegatedCaps[Resource.Water].ValidUntilMs;
+        for (var i = 0; i < 3; i++)
+        {
+            await _community.AdvanceAsync(TimeSpan.FromMinutes(5));
+            _reporter.Snapshot();
+            Assert.True(await _reporter.DrainAsync(CancellationToken.None));
+            await _community.StepAsync();
+        }
+        // Each answer renews the validity; the allowances and devices see nothing new.
+        Assert.Equal(firstValidity + 15 * 60_000, _community.Runtime.DelegatedCaps[Resource.Water].ValidUntilMs);
+        Assert.Equal(sent, _community.Publisher.Sent.Count);
+        Assert.Equal(audit, _community.AuditKinds().Count);
+    }
+
+    [Fact]
     public async Task RefusedReport_StaysQueued()
     {
         await _community.StartAsync();
