@@ -208,6 +208,7 @@ internal static class RegionApi
                     source = d is null ? "own" : d.Source == CapSource.Region ? "region" : "fallback",
                     validUntil = d is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(d.ValidUntilMs).ToString("O", CultureInfo.InvariantCulture),
                     regionalStage = d?.RegionalStage ?? 0,
+                    stage = runtime.Overview().Resources.FirstOrDefault(o => o.Resource == r.Key)?.Stage ?? 0,
                     inForce = DelegatedCaps.Apply(r.Value.CapPerPeriod, d),
                 };
             }),

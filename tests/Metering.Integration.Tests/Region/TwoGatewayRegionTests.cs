@@ -1,7 +1,9 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Policy;
 using Commons.Metering.Testing;
@@ -14,7 +16,7 @@ namespace Commons.Metering.Tests.Region;
 /// household allowances; with the region down the reports queue, and after it returns they arrive and
 /// the region counts exactly the community's use.</summary>
 [Trait("Category", "Integration")]
-public sealed class TwoGatewayRegionTests : IDisposable
+public sealed partial class TwoGatewayRegionTests : IDisposable
 {
     private const string Token = "riverside-upstream-token";
     private const string HillsideToken = "hillside-upstream-token";
@@ -79,6 +81,16 @@ public sealed class TwoGatewayRegionTests : IDisposable
         region.Environment["Metering__Region__Resources__water__Period"] = "day";
         region.Environment["Metering__Region__Resources__water__BudgetPerPeriod"] = "1000000";
         region.Environment["Metering__Region__Resources__water__NeedPerPersonPerPeriod"] = "50000";
+        // The regional council: two of the delegates amina, bruno, chen. Their accounts on the region's gateway are
+        // the demo sign-ins of a policy whose council they are (Auth/AccountSeeding.cs prints the passwords).
+        var office = Path.Combine(_dir, "office.yaml");
+        File.WriteAllText(office, VillageYaml().Replace("community: riverside", "community: river-a-office", StringComparison.Ordinal));
+        region.Environment["Metering__Policy__File"] = office;
+        region.Environment["Metering__Auth__DemoAccounts"] = "true";
+        region.Environment["Metering__Region__Council__K"] = "2";
+        region.Environment["Metering__Region__Council__Members__0"] = "amina";
+        region.Environment["Metering__Region__Council__Members__1"] = "bruno";
+        region.Environment["Metering__Region__Council__Members__2"] = "chen";
         region.Start();
 
         using var community = new GatewayProcess();
@@ -92,7 +104,8 @@ public sealed class TwoGatewayRegionTests : IDisposable
         community.Start();
         Assert.Contains("Metering:Upstream:Token = ***", community.Output);
         Assert.DoesNotContain(Token, community.Output);
-        using var regionHttp = region.CreateHttpClient();
+        // Accounts exist on the region, so its aggregates are for those signed in: chen, a delegate, reads them.
+        using var regionHttp = await SignInAsync(region, "chen");
         using var communityHttp = community.CreateHttpClient();
 
         // Stay inside one village day (UTC+3), as PolicyApiTests does: the clocks are real.
@@ -145,6 +158,25 @@ public sealed class TwoGatewayRegionTests : IDisposable
             Assert.True(hillside.Terminate(), "hillside did not stop");
         }
 
+        // A drought on the river: two delegates declare regional stage 2 for 6 h; riverside holds at least that stage.
+        var (amina, bruno) = (await SignInAsync(region, "amina"), await SignInAsync(region, "bruno"));
+        using (amina)
+        using (bruno)
+        {
+            using var proposed = await amina.PostAsJsonAsync("api/v1/region/stages", new { resource = "water", stage = 2, hours = 6 });
+            var proposal = await proposed.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(proposed.IsSuccessStatusCode, proposal.ToString());
+            var id = proposal.GetProperty("id").GetString();
+            using (var first = await amina.PostAsync($"api/v1/region/stages/{id}/approve", JsonContent.Create(new { })))
+                Assert.False((await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("active").GetBoolean());
+            using var second = await bruno.PostAsync($"api/v1/region/stages/{id}/approve", JsonContent.Create(new { }));
+            Assert.True((await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("active").GetBoolean());
+        }
+        await UntilAsync(communityHttp, "/api/v1/upstream",
+            u => u.GetProperty("resources").EnumerateArray().Any(r => r.GetProperty("resource").GetString() == "water"
+                && r.GetProperty("regionalStage").GetInt32() == 2 && r.GetProperty("stage").GetInt32() == 2),
+            "riverside holds the regional stage", community);
+
         // The region goes down; the community keeps metering and its reports queue.
         Assert.True(region.Terminate(), "the region did not stop");
         await using (var wh01 = new TestDevice("riverside", "w-h01", community.BrokerPort))
@@ -154,7 +186,8 @@ public sealed class TwoGatewayRegionTests : IDisposable
         // Back up: every queued report arrives, and the region counts exactly the community's use.
         region.StartAgain();
         await UntilAsync(communityHttp, "/api/v1/upstream", u => u.GetProperty("pendingReports").GetInt32() == 0, "the queue drains", community);
-        var after = await UntilAsync(regionHttp, "/api/v1/region", r => Used(r) == 290_000, "the region counts riverside's 290 L", region);
+        using var regionAgain = await SignInAsync(region, "chen", start: 2);
+        var after = await UntilAsync(regionAgain, "/api/v1/region", r => Used(r) == 290_000, "the region counts riverside's 290 L", region);
         Assert.Equal(290_000, Used(after));
         var allowance = await GetAsync(communityHttp, "/api/v1/households/h01/allowance?resource=water");
         Assert.Equal(290_000, allowance.GetProperty("used").GetInt64());
@@ -173,6 +206,23 @@ public sealed class TwoGatewayRegionTests : IDisposable
         foreach (var body in bodies)
             foreach (var id in ids) Assert.DoesNotContain("\"" + id + "\"", body, StringComparison.Ordinal);
     }
+
+    /// <summary>A cookie session of a demo account, its password read from the gateway's start-up lines (the
+    /// <paramref name="start"/>-th start's: each start gives the demo accounts fresh passwords).</summary>
+    private static async Task<HttpClient> SignInAsync(GatewayProcess gw, string name, int start = 1)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DemoSignIn(name).Matches(gw.Output).Count < start && DateTime.UtcNow < deadline) await Task.Delay(50);
+        var found = DemoSignIn(name).Matches(gw.Output);
+        Assert.True(found.Count >= start, $"no demo sign-in for {name}:\n{gw.Output}");
+        var m = found[start - 1];
+        var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = gw.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        using var r = await http.PostAsJsonAsync("api/v1/session", new { name, password = m.Groups["password"].Value });
+        Assert.True(r.IsSuccessStatusCode, $"sign-in of {name}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
+        return http;
+    }
+
+    private static Regex DemoSignIn(string name) => new(@"^ {4}council +" + Regex.Escape(name) + @" +(?<password>\S+)", RegexOptions.Multiline);
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
