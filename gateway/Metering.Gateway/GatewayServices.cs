@@ -102,6 +102,8 @@ public static class GatewayServices
         services.TryAddSingleton<IMeterHouseholds, Policy.PolicyHouseholds>();
         // Commons runtime: the policy acts, only when a policy file is configured (Commons/README.md).
         if (options.Policy.Configured) Commons.CommonsServices.AddCommonsRuntime(services, configuration);
+        // Federation (Region/README.md): the region's side and the community's upward link, each only when configured.
+        Region.RegionServices.AddRegionalTier(services, configuration);
         // Actuation: the commission ping's ack waiters (Http/CommissionApi.cs), independent of any policy.
         services.AddSingleton<Actuation.AckWaiters>();
         services.AddSingleton<ILedgerObserver>(sp => sp.GetRequiredService<Actuation.AckWaiters>());

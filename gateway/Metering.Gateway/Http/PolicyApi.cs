@@ -63,7 +63,9 @@ internal static class PolicyApi
         var from = PolicyPeriods.StartOf(rp.Period, now, policy.UtcOffset);
         var to = PolicyPeriods.EndOf(rp.Period, now, policy.UtcOffset);
         var used = HouseholdUsage.UsedInPeriod(household, r, ledger, from, to);
-        var status = AllowanceCalculator.Compute(policy, r).Status(household.Id, used);
+        // Under a region the runtime computes allowances under the stricter delegated cap (Region/README.md): show those.
+        var inForce = http.RequestServices.GetService(typeof(Commons.CommonsRuntime)) is Commons.CommonsRuntime runtime ? runtime.UnderDelegatedCapsOf(policy) : policy;
+        var status = AllowanceCalculator.Compute(inForce, r).Status(household.Id, used);
         return Results.Json(new
         {
             household = household.Id,

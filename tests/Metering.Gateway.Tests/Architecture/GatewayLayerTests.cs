@@ -18,7 +18,7 @@ public sealed class GatewayLayerTests
         ["Ingest", "Hosting"],
         ["Actuation", "Sinks", "Auth", "Demo"],
         ["Commons", "Backup"],
-        ["Dashboard"],
+        ["Dashboard", "Region"],
         ["Http"],
     ];
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Commons.Metering.Gateway.Auth;
 using Commons.Metering.Gateway.Commons;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Region;
 using Commons.Metering.Gateway.Sinks;
 using Microsoft.Extensions.Configuration;
 
@@ -21,6 +22,7 @@ public sealed class AppSettingsSampleTests
         (SinkConstants.SectionName, typeof(InfluxOptions)),
         (CommonsOptions.Section, typeof(CommonsOptions)),
         (AuthOptions.Section, typeof(AuthOptions)),
+        (UpstreamOptions.Section, typeof(UpstreamOptions)),
     ];
 
     private static IConfigurationRoot Sample()

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Commons.Metering.Gateway.Region;
+
+/// <summary>This community reports to a region (section Metering:Upstream; environment
+/// Metering__Upstream__Url=https://region.example/). Absent (no Url) = no region. Needs a policy file:
+/// the report is built from the policy's households and the runtime's use and stages.</summary>
+public sealed class UpstreamOptions
+{
+    public const string Section = "Metering:Upstream";
+
+    /// <summary>The region gateway's base address; reports go to {Url}/api/v1/region/reports.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>This community's token at the region (the region keeps only its SHA-256); masked in the log.</summary>
+    public string Token { get; set; } = "";
+
+    /// <summary>A report every 5 min: the region's allocation follows use within minutes, far finer
+    /// than any budget period (a day at least), at 288 small requests a day.</summary>
+    public int ReportIntervalSeconds { get; set; } = 300;
+
+    /// <summary>First retry after a failed send; doubles up to <see cref="RetryMaxSeconds"/>.</summary>
+    public int RetryMinSeconds { get; set; } = 5;
+
+    /// <summary>Longest wait between retries while the region is unreachable.</summary>
+    public int RetryMaxSeconds { get; set; } = 300;
+
+    /// <summary>Reports and delegated caps waiting or kept; empty = {DataDirectory}/upstream.db.</summary>
+    public string StateFile { get; set; } = "";
+
+    public bool Configured => !string.IsNullOrWhiteSpace(Url);
+
+    public Uri ReportsUri => new(new Uri(Url.EndsWith('/') ? Url : Url + "/"), "api/v1/region/reports");
+
+    public static UpstreamOptions Bind(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<UpstreamOptions>() ?? new UpstreamOptions();
+
+    public string StatePath(string dataDirectory) =>
+        string.IsNullOrWhiteSpace(StateFile) ? Path.Combine(dataDirectory, "upstream.db") : StateFile;
+
+    public IEnumerable<string> Errors(bool policyConfigured)
+    {
+        if (!Configured) yield break;
+        if (!Uri.TryCreate(Url, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
+            yield return $"{Section}:Url '{Url}' must be an absolute http:// or https:// address";
+        if (string.IsNullOrWhiteSpace(Token)) yield return $"{Section}:Token is required with {Section}:Url (the region keeps its SHA-256)";
+        if (!policyConfigured) yield return $"{Section}:Url needs a policy file (Metering:Policy:File): the reports are built from it";
+        if (ReportIntervalSeconds is < 1 or > 86_400) yield return $"{Section}:ReportIntervalSeconds must be between 1 and 86400 (is {ReportIntervalSeconds})";
+        if (RetryMinSeconds < 1) yield return $"{Section}:RetryMinSeconds must be at least 1 (is {RetryMinSeconds})";
+        if (RetryMaxSeconds < RetryMinSeconds) yield return $"{Section}:RetryMaxSeconds must be at least RetryMinSeconds (is {RetryMaxSeconds})";
+    }
+}
