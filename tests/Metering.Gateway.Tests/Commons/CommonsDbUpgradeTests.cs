@@ -33,8 +33,8 @@ public sealed class CommonsDbUpgradeTests : IDisposable
         {
             Assert.True(File.Exists(SchemaFile(v)), $"no {SchemaFile(v)}: add commons.db version {v} as it was released");
             var path = Path.Combine(_dir, $"only-v{v}.db");
-            Exec(path, File.ReadAllText(SchemaFile(v)));
-            Assert.NotEqual(fresh, Shape(path));
+            SqliteFile.Exec(path, File.ReadAllText(SchemaFile(v)));
+            Assert.NotEqual(fresh, SqliteFile.Shape(path, indexes: true));
         }
     }
 
@@ -43,7 +43,7 @@ public sealed class CommonsDbUpgradeTests : IDisposable
     public void AnOlderSchema_MigratesToTheCurrentShape_WithEveryRow(int version)
     {
         var path = Path.Combine(_dir, "commons.db");
-        Exec(path, "PRAGMA journal_mode=WAL;\n" + File.ReadAllText(SchemaFile(version)) + "\n" + Rows);
+        SqliteFile.Exec(path, "PRAGMA journal_mode=WAL;\n" + File.ReadAllText(SchemaFile(version)) + "\n" + Rows);
 
         using (var db = new CommonsDb(path))
         {
@@ -69,12 +69,12 @@ public sealed class CommonsDbUpgradeTests : IDisposable
             Assert.Equal(((long?)2_000_600_400L, (int?)2), db.Breakers().Where(b => b.Id == "zone:feeder").Select(b => (b.UntilMs, b.Trips)).Single());
         }
 
-        Assert.Equal("ok", Scalar(path, "PRAGMA integrity_check"));
-        Assert.Equal(FreshShape(), Shape(path));
+        Assert.Equal("ok", SqliteFile.Scalar(path, "PRAGMA integrity_check"));
+        Assert.Equal(FreshShape(), SqliteFile.Shape(path, indexes: true));
         // Opening again changes nothing (the migration runs once).
         using (new CommonsDb(path)) { }
-        Assert.Equal(FreshShape(), Shape(path));
-        Assert.Equal(2L, Convert.ToInt64(Scalar(path, "SELECT count(*) FROM breakers"), CultureInfo.InvariantCulture));
+        Assert.Equal(FreshShape(), SqliteFile.Shape(path, indexes: true));
+        Assert.Equal(2L, Convert.ToInt64(SqliteFile.Scalar(path, "SELECT count(*) FROM breakers"), CultureInfo.InvariantCulture));
     }
 
     /// <summary>One row per table as every version wrote them (the columns all versions share): a command
@@ -94,38 +94,8 @@ public sealed class CommonsDbUpgradeTests : IDisposable
     {
         var fresh = Path.Combine(_dir, "fresh", "commons.db");
         using (new CommonsDb(fresh)) { }
-        return Shape(fresh);
+        return SqliteFile.Shape(fresh, indexes: true);
     }
 
     private static string SchemaFile(int version) => Path.Combine(AppContext.BaseDirectory, "Commons", "Schemas", $"commons.v{version}.sql");
-
-    /// <summary>Every table's columns (name, type, not null, default, key position) and every index, as SQLite reports them.</summary>
-    private static string Shape(string path) => Scalar(path, """
-        SELECT group_concat(t.name || '.' || c.name || ':' || c.type || ':' || c."notnull" || ':' || ifnull(c.dflt_value, '') || ':' || c.pk, '|')
-          || '#' || (SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name))
-        FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name) t, pragma_table_info(t.name) c
-        """);
-
-    private static SqliteConnection Open(string path)
-    {
-        var c = new SqliteConnection($"Data Source={path};Pooling=False");
-        c.Open();
-        return c;
-    }
-
-    private static string Scalar(string path, string sql)
-    {
-        using var c = Open(path);
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        return Convert.ToString(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) ?? "";
-    }
-
-    private static void Exec(string path, string sql)
-    {
-        using var c = Open(path);
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
 }

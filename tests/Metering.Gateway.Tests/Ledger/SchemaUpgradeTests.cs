@@ -32,35 +32,35 @@ public sealed class SchemaUpgradeTests : IDisposable
     public void AnOlderSchema_IsBackedUpUnchanged_ThenMigratedToTheCurrentShape_WithEveryRow(int version)
     {
         var path = Path.Combine(_dir, "metering.db");
-        Exec(path, "PRAGMA journal_mode=WAL;\n" + File.ReadAllText(SchemaFile(version)) + "\n" + Rows[version]);
-        var before = Dump(path);
+        SqliteFile.Exec(path, "PRAGMA journal_mode=WAL;\n" + File.ReadAllText(SchemaFile(version)) + "\n" + Rows[version]);
+        var before = SqliteFile.Dump(path);
 
         using (var store = new SqliteStateStore(_dir, Gateway.Options.SqliteSynchronous.Full)) store.Open();
 
         var copy = PreMigrationBackup.PathFor(path, version);
         Assert.True(File.Exists(copy), $"no pre-upgrade copy at {copy}");
         Assert.Equal(version, UserVersion(copy));
-        Assert.Equal(before, Dump(copy));
+        Assert.Equal(before, SqliteFile.Dump(copy));
 
         Assert.Equal(SqliteSchema.Version, UserVersion(path));
-        Assert.Equal("ok", Scalar(path, "PRAGMA integrity_check"));
+        Assert.Equal("ok", SqliteFile.Scalar(path, "PRAGMA integrity_check"));
         var fresh = Path.Combine(_dir, "fresh");
         using (var store = new SqliteStateStore(fresh, Gateway.Options.SqliteSynchronous.Full)) store.Open();
-        Assert.Equal(Shape(Path.Combine(fresh, "metering.db")), Shape(path));
+        Assert.Equal(SqliteFile.Shape(Path.Combine(fresh, "metering.db"), indexes: false), SqliteFile.Shape(path, indexes: false));
         // Every table's rows survived (the readings table of version 1 moved onto reading_channels).
         var tables = new[] { "meters", "reading_channels", "channels", "hourly_usage", "events", "device_status", "acks", "sink_outbox" };
         if (version >= 3) tables = [.. tables, "gauges", "sink_cursor", "sink_dead_letter"];
         foreach (var table in tables)
-            Assert.True(Convert.ToInt64(Scalar(path, $"SELECT count(*) FROM {table}"), System.Globalization.CultureInfo.InvariantCulture) > 0, $"{table} lost its rows");
-        Assert.Equal("1000,1500", Scalar(path, "SELECT group_concat(reg) FROM (SELECT reg FROM reading_channels ORDER BY seq)"));
-        Assert.Equal(2_000_060_000L, Convert.ToInt64(Scalar(path, "SELECT ts_ms FROM reading_channels WHERE seq = 2"), System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(Convert.ToInt64(SqliteFile.Scalar(path, $"SELECT count(*) FROM {table}"), System.Globalization.CultureInfo.InvariantCulture) > 0, $"{table} lost its rows");
+        Assert.Equal("1000,1500", SqliteFile.Scalar(path, "SELECT group_concat(reg) FROM (SELECT reg FROM reading_channels ORDER BY seq)"));
+        Assert.Equal(2_000_060_000L, Convert.ToInt64(SqliteFile.Scalar(path, "SELECT ts_ms FROM reading_channels WHERE seq = 2"), System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
     public void AVersion3FileFromBeforeGauges_GetsTheGaugeAndSinkTables()
     {
         var path = Path.Combine(_dir, "metering.db");
-        Exec(path, File.ReadAllText(SchemaFile(3)) + "\n" + Rows[2].Replace("INSERT INTO meters VALUES ('w-1', 'c1', 'water', 0, 3, 2, 2000120000);", "INSERT INTO meters VALUES ('w-1', 'c1', 'water', 0, 2000120000);", StringComparison.Ordinal)
+        SqliteFile.Exec(path, File.ReadAllText(SchemaFile(3)) + "\n" + Rows[2].Replace("INSERT INTO meters VALUES ('w-1', 'c1', 'water', 0, 3, 2, 2000120000);", "INSERT INTO meters VALUES ('w-1', 'c1', 'water', 0, 2000120000);", StringComparison.Ordinal)
             .Replace("INSERT INTO channels VALUES ('w-1', 'main', 2, 1500);", "INSERT INTO channels VALUES ('w-1', 'main');", StringComparison.Ordinal)
             + "\nDROP TABLE gauges; DROP TABLE sink_cursor; DROP TABLE sink_dead_letter;");
 
@@ -69,15 +69,15 @@ public sealed class SchemaUpgradeTests : IDisposable
         Assert.Equal(SqliteSchema.Version, UserVersion(path));
         var fresh = Path.Combine(_dir, "fresh");
         using (var store = new SqliteStateStore(fresh, Gateway.Options.SqliteSynchronous.Full)) store.Open();
-        Assert.Equal(Shape(Path.Combine(fresh, "metering.db")), Shape(path));
-        Assert.Equal("1000,1500", Scalar(path, "SELECT group_concat(reg) FROM (SELECT reg FROM reading_channels ORDER BY seq)"));
+        Assert.Equal(SqliteFile.Shape(Path.Combine(fresh, "metering.db"), indexes: false), SqliteFile.Shape(path, indexes: false));
+        Assert.Equal("1000,1500", SqliteFile.Scalar(path, "SELECT group_concat(reg) FROM (SELECT reg FROM reading_channels ORDER BY seq)"));
     }
 
     [Fact]
     public void ANewerDatabase_IsRefused_AndLeftAsItIs()
     {
         var path = Path.Combine(_dir, "metering.db");
-        Exec(path, $"CREATE TABLE future(x INTEGER); PRAGMA user_version={SqliteSchema.Version + 1};");
+        SqliteFile.Exec(path, $"CREATE TABLE future(x INTEGER); PRAGMA user_version={SqliteSchema.Version + 1};");
 
         var e = Assert.Throws<InvalidOperationException>(() =>
         {
@@ -87,7 +87,7 @@ public sealed class SchemaUpgradeTests : IDisposable
 
         Assert.Contains($"schema version {SqliteSchema.Version + 1}, newer than this gateway's {SqliteSchema.Version}", e.Message, StringComparison.Ordinal);
         Assert.Equal(SqliteSchema.Version + 1, UserVersion(path));
-        Assert.Equal("future", Scalar(path, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'"));
+        Assert.Equal("future", SqliteFile.Scalar(path, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'"));
     }
 
     [Fact]
@@ -141,61 +141,5 @@ public sealed class SchemaUpgradeTests : IDisposable
             """,
     };
 
-    /// <summary>Every table's columns (name, type, not null, default, key position), as SQLite reports them.</summary>
-    private static string Shape(string path) => Scalar(path, """
-        SELECT group_concat(t.name || '.' || c.name || ':' || c.type || ':' || c."notnull" || ':' || ifnull(c.dflt_value, '') || ':' || c.pk, '|')
-        FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name) t, pragma_table_info(t.name) c
-        """);
-
-    /// <summary>Every row of every table, in a stable order: equal dumps mean equal contents.</summary>
-    private static string Dump(string path)
-    {
-        using var c = Open(path);
-        var tables = new List<string>();
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name";
-            using var r = cmd.ExecuteReader();
-            while (r.Read()) tables.Add(r.GetString(0));
-        }
-        var sb = new System.Text.StringBuilder();
-        foreach (var t in tables)
-        {
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = $"SELECT * FROM \"{t}\" ORDER BY 1, 2";
-            using var r = cmd.ExecuteReader();
-            while (r.Read())
-            {
-                sb.Append(t);
-                for (var i = 0; i < r.FieldCount; i++) sb.Append('|').Append(r.IsDBNull(i) ? "NULL" : Convert.ToString(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture));
-                sb.Append('\n');
-            }
-        }
-        return sb.ToString();
-    }
-
-    private static int UserVersion(string path) => Convert.ToInt32(Scalar(path, "PRAGMA user_version"), System.Globalization.CultureInfo.InvariantCulture);
-
-    private static SqliteConnection Open(string path)
-    {
-        var c = new SqliteConnection($"Data Source={path};Pooling=False");
-        c.Open();
-        return c;
-    }
-
-    private static string Scalar(string path, string sql)
-    {
-        using var c = Open(path);
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        return Convert.ToString(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) ?? "";
-    }
-
-    private static void Exec(string path, string sql)
-    {
-        using var c = Open(path);
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
+    private static int UserVersion(string path) => Convert.ToInt32(SqliteFile.Scalar(path, "PRAGMA user_version"), System.Globalization.CultureInfo.InvariantCulture);
 }
