@@ -4,13 +4,16 @@ namespace Commons.Metering.Firmware.Protocol
     /// <see cref="RejectReason"/> code: a malformed or incomplete command is `bad_field`, a `"v"`
     /// other than 1 is `unsupported_version`, an unknown `op` is `unknown_op`. Expiry needs the
     /// clock and is checked by the caller.</summary>
-    internal sealed class CommandParser
+    internal sealed class CommandParser : IJsonFields
     {
         private const int KeyCapacity = 16;
         private const int StringCapacity = 32;
 
         private readonly JsonCursor _cursor = new JsonCursor();
         private readonly char[] _key = new char[KeyCapacity];
+
+        /// <summary>The command being filled, for the field reader, during <see cref="Parse"/> only.</summary>
+        private Command _into;
         private readonly char[] _value = new char[StringCapacity];
 
         // What was seen, and whether a known field had the wrong type or shape.
@@ -34,7 +37,10 @@ namespace Commons.Metering.Firmware.Protocol
             _op = null;
             _class = null;
             _curtail = null;
-            if (count > Limits.MaxPayloadBytes || !ReadObject(payload, count, into))
+            _into = into;
+            bool read = count <= Limits.MaxPayloadBytes && _cursor.ReadObject(payload, count, _key, this);
+            _into = null;
+            if (!read)
             {
                 return RejectReason.BadField;
             }
@@ -108,40 +114,10 @@ namespace Commons.Metering.Firmware.Protocol
             }
         }
 
-        /// <summary>Reads the top-level object; false when the text is not a well-formed object.</summary>
-        private bool ReadObject(byte[] payload, int count, Command into)
-        {
-            JsonCursor j = _cursor;
-            j.Reset(payload, count);
-            if (!j.Consume('{'))
-            {
-                return false;
-            }
-            if (!j.Consume('}'))
-            {
-                while (true)
-                {
-                    int keyLength = j.ReadString(_key);
-                    if (keyLength < 0 || !j.Consume(':') || !ReadField(keyLength, into))
-                    {
-                        return false;
-                    }
-                    if (j.Consume('}'))
-                    {
-                        break;
-                    }
-                    if (!j.Consume(','))
-                    {
-                        return false;
-                    }
-                }
-            }
-            return j.AtEnd;
-        }
-
         /// <summary>Reads the value of one field; false only when the JSON itself is malformed.</summary>
-        private bool ReadField(int keyLength, Command into)
+        bool IJsonFields.ReadField(int keyLength)
         {
+            Command into = _into;
             if (KeyIs("v", keyLength)) { return ReadNumber(out _version, ref _hasVersion); }
             if (KeyIs("exp", keyLength)) { return ReadNumber(out into.ExpiresUnixMs, ref _hasExpiry); }
             if (KeyIs("limit", keyLength)) { return ReadNumber(out into.Limit, ref _hasLimit); }

@@ -5,7 +5,7 @@ namespace Commons.Metering.Firmware.Protocol
     /// ascending and not overlapping. Returns a <see cref="RejectReason"/> code: anything malformed is
     /// `bad_field`, a `"v"` other than 1 `unsupported_version`; the device ignores a refused one (it is
     /// only a hint: unconfirmed records are sent again). Unknown fields are skipped. Allocation-free.</summary>
-    internal sealed class ConfirmParser
+    internal sealed class ConfirmParser : IJsonFields
     {
         private const int KeyCapacity = 8;
 
@@ -28,7 +28,7 @@ namespace Commons.Metering.Firmware.Protocol
             _seqCount = 0;
             _hasVersion = _hasSeqs = _bad = false;
             _version = 0;
-            if (count > Limits.MaxPayloadBytes || !ReadObject(payload, count) || !_hasVersion)
+            if (count > Limits.MaxPayloadBytes || !_cursor.ReadObject(payload, count, _key, this) || !_hasVersion)
             {
                 _seqCount = 0;
                 return RejectReason.BadField;
@@ -66,37 +66,7 @@ namespace Commons.Metering.Firmware.Protocol
             return true;
         }
 
-        private bool ReadObject(byte[] payload, int count)
-        {
-            JsonCursor j = _cursor;
-            j.Reset(payload, count);
-            if (!j.Consume('{'))
-            {
-                return false;
-            }
-            if (!j.Consume('}'))
-            {
-                while (true)
-                {
-                    int keyLength = j.ReadString(_key);
-                    if (keyLength < 0 || !j.Consume(':') || !ReadField(keyLength))
-                    {
-                        return false;
-                    }
-                    if (j.Consume('}'))
-                    {
-                        break;
-                    }
-                    if (!j.Consume(','))
-                    {
-                        return false;
-                    }
-                }
-            }
-            return j.AtEnd;
-        }
-
-        private bool ReadField(int keyLength)
+        bool IJsonFields.ReadField(int keyLength)
         {
             JsonCursor j = _cursor;
             if (Ascii.KeyIs(_key, keyLength, "v"))

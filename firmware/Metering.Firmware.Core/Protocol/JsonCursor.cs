@@ -32,6 +32,38 @@ namespace Commons.Metering.Firmware.Protocol
             }
         }
 
+        /// <summary>Reads <paramref name="count"/> bytes of <paramref name="text"/> as one top-level
+        /// object: each key into <paramref name="key"/>, its value by <paramref name="fields"/>. False
+        /// when the text is not exactly one well-formed object, or a field reader said so.</summary>
+        public bool ReadObject(byte[] text, int count, char[] key, IJsonFields fields)
+        {
+            Reset(text, count);
+            if (!Consume('{'))
+            {
+                return false;
+            }
+            if (!Consume('}'))
+            {
+                while (true)
+                {
+                    int keyLength = ReadString(key);
+                    if (keyLength < 0 || !Consume(':') || !fields.ReadField(keyLength))
+                    {
+                        return false;
+                    }
+                    if (Consume('}'))
+                    {
+                        break;
+                    }
+                    if (!Consume(','))
+                    {
+                        return false;
+                    }
+                }
+            }
+            return AtEnd;
+        }
+
         /// <summary>The next significant byte, or -1 at the end; does not consume it.</summary>
         public int Peek()
         {
