@@ -1,3 +1,4 @@
+using Commons.Metering.Testing;
 using System.Diagnostics;
 
 namespace Commons.Metering.Cli.Tests;
@@ -15,9 +16,7 @@ internal static class CliProcess
     {
         get
         {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Metering.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException($"Metering.sln not found above {AppContext.BaseDirectory}");
+            return RepoPaths.Root;
         }
     }
 

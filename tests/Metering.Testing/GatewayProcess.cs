@@ -55,15 +55,12 @@ public sealed class GatewayProcess : IDisposable
     {
         get
         {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Metering.sln"))) dir = dir.Parent;
-            if (dir is null) throw new InvalidOperationException($"Metering.sln not found above {AppContext.BaseDirectory}");
 #if DEBUG
             const string configuration = "Debug";
 #else
             const string configuration = "Release";
 #endif
-            var dll = Path.Combine(dir.FullName, "gateway", "Metering.Gateway", "bin", configuration, "net10.0", "Metering.Gateway.dll");
+            var dll = RepoPaths.Of("gateway", "Metering.Gateway", "bin", configuration, "net10.0", "Metering.Gateway.dll");
             if (!File.Exists(dll)) throw new FileNotFoundException($"Build the gateway first (dotnet build gateway/Metering.Gateway): {dll} is missing", dll);
             return dll;
         }

@@ -1,3 +1,4 @@
+using Commons.Metering.Testing;
 using System.Text.RegularExpressions;
 using Commons.Metering.Gateway.Auth;
 
@@ -10,9 +11,7 @@ public sealed partial class ReadmeDefaultsTests
     [Fact]
     public void TheConfigurationTable_ListsEveryAuthOption_WithItsDefault()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Metering.sln"))) dir = dir.Parent;
-        var readme = File.ReadAllText(Path.Combine(dir!.FullName, "gateway", "Metering.Gateway", "Dashboard", "README.md"));
+        var readme = File.ReadAllText(RepoPaths.Of("gateway", "Metering.Gateway", "Dashboard", "README.md"));
         var table = Row().Matches(readme).ToDictionary(m => m.Groups["key"].Value, m => m.Groups["default"].Value.Trim());
         var defaults = new AuthOptions();
         foreach (var property in typeof(AuthOptions).GetProperties())

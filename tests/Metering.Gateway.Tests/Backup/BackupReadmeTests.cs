@@ -1,3 +1,4 @@
+using Commons.Metering.Testing;
 using System.Text.RegularExpressions;
 using Commons.Metering.Gateway.Backup;
 
@@ -9,9 +10,7 @@ public sealed class BackupReadmeTests
     [Fact]
     public void TheReadmeTable_MatchesTheDefaults()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Metering.sln"))) dir = dir.Parent;
-        var readme = File.ReadAllText(Path.Combine(dir!.FullName, "gateway", "Metering.Gateway", "Backup", "README.md"));
+        var readme = File.ReadAllText(RepoPaths.Of("gateway", "Metering.Gateway", "Backup", "README.md"));
         var table = Regex.Matches(readme, @"^\| `Backup:(\w+)` \| ([^|]+) \|", RegexOptions.Multiline)
             .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Trim().Trim('`'));
         var defaults = new BackupOptions();

@@ -49,9 +49,7 @@ public sealed class SystemdAndVersionTests : IDisposable
     {
         get
         {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Metering.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("Metering.sln not found");
+            return RepoPaths.Root;
         }
     }
 }

@@ -1,3 +1,4 @@
+using Commons.Metering.Testing;
 using System.Reflection;
 using System.Text.Json;
 using Commons.Metering.Gateway.Auth;
@@ -27,10 +28,7 @@ public sealed class AppSettingsSampleTests
 
     private static IConfigurationRoot Sample()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Metering.sln"))) dir = dir.Parent;
-        Assert.NotNull(dir);
-        var path = Path.Combine(dir!.FullName, "gateway", "Metering.Gateway", "appsettings.sample.json");
+        var path = RepoPaths.Of("gateway", "Metering.Gateway", "appsettings.sample.json");
         Assert.True(File.Exists(path), $"{path} missing");
         return new ConfigurationBuilder().AddJsonFile(path).Build();
     }

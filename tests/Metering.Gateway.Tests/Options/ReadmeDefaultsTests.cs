@@ -1,3 +1,4 @@
+using Commons.Metering.Testing;
 using System.Text.RegularExpressions;
 using Commons.Metering.Gateway.Options;
 using Microsoft.Extensions.Configuration;
@@ -11,10 +12,7 @@ public sealed partial class ReadmeDefaultsTests
     [Fact]
     public void ReadmeConfigurationTable_MatchesTheDefaults()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Metering.sln"))) dir = dir.Parent;
-        Assert.NotNull(dir);
-        var readme = File.ReadAllText(Path.Combine(dir!.FullName, "gateway", "Metering.Gateway", "README.md"));
+        var readme = File.ReadAllText(RepoPaths.Of("gateway", "Metering.Gateway", "README.md"));
         var table = Row().Matches(readme).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         var o = new GatewayOptions();
         var expected = new Dictionary<string, string>

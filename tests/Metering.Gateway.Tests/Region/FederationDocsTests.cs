@@ -1,3 +1,4 @@
+using Commons.Metering.Testing;
 using Commons.Metering.Gateway.Domain;
 using System.Text.RegularExpressions;
 using Commons.Metering.Gateway.Region;
@@ -9,10 +10,7 @@ public sealed partial class FederationDocsTests
 {
     private static string Doc()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Metering.sln"))) dir = dir.Parent;
-        Assert.NotNull(dir);
-        return File.ReadAllText(Path.Combine(dir!.FullName, "docs", "federation.md"));
+        return File.ReadAllText(RepoPaths.Of("docs", "federation.md"));
     }
 
     /// <summary>The default column of the row whose first cell names <paramref name="setting"/>.</summary>

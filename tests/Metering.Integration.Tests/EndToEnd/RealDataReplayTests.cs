@@ -111,8 +111,6 @@ public sealed class RealDataReplayTests
 
     private static string DataFile(string folder, string name)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Metering.sln"))) dir = dir.Parent;
-        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Metering.sln not found"), "tests", "data", folder, name);
+        return RepoPaths.Of("tests", "data", folder, name);
     }
 }

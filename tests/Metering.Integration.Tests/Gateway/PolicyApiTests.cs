@@ -16,10 +16,7 @@ public sealed class PolicyApiTests : IDisposable
 
     private static string VillageYaml()
     {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Metering.sln")))
-                return File.ReadAllText(Path.Combine(d.FullName, "gateway", "Metering.Gateway", "Policy", "examples", "village.yaml"));
-        throw new InvalidOperationException("Metering.sln not found above " + AppContext.BaseDirectory);
+        return File.ReadAllText(RepoPaths.Of("gateway", "Metering.Gateway", "Policy", "examples", "village.yaml"));
     }
 
     private string WritePolicy(string yaml)

@@ -91,9 +91,7 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IDisposable
         {
             get
             {
-                var dir = new DirectoryInfo(AppContext.BaseDirectory);
-                while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Metering.sln"))) dir = dir.Parent;
-                return dir?.FullName ?? throw new InvalidOperationException($"Metering.sln not found above {AppContext.BaseDirectory}");
+                return RepoPaths.Root;
             }
         }
     }

@@ -27,9 +27,7 @@ public sealed class OpsdStageScenario
 
     private static string DataFile()
     {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Metering.sln"))) return Path.Combine(d.FullName, "tests", "data", "opsd", "power_of_residential_4_2015-10.csv");
-        throw new InvalidOperationException("Metering.sln not found above " + AppContext.BaseDirectory);
+        return RepoPaths.Of("tests", "data", "opsd", "power_of_residential_4_2015-10.csv");
     }
 
     [Fact]
