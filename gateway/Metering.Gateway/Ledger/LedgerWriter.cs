@@ -126,13 +126,16 @@ public sealed class LedgerWriter : IHostedService, IDisposable
         _metrics.CommitSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         _metrics.CommitBatchSize.Observe(batch.Count);
         for (var i = 0; i < batch.Count; i++)
+            if (outcomes[i].Outcome is { } outcome) AfterCommit(batch[i].Write, outcome);
+        // The observers first, then the submitters: whoever awaited a commit finds the batch's
+        // confirmation already queued (a caller may rely on that; the other order made it a race).
+        if (_batchObservers.Length > 0) AfterBatch(batch, outcomes);
+        for (var i = 0; i < batch.Count; i++)
         {
             var (outcome, error) = outcomes[i];
-            if (error is not null) { batch[i].Done.TrySetException(error); continue; }
-            AfterCommit(batch[i].Write, outcome!);
-            batch[i].Done.TrySetResult(outcome!);
+            if (error is not null) batch[i].Done.TrySetException(error);
+            else batch[i].Done.TrySetResult(outcome!);
         }
-        if (_batchObservers.Length > 0) AfterBatch(batch, outcomes);
     }
 
     private void AfterBatch(List<Pending> batch, (LedgerOutcome? Outcome, Exception? Error)[] outcomes)
