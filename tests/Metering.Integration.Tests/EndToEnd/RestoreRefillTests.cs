@@ -67,7 +67,7 @@ public sealed class RestoreRefillTests(ITestOutputHelper output)
 
         gateway.Start(TimeSpan.FromMinutes(3)); // a loaded machine starts it slowly
         await Poll.UntilOrFailAsync(() => !File.Exists(request), TimeSpan.FromMinutes(2),
-            () => $"not every meter answered its refill: {File.ReadAllText(request)}\n{gateway.Output}");
+            () => $"not every meter answered its refill: {File.ReadAllText(request)}\n{Devices(fleet)}\n{gateway.Output}");
         await fleet.FreezeAsync();
         Assert.True(await fleet.WaitForDrainAsync(TimeSpan.FromMinutes(2)), $"device outboxes did not drain: {fleet.Status()}");
         var truths = fleet.Truth();
@@ -91,6 +91,10 @@ public sealed class RestoreRefillTests(ITestOutputHelper output)
             }
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
     }
+
+    /// <summary>What each device says of itself, for a failure message.</summary>
+    private static string Devices(MeterFleet fleet) => string.Join("\n", fleet.Truth().Select(t =>
+        $"{t.MeterId}: connected {t.IsConnected}, outbox {t.OutboxDepth}, fault {t.Fault ?? "none"}"));
 
     private static Dictionary<string, long> ReadingsPerMeter(string dataDirectory)
     {
