@@ -26,7 +26,7 @@
   };
 
   M.page('account', async (main) => {
-    M.fill(main, h('h1', null, M.t('account.title', { name: M.me.name })),
+    M.fill(main, h('h1', null, M.t('account.title') + ' ', h('span', { class: 'data' }, M.me.name)),
       h('p', { class: 'muted' }, M.t('account.help')), M.languageForm());
   });
 })();

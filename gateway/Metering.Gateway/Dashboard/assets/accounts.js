@@ -51,7 +51,7 @@
       await M.render();
     }) }, M.t('accounts.remove'));
     M.fill(main, h('h1', null, M.t('accounts.title')), status,
-      h('div', { id: 'accounts' }, M.table([M.t('col.name'), M.t('col.role'), M.t('col.household'), M.t('col.tokens'), ''], accounts.map((a) => [a.name, M.t('role.' + a.role), a.household || '–',
+      h('div', { id: 'accounts' }, M.table([M.t('col.name'), M.t('col.role'), M.t('col.household'), M.t('col.tokens'), ''], accounts.map((a) => [h('span', { class: 'data' }, a.name), M.t('role.' + a.role), a.household || '–',
         a.tokens.length ? h('ul', { class: 'tokens' }, a.tokens.map((t) => h('li', { dataset: { tokenId: t.id } }, M.t('accounts.token', { label: t.label, at: M.time(t.created) }) + ' ', revoke(a, t)))) : '–',
         // A token acts as its account: only the account itself mints one (docs/security.md), so the
         // button is on the administrator's own row; others mint theirs on their own Accounts view.

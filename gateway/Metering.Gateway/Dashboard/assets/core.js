@@ -71,7 +71,7 @@ M.navigation = function () {
     h('a', { href: '#/' + href, class: current.startsWith(href.split('/')[0]) ? 'active' : null }, label)));
   // The name leads to the account's own page (its language).
   document.getElementById('who').replaceChildren(h('a', { href: '#/account', title: M.t('nav.account') },
-    M.me.name + ' (' + M.t('role.' + M.me.role) + (M.me.household ? ', ' + M.me.household : '') + ')'));
+    h('span', { class: 'data' }, M.me.name), ' (' + M.t('role.' + M.me.role) + (M.me.household ? ', ' + M.me.household : '') + ')'));
   document.getElementById('signout').hidden = false;
 };
 

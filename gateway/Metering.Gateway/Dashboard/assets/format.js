@@ -68,6 +68,10 @@
       (m) => M.t('reason.zone', { rate: m[1], unit: m[2], minutes: m[3], devices: m[4], capacity: m[5] })],
     [/^use (\S+) (\w+)\/min over the last (\d+) min, capacity (\S+) (\w+)\/min$/,
       (m) => M.t('reason.rate', { rate: m[1], unit: m[2], minutes: m[3], capacity: m[4] })],
+    [/^allowance for (\w+) from (\S+)$/, (m) => M.t('reason.allowanceFor', { period: M.periodName(m[1]), from: M.time(m[2]) })],
+    [/^technician reset by (.+)$/, (m) => M.t('reason.resetBy', { who: m[1] })],
+    [/^safety thresholds of the policy$/, () => M.t('reason.safetyThresholds')],
+    [/^stage (\d+): (.*)$/, (m) => M.t('reason.stageCommand', { stage: m[1], signal: m[2] })],
     [/^(\d+) % of the allowance used$/, (m) => M.t('reason.percent', { percent: m[1] })],
   ];
   M.reason = function (text) {

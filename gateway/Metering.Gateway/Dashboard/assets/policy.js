@@ -126,6 +126,8 @@
     const v = audit.verification;
     return [h('p', { class: v.ok ? 'okbox' : 'problem', id: 'audit-verification' }, v.ok ? M.t('audit.verified', { n: v.records }) : M.t('audit.broken', { summary: v.summary })),
       M.table(['#', M.t('col.time'), M.t('col.who'), M.t('col.role'), M.t('col.what'), M.t('col.details')], audit.records.map((a) => [a.seq, M.time(a.time), a.actor,
-        M.word('role', a.role), M.has('audit.kind.' + a.kind) ? M.t('audit.kind.' + a.kind) : a.kind.replace(/[._]/g, ' '), M.details(a.payload)]))];
+        M.word('role', a.role), M.has('audit.kind.' + a.kind) ? M.t('audit.kind.' + a.kind) : a.kind.replace(/[._]/g, ' '),
+        // The record's own payload, as the chain holds it (field names translated where the catalogue knows them).
+        h('span', { class: 'data' }, M.details(a.payload))]))];
   }
 })();
