@@ -43,6 +43,12 @@ public sealed partial class SpanishBrowserTests(SpanishBrowserSession browser) :
         await Expect(page.Locator("#signin button[type=submit]")).ToHaveTextAsync("Entrar");
         Assert.Equal("es", await page.EvaluateAsync<string>("document.documentElement.lang"));
         await AssertSpanishOnlyAsync(page, "signin");
+        // A wrong password is said in Spanish too.
+        await page.FillAsync("#signin input[name=name]", "nadie");
+        await page.FillAsync("#signin input[name=password]", "no es esta la clave");
+        await page.ClickAsync("#signin button[type=submit]");
+        await Expect(page.Locator("#signin-error")).ToHaveTextAsync("No se pudo entrar: Nombre o contraseña incorrectos.");
+        await AssertSpanishOnlyAsync(page, "signin refused");
         await page.CloseAsync();
     }
 

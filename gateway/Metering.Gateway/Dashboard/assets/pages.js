@@ -20,7 +20,11 @@
         M.me = null;
         location.hash = '#/overview';
         M.render();
-      } catch (e) { M.fill(error, M.problem(e)); }
+      } catch (e) {
+        // The two answers a person meets here, in their language; anything else as the gateway words it.
+        const own = { 401: 'signin.wrong', 429: 'signin.throttled' }[e.status];
+        M.fill(error, M.problem(own ? { problem: { title: M.t('signin.failed') }, message: M.t(own) } : e));
+      }
     });
     M.fill(main, h('h1', null, M.t('signin.title')), h('p', { class: 'muted' }, M.t('signin.help')), form);
   });
