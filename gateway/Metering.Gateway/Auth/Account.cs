@@ -5,10 +5,12 @@ namespace Commons.Metering.Gateway.Auth;
 /// 100 000 iterations, 128-bit salt); a token only as the SHA-256 of its random 256 bits.
 /// <see cref="Stamp"/> changes when the password changes, which ends the account's cookie sessions.
 /// <see cref="ResetBy"/> names the administrator who last set this account's password; until the owner
-/// chooses a password of their own, a session signed in with it may do nothing but that.</summary>
+/// chooses a password of their own, a session signed in with it may do nothing but that.
+/// <see cref="Language"/> is the language the dashboard speaks to the account (<see cref="Languages"/>);
+/// null until its owner chooses one, when the browser's language is used.</summary>
 public sealed record Account(
     string Name, Role Role, string? Household, string PasswordHash, string Stamp, DateTimeOffset Created, IReadOnlyList<ApiToken> Tokens,
-    string? ResetBy = null);
+    string? ResetBy = null, string? Language = null);
 
 /// <summary>An API token for scripts: it acts with its account's role (and household), nothing more,
 /// until <see cref="Expires"/> (a token stored before tokens expired counts from its creation).</summary>

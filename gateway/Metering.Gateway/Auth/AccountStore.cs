@@ -90,6 +90,14 @@ public sealed partial class AccountStore
         return Update(name, a => a with { PasswordHash = _hasher.HashPassword(null!, password!), Stamp = NewStamp(), Tokens = [], ResetBy = resetBy });
     }
 
+    /// <summary>Sets the language the dashboard speaks to the account: one of <see cref="Languages.Supported"/>.</summary>
+    public AccountChange SetLanguage(string name, string? language)
+    {
+        if (!Languages.IsSupported(language))
+            return AccountChange.Fail($"'language' must be one of {string.Join(", ", Languages.Supported)}.");
+        return Update(name, a => a with { Language = language });
+    }
+
     /// <summary>A new token for the account, valid for <paramref name="lifetime"/>; the token itself is
     /// returned once and never stored.</summary>
     public AccountChange AddToken(string name, string? label, TimeSpan lifetime)

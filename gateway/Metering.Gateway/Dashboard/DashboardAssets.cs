@@ -18,6 +18,7 @@ internal static class DashboardAssets
         [".js"] = "text/javascript; charset=utf-8",
         [".css"] = "text/css; charset=utf-8",
         [".svg"] = "image/svg+xml",
+        [".json"] = "application/json; charset=utf-8",
     };
 
     private static readonly Lazy<Dictionary<string, byte[]>> Files = new(Load);

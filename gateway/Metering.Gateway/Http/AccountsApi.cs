@@ -29,6 +29,8 @@ internal static class AccountsApi
         }).RequireAuthorization(Access.Administrator).WithSummary("Remove an account (not the last administrator).");
         accounts.MapPut("/{name}/password", SetPasswordAsync).RequireAuthorization(Access.SignedIn)
             .WithSummary("Set a password {currentPassword, password}: one's own; an administrator resets another's {password}, which its owner must replace at the next sign-in. Ends that account's sessions and revokes its tokens.");
+        accounts.MapPut("/{name}/language", SetLanguageAsync).RequireAuthorization(Access.SignedIn)
+            .WithSummary("Set the language the dashboard speaks to one's own account {language}: en or es.");
         accounts.MapPost("/{name}/tokens", AddTokenAsync).RequireAuthorization(Access.SignedIn)
             .WithSummary("Create an API token {label, days?} for one's own account only (days 1..365, default 90); returned once.");
         accounts.MapDelete("/{name}/tokens/{id}", (string name, string id, HttpContext http, AccountStore store, AccountAudit audit) =>
@@ -50,6 +52,7 @@ internal static class AccountsApi
         household = a.Household,
         created = a.Created,
         passwordResetBy = a.ResetBy,
+        language = a.Language,
         tokens = a.Tokens.Select(t => new { id = t.Id, label = t.Label, created = t.Created, expires = t.ExpiresAt }),
     };
 
@@ -140,6 +143,19 @@ internal static class AccountsApi
     }
 
     /// <summary>Oneself, or anyone as administrator.</summary>
+    /// <summary>One's own account only: the language is the owner's choice, not an administrator's.</summary>
+    private static async Task<IResult> SetLanguageAsync(string name, HttpContext http, AccountStore store, AccountAudit audit)
+    {
+        if (http.User.Actor() != name) return AccessProblems.Forbidden(http);
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, JsonBody.SmallBytes);
+        if (problem is not null) return problem;
+        var language = body.Str("language");
+        var change = store.SetLanguage(name, language);
+        if (!change.Ok) return Problems.Bad(change.Error!);
+        audit.Write(name, "language", name, language);
+        return Results.Json(new { name, language });
+    }
+
     private static bool MayManage(HttpContext http, string name) =>
         http.User.Actor() == name || http.User.RoleOf() == Role.Administrator;
 

@@ -43,6 +43,8 @@ internal static class SessionApi
             household = http.User.HouseholdOf(),
             // Set when an administrator set this password: every other request is refused until the owner chooses one.
             passwordResetBy = http.User.ResetBy(),
+            // The language the dashboard speaks to this account; null: the browser's.
+            language = http.User.Actor() is { } actor ? http.RequestServices.GetRequiredService<AccountStore>().Find(actor)?.Language : null,
             hasPolicy = runtime?.HasPolicy ?? http.RequestServices.GetRequiredService<Policy.PolicyStore>().HasPolicy,
             runtime = runtime is not null,
         };
@@ -85,6 +87,6 @@ internal static class SessionApi
         var principal = new System.Security.Claims.ClaimsPrincipal(identity);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
         logger.LogInformation("Signed in: {Name} ({Role}) from {Address}", account.Name, account.Role, address);
-        return Results.Json(new { name = account.Name, role = account.Role.Name(), household = account.Household, passwordResetBy = account.ResetBy });
+        return Results.Json(new { name = account.Name, role = account.Role.Name(), household = account.Household, passwordResetBy = account.ResetBy, language = account.Language });
     }
 }

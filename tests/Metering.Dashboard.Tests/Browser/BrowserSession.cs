@@ -17,6 +17,10 @@ public class BrowserSession : IAsyncLifetime
 
     protected BrowserSession(string? policyFile) => _policyFile = policyFile;
 
+    /// <summary>The browser's language (navigator.language), which the dashboard speaks before sign-in
+    /// and to accounts that chose none. English here; <see cref="SpanishBrowserSession"/> overrides it.</summary>
+    protected virtual string Locale => "en-US";
+
     public const string Chromium = "/usr/bin/chromium";
 
     /// <summary>Flags that keep chromium quiet and off the network: no sandbox (containers), no GPU, no
@@ -47,7 +51,7 @@ public class BrowserSession : IAsyncLifetime
             ExecutablePath = Chromium,
             Headless = true,
             Args = ChromiumArgs,
-            Locale = "en-US",
+            Locale = Locale,
             TimezoneId = "UTC",
             ViewportSize = Phone,
             BaseURL = Gateway.BaseUrl.ToString(),

@@ -29,7 +29,7 @@
     // An empty chart says so instead of a made-up "1 mL" scale.
     const empty = buckets.every((b) => !b.used);
     svg.append(s('text', { x: empty ? W / 2 : 2, y: empty ? H / 2 : 18, 'text-anchor': empty ? 'middle' : 'start', class: empty ? 'empty' : 'scale' },
-      empty ? 'No use in this time' : M.fmt(max, unit)));
+      empty ? M.t('chart.empty') : M.fmt(max, unit)));
     svg.append(s('line', { x1: pad, y1: H, x2: W, y2: H, stroke: '#999' }));
     return svg;
   };

@@ -48,11 +48,11 @@ M.fill = function (el, ...children) {
 
 // Amounts, times and words as people say them: format.js.
 // A fetch that never reached the gateway (TypeError "Failed to fetch") says so in plain words.
-M.problem = (e) => h('div', { class: 'problem', role: 'alert' }, h('strong', null, (e.problem && e.problem.title) || (e instanceof TypeError ? 'Gateway unreachable' : 'Error')), ': ',
-  e instanceof TypeError ? 'the gateway cannot be reached. The page reloads its figures when it is back.' : e.message);
+M.problem = (e) => h('div', { class: 'problem', role: 'alert' }, h('strong', null, (e.problem && e.problem.title) || (e instanceof TypeError ? M.t('error.unreachable') : M.t('error.title'))), ': ',
+  e instanceof TypeError ? M.t('error.unreachable.detail') : e.message);
 M.table = (head, rows) => h('div', { class: 'scroll' }, h('table', null,
   h('thead', null, h('tr', null, head.map((c) => h('th', null, c)))),
-  h('tbody', null, rows.length ? rows.map((r) => h('tr', null, r.map((c) => h('td', null, c)))) : h('tr', null, h('td', { colspan: head.length }, 'none')))));
+  h('tbody', null, rows.length ? rows.map((r) => h('tr', null, r.map((c) => h('td', null, c)))) : h('tr', null, h('td', { colspan: head.length }, M.t('table.none'))))));
 
 M.page = (name, render) => { M.pages[name] = render; };
 // Live handlers belong to the view that registered them; only the view on screen gets events.
@@ -60,16 +60,18 @@ M.onLive = (view, fn) => { (view.liveHandlers ||= []).push(fn); };
 M.can = (...roles) => M.me && roles.includes(M.me.role);
 
 M.navigation = function () {
-  const links = [['overview', 'Overview']];
-  if (M.me.role === 'member') links.push(['household/' + M.me.household, 'My household']);
-  if (M.can('technician', 'council', 'administrator')) links.push(['breakers', 'Breakers'], ['devices', 'Devices']);
-  if (M.can('council')) links.push(['community', 'Trend']);
-  links.push(['policy', 'Policy']);
-  if (M.can('administrator')) links.push(['accounts', 'Accounts']);
+  const links = [['overview', M.t('nav.overview')]];
+  if (M.me.role === 'member') links.push(['household/' + M.me.household, M.t('nav.household')]);
+  if (M.can('technician', 'council', 'administrator')) links.push(['breakers', M.t('nav.breakers')], ['devices', M.t('nav.devices')]);
+  if (M.can('council')) links.push(['community', M.t('nav.trend')]);
+  links.push(['policy', M.t('nav.policy')]);
+  if (M.can('administrator')) links.push(['accounts', M.t('nav.accounts')]);
   const current = location.hash.slice(2);
   document.getElementById('nav').replaceChildren(...links.map(([href, label]) =>
     h('a', { href: '#/' + href, class: current.startsWith(href.split('/')[0]) ? 'active' : null }, label)));
-  document.getElementById('who').textContent = M.me.name + ' (' + M.me.role + (M.me.household ? ', ' + M.me.household : '') + ')';
+  // The name leads to the account's own page (its language).
+  document.getElementById('who').replaceChildren(h('a', { href: '#/account', title: M.t('nav.account') },
+    h('span', { class: 'data' }, M.me.name), ' (' + M.t('role.' + M.me.role) + (M.me.household ? ', ' + M.me.household : '') + ')'));
   document.getElementById('signout').hidden = false;
 };
 
@@ -82,6 +84,11 @@ M.render = async function () {
   if (!M.me) {
     try { M.me = await M.api('GET', '/api/v1/session'); } catch (e) { M.me = null; }
   }
+  // The account's language once signed in, the browser's before.
+  const lang = (M.me && M.me.language) || M.browserLanguage();
+  if (lang !== M.shownLanguage) {
+    try { await M.useLanguage(lang); M.shownLanguage = lang; } catch (e) { console.error(e); }
+  }
   if (seq !== M.seq) return;
   if (!M.me) { document.getElementById('nav').replaceChildren(); M.shown = null; M.pages.signin(root); return; }
   M.connect();
@@ -90,7 +97,7 @@ M.render = async function () {
   const [name, ...args] = location.hash.slice(2).split('/');
   const render = M.pages[name];
   const view = h('div', { class: 'view' });
-  if (!render) M.fill(view, M.problem({ message: 'No page "' + name + '".' }));
+  if (!render) M.fill(view, M.problem({ message: M.t('error.nopage', { name }) }));
   else {
     try { await render(view, ...args.map(decodeURIComponent)); } catch (e) { M.fill(view, M.problem(e)); }
   }

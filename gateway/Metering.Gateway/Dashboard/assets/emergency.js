@@ -10,29 +10,29 @@
     const status = h('div', { role: 'status' });
     const sign = (label, path, body) => h('button', { type: 'button', class: 'secondary', dataset: { cosign: path }, onclick: async (ev) => {
       ev.target.disabled = true;
-      try { const r = await M.api('POST', path, body); M.fill(status, h('span', null, 'Signed (' + r.id + ').')); M.render(); }
+      try { const r = await M.api('POST', path, body); M.fill(status, h('span', null, M.t('emergency.signed', { id: r.id }))); M.render(); }
       catch (err) { ev.target.disabled = false; M.fill(status, M.problem(err)); }
     } }, label);
     const signatures = e.signatures || [];
-    const signedBy = (list) => list.map((s) => s.member + ' (' + s.hours + ' h, ' + M.time(s.signedAt) + ')').join(', ');
+    const signedBy = (list) => list.map((s) => M.t('emergency.signature', { member: s.member, hours: s.hours, at: M.time(s.signedAt) })).join(', ');
     const mine = M.me && signatures.some((s) => s.member === M.me.name);
     const council = M.can('council');
     if (!e.active) {
       const first = signatures[signatures.length - 1];
       return h('div', { class: 'notice', id: 'emergency', dataset: { state: 'pending' } },
-        h('strong', null, 'Emergency proposed, not in force: '), e.reason,
-        h('div', null, 'Signed by ' + signedBy(signatures) + ' · ' + signatures.length + ' of ' + e.needed + ' signatures needed; it takes effect when ' +
-          (e.needed - signatures.length) + ' more council ' + (e.needed - signatures.length === 1 ? 'member signs' : 'members sign') + ' the same reason.'),
-        council && !mine && first ? [sign('Co-sign: ' + first.reason + ' for ' + first.hours + ' h', '/api/v1/emergency', { reason: first.reason, hours: first.hours }), status] : null);
+        h('strong', null, M.t('emergency.pending') + ' '), e.reason,
+        h('div', null, M.t('emergency.pendingDetail', { signed: signedBy(signatures), n: signatures.length, needed: e.needed }) + ' ' +
+          M.count(e.needed - signatures.length, 'emergency.more')),
+        council && !mine && first ? [sign(M.t('emergency.cosign', { reason: first.reason, hours: first.hours }), '/api/v1/emergency', { reason: first.reason, hours: first.hours }), status] : null);
     }
     const renewal = signatures.filter((s) => s.act === 'renew');
     return h('div', { class: 'problem', id: 'emergency', dataset: { state: 'active' } },
-      h('strong', null, 'Emergency in force: '), e.reason,
-      h('div', null, 'Declared by ' + e.declaredBy + ' · ends by itself in ' + M.duration(e.remainingSeconds) + ' (' + M.time(e.sunset) + ')' +
-        (e.renewals ? ' · renewed ' + M.count(e.renewals, 'time') : '')),
-      renewal.length ? h('div', null, 'Renewal signed by ' + signedBy(renewal) + ' · ' + renewal.length + ' of ' + e.needed + ' needed') : null,
+      h('strong', null, M.t('emergency.active') + ' '), e.reason,
+      h('div', null, M.t('emergency.activeDetail', { by: e.declaredBy, left: M.duration(e.remainingSeconds), sunset: M.time(e.sunset) }) +
+        (e.renewals ? ' · ' + M.count(e.renewals, 'emergency.renewed') : '')),
+      renewal.length ? h('div', null, M.t('emergency.renewal', { signed: signedBy(renewal), n: renewal.length, needed: e.needed })) : null,
       council && !mine ? [renewal.length
-        ? sign('Co-sign the renewal for ' + renewal[0].hours + ' h', '/api/v1/emergency/renew', { hours: renewal[0].hours })
-        : sign('Sign a 24 h renewal', '/api/v1/emergency/renew', { hours: Math.min(24, e.maxHours || 24) }), status] : null);
+        ? sign(M.t('emergency.cosignRenewal', { hours: renewal[0].hours }), '/api/v1/emergency/renew', { hours: renewal[0].hours })
+        : sign(M.t('emergency.signRenewal', { hours: Math.min(24, e.maxHours || 24) }), '/api/v1/emergency/renew', { hours: Math.min(24, e.maxHours || 24) }), status] : null);
   };
 })();

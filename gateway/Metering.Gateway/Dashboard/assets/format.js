@@ -5,7 +5,7 @@
 (function () {
   const scales = { mL: [['L', 1e3], ['m³', 1e6]], Wh: [['kWh', 1e3], ['MWh', 1e6]], g: [['kg', 1e3], ['t', 1e6]] };
   const secondStepFrom = 10000;
-  const number = (v, digits) => v.toLocaleString(undefined, { maximumFractionDigits: digits });
+  const number = (v, digits) => v.toLocaleString(M.locale, { maximumFractionDigits: digits });
 
   M.fmt = function (amount, unit) {
     if (amount === null || amount === undefined) return '–';
@@ -15,26 +15,27 @@
     if (s && abs >= s[0][1]) return number(amount / s[0][1], 1) + ' ' + s[0][0];
     return number(amount, 0) + ' ' + (unit || '');
   };
-  M.time = (t) => (t ? new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '–');
+  M.time = (t) => (t ? new Date(t).toLocaleString(M.locale, { dateStyle: 'medium', timeStyle: 'short' }) : '–');
   M.ago = function (t) {
-    if (!t) return 'never';
+    if (!t) return M.t('ago.never');
     const s = Math.max(0, Math.round((Date.now() - new Date(t).getTime()) / 1000));
-    if (s < 90) return s + ' s ago';
-    if (s < 5400) return Math.round(s / 60) + ' min ago';
-    if (s < 48 * 3600) return Math.round(s / 3600) + ' h ago';
-    return Math.round(s / 86400) + ' days ago';
+    if (s < 90) return M.t('ago.seconds', { n: s });
+    if (s < 5400) return M.t('ago.minutes', { n: Math.round(s / 60) });
+    if (s < 48 * 3600) return M.t('ago.hours', { n: Math.round(s / 3600) });
+    return M.t('ago.days', { n: Math.round(s / 86400) });
   };
   M.duration = function (seconds) {
     const hrs = Math.floor(seconds / 3600), min = Math.floor((seconds % 3600) / 60);
-    return hrs + ' h ' + min + ' min';
+    return M.t('duration', { h: hrs, min });
   };
-  // "1 person", "3 persons".
-  M.count = (n, word, plural) => n + ' ' + (n === 1 ? word : plural || word + 's');
   M.shortId = (id) => (id && id.length > 12 ? id.slice(0, 12) + '…' : id);
-  M.resourceName = (r) => ({ water: 'Water', energy: 'Energy', forest: 'Forest' }[r] || r);
+  // A word the API sends (a resource, a period, a class, a state) in the language shown; as sent when the catalogue has no such word.
+  M.word = (group, w) => (w !== null && w !== undefined && M.has(group + '.' + w) ? M.t(group + '.' + w) : w);
+  M.resourceName = (r) => M.word('resource', r);
   // The period of an allowance or cap, said the way people say it: "per day".
-  M.per = (period) => (period ? 'per ' + period : '');
-  M.thisPeriod = (period) => ({ day: 'today', week: 'this week', month: 'this month', season: 'this season', year: 'this year' }[period] || 'this period');
+  M.per = (period) => (period ? (M.has('per.' + period) ? M.t('per.' + period) : M.t('per.other', { period })) : '');
+  M.thisPeriod = (period) => M.t(M.has('this.' + period) ? 'this.' + period : 'this.other');
+  M.periodName = (period) => M.word('period', period);
 
   // An audit record's details as "key: value" pairs (times and durations readable), never raw JSON.
   M.details = function (json) {
@@ -50,6 +51,32 @@
       if ((k === 'id' || k === 'sha256') && typeof v === 'string') return M.shortId(v);
       return String(v);
     };
-    return Object.entries(o).map(([k, v]) => k.replace(/_s$/, '').replace(/_/g, ' ') + ': ' + value(k, v)).join(' · ');
+    const key = (k) => (M.has('audit.field.' + k) ? M.t('audit.field.' + k) : k.replace(/_s$/, '').replace(/_/g, ' '));
+    return Object.entries(o).map(([k, v]) => key(k) + ': ' + value(k, v)).join(' · ');
+  };
+  // The words the policy runtime sends for people (a channel's "why", a breaker's reason), in the
+  // language shown: they follow a few fixed forms (Commons/CommonsRuntime.Evaluate.cs Why, BreakerWhy,
+  // the zone breaker's trip reason); anything else is shown as sent.
+  const reasonForms = [
+    [/^allowed$/, () => M.t('reason.allowed')],
+    [/^allowed: basic need protected$/, () => M.t('reason.protected')],
+    [/^safety trip: (\w+)$/, (m) => M.t('reason.trip', { kind: M.word('safety', m[1]) })],
+    [/^curtailed: stage (\d+) \((.*)\)$/, (m) => M.t('reason.stage', { stage: m[1], signal: m[2] })],
+    [/^curtailed: (\w+) breaker open \((.*)\)$/, (m) => M.t('reason.breaker', { resource: M.word('resourceLower', m[1]), why: M.reason(m[2]) })],
+    [/^curtailed: (\w+)$/, (m) => M.t('reason.curtailed', { cause: M.word('cause', m[1]) })],
+    [/^use (\S+) (\w+)\/min over the last (\d+) min from (\d+) devices, capacity (\S+) (\w+)\/min$/,
+      (m) => M.t('reason.zone', { rate: m[1], unit: m[2], minutes: m[3], devices: m[4], capacity: m[5] })],
+    [/^use (\S+) (\w+)\/min over the last (\d+) min, capacity (\S+) (\w+)\/min$/,
+      (m) => M.t('reason.rate', { rate: m[1], unit: m[2], minutes: m[3], capacity: m[4] })],
+    [/^allowance for (\w+) from (\S+)$/, (m) => M.t('reason.allowanceFor', { period: M.periodName(m[1]), from: M.time(m[2]) })],
+    [/^technician reset by (.+)$/, (m) => M.t('reason.resetBy', { who: m[1] })],
+    [/^safety thresholds of the policy$/, () => M.t('reason.safetyThresholds')],
+    [/^stage (\d+): (.*)$/, (m) => M.t('reason.stageCommand', { stage: m[1], signal: m[2] })],
+    [/^(\d+) % of the allowance used$/, (m) => M.t('reason.percent', { percent: m[1] })],
+  ];
+  M.reason = function (text) {
+    if (!text) return text;
+    for (const [form, say] of reasonForms) { const m = form.exec(text); if (m) return say(m); }
+    return text;
   };
 })();

@@ -16,8 +16,7 @@
       el = h('div', { id: 'outage', role: 'alert' });
       document.querySelector('header').after(el);
     }
-    M.fill(el, h('strong', null, 'The gateway cannot be reached'), ' since ' + since.toLocaleTimeString() +
-      '. The figures below are from ' + lastGood.toLocaleTimeString() + ' and may be out of date; retrying every few seconds.');
+    M.fill(el, h('strong', null, M.t('outage.title')), ' ' + M.t('outage.detail', { since: since.toLocaleTimeString(M.locale), figures: lastGood.toLocaleTimeString(M.locale) }));
   };
 
   async function probe() {
@@ -51,11 +50,11 @@
 
   M.outage = {
     lost() {
-      document.getElementById('live').textContent = 'not live';
+      document.getElementById('live').textContent = M.t('live.off');
       if (!timer) timer = setTimeout(probe, 0);
     },
     connected() {
-      document.getElementById('live').textContent = 'live';
+      document.getElementById('live').textContent = M.t('live.on');
       lastGood = new Date();
       const wasOut = since !== null;
       clear();

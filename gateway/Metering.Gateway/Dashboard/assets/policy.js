@@ -16,7 +16,7 @@
     const status = h('div', { role: 'status', id: 'act-status' });
     const sections = { inForce: h('div', { id: 'in-force' }), proposals: h('div', { id: 'proposals' }), audit: h('div', { id: 'audit' }) };
     const showOutcome = () => M.fill(status, outcome && [outcome.error ? M.problem(outcome.error) : h('div', { class: 'okbox' }, outcome.ok),
-      h('button', { type: 'button', class: 'link', onclick: () => { outcome = null; showOutcome(); } }, 'Dismiss')]);
+      h('button', { type: 'button', class: 'link', onclick: () => { outcome = null; showOutcome(); } }, M.t('policy.dismiss'))]);
     const load = async () => {
       let policy;
       try { policy = await M.api('GET', '/api/v1/policy'); } catch (e) {
@@ -32,19 +32,19 @@
     const act = async (method, path, body, done) => {
       try {
         const r = await M.api(method, path, body);
-        outcome = { ok: 'Done' + (r && r.id ? ' (' + M.shortId(r.id) + ')' : '') + '.' };
+        outcome = { ok: r && r.id ? M.t('policy.doneId', { id: M.shortId(r.id) }) : M.t('policy.done') };
         if (done) done();
       } catch (e) { outcome = { error: e }; }
       showOutcome();
       await load().catch(() => {});
     };
-    if (!(await load())) { M.fill(main, h('h1', null, 'Policy'), sections.inForce); return; }
+    if (!(await load())) { M.fill(main, h('h1', null, M.t('policy.title')), sections.inForce); return; }
     showOutcome();
     M.fill(main,
-      h('h1', null, 'Policy'), sections.inForce,
-      h('h2', null, 'Proposals'), status, sections.proposals,
+      h('h1', null, M.t('policy.title')), sections.inForce,
+      h('h2', null, M.t('policy.proposals')), status, sections.proposals,
       M.can('council') ? councilForms(act) : '',
-      h('h2', null, 'Audit log'), sections.audit);
+      h('h2', null, M.t('policy.audit')), sections.audit);
     // One debounced refresher per view: a burst of events is one refresh of the data sections.
     const refresh = M.debounce(() => { if (M.shown === main) load().catch(() => {}); }, 500);
     M.onLive(main, (kind) => { if (kind === 'policy' || kind === 'emergency') refresh(); });
@@ -52,37 +52,37 @@
 
   function inForceView(policy) {
     const resources = Object.entries(policy.resources).map(([name, r]) => [M.resourceName(name), M.per(r.period), M.fmt(r.cap, r.unit),
-      M.fmt(r.floorPerPerson, r.unit) + ' per person', r.sharing === 'per_person' ? 'per person' : 'per household', r.ceiling ? M.fmt(r.ceiling, r.unit) : '–']);
-    return [h('p', { class: 'muted', id: 'policy-in-force' }, 'Policy of ' + policy.community + ' in force · version ' + policy.version + ' · ' +
-        M.count(policy.households.length, 'household') + ' · UTC' + policy.utcOffset + ' · ',
-      h('a', { href: '/api/v1/policy.yaml', download: '', id: 'download-policy' }, 'Download the policy file')),
-      M.table(['Resource', 'Period', 'Cap', 'Floor', 'Sharing', 'Ceiling per household'], resources)];
+      M.t('policy.perPerson', { amount: M.fmt(r.floorPerPerson, r.unit) }), r.sharing === 'per_person' ? M.t('policy.sharingPerson') : M.t('policy.sharingHousehold'), r.ceiling ? M.fmt(r.ceiling, r.unit) : '–']);
+    return [h('p', { class: 'muted', id: 'policy-in-force' }, M.t('policy.inForce', { community: policy.community, version: policy.version }) + ' · ' +
+        M.count(policy.households.length, 'count.household') + ' · UTC' + policy.utcOffset + ' · ',
+      h('a', { href: '/api/v1/policy.yaml', download: '', id: 'download-policy' }, M.t('policy.download'))),
+      M.table([M.t('col.resource'), M.t('col.period'), M.t('col.cap'), M.t('col.floor'), M.t('col.sharing'), M.t('col.ceiling')], resources)];
   }
 
   function proposalsView(proposals, act) {
     const pending = proposals.filter((p) => p.state === 'pending');
     const refused = proposals.filter((p) => p.state === 'refused');
     const activated = proposals.filter((p) => p.state === 'activated');
-    return [pending.length ? pending.map((p) => proposalCard(p, act)) : h('p', { class: 'muted' }, 'No proposal is waiting for approval.'),
-      refused.length ? [h('h3', null, 'Refused proposals'), h('div', { id: 'refused' }, refused.map((p) => proposalCard(p, act)))] : null,
-      activated.length ? [h('h3', null, 'Activated'), M.table(['Proposal', 'Proposed by', 'Took effect', 'Approved by'],
+    return [pending.length ? pending.map((p) => proposalCard(p, act)) : h('p', { class: 'muted' }, M.t('policy.noPending')),
+      refused.length ? [h('h3', null, M.t('policy.refused')), h('div', { id: 'refused' }, refused.map((p) => proposalCard(p, act)))] : null,
+      activated.length ? [h('h3', null, M.t('policy.activated')), M.table([M.t('col.proposal'), M.t('col.proposedBy'), M.t('col.tookEffect'), M.t('col.approvedBy')],
         activated.map((p) => [h('span', { title: p.id }, M.shortId(p.id)), p.proposer, M.time(p.effectiveAt), p.approvals.join(', ')]))] : null];
   }
 
   function proposalCard(p, act) {
     const canApprove = M.can('council') && p.state === 'pending' && !p.approvals.includes(M.me.name);
     return h('article', { class: 'card proposal', dataset: { proposal: p.id, state: p.state } },
-      h('div', null, h('strong', { title: p.id }, 'Proposal ' + M.shortId(p.id)), ' by ' + p.proposer + ' · ' + M.time(p.created)),
+      h('div', null, h('strong', { title: p.id }, M.t('policy.proposal', { id: M.shortId(p.id) })), ' ' + M.t('policy.by', { who: p.proposer, at: M.time(p.created) })),
       p.state === 'pending'
-        ? h('div', { class: 'muted' }, 'Approved by ' + p.approvals.join(', ') + ' (' + p.approvals.length + ' of ' + p.needed + ' needed) · takes effect ' +
-          (new Date(p.effectiveAt) <= new Date() ? 'when approved' : M.time(p.effectiveAt)))
-        : h('div', { class: 'problem refusal' }, h('strong', null, 'Refused: '), p.refusal,
+        ? h('div', { class: 'muted' }, M.t('policy.approvals', { who: p.approvals.join(', '), n: p.approvals.length, needed: p.needed }) + ' · ' +
+          (new Date(p.effectiveAt) <= new Date() ? M.t('policy.whenApproved') : M.t('policy.effectiveAt', { at: M.time(p.effectiveAt) })))
+        : h('div', { class: 'problem refusal' }, h('strong', null, M.t('policy.refusedLabel') + ' '), p.refusal,
           p.errors.length ? h('ul', null, p.errors.map((e) => h('li', null, e))) : null),
-      p.summary ? [h('div', { class: 'muted' }, 'What changes:'), h('ul', { class: 'summary' }, p.summary.map((s) => h('li', null, s)))] : null,
-      p.diff ? h('details', { class: 'diff' }, h('summary', null, 'Changes to the file (' + p.diff.filter((l) => l.op === '+' || l.op === '-').length + ' lines)'),
+      p.summary ? [h('div', { class: 'muted' }, M.t('policy.whatChanges')), h('ul', { class: 'summary' }, p.summary.map((s) => h('li', null, s)))] : null,
+      p.diff ? h('details', { class: 'diff' }, h('summary', null, M.t('policy.diff', { n: p.diff.filter((l) => l.op === '+' || l.op === '-').length })),
         h('pre', null, p.diff.map((l) => h('span', { class: { '+': 'add', '-': 'del', '=': 'same', '…': 'gap' }[l.op] }, (l.op === '=' ? ' ' : l.op) + ' ' + l.text)))) : null,
-      h('details', { class: 'yaml' }, h('summary', null, 'Whole file'), h('pre', null, p.yaml)),
-      canApprove ? h('button', { type: 'button', dataset: { approve: p.id }, onclick: () => act('POST', '/api/v1/proposals/' + encodeURIComponent(p.id) + '/approve') }, 'Approve') : null);
+      h('details', { class: 'yaml' }, h('summary', null, M.t('policy.wholeFile')), h('pre', null, p.yaml)),
+      canApprove ? h('button', { type: 'button', dataset: { approve: p.id }, onclick: () => act('POST', '/api/v1/proposals/' + encodeURIComponent(p.id) + '/approve') }, M.t('policy.approve')) : null);
   }
 
   // An input whose value lives in drafts[form][name], so re-rendering never loses it.
@@ -97,34 +97,37 @@
   function councilForms(act) {
     const yaml = kept('propose', 'textarea', { name: 'yaml', required: true, spellcheck: 'false' });
     const start = h('button', { type: 'button', class: 'secondary', id: 'start-from-policy', onclick: async () => {
-      if (yaml.value && !confirm('Replace the text in the box with the policy in force?')) return;
+      if (yaml.value && !confirm(M.t('policy.confirmReplace'))) return;
       const r = await fetch('/api/v1/policy.yaml', { credentials: 'same-origin' });
       if (r.ok) { yaml.value = await r.text(); yaml.dispatchEvent(new Event('input')); }
-    } }, 'Start from the policy in force');
+    } }, M.t('policy.startFrom'));
     const propose = h('form', { class: 'stack', id: 'propose' },
-      h('label', null, 'New policy (the whole YAML file)', yaml), start,
-      h('label', null, 'Takes effect (empty: as soon as approved)', kept('propose', 'input', { name: 'effectiveAt', type: 'datetime-local' })),
-      h('button', { type: 'submit' }, 'Propose'));
+      h('label', null, M.t('policy.newPolicy'), yaml), start,
+      h('label', null, M.t('policy.takesEffect'), kept('propose', 'input', { name: 'effectiveAt', type: 'datetime-local' })),
+      h('button', { type: 'submit' }, M.t('policy.propose')));
     propose.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const at = propose.effectiveAt.value ? new Date(propose.effectiveAt.value).toISOString() : undefined;
       act('POST', '/api/v1/proposals', { yaml: propose.yaml.value, effectiveAt: at }, () => { delete drafts.propose; propose.reset(); });
     });
     const emergency = h('form', { class: 'stack', id: 'declare' },
-      h('label', null, 'Reason', kept('declare', 'input', { name: 'reason', required: true })),
-      h('label', null, 'Duration (hours; ends by itself)', kept('declare', 'input', { name: 'hours', type: 'number', min: '1', value: '24', required: true })),
-      h('button', { type: 'submit' }, 'Sign the declaration'));
+      h('label', null, M.t('policy.reason'), kept('declare', 'input', { name: 'reason', required: true })),
+      h('label', null, M.t('policy.duration'), kept('declare', 'input', { name: 'hours', type: 'number', min: '1', value: '24', required: true })),
+      h('button', { type: 'submit' }, M.t('policy.signDeclaration')));
     emergency.addEventListener('submit', (ev) => {
       ev.preventDefault();
       act('POST', '/api/v1/emergency', { reason: emergency.reason.value, hours: Number(emergency.hours.value) }, () => { delete drafts.declare; });
     });
-    return [h('h2', null, 'Propose a change'), propose, h('h2', null, 'Declare an emergency'), emergency];
+    return [h('h2', null, M.t('policy.proposeTitle')), propose, h('h2', null, M.t('policy.declareTitle')), emergency];
   }
 
   function auditView(audit) {
     if (audit instanceof Error) return M.problem(audit);
     const v = audit.verification;
-    return [h('p', { class: v.ok ? 'okbox' : 'problem', id: 'audit-verification' }, v.ok ? 'Chain verified: ' + v.records + ' records, none altered.' : 'Chain broken: ' + v.summary),
-      M.table(['#', 'Time', 'Who', 'Role', 'What', 'Details'], audit.records.map((a) => [a.seq, M.time(a.time), a.actor, a.role, a.kind.replace(/[._]/g, ' '), M.details(a.payload)]))];
+    return [h('p', { class: v.ok ? 'okbox' : 'problem', id: 'audit-verification' }, v.ok ? M.t('audit.verified', { n: v.records }) : M.t('audit.broken', { summary: v.summary })),
+      M.table(['#', M.t('col.time'), M.t('col.who'), M.t('col.role'), M.t('col.what'), M.t('col.details')], audit.records.map((a) => [a.seq, M.time(a.time), a.actor,
+        M.word('role', a.role), M.has('audit.kind.' + a.kind) ? M.t('audit.kind.' + a.kind) : a.kind.replace(/[._]/g, ' '),
+        // The record's own payload, as the chain holds it (field names translated where the catalogue knows them).
+        h('span', { class: 'data' }, M.details(a.payload))]))];
   }
 })();

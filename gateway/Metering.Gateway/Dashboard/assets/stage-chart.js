@@ -21,15 +21,15 @@
     const t0 = times.length ? Math.min(...times) : 0, t1 = times.length ? Math.max(...times, t0 + 1) : 1;
     const x = (t) => left + ((W - left - right) * (t - t0)) / (t1 - t0);
     const y = (v) => top + ((H - top - bottom) * (hi - v)) / (hi - lo);
-    const title = signal.meter + '/' + signal.gauge + ' against the ' + signal.resource + ' stage thresholds';
+    const title = M.t('stageChart.title', { gauge: signal.meter + '/' + signal.gauge, resource: M.word('resourceLower', signal.resource) });
     const svg = s('svg', { class: 'chart stage-chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': title });
     svg.append(s('title', null, title));
     signal.thresholds.forEach((t) => {
       const band = t.direction === 'below' ? [t.threshold, t.threshold + t.hysteresis] : [t.threshold - t.hysteresis, t.threshold];
       svg.append(s('rect', { class: 'hysteresis', x: left, width: W - left - right, y: y(band[1]), height: Math.max(y(band[0]) - y(band[1]), 0) }));
       const line = s('line', { class: 'threshold stage-' + t.stage, x1: left, x2: W - right, y1: y(t.threshold), y2: y(t.threshold), 'data-stage': t.stage });
-      line.append(s('title', null, 'stage ' + t.stage + ' ' + t.direction + ' ' + M.fmt(t.threshold, 'mm')));
-      svg.append(line, s('text', { x: W - 2, y: y(t.threshold) + 4, 'text-anchor': 'end' }, 'stage ' + t.stage));
+      line.append(s('title', null, M.t('stageChart.threshold.' + (t.direction === 'below' ? 'below' : 'above'), { stage: t.stage, threshold: M.fmt(t.threshold, 'mm') })));
+      svg.append(line, s('text', { x: W - 2, y: y(t.threshold) + 4, 'text-anchor': 'end' }, M.t('stageChart.stage', { stage: t.stage })));
     });
     if (values.length) {
       svg.append(s('polyline', { class: 'level', fill: 'none', points: signal.points.map((p, i) => `${x(times[i]).toFixed(1)},${y(p.last).toFixed(1)}`).join(' ') }));
@@ -46,8 +46,8 @@
     if (!o.signals || !o.signals.length) return;
     const h = M.h;
     main.append(h('div', { class: 'cards', id: 'stage-gauges' }, o.signals.map((g) => h('div', { class: 'card wide', dataset: { gauge: g.meter + '/' + g.gauge } },
-      h('h3', null, g.resource + ': ' + g.meter + ' ' + g.gauge),
-      g.points.length ? M.stageChart(g) : h('p', { class: 'muted' }, 'No reading of this gauge in the last 24 hours.'),
-      g.staleAfterMinutes ? h('div', { class: 'muted' }, 'Silent for ' + g.staleAfterMinutes + ' min, the gauge is stale and the stage holds.') : null))));
+      h('h3', null, M.resourceName(g.resource) + ': ' + g.meter + ' ' + g.gauge),
+      g.points.length ? M.stageChart(g) : h('p', { class: 'muted' }, M.t('stageChart.none')),
+      g.staleAfterMinutes ? h('div', { class: 'muted' }, M.t('stageChart.stale', { minutes: g.staleAfterMinutes })) : null))));
   };
 })();

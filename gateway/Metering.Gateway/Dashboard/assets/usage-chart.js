@@ -12,11 +12,12 @@
     kids.forEach((k) => el.append(typeof k === 'string' ? document.createTextNode(k) : k));
     return el;
   };
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  // Month names in the language shown (the browser's Intl data), e.g. "Mar", "mar".
+  const months = () => Array.from({ length: 12 }, (_, i) => new Date(Date.UTC(2000, i, 15)).toLocaleString(M.locale, { month: 'short', timeZone: 'UTC' }));
   // Bucket starts are community-local times with their offset; labels read them in that offset.
   const local = (t) => { const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})/.exec(t); return { y: +m[1], mo: +m[2], d: +m[3], h: +m[4] }; };
-  const label = (bucket, t) => { const l = local(t); return bucket === 'hour' ? l.h + 'h' : bucket === 'day' ? l.d + '/' + l.mo : months[l.mo - 1]; };
-  const dayText = (d) => { const [y, mo, dd] = d.split('-').map(Number); return dd + ' ' + months[mo - 1] + ' ' + y; };
+  const label = (bucket, t) => { const l = local(t); return bucket === 'hour' ? l.h + 'h' : bucket === 'day' ? l.d + '/' + l.mo : months()[l.mo - 1]; };
+  const dayText = (d) => { const [y, mo, dd] = d.split('-').map(Number); return M.t('chart.day', { d: dd, month: months()[mo - 1], y }); };
   const rangeText = (r) => (r.from === r.to ? dayText(r.from) : dayText(r.from) + ' – ' + dayText(r.to));
 
   M.usageChart = function (v, title) {
@@ -28,12 +29,12 @@
     const svg = s('svg', { class: 'chart usage-chart', viewBox: `0 0 ${W} ${H + 26}`, role: 'img', 'aria-label': title });
     svg.append(s('title', null, title));
     svg.append(s('line', { class: 'limit', x1: 0, y1: y(v.limit), x2: W, y2: y(v.limit) }));
-    svg.append(s('text', { x: W - 2, y: y(v.limit) - 6, 'text-anchor': 'end', class: 'limit-label' }, v.limitKind + ' ' + M.fmt(v.limit, v.unit) + ' ' + M.per(v.period)));
+    svg.append(s('text', { x: W - 2, y: y(v.limit) - 6, 'text-anchor': 'end', class: 'limit-label' }, M.t('chart.limit.' + (v.limitKind === 'cap' ? 'cap' : 'allowance'), { amount: M.fmt(v.limit, v.unit), per: M.per(v.period) })));
     if (v.previous.buckets.length) svg.append(s('polyline', { class: 'previous', points: points(v.previous.buckets) }));
     svg.append(s('polyline', { class: 'current', points: points(v.buckets) }));
     v.buckets.forEach((b, i) => {
       const dot = s('circle', { class: 'current', cx: x(i), cy: y(b.inPeriod), r: 3 });
-      dot.append(s('title', null, label(v.bucket, b.start) + ': ' + M.fmt(b.used, v.unit) + ', ' + M.fmt(b.inPeriod, v.unit) + ' so far this ' + v.period));
+      dot.append(s('title', null, M.t('chart.point', { at: label(v.bucket, b.start), used: M.fmt(b.used, v.unit), soFar: M.fmt(b.inPeriod, v.unit), when: M.thisPeriod(v.period) })));
       svg.append(dot);
     });
     const step = Math.ceil(n / 6);
@@ -57,10 +58,10 @@
     try { v = await M.api('GET', path + query); } catch (e) { M.fill(box, M.problem(e)); return box; }
     const from = h('input', { type: 'date', name: 'from', value: range.from || v.from, onchange: (e) => { range.from = e.target.value; } });
     const to = h('input', { type: 'date', name: 'to', value: range.to || v.to, onchange: (e) => { range.to = e.target.value; } });
-    const form = h('form', { class: 'range', 'aria-label': 'Date range' },
-      h('label', null, 'From', from), h('label', null, 'To', to),
-      h('button', { type: 'submit' }, 'Show'),
-      h('button', { type: 'button', class: 'secondary', onclick: () => { ranges[key] = { from: '', to: '', shown: null }; M.render(); } }, 'Back to ' + M.thisPeriod(v.period)));
+    const form = h('form', { class: 'range', 'aria-label': M.t('chart.range') },
+      h('label', null, M.t('chart.from'), from), h('label', null, M.t('chart.to'), to),
+      h('button', { type: 'submit' }, M.t('chart.show')),
+      h('button', { type: 'button', class: 'secondary', onclick: () => { ranges[key] = { from: '', to: '', shown: null }; M.render(); } }, M.t('chart.back', { when: M.thisPeriod(v.period) })));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       range.from = from.value; range.to = to.value || from.value;
@@ -74,27 +75,26 @@
     M.fill(box, form,
       M.usageChart(v, title + ', ' + rangeText(v)),
       h('ul', { class: 'legend' },
-        h('li', { class: 'current', dataset: { total: v.total } }, rangeText(v) + ': ' + M.fmt(v.total, v.unit) + ' used'),
-        h('li', { class: 'previous', dataset: { total: v.previous.total } }, 'Before, ' + rangeText(v.previous) + ': ' + M.fmt(v.previous.total, v.unit) + ' used'),
-        h('li', { class: 'limit' }, (v.limitKind === 'cap' ? 'Sustainable cap ' : 'Allowance ') + M.fmt(v.limit, v.unit) + ' ' + M.per(v.period) +
-          (over ? ' · exceeded in this range' : ''))),
-      mayExport ? h('p', { class: 'exports' }, 'Download these days as CSV: ', path.startsWith('/api/v1/households/')
-        ? [h('a', { href: exportPath + '&what=usage', download: '' }, 'hourly use'), ' · ', h('a', { href: exportPath + '&what=readings', download: '' }, 'readings')]
-        : h('a', { href: exportPath, download: '' }, 'daily use of the community')) : null,
-      h('p', { class: 'muted' }, 'The line is the use so far in each ' + v.period + ' (it starts again at each ' + v.period + '\'s start), per ' + v.bucket +
-        ', community time (UTC' + v.utcOffset + ').'));
+        h('li', { class: 'current', dataset: { total: v.total } }, M.t('chart.used', { range: rangeText(v), amount: M.fmt(v.total, v.unit) })),
+        h('li', { class: 'previous', dataset: { total: v.previous.total } }, M.t('chart.before', { range: rangeText(v.previous), amount: M.fmt(v.previous.total, v.unit) })),
+        h('li', { class: 'limit' }, M.t(v.limitKind === 'cap' ? 'chart.legend.cap' : 'chart.legend.allowance', { amount: M.fmt(v.limit, v.unit), per: M.per(v.period) }) +
+          (over ? ' · ' + M.t('chart.exceeded') : ''))),
+      mayExport ? h('p', { class: 'exports' }, M.t('chart.csv') + ' ', path.startsWith('/api/v1/households/')
+        ? [h('a', { href: exportPath + '&what=usage', download: '' }, M.t('chart.csvHourly')), ' · ', h('a', { href: exportPath + '&what=readings', download: '' }, M.t('chart.csvReadings'))]
+        : h('a', { href: exportPath, download: '' }, M.t('chart.csvCommunity'))) : null,
+      h('p', { class: 'muted' }, M.t('chart.explain', { period: M.periodName(v.period), bucket: M.periodName(v.bucket), offset: v.utcOffset })));
     return box;
   };
 
   // The community's use per resource against the sustainable cap: public aggregates, for the council first.
   M.page('community', async (main) => {
     const o = await M.api('GET', '/api/v1/overview');
-    if (!o.hasPolicy) { M.fill(main, h('h1', null, 'Community trend'), h('p', { class: 'notice' }, 'No policy configured: no cap to compare with.')); return; }
+    if (!o.hasPolicy) { M.fill(main, h('h1', null, M.t('trend.title')), h('p', { class: 'notice' }, M.t('trend.nopolicy'))); return; }
     const sections = await Promise.all(o.resources.map(async (r) => h('section', { class: 'card', dataset: { resource: r.resource } },
-      h('h3', null, M.resourceName(r.resource) + ': the community against its cap'),
-      await M.usageSeries('/api/v1/community/series', r.resource, M.resourceName(r.resource) + ' used by the community'))));
-    M.fill(main, h('h1', null, 'Community trend'),
-      h('p', { class: 'muted' }, 'Every household together, against the sustainable cap of each period, with the same days one period earlier.'),
+      h('h3', null, M.t('trend.card', { resource: M.resourceName(r.resource) })),
+      await M.usageSeries('/api/v1/community/series', r.resource, M.t('trend.chart', { resource: M.resourceName(r.resource) })))));
+    M.fill(main, h('h1', null, M.t('trend.title')),
+      h('p', { class: 'muted' }, M.t('trend.help')),
       h('div', { class: 'wide-cards' }, sections));
   });
 })();
