@@ -83,6 +83,17 @@ internal sealed class GatewayHarness : IAsyncDisposable
         Store.Usage(meter, UsageRules.HourStartMs(from.ToUnixTimeMilliseconds()), to.ToUnixTimeMilliseconds())
             .SingleOrDefault(c => c.Channel == channel)?.Usage ?? 0;
 
+    /// <summary>A connection of its own to the ledger's database, for tests that look at the rows
+    /// themselves: read-only on SQLite, the test's own database on PostgreSQL.</summary>
+    public System.Data.Common.DbConnection OpenDatabase()
+    {
+        System.Data.Common.DbConnection db = Options.Storage.Provider == StorageProvider.Postgres
+            ? new Npgsql.NpgsqlConnection(Options.Storage.ConnectionString)
+            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        return db;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Ledger.StopAsync(CancellationToken.None);
