@@ -60,6 +60,7 @@ public sealed class Postgres : IDisposable
         try
         {
             server._process.Start();
+            server.WaitUntilAcceptingConnections();
             return server;
         }
         catch
@@ -81,8 +82,34 @@ public sealed class Postgres : IDisposable
         return ConnectionString(name);
     }
 
-    /// <summary>SIGKILL of the postmaster, then a start on the same port and data folder (crash recovery).</summary>
-    public void Restart() => _process.Restart();
+    /// <summary>SIGKILL of the postmaster, then a start on the same port and data folder; returns once
+    /// crash recovery is over and the server accepts connections.</summary>
+    public void Restart()
+    {
+        _process.Restart();
+        WaitUntilAcceptingConnections();
+    }
+
+    /// <summary>The port opens before recovery ends ("the database system is starting up", 57P03):
+    /// wait for a connection that works.</summary>
+    private void WaitUntilAcceptingConnections()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var builder = new NpgsqlConnectionStringBuilder(AdminConnectionString) { Pooling = false };
+        while (true)
+        {
+            try
+            {
+                using var c = new NpgsqlConnection(builder.ToString());
+                c.Open();
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CannotConnectNow && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(50);
+            }
+        }
+    }
 
     public void Kill() => _process.Kill();
 

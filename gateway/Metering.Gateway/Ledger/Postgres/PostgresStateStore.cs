@@ -29,8 +29,22 @@ internal sealed partial class PostgresStateStore : IStateStore, IGaugeReader
         PostgresMigrator.Migrate(_writer, PostgresSchema.Name, PostgresSchema.Steps);
     }
 
-    public ILedgerTransaction Begin() =>
-        new PostgresLedgerTransaction(_writer ?? throw new InvalidOperationException("store not opened"), _writerState);
+    public ILedgerTransaction Begin()
+    {
+        var writer = _writer ?? throw new InvalidOperationException("store not opened");
+        if (writer.State != System.Data.ConnectionState.Open)
+        {
+            // The server went away (restart, failover, network): Npgsql leaves the connection Broken and
+            // never reopens it. Open a new one (this throws while the server is still away, so the batch
+            // fails unacknowledged) and forget the cached state: a commit cut off mid-flight may or may
+            // not have landed, and only the rows know.
+            writer.Dispose();
+            _writer = writer = _source.OpenConnection();
+            _writerState.Meters.Clear();
+            _writerState.Channels.Clear();
+        }
+        return new PostgresLedgerTransaction(writer, _writerState);
+    }
 
     public IReadOnlyList<MeterInfo> LoadMeters()
     {
