@@ -38,6 +38,23 @@ internal static class StorageValidation
         if (problem is not null) yield return Message(problem);
     }
 
+    /// <summary>The connection string for the start-up log: hosts, database and user stay (they say
+    /// where the ledger is), a password is masked; one that does not parse is masked whole.</summary>
+    public static string? ForLog(string? connectionString)
+    {
+        if (string.IsNullOrEmpty(connectionString)) return null;
+        try
+        {
+            var b = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+            if (!string.IsNullOrEmpty(b.Password)) b.Password = EffectiveConfiguration.Mask;
+            return b.ToString();
+        }
+        catch (ArgumentException)
+        {
+            return EffectiveConfiguration.Mask;
+        }
+    }
+
     private static string Message(string rule) =>
         $"{GatewayDefaults.Section}:{Key} {rule}; set it in appsettings.json or as {GatewayDefaults.Section}__Storage__ConnectionString (its value is not shown: it may hold a password).";
 }

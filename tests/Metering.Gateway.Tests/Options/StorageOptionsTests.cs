@@ -46,3 +46,21 @@ public sealed class StorageOptionsTests
         Assert.StartsWith("Metering:Storage:ConnectionString applies to Storage:Provider Postgres only", e, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The start-up log says where the ledger is, never its password.</summary>
+public sealed class StorageConnectionStringLogTests
+{
+    [Fact]
+    public void TheEffectiveConfiguration_ShowsHostAndDatabase_AndMasksThePassword()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Metering:Storage:Provider"] = "Postgres",
+            ["Metering:Storage:ConnectionString"] = "Host=db1,db2;Database=metering;Username=metering;Password=hunter2",
+        }).Build();
+        var options = config.GetSection(GatewayDefaults.Section).Get<GatewayOptions>()!;
+        var log = EffectiveConfiguration.Describe(options, config);
+        Assert.DoesNotContain("hunter2", log, StringComparison.Ordinal);
+        Assert.Contains("Metering:Storage:ConnectionString = Host=db1,db2;Database=metering;Username=metering;Password=***", log, StringComparison.Ordinal);
+    }
+}
