@@ -45,6 +45,7 @@ public static class GatewayServices
             return o.Provider switch
             {
                 StorageProvider.Sqlite => new SqliteSinkOutbox(Path.Combine(o.DataDirectory, GatewayDefaults.DatabaseFileName)),
+                StorageProvider.Postgres => new Sinks.Postgres.PostgresSinkOutbox(o.ConnectionString!),
                 _ => throw Unsupported(o),
             };
         });
@@ -60,7 +61,7 @@ public static class GatewayServices
 
         static StorageOptions Storage(IServiceProvider sp) => sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Storage;
         static NotSupportedException Unsupported(StorageOptions o) => new(
-            $"Metering:Storage:Provider '{o.Provider}' holds the ledger only: the sink outbox and the policy runtime's state are not built on it yet (Storage/README.md).");
+            $"Metering:Storage:Provider '{o.Provider}' holds the ledger and the sink outbox only: the policy runtime's state is not built on it yet (Storage/README.md); run without Metering:Policy:File.");
     }
 
     public static IServiceCollection AddMeteringGateway(this IServiceCollection services, IConfiguration configuration)
