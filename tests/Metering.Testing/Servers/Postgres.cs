@@ -15,13 +15,15 @@ public sealed class Postgres : IDisposable
     private const string SystemUser = "postgres";
     private readonly TempDir _dir = new("postgres");
     private readonly ServerProcess _process;
+    private readonly string _dataDirectory;
+    private System.Diagnostics.Process? _watchdog;
     private int _databases;
 
     private Postgres()
     {
         Port = FreePort.Next();
         var bin = BinDirectory();
-        var data = Path.Combine(_dir.Path, "data");
+        var data = _dataDirectory = Path.Combine(_dir.Path, "data");
         var asRoot = Environment.UserName == "root";
         if (asRoot) Check(Command.Run("/bin/chown", "-R", $"{SystemUser}:{SystemUser}", _dir.Path), "chown of the cluster folder");
         string[] prefix = asRoot ? ["--reuid", SystemUser, "--regid", SystemUser, "--init-groups", "--"] : [];
@@ -61,6 +63,7 @@ public sealed class Postgres : IDisposable
         {
             server._process.Start();
             server.WaitUntilAcceptingConnections();
+            server.StartWatchdog();
             return server;
         }
         catch
@@ -113,6 +116,20 @@ public sealed class Postgres : IDisposable
 
     public void Kill() => _process.Kill();
 
+    /// <summary>A server shared by a whole test run is disposed when the test process exits, but the test
+    /// host can be ended without running exit handlers, and a postmaster outlives its parent: a small shell
+    /// polls for the test process once a second and, once it is gone, kills the postmaster of the moment
+    /// (postmaster.pid, so after a Restart too) and removes the folder.</summary>
+    private void StartWatchdog()
+    {
+        var script = $"while [ -d /proc/{Environment.ProcessId} ]; do sleep 1; done; " +
+                     $"pid=$(head -n1 '{_dataDirectory}/postmaster.pid' 2>/dev/null) && kill -9 \"$pid\" 2>/dev/null; rm -rf '{_dir.Path}'";
+        var psi = new System.Diagnostics.ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(script);
+        _watchdog = System.Diagnostics.Process.Start(psi);
+    }
+
     /// <summary>The newest installed major version's bin folder, or a clear exception naming the package.</summary>
     public static string BinDirectory()
     {
@@ -139,6 +156,8 @@ public sealed class Postgres : IDisposable
     {
         NpgsqlConnection.ClearAllPools();
         _process?.Dispose();
+        try { _watchdog?.Kill(); } catch (InvalidOperationException) { }
+        _watchdog?.Dispose();
         _dir.Dispose();
     }
 }
