@@ -12,6 +12,8 @@ have mosquitto_pub    || missing+=(mosquitto-clients)
 have influxd          || missing+=(influxdb)
 have victoria-metrics || missing+=(victoria-metrics)
 have chromium         || missing+=(chromium)
+# PostgreSQL keeps initdb and postgres off PATH, under /usr/lib/postgresql/{major}/bin.
+compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
 # The Debian package test: systemd-analyze verifies the unit, curl asks the installed gateway.
 have systemd-analyze  || missing+=(systemd)
 have curl             || missing+=(curl)

@@ -6,6 +6,7 @@ using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ingest.Confirmations;
 using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Ledger.Postgres;
 using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Sinks;
@@ -34,6 +35,7 @@ public static class GatewayServices
             return o.Provider switch
             {
                 StorageProvider.Sqlite => new SqliteStateStore(o.DataDirectory, o.Synchronous),
+                StorageProvider.Postgres => new PostgresStateStore(o.ConnectionString!),
                 _ => throw Unsupported(o),
             };
         });
@@ -43,6 +45,7 @@ public static class GatewayServices
             return o.Provider switch
             {
                 StorageProvider.Sqlite => new SqliteSinkOutbox(Path.Combine(o.DataDirectory, GatewayDefaults.DatabaseFileName)),
+                StorageProvider.Postgres => new Sinks.Postgres.PostgresSinkOutbox(o.ConnectionString!),
                 _ => throw Unsupported(o),
             };
         });
@@ -57,7 +60,8 @@ public static class GatewayServices
         });
 
         static StorageOptions Storage(IServiceProvider sp) => sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Storage;
-        static NotSupportedException Unsupported(StorageOptions o) => new($"Metering:Storage:Provider '{o.Provider}' is not supported yet.");
+        static NotSupportedException Unsupported(StorageOptions o) => new(
+            $"Metering:Storage:Provider '{o.Provider}' holds the ledger and the sink outbox only: the policy runtime's state is not built on it yet (Storage/README.md); run without Metering:Policy:File.");
     }
 
     public static IServiceCollection AddMeteringGateway(this IServiceCollection services, IConfiguration configuration)

@@ -5,6 +5,7 @@ using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ingest.Confirmations;
 using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Ledger.Postgres;
 using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Telemetry;
@@ -13,8 +14,10 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Commons.Metering.Gateway.Tests;
 
-/// <summary>The real ingest pipeline and ledger (SQLite in a temporary folder) with a fake clock,
-/// without broker or HTTP. Reopen() simulates a restart on the same database file.</summary>
+/// <summary>The real ingest pipeline and ledger with a fake clock, without broker or HTTP: SQLite in a
+/// temporary folder, or with Storage:Provider Postgres a fresh database of its own on the test run's
+/// PostgreSQL server (<see cref="TestPostgres"/>) unless the options name one. RestartAsync() simulates
+/// a restart on the same database.</summary>
 internal sealed class GatewayHarness : IAsyncDisposable
 {
     /// <summary>2025-11-27T12:10:00Z, the time of the golden vectors (ts 1764245400000).</summary>
@@ -28,6 +31,8 @@ internal sealed class GatewayHarness : IAsyncDisposable
         _ownsDirectory = directory is null;
         Directory = directory ?? System.IO.Directory.CreateTempSubdirectory("gateway-tests-").FullName;
         Options.Storage.DataDirectory = Directory;
+        if (Options.Storage.Provider == StorageProvider.Postgres && string.IsNullOrEmpty(Options.Storage.ConnectionString))
+            Options.Storage.ConnectionString = TestPostgres.CreateDatabase();
         Time = new FakeTimeProvider(Start);
         Open();
     }
@@ -48,6 +53,9 @@ internal sealed class GatewayHarness : IAsyncDisposable
 
     public Task<IngestResult> PublishAsync(string topic, string payload) =>
         Pipeline.HandleAsync(topic, new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(payload)), CancellationToken.None);
+
+    /// <summary>Default options on the given storage provider.</summary>
+    public static GatewayOptions On(StorageProvider provider) => new() { Storage = { Provider = provider } };
 
     public static string ReadingTopic(string meter, string community = "c1") => $"commons/v1/{community}/{meter}/up/reading";
 
@@ -75,6 +83,17 @@ internal sealed class GatewayHarness : IAsyncDisposable
         Store.Usage(meter, UsageRules.HourStartMs(from.ToUnixTimeMilliseconds()), to.ToUnixTimeMilliseconds())
             .SingleOrDefault(c => c.Channel == channel)?.Usage ?? 0;
 
+    /// <summary>A connection of its own to the ledger's database, for tests that look at the rows
+    /// themselves: read-only on SQLite, the test's own database on PostgreSQL.</summary>
+    public System.Data.Common.DbConnection OpenDatabase()
+    {
+        System.Data.Common.DbConnection db = Options.Storage.Provider == StorageProvider.Postgres
+            ? new Npgsql.NpgsqlConnection(Options.Storage.ConnectionString)
+            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        return db;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Ledger.StopAsync(CancellationToken.None);
@@ -89,7 +108,9 @@ internal sealed class GatewayHarness : IAsyncDisposable
     private void Open()
     {
         var options = Microsoft.Extensions.Options.Options.Create(Options);
-        Store = new SqliteStateStore(Options.Storage.DataDirectory, Options.Storage.Synchronous);
+        Store = Options.Storage.Provider == StorageProvider.Postgres
+            ? new PostgresStateStore(Options.Storage.ConnectionString!)
+            : new SqliteStateStore(Options.Storage.DataDirectory, Options.Storage.Synchronous);
         Registry = new MeterRegistry();
         Metrics = new GatewayMetrics();
         // As the gateway wires it (GatewayServices): the confirmations hear of every ledger batch.

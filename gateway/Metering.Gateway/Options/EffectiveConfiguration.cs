@@ -40,6 +40,7 @@ internal static partial class EffectiveConfiguration
             ["Storage:Provider"] = o.Storage.Provider.ToString(),
             ["Storage:DataDirectory"] = Path.GetFullPath(o.Storage.DataDirectory),
             ["Storage:Synchronous"] = o.Storage.Synchronous.ToString(),
+            ["Storage:ConnectionString"] = StorageValidation.ForLog(o.Storage.ConnectionString),
             ["Ledger:MaxBatchSize"] = o.Ledger.MaxBatchSize.ToString(),
             ["Ledger:QueueCapacity"] = o.Ledger.QueueCapacity.ToString(),
             ["Registry:AutoRegister"] = o.Registry.AutoRegister.ToString(),

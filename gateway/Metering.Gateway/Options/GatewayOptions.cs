@@ -14,7 +14,12 @@ public enum BrokerMode
 /// <summary>The state store behind <see cref="Ledger.IStateStore"/>.</summary>
 public enum StorageProvider
 {
+    /// <summary>The embedded default: SQLite files under Storage:DataDirectory.</summary>
     Sqlite,
+
+    /// <summary>The ledger in the PostgreSQL database of Storage:ConnectionString (Storage/README.md says
+    /// which seams it covers today).</summary>
+    Postgres,
 }
 
 /// <summary>SQLite's synchronous pragma in WAL mode (https://sqlite.org/pragma.html#pragma_synchronous).</summary>
@@ -144,6 +149,11 @@ public sealed class StorageOptions
     public string DataDirectory { get; set; } = GatewayDefaults.DataDirectory;
 
     public SqliteSynchronous Synchronous { get; set; } = SqliteSynchronous.Full;
+
+    /// <summary>Npgsql connection string of the PostgreSQL database (Provider Postgres only), e.g.
+    /// "Host=db1,db2;Database=metering;Username=metering;Target Session Attributes=primary"; a secret
+    /// when it holds a password, so never logged or echoed in messages.</summary>
+    public string? ConnectionString { get; set; }
 }
 
 public sealed class LedgerOptions

@@ -46,6 +46,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             yield return Field("Broker:WatchdogTimeoutMs", "must be above Broker:WatchdogIntervalMs (both 0 or more; an interval of 0 turns the watchdog off)", o.Broker.WatchdogTimeoutMs);
         if (string.IsNullOrWhiteSpace(o.Storage.DataDirectory))
             yield return Field("Storage:DataDirectory", "must not be empty", o.Storage.DataDirectory);
+        foreach (var e in StorageValidation.Errors(o.Storage)) yield return e;
         if (o.Ledger.MaxBatchSize is < 1 or > 10_000)
             yield return Field("Ledger:MaxBatchSize", "must be between 1 and 10000", o.Ledger.MaxBatchSize);
         if (o.Ledger.QueueCapacity < o.Ledger.MaxBatchSize)

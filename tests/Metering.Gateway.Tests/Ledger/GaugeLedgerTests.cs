@@ -1,15 +1,25 @@
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Options;
 
 namespace Commons.Metering.Gateway.Tests.Ledger;
 
-/// <summary>Gauges through the real pipeline and SQLite ledger (docs/protocol.md, gauge): their own
+/// <summary>Gauges through the real pipeline and ledger (SQLite; PostgreSQL in the subclass) (docs/protocol.md, gauge): their own
 /// table, no usage, no register_decrease, duplicates acknowledged and unchanged, impossible values
 /// flagged, the meter's seq shared with readings.</summary>
-public sealed class GaugeLedgerTests : IAsyncLifetime
+public class GaugeLedgerTests : IAsyncLifetime
 {
-    private readonly GatewayHarness _g = new();
+    private readonly GatewayHarness _g;
+
+    public GaugeLedgerTests() : this(StorageProvider.Sqlite)
+    {
+    }
+
+    protected GaugeLedgerTests(StorageProvider provider)
+    {
+        _g = new GatewayHarness(GatewayHarness.On(provider));
+    }
     private static readonly DateTimeOffset Day = GatewayHarness.Start.Date;
     private long Ts => GatewayHarness.Start.ToUnixTimeMilliseconds();
 
@@ -107,3 +117,6 @@ public sealed class GaugeLedgerTests : IAsyncLifetime
         Assert.Contains("flag=\"gauge_impossible\"", GaugeLine.For(meter, uplink, uplink.Gauges[0], "gauge_impossible"));
     }
 }
+
+/// <summary>The same rules on the PostgreSQL ledger (a real server, a fresh database per test).</summary>
+public sealed class GaugeLedgerPostgresTests() : GaugeLedgerTests(StorageProvider.Postgres);

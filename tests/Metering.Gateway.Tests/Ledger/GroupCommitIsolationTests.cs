@@ -7,15 +7,26 @@ namespace Commons.Metering.Gateway.Tests.Ledger;
 /// <summary>Group commit applies a batch without savepoints; when one write throws, the batch is
 /// rolled back and applied again write by write, so only the bad write fails. The in-memory meter
 /// and channel state must follow what was committed, never what was rolled back.</summary>
-public sealed class GroupCommitIsolationTests
+public class GroupCommitIsolationTests
 {
+    private readonly StorageProvider _provider;
+
+    public GroupCommitIsolationTests() : this(StorageProvider.Sqlite)
+    {
+    }
+
+    protected GroupCommitIsolationTests(StorageProvider provider)
+    {
+        _provider = provider;
+    }
+
     /// <summary>A write the ledger does not know: LedgerBatch.Apply throws for it.</summary>
     private sealed record PoisonWrite(string Meter) : LedgerWrite(Meter, 0);
 
     [Fact]
     public async Task AWriteThatThrows_FailsAlone_TheRestOfItsBatchCommits_AndUsageStaysExact()
     {
-        var options = new GatewayOptions();
+        var options = GatewayHarness.On(_provider);
         options.Registry.AutoRegister = true;
         await using var g = new GatewayHarness(options);
         var day = GatewayHarness.Start.Date;
@@ -43,7 +54,7 @@ public sealed class GroupCommitIsolationTests
     [Fact]
     public async Task AfterARestart_TheStateIsReadFromDisk_AndUsageContinuesExactly()
     {
-        var options = new GatewayOptions();
+        var options = GatewayHarness.On(_provider);
         options.Registry.AutoRegister = true;
         await using var g = new GatewayHarness(options);
         var day = GatewayHarness.Start.Date;
@@ -55,3 +66,7 @@ public sealed class GroupCommitIsolationTests
         Assert.Equal(450, g.UsageOf("m1", "main", day, day.AddDays(1)));
     }
 }
+
+/// <summary>The same isolation on the PostgreSQL ledger, where a failed statement aborts the whole
+/// transaction unless it ran inside a savepoint.</summary>
+public sealed class GroupCommitIsolationPostgresTests() : GroupCommitIsolationTests(StorageProvider.Postgres);

@@ -1,17 +1,26 @@
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
-using Microsoft.Data.Sqlite;
+using Commons.Metering.Gateway.Options;
 
 namespace Commons.Metering.Gateway.Tests.Ledger;
 
 /// <summary>A technician's decision on a reading held as implausible_rate, through the real pipeline,
-/// ledger writer and SQLite file with a fake clock: accepted, its rise counts once, in its own hour, and
+/// ledger writer and database (SQLite; PostgreSQL in the subclass) with a fake clock: accepted, its rise counts once, in its own hour, and
 /// usage counts from it; rejected, it never counts and confirms nothing; once a later reading was
 /// counted the hold is over and a decision is refused (nothing counted twice, nothing lost).</summary>
-public sealed class HeldReadingTests : IAsyncLifetime
+public class HeldReadingTests : IAsyncLifetime
 {
-    private readonly GatewayHarness _g = new();
+    private readonly GatewayHarness _g;
+
+    public HeldReadingTests() : this(StorageProvider.Sqlite)
+    {
+    }
+
+    protected HeldReadingTests(StorageProvider provider)
+    {
+        _g = new GatewayHarness(GatewayHarness.On(provider));
+    }
     private static readonly DateTimeOffset Day = GatewayHarness.Start.Date;
     private static readonly MeterInfo E1 = new("e1", "c1", Resource.Energy);
 
@@ -163,10 +172,8 @@ public sealed class HeldReadingTests : IAsyncLifetime
         return (r.GetString(0), r.GetString(1), r.GetString(2));
     }
 
-    private SqliteConnection Open()
-    {
-        var db = new SqliteConnection($"Data Source={_g.DatabasePath};Mode=ReadOnly;Pooling=False");
-        db.Open();
-        return db;
-    }
+    private System.Data.Common.DbConnection Open() => _g.OpenDatabase();
 }
+
+/// <summary>The same decisions on the PostgreSQL ledger (a real server, a fresh database per test).</summary>
+public sealed class HeldReadingPostgresTests() : HeldReadingTests(StorageProvider.Postgres);

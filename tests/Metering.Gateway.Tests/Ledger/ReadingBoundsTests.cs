@@ -1,17 +1,26 @@
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
-using Microsoft.Data.Sqlite;
+using Commons.Metering.Gateway.Options;
 
 namespace Commons.Metering.Gateway.Tests.Ledger;
 
 /// <summary>What a device (or whoever has its password) can no longer do to the ledger, through the
-/// real pipeline and SQLite ledger with a fake clock: freeze its usage with one huge seq, book use
+/// real pipeline and ledger (SQLite; PostgreSQL in the subclass) with a fake clock: freeze its usage with one huge seq, book use
 /// into past hours with old timestamps, turn the ledger's sums into floating point with a huge
 /// register, or inject usage at an impossible rate.</summary>
-public sealed class ReadingBoundsTests : IAsyncLifetime
+public class ReadingBoundsTests : IAsyncLifetime
 {
-    private readonly GatewayHarness _g = new();
+    private readonly GatewayHarness _g;
+
+    public ReadingBoundsTests() : this(StorageProvider.Sqlite)
+    {
+    }
+
+    protected ReadingBoundsTests(StorageProvider provider)
+    {
+        _g = new GatewayHarness(GatewayHarness.On(provider));
+    }
     private static readonly DateTimeOffset Day = GatewayHarness.Start.Date;
     private long NowMs => _g.Time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -39,13 +48,14 @@ public sealed class ReadingBoundsTests : IAsyncLifetime
         _g.Time.Advance(TimeSpan.FromMinutes(1));
         await _g.ReadingAsync("e1", 3, 1_500, unit: "Wh");
         Assert.Equal(500, Usage("e1", Day, Day.AddDays(1)));
-        using var db = new SqliteConnection($"Data Source={_g.DatabasePath};Mode=ReadOnly");
-        db.Open();
+        using var db = _g.OpenDatabase();
         using var cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT DISTINCT typeof(usage) FROM hourly_usage";
+        // The type of each stored value: SQLite types values, not columns; PostgreSQL's column is bigint.
+        var postgres = _g.Options.Storage.Provider == StorageProvider.Postgres;
+        cmd.CommandText = postgres ? "SELECT DISTINCT pg_typeof(usage)::text FROM hourly_usage" : "SELECT DISTINCT typeof(usage) FROM hourly_usage";
         using var types = cmd.ExecuteReader();
         Assert.True(types.Read());
-        Assert.Equal("integer", types.GetString(0));
+        Assert.Equal(postgres ? "bigint" : "integer", types.GetString(0));
         Assert.False(types.Read());
     }
 
@@ -176,6 +186,19 @@ public sealed class ReadingBoundsTests : IAsyncLifetime
         await _g.RestartAsync(); // still not created after a restart
         Assert.Equal(UsageRules.MaxChannelsPerMeter, _g.Store.ListMeters().Single(m => m.Meter.Id == "w1").Channels.Count);
     }
+}
+
+/// <summary>The same bounds on the PostgreSQL ledger (a real server, a fresh database per test).</summary>
+public sealed class ReadingBoundsPostgresTests() : ReadingBoundsTests(StorageProvider.Postgres);
+
+/// <summary>The SQLite ledger's file (PostgreSQL keeps its files under the server's own control).</summary>
+public sealed class LedgerFileModeTests : IAsyncLifetime
+{
+    private readonly GatewayHarness _g = new();
+
+    public async Task InitializeAsync() => await _g.StartAsync();
+
+    public async Task DisposeAsync() => await _g.DisposeAsync();
 
     [Fact]
     public void TheLedgerFile_IsReadableByItsOwnerOnly()

@@ -5,10 +5,20 @@ using Commons.Metering.Gateway.Options;
 
 namespace Commons.Metering.Gateway.Tests.Ledger;
 
-/// <summary>Usage from cumulative registers through the real pipeline and SQLite ledger, with a fake clock.</summary>
-public sealed class UsageLedgerTests : IAsyncLifetime
+/// <summary>Usage from cumulative registers through the real pipeline and ledger, with a fake clock; SQLite here,
+/// PostgreSQL in <see cref="UsageLedgerPostgresTests"/>.</summary>
+public class UsageLedgerTests : IAsyncLifetime
 {
-    private readonly GatewayHarness _g = new();
+    private readonly GatewayHarness _g;
+
+    public UsageLedgerTests() : this(StorageProvider.Sqlite)
+    {
+    }
+
+    protected UsageLedgerTests(StorageProvider provider)
+    {
+        _g = new GatewayHarness(GatewayHarness.On(provider));
+    }
     private static readonly DateTimeOffset Day = GatewayHarness.Start.Date;
 
     public async Task InitializeAsync()
@@ -175,3 +185,6 @@ public sealed class UsageLedgerTests : IAsyncLifetime
         Assert.Equal(("offline", "1.0.0", 3L), (status.State, status.Firmware, status.Outbox!.Value)); // last will keeps what it does not say
     }
 }
+
+/// <summary>The same rules on the PostgreSQL ledger (a real server, a fresh database per test).</summary>
+public sealed class UsageLedgerPostgresTests() : UsageLedgerTests(StorageProvider.Postgres);

@@ -16,8 +16,8 @@ internal sealed partial class SqliteLedgerTransaction : ILedgerTransaction
     private readonly SqliteTransaction _tx;
     private readonly WriterState _state;
     private const string SavepointName = "w";
-    private readonly Overlay _overlay = new();
-    private Overlay? _savepoint;
+    private readonly LedgerOverlay _overlay = new();
+    private LedgerOverlay? _savepoint;
 
     public SqliteLedgerTransaction(SqliteConnection connection, WriterState state)
     {
@@ -30,7 +30,7 @@ internal sealed partial class SqliteLedgerTransaction : ILedgerTransaction
     public void Savepoint()
     {
         _tx.Save(SavepointName);
-        _savepoint = new Overlay();
+        _savepoint = new LedgerOverlay();
     }
 
     public void Release()
@@ -233,22 +233,4 @@ internal sealed partial class SqliteLedgerTransaction : ILedgerTransaction
     private int Run(string sql, params object?[] args) => Prepare(sql, args).ExecuteNonQuery();
 
     private SqliteDataReader Query(string sql, params object?[] args) => Prepare(sql, args).ExecuteReader();
-
-    /// <summary>State written by this transaction (or by its open savepoint).</summary>
-    private sealed class Overlay
-    {
-        public Dictionary<string, MeterState> Meters { get; } = new(StringComparer.Ordinal);
-        public Dictionary<(string Meter, string Channel), ChannelState> Channels { get; } = new();
-        public Dictionary<string, long> LastSeenMs { get; } = new(StringComparer.Ordinal);
-        public HashSet<(string Meter, string Channel)> NewChannels { get; } = new();
-
-        public void SeenAt(string meter, long ms) =>
-            LastSeenMs[meter] = LastSeenMs.TryGetValue(meter, out var seen) ? Math.Max(seen, ms) : ms;
-
-        public void MergeInto(Dictionary<string, MeterState> meters, Dictionary<(string Meter, string Channel), ChannelState> channels)
-        {
-            foreach (var (k, v) in Meters) meters[k] = v;
-            foreach (var (k, v) in Channels) channels[k] = v;
-        }
-    }
 }
