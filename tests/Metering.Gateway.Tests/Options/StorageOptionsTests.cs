@@ -40,6 +40,28 @@ public sealed class StorageOptionsTests
     }
 
     [Fact]
+    public void Postgres_WithAPolicyFile_IsRefusedAtStart_NotWhenTheRuntimeFirstNeedsItsState()
+    {
+        var policy = Path.GetTempFileName();
+        try
+        {
+            var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Metering:Storage:Provider"] = "Postgres",
+                ["Metering:Storage:ConnectionString"] = "Host=db1;Database=metering",
+                ["Metering:Policy:File"] = policy,
+            }).Build();
+            var options = config.GetSection(GatewayDefaults.Section).Get<GatewayOptions>()!;
+            var e = Assert.Single(GatewayOptionsValidator.Errors(options));
+            Assert.StartsWith("Metering:Policy:File cannot be used with Storage:Provider Postgres yet", e, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(policy);
+        }
+    }
+
+    [Fact]
     public void Sqlite_WithAConnectionString_IsRefused_SoNoOneBelievesTheLedgerIsInPostgres()
     {
         var e = Assert.Single(Errors(("ConnectionString", "Host=db1;Database=metering")));
