@@ -25,8 +25,10 @@ internal sealed class TestMqtt : IAsyncDisposable
     /// <summary>Null when connected, else why not (refusals surface as exceptions in MQTTnet 5).</summary>
     public async Task<string?> ConnectAsync(int port, string clientId, string? user, string? password)
     {
+        // A clean session: tests of one class reuse the same device ids on one broker, and a persistent
+        // session redelivered a message an earlier test's client left unacknowledged when it was disposed.
         var b = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithProtocolVersion(MqttProtocolVersion.V311)
-            .WithClientId(clientId).WithCleanSession(false).WithTimeout(TimeSpan.FromSeconds(10));
+            .WithClientId(clientId).WithCleanSession(true).WithTimeout(TimeSpan.FromSeconds(10));
         if (user is not null) b = b.WithCredentials(user, password ?? "");
         try
         {
