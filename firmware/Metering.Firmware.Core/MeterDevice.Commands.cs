@@ -46,7 +46,7 @@ namespace Commons.Metering.Firmware
                 // Nothing to acknowledge against: say so in an event.
                 lock (_sync)
                 {
-                    int eventLength = OutboxRecord.Event(_record, EventKind.CmdRejected, null, Words.RejectReasons[reason], false, 0);
+                    int eventLength = OutboxRecord.Event(_record, EventKind.CmdRejected, null, Words.AckReasons[reason], false, 0);
                     Enqueue(_record, eventLength, 0, unix);
                 }
                 return;
@@ -56,16 +56,16 @@ namespace Commons.Metering.Firmware
             {
                 remembered = IndexOfCid(cid);
             }
-            if (reason == RejectReason.None && remembered >= 0)
+            if (reason == AckReason.None && remembered >= 0)
             {
                 Acknowledge(cid, _cidResults[remembered], unix); // a redelivery: not executed again
                 return;
             }
-            if (reason == RejectReason.None && unix > _command.ExpiresUnixMs)
+            if (reason == AckReason.None && unix > _command.ExpiresUnixMs)
             {
-                reason = RejectReason.Expired;
+                reason = AckReason.Expired;
             }
-            if (reason != RejectReason.None)
+            if (reason != AckReason.None)
             {
                 Acknowledge(cid, reason, unix);
                 return;
@@ -79,11 +79,11 @@ namespace Commons.Metering.Firmware
             // At most once: the cid is in flash before the command takes effect.
             lock (_sync)
             {
-                RememberCid(cid, RejectReason.None);
+                RememberCid(cid, AckReason.None);
                 Persist(_seqReservedThrough);
             }
             byte result = Apply(_command, unix);
-            if (result != RejectReason.None)
+            if (result != AckReason.None)
             {
                 lock (_sync)
                 {
@@ -101,11 +101,11 @@ namespace Commons.Metering.Firmware
             switch (c.Op)
             {
                 case CommandOp.Ping:
-                    return RejectReason.None;
+                    return AckReason.None;
                 case CommandOp.Valve:
                 case CommandOp.Relay:
                     ICommandHandler handler = _handler;
-                    return handler == null ? RejectReason.UnknownOp : ApplyOutput(c, handler);
+                    return handler == null ? AckReason.UnknownOp : ApplyOutput(c, handler);
                 default:
                     return ApplyPolicy(c, unix);
             }

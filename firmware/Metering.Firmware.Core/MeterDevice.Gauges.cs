@@ -75,7 +75,7 @@ namespace Commons.Metering.Firmware
             }
             if (written > 0)
             {
-                Enqueue(_record, OutboxRecord.GaugeLength(written), Outbox.FlagGauge, unix);
+                Enqueue(_record, OutboxRecord.GaugeLength(written), FlashOutbox.FlagGauge, unix);
             }
         }
 

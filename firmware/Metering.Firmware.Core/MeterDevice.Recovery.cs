@@ -8,7 +8,7 @@ namespace Commons.Metering.Firmware
     public sealed partial class MeterDevice
     {
         private TotalsRing _totals;
-        private Outbox _outbox;
+        private FlashOutbox _outbox;
         private readonly TotalsState _totalsState = new TotalsState();
         private readonly long[] _persistedRegister = new long[Limits.MaxChannels];
         private readonly long[] _persistedRemainder = new long[Limits.MaxChannels];
@@ -51,7 +51,7 @@ namespace Commons.Metering.Firmware
                     throw new InvalidOperationException("a totals record of this many channels does not fit in one flash block");
                 }
                 _totals = new TotalsRing(_store, layout.TotalsFirstBlock, layout.TotalsBlockCount);
-                _outbox = new Outbox(_store, layout.OutboxFirstBlock, layout.OutboxBlocksPerHalf, _outboxCapacity);
+                _outbox = new FlashOutbox(_store, layout.OutboxFirstBlock, layout.OutboxBlocksPerHalf, _outboxCapacity);
                 bool hasTotals = _totals.Recover(_totalsState);
                 OutboxRecovery recovered = new OutboxRecovery();
                 _outbox.Recover(recovered);
@@ -121,7 +121,7 @@ namespace Commons.Metering.Firmware
         {
             for (int c = 0; c < _channelCount; c++)
             {
-                ChannelState state = _channels[c];
+                DeviceChannelState state = _channels[c];
                 long register = 0;
                 long remainder = 0;
                 int t = hasTotals ? _totalsState.IndexOf(state.Hash) : -1;
@@ -136,7 +136,7 @@ namespace Commons.Metering.Firmware
                     register = recovered.Registers[r];
                     remainder = 0; // under one unit, unknown: dropped, never double counted
                 }
-                if (state.Kind == ChannelState.KindRegister)
+                if (state.Kind == DeviceChannelState.KindRegister)
                 {
                     if (!state.Sampled)
                     {

@@ -48,7 +48,7 @@ namespace Commons.Metering.Firmware
         /// <summary>Starts (or widens) the refill: a second request while one runs takes the lower
         /// `after` and the newer cid; the older command is answered when the gateway sends it again.</summary>
         /// <summary>When the copies would not fit in the active half, it is compacted first, keeping the
-        /// newest window records above `after` (Outbox.Window.cs): copying into a half that must compact
+        /// newest window records above `after` (FlashOutbox.Window.cs): copying into a half that must compact
         /// half-way would drop the window's older part while its newer part still waits.</summary>
         private void StartRefill(string cid, long afterSeq)
         {
@@ -93,7 +93,7 @@ namespace Commons.Metering.Firmware
                         done = _refillCid;
                         _refillCid = null;
                         _outbox.WindowFloorSeq = 0;
-                        RememberCid(done, RejectReason.None);
+                        RememberCid(done, AckReason.None);
                         Persist(_seqReservedThrough);
                         break;
                     }
@@ -106,7 +106,7 @@ namespace Commons.Metering.Firmware
             }
             if (done != null)
             {
-                Acknowledge(done, RejectReason.None, unix);
+                Acknowledge(done, AckReason.None, unix);
             }
         }
     }

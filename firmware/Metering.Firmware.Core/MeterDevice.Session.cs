@@ -141,7 +141,7 @@ namespace Commons.Metering.Firmware
                         return;
                     }
                     serial = _outbox.SerialAt(i);
-                    _outbox.SetMessageId(i, Outbox.Sending);
+                    _outbox.SetMessageId(i, FlashOutbox.Sending);
                 }
                 int messageId = _transport.Publish(topic, _json.Buffer, _json.Length, false);
                 lock (_sync)

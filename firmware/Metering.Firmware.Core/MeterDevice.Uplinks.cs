@@ -68,12 +68,12 @@ namespace Commons.Metering.Firmware
                 {
                     throw new InvalidOperationException("clock not set and the held uplinks are full");
                 }
-                ChannelState state = _channels[c];
+                DeviceChannelState state = _channels[c];
                 state.Register += grams;
                 OutboxRecord.BeginReading(_record, 1, false);
                 OutboxRecord.SetChannel(_record, 0, state.Hash, state.Register);
                 _lastReadingRegister[c] = state.Register;
-                Emit(_record, OutboxRecord.EndReading(_record, permit), Outbox.FlagReading, _clock.UptimeMs);
+                Emit(_record, OutboxRecord.EndReading(_record, permit), FlashOutbox.FlagReading, _clock.UptimeMs);
             }
         }
 
@@ -171,7 +171,7 @@ namespace Commons.Metering.Firmware
                 OutboxRecord.SetChannel(_record, c, _channels[c].Hash, _channels[c].Register);
                 _lastReadingRegister[c] = _channels[c].Register;
             }
-            byte flags = (byte)(Outbox.FlagReading | Outbox.FlagThinnable | (pinned ? Outbox.FlagPinned : 0));
+            byte flags = (byte)(FlashOutbox.FlagReading | FlashOutbox.FlagThinnable | (pinned ? FlashOutbox.FlagPinned : 0));
             Enqueue(_record, OutboxRecord.EndReading(_record, null), flags, unix);
             TakeGauges(unix);
         }

@@ -24,7 +24,7 @@ namespace Commons.Metering.Firmware
         private readonly int _outboxCapacity;
         private readonly int _maxInflight;
 
-        private readonly ChannelState[] _channels = new ChannelState[Limits.MaxChannels];
+        private readonly DeviceChannelState[] _channels = new DeviceChannelState[Limits.MaxChannels];
         private int _channelCount;
         private bool _started;
 
@@ -124,7 +124,7 @@ namespace Commons.Metering.Firmware
             {
                 throw new ArgumentOutOfRangeException("debounceMs");
             }
-            ChannelState state = AddChannel(ChannelState.KindPulse, name, unit);
+            DeviceChannelState state = AddChannel(DeviceChannelState.KindPulse, name, unit);
             state.UnitsNumerator = unitsNumerator;
             state.PulsesDenominator = pulsesDenominator;
             state.DebounceMs = debounceMs;
@@ -133,12 +133,12 @@ namespace Commons.Metering.Firmware
 
         public RegisterChannel AddRegisterChannel(string name, string unit)
         {
-            return new RegisterChannel(AddChannel(ChannelState.KindRegister, name, unit));
+            return new RegisterChannel(AddChannel(DeviceChannelState.KindRegister, name, unit));
         }
 
         public AccumulatorChannel AddAccumulatorChannel(string name, string unit)
         {
-            return new AccumulatorChannel(AddChannel(ChannelState.KindAccumulator, name, unit));
+            return new AccumulatorChannel(AddChannel(DeviceChannelState.KindAccumulator, name, unit));
         }
 
         public void SetCommandHandler(ICommandHandler handler)
@@ -146,7 +146,7 @@ namespace Commons.Metering.Firmware
             _handler = handler;
         }
 
-        private ChannelState AddChannel(int kind, string name, string unit)
+        private DeviceChannelState AddChannel(int kind, string name, string unit)
         {
             if (!Ascii.IsChannelName(name))
             {
@@ -179,7 +179,7 @@ namespace Commons.Metering.Firmware
                 {
                     throw new InvalidOperationException("a reading of these channels could exceed 1024 bytes");
                 }
-                ChannelState state = new ChannelState(kind, name, unit, _sync);
+                DeviceChannelState state = new DeviceChannelState(kind, name, unit, _sync);
                 _channels[_channelCount++] = state;
                 return state;
             }
@@ -198,7 +198,7 @@ namespace Commons.Metering.Firmware
             return 6 + nameLength + 7 + unitLength + 8 + 19 + 1;
         }
 
-        private int IndexOfChannel(ChannelState state)
+        private int IndexOfChannel(DeviceChannelState state)
         {
             for (int i = 0; i < _channelCount; i++)
             {
