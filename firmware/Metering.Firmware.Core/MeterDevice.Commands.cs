@@ -1,4 +1,5 @@
 using Commons.Metering.Firmware.Protocol;
+using Commons.Metering.Firmware.Session;
 using Commons.Metering.Firmware.Storage;
 
 namespace Commons.Metering.Firmware
@@ -10,9 +11,7 @@ namespace Commons.Metering.Firmware
         private readonly CommandParser _parser = new CommandParser();
         private readonly Command _command = new Command();
         private readonly byte[] _commandPayload = new byte[Limits.MaxPayloadBytes];
-        private readonly string[] _cids = new string[Limits.RememberedCids];
-        private readonly byte[] _cidResults = new byte[Limits.RememberedCids];
-        private int _cidCount;
+        private readonly ExecutedCommands _executed = new ExecutedCommands();
         private ICommandHandler _handler;
 
         /// <summary>Downlinks turned away since boot because <see cref="Limits.InboxMessages"/> were already
@@ -54,11 +53,11 @@ namespace Commons.Metering.Firmware
             int remembered;
             lock (_sync)
             {
-                remembered = IndexOfCid(cid);
+                remembered = _executed.IndexOf(cid);
             }
             if (reason == AckReason.None && remembered >= 0)
             {
-                Acknowledge(cid, _cidResults[remembered], unix); // a redelivery: not executed again
+                Acknowledge(cid, _executed.ResultAt(remembered), unix); // a redelivery: not executed again
                 return;
             }
             if (reason == AckReason.None && unix > _command.ExpiresUnixMs)
@@ -79,7 +78,7 @@ namespace Commons.Metering.Firmware
             // At most once: the cid is in flash before the command takes effect.
             lock (_sync)
             {
-                RememberCid(cid, AckReason.None);
+                _executed.Remember(cid, AckReason.None);
                 Persist(_seqReservedThrough);
             }
             byte result = Apply(_command, unix);
@@ -87,7 +86,7 @@ namespace Commons.Metering.Firmware
             {
                 lock (_sync)
                 {
-                    _cidResults[IndexOfCid(cid)] = result;
+                    _executed.SetResult(_executed.IndexOf(cid), result);
                     Persist(_seqReservedThrough);
                 }
             }
@@ -116,48 +115,6 @@ namespace Commons.Metering.Firmware
             lock (_sync)
             {
                 Enqueue(_record, OutboxRecord.Ack(_record, cid, reason), 0, unix, false);
-            }
-        }
-
-        private int IndexOfCid(string cid)
-        {
-            for (int i = 0; i < _cidCount; i++)
-            {
-                if (_cids[i] == cid)
-                {
-                    return i;
-                }
-            }
-            return -1;
-        }
-
-        /// <summary>Keeps the last <see cref="Limits.RememberedCids"/> cids, oldest first.</summary>
-        private void RememberCid(string cid, byte result)
-        {
-            if (_cidCount == _cids.Length)
-            {
-                for (int i = 1; i < _cidCount; i++)
-                {
-                    _cids[i - 1] = _cids[i];
-                    _cidResults[i - 1] = _cidResults[i];
-                }
-                _cidCount--;
-            }
-            _cids[_cidCount] = cid;
-            _cidResults[_cidCount] = result;
-            _cidCount++;
-        }
-
-        private void RestoreCids(bool hasTotals)
-        {
-            _cidCount = 0;
-            if (!hasTotals)
-            {
-                return;
-            }
-            for (int i = 0; i < _totalsState.CidCount; i++)
-            {
-                RememberCid(_totalsState.Cids[i], _totalsState.CidResults[i]);
             }
         }
     }

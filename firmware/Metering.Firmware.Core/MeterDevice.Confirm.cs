@@ -8,7 +8,6 @@ namespace Commons.Metering.Firmware
     /// kill -9) loses nothing. Until then (a gateway that never confirms) the PUBACK removes it.</summary>
     public sealed partial class MeterDevice
     {
-        private readonly string _confirmTopic;
         private readonly int _maxUnconfirmed;
         private readonly int _confirmTimeoutMs;
 
@@ -160,7 +159,7 @@ namespace Commons.Metering.Firmware
                 depth = _outbox.Count;
             }
             PayloadEncoder.StatusOnline(_json, _firmware, _bootCount, depth, ConfirmLevel(), unix != 0, unix);
-            return _transport.Publish(_statusTopic, _json.Buffer, _json.Length, true) > 0;
+            return _session.PublishStatus(_json.Buffer, _json.Length);
         }
     }
 }

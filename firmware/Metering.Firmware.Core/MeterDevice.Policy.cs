@@ -76,7 +76,7 @@ namespace Commons.Metering.Firmware
                 s.Trip = trip;
                 Persist(_seqReservedThrough); // the trip holds even if the power goes now
                 changed = false;
-                if (unix != 0 || _heldCount < Limits.HeldUplinks)
+                if (unix != 0 || !_held.IsFull)
                 {
                     bool leak = trip == EventKind.Leak;
                     int length = OutboxRecord.Event(_record, (byte)trip, s.Name, leak ? "flow_ms " : "per_min ", true,

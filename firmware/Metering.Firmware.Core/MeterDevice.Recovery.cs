@@ -72,7 +72,7 @@ namespace Commons.Metering.Firmware
                 _seqReservedThrough = lastSeq;
                 _lastTsMs = hasTotals && _totalsState.LastTsMs > recovered.MaxTsMs ? _totalsState.LastTsMs : recovered.MaxTsMs;
                 _bootCount = (hasTotals ? _totalsState.BootCount : 0) + (wokeFromDeepSleep && hasTotals ? 0 : 1);
-                RestoreCids(hasTotals);
+                _executed.RestoreFrom(hasTotals ? _totalsState : null);
                 RestorePolicy(hasTotals);
                 _confirmMode = hasTotals && _totalsState.GatewayConfirms;
 
@@ -172,12 +172,7 @@ namespace Commons.Metering.Firmware
                 s.Registers[c] = _channels[c].Register;
                 s.Remainders[c] = _channels[c].Remainder;
             }
-            s.CidCount = _cidCount;
-            for (int i = 0; i < _cidCount; i++)
-            {
-                s.Cids[i] = _cids[i];
-                s.CidResults[i] = _cidResults[i];
-            }
+            _executed.SaveTo(s);
             SavePolicy(s);
             s.GatewayConfirms = _confirmMode;
             _totals.Write(s);

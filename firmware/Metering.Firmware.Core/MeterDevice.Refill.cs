@@ -93,7 +93,7 @@ namespace Commons.Metering.Firmware
                         done = _refillCid;
                         _refillCid = null;
                         _outbox.WindowFloorSeq = 0;
-                        RememberCid(done, AckReason.None);
+                        _executed.Remember(done, AckReason.None);
                         Persist(_seqReservedThrough);
                         break;
                     }

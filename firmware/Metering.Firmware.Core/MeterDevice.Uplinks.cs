@@ -14,11 +14,7 @@ namespace Commons.Metering.Firmware
         private readonly long[] _lastReadingRegister = new long[Limits.MaxChannels];
         private bool _readPending;
 
-        private readonly byte[][] _held = NewHeld();
-        private readonly int[] _heldLength = new int[Limits.HeldUplinks];
-        private readonly byte[] _heldFlags = new byte[Limits.HeldUplinks];
-        private readonly long[] _heldUptimeMs = new long[Limits.HeldUplinks];
-        private int _heldCount;
+        private readonly HeldUplinks _held = new HeldUplinks();
 
         private long _thinnedUnreported;
         private int _thinnedSerial;
@@ -64,7 +60,7 @@ namespace Commons.Metering.Firmware
                 {
                     throw new ArgumentException("not a channel of this device", "channel");
                 }
-                if (_clock.UnixMs == 0 && _heldCount == Limits.HeldUplinks)
+                if (_clock.UnixMs == 0 && _held.IsFull)
                 {
                     throw new InvalidOperationException("clock not set and the held uplinks are full");
                 }
@@ -97,7 +93,7 @@ namespace Commons.Metering.Firmware
             lock (_sync)
             {
                 RequireStarted();
-                if (_clock.UnixMs == 0 && _heldCount == Limits.HeldUplinks)
+                if (_clock.UnixMs == 0 && _held.IsFull)
                 {
                     throw new InvalidOperationException("clock not set and the held uplinks are full");
                 }
@@ -112,12 +108,12 @@ namespace Commons.Metering.Firmware
             RequireStarted();
             if (unix != 0)
             {
-                for (int i = 0; i < _heldCount; i++)
+                for (int i = 0; i < _held.Count; i++)
                 {
                     // Stamped with the time they happened, reconstructed from uptime.
-                    Enqueue(_held[i], _heldLength[i], _heldFlags[i], unix - (up - _heldUptimeMs[i]));
+                    Enqueue(_held.RecordAt(i), _held.LengthAt(i), _held.FlagsAt(i), unix - (up - _held.UptimeMsAt(i)));
                 }
-                _heldCount = 0;
+                _held.Clear();
             }
             if (up >= _nextReadingUptimeMs)
             {
@@ -186,11 +182,7 @@ namespace Commons.Metering.Firmware
                 Enqueue(record, length, flags, unix);
                 return;
             }
-            Array.Copy(record, _held[_heldCount], length);
-            _heldLength[_heldCount] = length;
-            _heldFlags[_heldCount] = flags;
-            _heldUptimeMs[_heldCount] = uptimeMs;
-            _heldCount++;
+            _held.Hold(record, length, flags, uptimeMs);
             Persist(_seqReservedThrough);
         }
 
@@ -287,16 +279,6 @@ namespace Commons.Metering.Firmware
             _thinnedSerial = _outbox.Append(_thinnedRecord, length, 0);
             _thinnedCount = total;
             _thinnedUnreported = 0;
-        }
-
-        private static byte[][] NewHeld()
-        {
-            byte[][] held = new byte[Limits.HeldUplinks][];
-            for (int i = 0; i < held.Length; i++)
-            {
-                held[i] = new byte[OutboxRecord.MaxBytes];
-            }
-            return held;
         }
     }
 }

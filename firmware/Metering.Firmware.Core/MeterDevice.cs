@@ -14,10 +14,8 @@ namespace Commons.Metering.Firmware
     {
         private readonly IClock _clock;
         private readonly IBlockStore _store;
-        private readonly IMqttTransport _transport;
         private readonly object _sync = new object();
 
-        private readonly string _meterId;
         private readonly byte[] _firmware;
         private readonly int _readingIntervalMs;
         private readonly int _persistIntervalMs;
@@ -38,8 +36,6 @@ namespace Commons.Metering.Firmware
             Validate(config);
             _clock = clock;
             _store = store;
-            _transport = transport;
-            _meterId = config.MeterId;
             _firmware = Ascii.Bytes(config.FirmwareVersion);
             _readingIntervalMs = config.ReadingIntervalMs;
             _persistIntervalMs = config.PersistIntervalMs;
@@ -55,20 +51,13 @@ namespace Commons.Metering.Firmware
             _root = root;
             _readingTopic = root + "/up/reading";
             _eventTopic = root + "/up/event";
-            _statusTopic = root + "/up/status";
             _ackTopic = root + "/up/ack";
-            _commandTopic = root + "/down/cmd";
-            _confirmTopic = root + "/down/confirm";
 
-            JsonWriter will = new JsonWriter(64);
-            PayloadEncoder.StatusOffline(will);
-            _willPayload = new byte[will.Length];
-            Array.Copy(will.Buffer, _willPayload, will.Length);
-
-            _backoff = new ReconnectBackoff(config.ReconnectMinMs, config.ReconnectMaxMs, random);
+            _session = new MqttSession(transport, config.MeterId, root,
+                new ReconnectBackoff(config.ReconnectMinMs, config.ReconnectMaxMs, random));
             // Acks can be outstanding for the window plus the status publish; 16 spare.
-            _inbox = new TransportInbox(_commandTopic, _confirmTopic, 2 * _maxInflight + 16);
-            transport.SetListener(_inbox);
+            _inbox = new TransportInbox(_session.CommandTopic, _session.ConfirmTopic, 2 * _maxInflight + 16);
+            _session.Listen(_inbox);
         }
 
         /// <summary>Pending uplinks (readings, events, acks) not yet confirmed by the gateway (or, while
@@ -85,7 +74,7 @@ namespace Commons.Metering.Firmware
         }
 
         /// <summary>True while the session is up (connected, subscribed, status published).</summary>
-        public bool IsConnected { get { return _connected && _transport.IsConnected; } }
+        public bool IsConnected { get { return _session.IsUp; } }
 
         /// <summary>The last sequence number given to an uplink (0 before the first).</summary>
         public long LastSeq
