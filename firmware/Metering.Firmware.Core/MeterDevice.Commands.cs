@@ -79,7 +79,7 @@ namespace Commons.Metering.Firmware
             lock (_sync)
             {
                 _executed.Remember(cid, AckReason.None);
-                Persist(_seqReservedThrough);
+                Persist(_seq.ReservedThrough);
             }
             byte result = Apply(_command, unix);
             if (result != AckReason.None)
@@ -87,7 +87,7 @@ namespace Commons.Metering.Firmware
                 lock (_sync)
                 {
                     _executed.SetResult(_executed.IndexOf(cid), result);
-                    Persist(_seqReservedThrough);
+                    Persist(_seq.ReservedThrough);
                 }
             }
             Acknowledge(cid, result, unix);

@@ -1,4 +1,5 @@
 using Commons.Metering.Firmware.Protocol;
+using Commons.Metering.Firmware.Session;
 
 namespace Commons.Metering.Firmware
 {
@@ -8,15 +9,11 @@ namespace Commons.Metering.Firmware
     /// kill -9) loses nothing. Until then (a gateway that never confirms) the PUBACK removes it.</summary>
     public sealed partial class MeterDevice
     {
-        private readonly int _maxUnconfirmed;
-        private readonly int _confirmTimeoutMs;
-
-        // Under _sync: persisted with the totals (record version 3).
-        private bool _confirmMode;
+        // The mode under _sync (persisted with the totals, record version 3); the silence count
+        // owned by the Tick thread.
+        private readonly ConfirmationTracker _confirmation;
 
         // Owned by the Tick thread.
-        private int _confirmationsSeen;
-        private int _confirmSilentRounds;
         private bool _statusDue;
 
         /// <summary>True once the gateway has confirmed: records leave only on confirmation.</summary>
@@ -26,7 +23,7 @@ namespace Commons.Metering.Firmware
             {
                 lock (_sync)
                 {
-                    return _confirmMode;
+                    return _confirmation.ConfirmMode;
                 }
             }
         }
@@ -65,7 +62,7 @@ namespace Commons.Metering.Firmware
         {
             lock (_sync)
             {
-                return _confirmMode ? 2 : 1;
+                return _confirmation.Level;
             }
         }
 
@@ -86,21 +83,17 @@ namespace Commons.Metering.Firmware
                     }
                 }
             }
-            int seen = _inbox.Confirmations;
-            if (seen == _confirmationsSeen)
+            if (!_confirmation.Saw(_inbox.Confirmations))
             {
                 return;
             }
-            _confirmationsSeen = seen;
-            _confirmSilentRounds = 0;
             lock (_sync)
             {
-                if (_confirmMode)
+                if (!_confirmation.Enter())
                 {
                     return;
                 }
-                _confirmMode = true;
-                Persist(_seqReservedThrough);
+                Persist(_seq.ReservedThrough);
             }
             _statusDue = true;
         }
@@ -110,7 +103,7 @@ namespace Commons.Metering.Firmware
         /// Caller holds _sync.</summary>
         private void OnBrokerAcknowledged(int i, long up)
         {
-            if (_confirmMode && _outbox.SeqAt(i) != 0)
+            if (_confirmation.ConfirmMode && _outbox.SeqAt(i) != 0)
             {
                 _outbox.MarkAcked(i, up);
                 return;
@@ -128,8 +121,7 @@ namespace Commons.Metering.Firmware
         /// flooded with resends through the broker; any confirmation resets it.</summary>
         private void ResendUnconfirmed(long up)
         {
-            int shift = _confirmSilentRounds < Limits.MaxConfirmBackoffShift ? _confirmSilentRounds : Limits.MaxConfirmBackoffShift;
-            long timeout = (long)_confirmTimeoutMs << shift;
+            long timeout = _confirmation.ResendTimeoutMs;
             lock (_sync)
             {
                 long oldest = _outbox.OldestAckedAt();
@@ -139,14 +131,14 @@ namespace Commons.Metering.Firmware
                 }
                 _outbox.ResendUnconfirmed(up - timeout);
             }
-            _confirmSilentRounds++;
+            _confirmation.SilentRound();
         }
 
         /// <summary>Records the window may hold sent and unanswered: the in-flight window in PUBACK
         /// mode, the unconfirmed window in confirmation mode. Caller holds _sync.</summary>
         private int SendWindow()
         {
-            return _confirmMode ? _maxUnconfirmed : _maxInflight;
+            return _confirmation.SendWindow;
         }
 
         /// <summary>Publishes the retained online status (at connect, and again when `confirm` changed).

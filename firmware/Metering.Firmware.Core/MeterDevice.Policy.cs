@@ -74,7 +74,7 @@ namespace Commons.Metering.Firmware
                     continue;
                 }
                 s.Trip = trip;
-                Persist(_seqReservedThrough); // the trip holds even if the power goes now
+                Persist(_seq.ReservedThrough); // the trip holds even if the power goes now
                 changed = false;
                 if (unix != 0 || !_held.IsFull)
                 {
@@ -86,7 +86,7 @@ namespace Commons.Metering.Firmware
             }
             if (changed)
             {
-                Persist(_seqReservedThrough);
+                Persist(_seq.ReservedThrough);
             }
         }
 
@@ -133,7 +133,7 @@ namespace Commons.Metering.Firmware
                 {
                     _stage = c.Stage;
                     _stageCurtail = c.Curtail >= 0 ? c.Curtail : UseClass.DefaultCurtail(c.Stage);
-                    Persist(_seqReservedThrough);
+                    Persist(_seq.ReservedThrough);
                     return AckReason.None;
                 }
                 int i = IndexOfName(c.Channel);
@@ -165,7 +165,7 @@ namespace Commons.Metering.Firmware
                     s.Trip = 0; // reset: a technician cleared the trip
                     s.Flow.Clear();
                 }
-                Persist(_seqReservedThrough);
+                Persist(_seq.ReservedThrough);
                 return AckReason.None;
             }
         }

@@ -14,10 +14,8 @@ namespace Commons.Metering.Firmware
         private readonly long[] _persistedRemainder = new long[Limits.MaxChannels];
         private long _lastPersistUptimeMs;
 
-        private long _nextSeq = 1;
+        private readonly UplinkSequence _seq = new UplinkSequence();
         private readonly long _seqFloor;
-        private long _seqReservedThrough;
-        private long _lastTsMs;
         private int _bootCount;
         private long _nextReadingUptimeMs;
 
@@ -68,15 +66,13 @@ namespace Commons.Metering.Firmware
                     lastSeq = _seqFloor;
                 }
                 // Everything up to the last reservation may have been used: skip past all of it.
-                _nextSeq = lastSeq + 1;
-                _seqReservedThrough = lastSeq;
-                _lastTsMs = hasTotals && _totalsState.LastTsMs > recovered.MaxTsMs ? _totalsState.LastTsMs : recovered.MaxTsMs;
+                _seq.Restore(lastSeq, hasTotals && _totalsState.LastTsMs > recovered.MaxTsMs ? _totalsState.LastTsMs : recovered.MaxTsMs);
                 _bootCount = (hasTotals ? _totalsState.BootCount : 0) + (wokeFromDeepSleep && hasTotals ? 0 : 1);
                 _executed.RestoreFrom(hasTotals ? _totalsState : null);
                 RestorePolicy(hasTotals);
-                _confirmMode = hasTotals && _totalsState.GatewayConfirms;
+                _confirmation.Restore(hasTotals && _totalsState.GatewayConfirms);
 
-                Persist(_nextSeq - 1 + Limits.SeqReserveBlock);
+                Persist(_seq.NextReservation);
                 _started = true;
                 long up = _clock.UptimeMs;
                 _nextReadingUptimeMs = up;
@@ -100,7 +96,7 @@ namespace Commons.Metering.Firmware
             lock (_sync)
             {
                 RequireStarted();
-                Persist(_nextSeq - 1);
+                Persist(_seq.LastUsed);
             }
         }
 
@@ -110,7 +106,7 @@ namespace Commons.Metering.Firmware
             lock (_sync)
             {
                 RequireStarted();
-                Persist(_seqReservedThrough);
+                Persist(_seq.ReservedThrough);
             }
         }
 
@@ -163,7 +159,7 @@ namespace Commons.Metering.Firmware
         {
             TotalsState s = _totalsState;
             s.SeqReservedThrough = seqReservedThrough;
-            s.LastTsMs = _lastTsMs;
+            s.LastTsMs = _seq.LastTsMs;
             s.BootCount = _bootCount;
             s.ChannelCount = _channelCount;
             for (int c = 0; c < _channelCount; c++)
@@ -174,9 +170,9 @@ namespace Commons.Metering.Firmware
             }
             _executed.SaveTo(s);
             SavePolicy(s);
-            s.GatewayConfirms = _confirmMode;
+            s.GatewayConfirms = _confirmation.ConfirmMode;
             _totals.Write(s);
-            _seqReservedThrough = seqReservedThrough;
+            _seq.Reserved(seqReservedThrough);
             for (int c = 0; c < _channelCount; c++)
             {
                 _persistedRegister[c] = s.Registers[c];
@@ -201,19 +197,18 @@ namespace Commons.Metering.Firmware
         /// reserved ones are used up, so a number is never used before it is safe in flash.</summary>
         private long NextSeq()
         {
-            if (_nextSeq > _seqReservedThrough)
+            if (_seq.NeedsReservation)
             {
-                Persist(_nextSeq - 1 + Limits.SeqReserveBlock);
+                Persist(_seq.NextReservation);
             }
-            return _nextSeq++;
+            return _seq.Take();
         }
 
         /// <summary>Strictly increasing timestamps: a clock that stands still or steps back
         /// yields last + 1 ms.</summary>
         private long NextTs(long candidateMs)
         {
-            _lastTsMs = candidateMs > _lastTsMs ? candidateMs : _lastTsMs + 1;
-            return _lastTsMs;
+            return _seq.NextTs(candidateMs);
         }
 
         private void RequireStarted()

@@ -63,7 +63,7 @@ namespace Commons.Metering.Firmware
                 // Room for the copies and the readings and acks of the minutes the refill takes.
                 if (_outbox.WindowBytesAbove(_refillAfterSeq) + _outbox.UsableBytes / RefillMarginDivisor > _outbox.FreeBytes)
                 {
-                    Persist(_seqReservedThrough); // a compaction drops removed records: totals first
+                    Persist(_seq.ReservedThrough); // a compaction drops removed records: totals first
                     _outbox.Compact();
                 }
             }
@@ -94,7 +94,7 @@ namespace Commons.Metering.Firmware
                         _refillCid = null;
                         _outbox.WindowFloorSeq = 0;
                         _executed.Remember(done, AckReason.None);
-                        Persist(_seqReservedThrough);
+                        Persist(_seq.ReservedThrough);
                         break;
                     }
                     MakeRoom(length);

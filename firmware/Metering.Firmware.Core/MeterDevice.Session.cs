@@ -117,7 +117,7 @@ namespace Commons.Metering.Firmware
                 string topic = null;
                 lock (_sync)
                 {
-                    if (_confirmMode && _outbox.InFlight() >= _maxInflight)
+                    if (_confirmation.ConfirmMode && _outbox.InFlight() >= _maxInflight)
                     {
                         return;
                     }

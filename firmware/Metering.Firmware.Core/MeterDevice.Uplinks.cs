@@ -131,7 +131,7 @@ namespace Commons.Metering.Firmware
             GuardStep(up, unix);
             if (up - _lastPersistUptimeMs >= _persistIntervalMs && TotalsChanged())
             {
-                Persist(_seqReservedThrough);
+                Persist(_seq.ReservedThrough);
             }
         }
 
@@ -183,7 +183,7 @@ namespace Commons.Metering.Firmware
                 return;
             }
             _held.Hold(record, length, flags, uptimeMs);
-            Persist(_seqReservedThrough);
+            Persist(_seq.ReservedThrough);
         }
 
         /// <summary>Makes room, stamps seq and ts, seals and appends a record (flash first: it is
@@ -239,7 +239,7 @@ namespace Commons.Metering.Firmware
                     dropped += d;
                 }
                 // Compaction erases removed records, perhaps the newest reading: totals first.
-                Persist(_seqReservedThrough);
+                Persist(_seq.ReservedThrough);
                 _outbox.Compact();
             }
             _thinnedUnreported += dropped;

@@ -43,8 +43,8 @@ namespace Commons.Metering.Firmware
             _maxInflight = config.MaxInflight;
             // Thinning and the last-resort drop need records that are neither in flight nor waiting
             // for a confirmation: a small outbox gets a smaller unconfirmed window.
-            _maxUnconfirmed = config.MaxUnconfirmed < config.OutboxCapacity - 4 ? config.MaxUnconfirmed : config.OutboxCapacity - 4;
-            _confirmTimeoutMs = config.ConfirmTimeoutMs;
+            int maxUnconfirmed = config.MaxUnconfirmed < config.OutboxCapacity - 4 ? config.MaxUnconfirmed : config.OutboxCapacity - 4;
+            _confirmation = new ConfirmationTracker(config.MaxInflight, maxUnconfirmed, config.ConfirmTimeoutMs);
             _seqFloor = config.SeqFloor;
 
             string root = "commons/v1/" + config.Community + "/" + config.MeterId;
@@ -83,7 +83,7 @@ namespace Commons.Metering.Firmware
             {
                 lock (_sync)
                 {
-                    return _nextSeq - 1;
+                    return _seq.LastUsed;
                 }
             }
         }
