@@ -13,10 +13,7 @@ namespace Commons.Metering.Firmware
     /// Transport calls are made without holding any lock.</summary>
     public sealed partial class MeterDevice
     {
-        private readonly string _root;
-        private readonly string _readingTopic;
-        private readonly string _eventTopic;
-        private readonly string _ackTopic;
+        private readonly DeviceTopics _topics;
         private readonly MqttSession _session;
         private readonly TransportInbox _inbox;
 
@@ -169,7 +166,7 @@ namespace Commons.Metering.Firmware
             {
                 int detailAt = body + 2 + r[body + 1];
                 PayloadEncoder.Event(_json, seq, ts, r[body], r, body + 2, r[body + 1], r, detailAt + 1, r[detailAt]);
-                return _eventTopic;
+                return _topics.Event;
             }
             if (kind == OutboxRecord.KindGauge)
             {
@@ -178,7 +175,7 @@ namespace Commons.Metering.Firmware
             if (kind == OutboxRecord.KindAck)
             {
                 PayloadEncoder.Ack(_json, r, body + 2, r[body + 1], r[body], ts);
-                return _ackTopic;
+                return _topics.Ack;
             }
             PayloadEncoder.BeginReading(_json, seq, ts);
             int written = 0;
@@ -198,7 +195,7 @@ namespace Commons.Metering.Firmware
             }
             int permitAt = OutboxRecord.PermitAt(r);
             PayloadEncoder.EndReading(_json, r, permitAt + 1, OutboxRecord.HasPermit(r) ? r[permitAt] : 0);
-            return _readingTopic;
+            return _topics.Reading;
         }
 
         /// <summary>The session is gone: nothing is in flight any more (all of it will be sent

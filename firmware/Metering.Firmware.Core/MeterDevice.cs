@@ -47,16 +47,11 @@ namespace Commons.Metering.Firmware
             _confirmation = new ConfirmationTracker(config.MaxInflight, maxUnconfirmed, config.ConfirmTimeoutMs);
             _seqFloor = config.SeqFloor;
 
-            string root = "commons/v1/" + config.Community + "/" + config.MeterId;
-            _root = root;
-            _readingTopic = root + "/up/reading";
-            _eventTopic = root + "/up/event";
-            _ackTopic = root + "/up/ack";
-
-            _session = new MqttSession(transport, config.MeterId, root,
+            _topics = new DeviceTopics(config.Community, config.MeterId);
+            _session = new MqttSession(transport, config.MeterId, _topics,
                 new ReconnectBackoff(config.ReconnectMinMs, config.ReconnectMaxMs, random));
             // Acks can be outstanding for the window plus the status publish; 16 spare.
-            _inbox = new TransportInbox(_session.CommandTopic, _session.ConfirmTopic, 2 * _maxInflight + 16);
+            _inbox = new TransportInbox(_topics.Command, _topics.Confirm, 2 * _maxInflight + 16);
             _session.Listen(_inbox);
         }
 
@@ -101,7 +96,7 @@ namespace Commons.Metering.Firmware
         }
 
         /// <summary>`commons/v1/{community}/{meter}`: the prefix of every topic of this device.</summary>
-        public string TopicRoot { get { return _root; } }
+        public string TopicRoot { get { return _topics.Root; } }
 
         public PulseChannel AddPulseChannel(string name, string unit, long unitsNumerator, long pulsesDenominator, int debounceMs)
         {

@@ -28,14 +28,13 @@ namespace Commons.Metering.Firmware.Session
         private int _attempt;
         private long _nextAttemptUptimeMs;
 
-        /// <param name="root">`commons/v1/{community}/{meter}`.</param>
-        public MqttSession(IMqttTransport transport, string clientId, string root, ReconnectBackoff backoff)
+        public MqttSession(IMqttTransport transport, string clientId, DeviceTopics topics, ReconnectBackoff backoff)
         {
             _transport = transport;
             _clientId = clientId;
-            _statusTopic = root + "/up/status";
-            _commandTopic = root + "/down/cmd";
-            _confirmTopic = root + "/down/confirm";
+            _statusTopic = topics.Status;
+            _commandTopic = topics.Command;
+            _confirmTopic = topics.Confirm;
             _backoff = backoff;
 
             JsonWriter will = new JsonWriter(64);
@@ -43,10 +42,6 @@ namespace Commons.Metering.Firmware.Session
             _willPayload = new byte[will.Length];
             Array.Copy(will.Buffer, _willPayload, will.Length);
         }
-
-        public string CommandTopic { get { return _commandTopic; } }
-
-        public string ConfirmTopic { get { return _confirmTopic; } }
 
         /// <summary>True from <see cref="Established"/> until <see cref="Drop"/>: the session believes it is up.</summary>
         public bool Connected { get { return _connected; } }

@@ -1,4 +1,5 @@
 using Commons.Metering.Firmware.Platform;
+using Commons.Metering.Firmware.Protocol;
 using Commons.Metering.Firmware.Session;
 using Commons.Metering.Tests.Doubles;
 
@@ -19,7 +20,7 @@ public class MqttSessionTests
     private readonly FakeTransport _transport = new(new ManualClock(0));
 
     private MqttSession NewSession() =>
-        new(_transport, "house-7", Root, new ReconnectBackoff(1000, 8000, new HighestRandom()));
+        new(_transport, "house-7", new DeviceTopics("valley", "house-7"), new ReconnectBackoff(1000, 8000, new HighestRandom()));
 
     [Fact]
     public void Open_connects_as_the_meter_with_the_offline_will_and_subscribes_to_commands_and_confirmations()
