@@ -77,9 +77,10 @@ namespace Commons.Metering.Firmware
             {
                 lock (_sync)
                 {
-                    if (_outbox.RemoveSeqRange(first, last) > 0 && _thinnedSerial != 0 && _outbox.IndexOfSerial(_thinnedSerial) < 0)
+                    int pending = _thinned.PendingSerial;
+                    if (_outbox.RemoveSeqRange(first, last) > 0 && pending != 0 && _outbox.IndexOfSerial(pending) < 0)
                     {
-                        _thinnedSerial = 0;
+                        _thinned.Left(pending);
                     }
                 }
             }
@@ -108,10 +109,7 @@ namespace Commons.Metering.Firmware
                 _outbox.MarkAcked(i, up);
                 return;
             }
-            if (_outbox.SerialAt(i) == _thinnedSerial)
-            {
-                _thinnedSerial = 0;
-            }
+            _thinned.Left(_outbox.SerialAt(i));
             _outbox.Remove(i);
         }
 

@@ -78,7 +78,7 @@ namespace Commons.Metering.Firmware
                 _nextReadingUptimeMs = up;
                 if (recovered.DroppedAtRecovery > 0)
                 {
-                    _thinnedUnreported += recovered.DroppedAtRecovery;
+                    _thinned.Dropped(recovered.DroppedAtRecovery);
                 }
                 if (!wokeFromDeepSleep || !hasTotals)
                 {

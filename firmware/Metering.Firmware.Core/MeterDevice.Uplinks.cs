@@ -16,9 +16,7 @@ namespace Commons.Metering.Firmware
 
         private readonly HeldUplinks _held = new HeldUplinks();
 
-        private long _thinnedUnreported;
-        private int _thinnedSerial;
-        private long _thinnedCount;
+        private readonly ThinnedReport _thinned = new ThinnedReport();
 
         /// <summary>Queues a reading of every channel now (or as soon as the clock is set).</summary>
         public void ReadNow()
@@ -242,8 +240,8 @@ namespace Commons.Metering.Firmware
                 Persist(_seq.ReservedThrough);
                 _outbox.Compact();
             }
-            _thinnedUnreported += dropped;
-            if (_thinnedUnreported > 0)
+            _thinned.Dropped(dropped);
+            if (_thinned.HasUnreported)
             {
                 AppendThinnedEvent();
             }
@@ -267,18 +265,16 @@ namespace Commons.Metering.Firmware
         /// still waiting to be sent is replaced by one with the sum.</summary>
         private void AppendThinnedEvent()
         {
-            long total = _thinnedUnreported;
-            int previous = _thinnedSerial == 0 ? -1 : _outbox.IndexOfSerial(_thinnedSerial);
-            if (previous >= 0 && _outbox.MessageIdAt(previous) == 0)
+            int previous = _thinned.PendingSerial == 0 ? -1 : _outbox.IndexOfSerial(_thinned.PendingSerial);
+            bool replaces = previous >= 0 && _outbox.MessageIdAt(previous) == 0;
+            if (replaces)
             {
                 _outbox.Remove(previous);
-                total += _thinnedCount;
             }
+            long total = _thinned.Total(replaces);
             int length = OutboxRecord.Event(_thinnedRecord, EventKind.OutboxThinned, null, "dropped ", true, total);
             OutboxRecord.Seal(_thinnedRecord, length, NextSeq(), NextTs(_clock.UnixMs));
-            _thinnedSerial = _outbox.Append(_thinnedRecord, length, 0);
-            _thinnedCount = total;
-            _thinnedUnreported = 0;
+            _thinned.Reported(_outbox.Append(_thinnedRecord, length, 0), total);
         }
     }
 }
