@@ -1,4 +1,5 @@
 using Commons.Metering.Firmware.Protocol;
+using Commons.Metering.Firmware.Session;
 using Commons.Metering.Firmware.Storage;
 
 namespace Commons.Metering.Firmware
@@ -10,9 +11,7 @@ namespace Commons.Metering.Firmware
         private readonly CommandParser _parser = new CommandParser();
         private readonly Command _command = new Command();
         private readonly byte[] _commandPayload = new byte[Limits.MaxPayloadBytes];
-        private readonly string[] _cids = new string[Limits.RememberedCids];
-        private readonly byte[] _cidResults = new byte[Limits.RememberedCids];
-        private int _cidCount;
+        private readonly ExecutedCommands _executed = new ExecutedCommands();
         private ICommandHandler _handler;
 
         /// <summary>Downlinks turned away since boot because <see cref="Limits.InboxMessages"/> were already
@@ -46,7 +45,7 @@ namespace Commons.Metering.Firmware
                 // Nothing to acknowledge against: say so in an event.
                 lock (_sync)
                 {
-                    int eventLength = OutboxRecord.Event(_record, EventKind.CmdRejected, null, Words.RejectReasons[reason], false, 0);
+                    int eventLength = OutboxRecord.Event(_record, EventKind.CmdRejected, null, Words.AckReasons[reason], false, 0);
                     Enqueue(_record, eventLength, 0, unix);
                 }
                 return;
@@ -54,18 +53,18 @@ namespace Commons.Metering.Firmware
             int remembered;
             lock (_sync)
             {
-                remembered = IndexOfCid(cid);
+                remembered = _executed.IndexOf(cid);
             }
-            if (reason == RejectReason.None && remembered >= 0)
+            if (reason == AckReason.None && remembered >= 0)
             {
-                Acknowledge(cid, _cidResults[remembered], unix); // a redelivery: not executed again
+                Acknowledge(cid, _executed.ResultAt(remembered), unix); // a redelivery: not executed again
                 return;
             }
-            if (reason == RejectReason.None && unix > _command.ExpiresUnixMs)
+            if (reason == AckReason.None && unix > _command.ExpiresUnixMs)
             {
-                reason = RejectReason.Expired;
+                reason = AckReason.Expired;
             }
-            if (reason != RejectReason.None)
+            if (reason != AckReason.None)
             {
                 Acknowledge(cid, reason, unix);
                 return;
@@ -79,16 +78,16 @@ namespace Commons.Metering.Firmware
             // At most once: the cid is in flash before the command takes effect.
             lock (_sync)
             {
-                RememberCid(cid, RejectReason.None);
-                Persist(_seqReservedThrough);
+                _executed.Remember(cid, AckReason.None);
+                Persist(_seq.ReservedThrough);
             }
             byte result = Apply(_command, unix);
-            if (result != RejectReason.None)
+            if (result != AckReason.None)
             {
                 lock (_sync)
                 {
-                    _cidResults[IndexOfCid(cid)] = result;
-                    Persist(_seqReservedThrough);
+                    _executed.SetResult(_executed.IndexOf(cid), result);
+                    Persist(_seq.ReservedThrough);
                 }
             }
             Acknowledge(cid, result, unix);
@@ -101,11 +100,11 @@ namespace Commons.Metering.Firmware
             switch (c.Op)
             {
                 case CommandOp.Ping:
-                    return RejectReason.None;
+                    return AckReason.None;
                 case CommandOp.Valve:
                 case CommandOp.Relay:
                     ICommandHandler handler = _handler;
-                    return handler == null ? RejectReason.UnknownOp : ApplyOutput(c, handler);
+                    return handler == null ? AckReason.UnknownOp : ApplyOutput(c, handler);
                 default:
                     return ApplyPolicy(c, unix);
             }
@@ -116,48 +115,6 @@ namespace Commons.Metering.Firmware
             lock (_sync)
             {
                 Enqueue(_record, OutboxRecord.Ack(_record, cid, reason), 0, unix, false);
-            }
-        }
-
-        private int IndexOfCid(string cid)
-        {
-            for (int i = 0; i < _cidCount; i++)
-            {
-                if (_cids[i] == cid)
-                {
-                    return i;
-                }
-            }
-            return -1;
-        }
-
-        /// <summary>Keeps the last <see cref="Limits.RememberedCids"/> cids, oldest first.</summary>
-        private void RememberCid(string cid, byte result)
-        {
-            if (_cidCount == _cids.Length)
-            {
-                for (int i = 1; i < _cidCount; i++)
-                {
-                    _cids[i - 1] = _cids[i];
-                    _cidResults[i - 1] = _cidResults[i];
-                }
-                _cidCount--;
-            }
-            _cids[_cidCount] = cid;
-            _cidResults[_cidCount] = result;
-            _cidCount++;
-        }
-
-        private void RestoreCids(bool hasTotals)
-        {
-            _cidCount = 0;
-            if (!hasTotals)
-            {
-                return;
-            }
-            for (int i = 0; i < _totalsState.CidCount; i++)
-            {
-                RememberCid(_totalsState.Cids[i], _totalsState.CidResults[i]);
             }
         }
     }

@@ -1,4 +1,5 @@
 using Commons.Metering.Firmware.Protocol;
+using Commons.Metering.Firmware.Session;
 
 namespace Commons.Metering.Firmware
 {
@@ -8,16 +9,11 @@ namespace Commons.Metering.Firmware
     /// kill -9) loses nothing. Until then (a gateway that never confirms) the PUBACK removes it.</summary>
     public sealed partial class MeterDevice
     {
-        private readonly string _confirmTopic;
-        private readonly int _maxUnconfirmed;
-        private readonly int _confirmTimeoutMs;
-
-        // Under _sync: persisted with the totals (record version 3).
-        private bool _confirmMode;
+        // The mode under _sync (persisted with the totals, record version 3); the silence count
+        // owned by the Tick thread.
+        private readonly ConfirmationTracker _confirmation;
 
         // Owned by the Tick thread.
-        private int _confirmationsSeen;
-        private int _confirmSilentRounds;
         private bool _statusDue;
 
         /// <summary>True once the gateway has confirmed: records leave only on confirmation.</summary>
@@ -27,7 +23,7 @@ namespace Commons.Metering.Firmware
             {
                 lock (_sync)
                 {
-                    return _confirmMode;
+                    return _confirmation.ConfirmMode;
                 }
             }
         }
@@ -66,7 +62,7 @@ namespace Commons.Metering.Firmware
         {
             lock (_sync)
             {
-                return _confirmMode ? 2 : 1;
+                return _confirmation.Level;
             }
         }
 
@@ -81,27 +77,24 @@ namespace Commons.Metering.Firmware
             {
                 lock (_sync)
                 {
-                    if (_outbox.RemoveSeqRange(first, last) > 0 && _thinnedSerial != 0 && _outbox.IndexOfSerial(_thinnedSerial) < 0)
+                    int pending = _thinned.PendingSerial;
+                    if (_outbox.RemoveSeqRange(first, last) > 0 && pending != 0 && _outbox.IndexOfSerial(pending) < 0)
                     {
-                        _thinnedSerial = 0;
+                        _thinned.Left(pending);
                     }
                 }
             }
-            int seen = _inbox.Confirmations;
-            if (seen == _confirmationsSeen)
+            if (!_confirmation.Saw(_inbox.Confirmations))
             {
                 return;
             }
-            _confirmationsSeen = seen;
-            _confirmSilentRounds = 0;
             lock (_sync)
             {
-                if (_confirmMode)
+                if (!_confirmation.Enter())
                 {
                     return;
                 }
-                _confirmMode = true;
-                Persist(_seqReservedThrough);
+                Persist(_seq.ReservedThrough);
             }
             _statusDue = true;
         }
@@ -111,15 +104,12 @@ namespace Commons.Metering.Firmware
         /// Caller holds _sync.</summary>
         private void OnBrokerAcknowledged(int i, long up)
         {
-            if (_confirmMode && _outbox.SeqAt(i) != 0)
+            if (_confirmation.ConfirmMode && _outbox.SeqAt(i) != 0)
             {
                 _outbox.MarkAcked(i, up);
                 return;
             }
-            if (_outbox.SerialAt(i) == _thinnedSerial)
-            {
-                _thinnedSerial = 0;
-            }
+            _thinned.Left(_outbox.SerialAt(i));
             _outbox.Remove(i);
         }
 
@@ -129,8 +119,7 @@ namespace Commons.Metering.Firmware
         /// flooded with resends through the broker; any confirmation resets it.</summary>
         private void ResendUnconfirmed(long up)
         {
-            int shift = _confirmSilentRounds < Limits.MaxConfirmBackoffShift ? _confirmSilentRounds : Limits.MaxConfirmBackoffShift;
-            long timeout = (long)_confirmTimeoutMs << shift;
+            long timeout = _confirmation.ResendTimeoutMs;
             lock (_sync)
             {
                 long oldest = _outbox.OldestAckedAt();
@@ -140,14 +129,14 @@ namespace Commons.Metering.Firmware
                 }
                 _outbox.ResendUnconfirmed(up - timeout);
             }
-            _confirmSilentRounds++;
+            _confirmation.SilentRound();
         }
 
         /// <summary>Records the window may hold sent and unanswered: the in-flight window in PUBACK
         /// mode, the unconfirmed window in confirmation mode. Caller holds _sync.</summary>
         private int SendWindow()
         {
-            return _confirmMode ? _maxUnconfirmed : _maxInflight;
+            return _confirmation.SendWindow;
         }
 
         /// <summary>Publishes the retained online status (at connect, and again when `confirm` changed).
@@ -160,7 +149,7 @@ namespace Commons.Metering.Firmware
                 depth = _outbox.Count;
             }
             PayloadEncoder.StatusOnline(_json, _firmware, _bootCount, depth, ConfirmLevel(), unix != 0, unix);
-            return _transport.Publish(_statusTopic, _json.Buffer, _json.Length, true) > 0;
+            return _session.PublishStatus(_json.Buffer, _json.Length);
         }
     }
 }

@@ -11,7 +11,6 @@ namespace Commons.Metering.Firmware
     {
         private readonly GaugeChannel[] _gauges = new GaugeChannel[Limits.MaxGauges];
         private int _gaugeCount;
-        private string _gaugeTopic;
 
         /// <param name="name">`^[a-z0-9][a-z0-9_]{0,31}$`, unique among the gauges.</param>
         /// <param name="quantity">level_mm, pressure_pa, voltage_mv, current_ma, power_w, charge_pct or temperature_mdegc.</param>
@@ -51,7 +50,6 @@ namespace Commons.Metering.Firmware
                 }
                 GaugeChannel gauge = new GaugeChannel(name, q, s, _sync);
                 _gauges[_gaugeCount++] = gauge;
-                _gaugeTopic = _root + "/up/gauge";
                 return gauge;
             }
         }
@@ -75,7 +73,7 @@ namespace Commons.Metering.Firmware
             }
             if (written > 0)
             {
-                Enqueue(_record, OutboxRecord.GaugeLength(written), Outbox.FlagGauge, unix);
+                Enqueue(_record, OutboxRecord.GaugeLength(written), FlashOutbox.FlagGauge, unix);
             }
         }
 
@@ -105,7 +103,7 @@ namespace Commons.Metering.Firmware
                 return null;
             }
             GaugeEncoder.End(_json);
-            return _gaugeTopic;
+            return _topics.Gauge;
         }
     }
 }

@@ -59,7 +59,7 @@ namespace Commons.Metering.Firmware
             bool changed = false;
             for (int c = 0; c < _channelCount; c++)
             {
-                ChannelState s = _channels[c];
+                DeviceChannelState s = _channels[c];
                 if (LocalPolicy.RollOver(s, unix))
                 {
                     changed = true;
@@ -74,9 +74,9 @@ namespace Commons.Metering.Firmware
                     continue;
                 }
                 s.Trip = trip;
-                Persist(_seqReservedThrough); // the trip holds even if the power goes now
+                Persist(_seq.ReservedThrough); // the trip holds even if the power goes now
                 changed = false;
-                if (unix != 0 || _heldCount < Limits.HeldUplinks)
+                if (unix != 0 || !_held.IsFull)
                 {
                     bool leak = trip == EventKind.Leak;
                     int length = OutboxRecord.Event(_record, (byte)trip, s.Name, leak ? "flow_ms " : "per_min ", true,
@@ -86,7 +86,7 @@ namespace Commons.Metering.Firmware
             }
             if (changed)
             {
-                Persist(_seqReservedThrough);
+                Persist(_seq.ReservedThrough);
             }
         }
 
@@ -99,7 +99,7 @@ namespace Commons.Metering.Firmware
             {
                 for (int c = 0; c < _channelCount; c++)
                 {
-                    ChannelState s = _channels[c];
+                    DeviceChannelState s = _channels[c];
                     s.Cut = LocalPolicy.Decide(s, _stageCurtail);
                     _want[c] = s.Cut != CutReason.None || s.CommandedCut ? 1 : 0;
                 }
@@ -110,7 +110,7 @@ namespace Commons.Metering.Firmware
             }
             for (int c = 0; c < _channelCount; c++)
             {
-                ChannelState s = _channels[c];
+                DeviceChannelState s = _channels[c];
                 if (_want[c] == s.Driven || s.Output == ChannelOutput.None)
                 {
                     continue;
@@ -133,15 +133,15 @@ namespace Commons.Metering.Firmware
                 {
                     _stage = c.Stage;
                     _stageCurtail = c.Curtail >= 0 ? c.Curtail : UseClass.DefaultCurtail(c.Stage);
-                    Persist(_seqReservedThrough);
-                    return RejectReason.None;
+                    Persist(_seq.ReservedThrough);
+                    return AckReason.None;
                 }
                 int i = IndexOfName(c.Channel);
                 if (i < 0)
                 {
-                    return RejectReason.BadField;
+                    return AckReason.BadField;
                 }
-                ChannelState s = _channels[i];
+                DeviceChannelState s = _channels[i];
                 if (c.Op == CommandOp.Allowance)
                 {
                     s.AllowanceLimit = c.Limit;
@@ -165,8 +165,8 @@ namespace Commons.Metering.Firmware
                     s.Trip = 0; // reset: a technician cleared the trip
                     s.Flow.Clear();
                 }
-                Persist(_seqReservedThrough);
-                return RejectReason.None;
+                Persist(_seq.ReservedThrough);
+                return AckReason.None;
             }
         }
 
@@ -175,14 +175,14 @@ namespace Commons.Metering.Firmware
         private byte ApplyOutput(Command c, ICommandHandler handler)
         {
             bool valve = c.Op == CommandOp.Valve;
-            ChannelState s;
+            DeviceChannelState s;
             bool cut;
             lock (_sync)
             {
                 int i = IndexOfName(c.Channel);
                 if (i < 0)
                 {
-                    return RejectReason.BadField;
+                    return AckReason.BadField;
                 }
                 s = _channels[i];
                 cut = (valve ? !c.Open : c.Open) || LocalPolicy.Decide(s, _stageCurtail) != CutReason.None;
@@ -190,7 +190,7 @@ namespace Commons.Metering.Firmware
             bool done = valve ? handler.ApplyValve(c.Channel, !cut) : handler.ApplyRelay(c.Channel, cut);
             if (!done)
             {
-                return RejectReason.BadField;
+                return AckReason.BadField;
             }
             lock (_sync)
             {
@@ -201,7 +201,7 @@ namespace Commons.Metering.Firmware
                     s.Output = valve ? ChannelOutput.Valve : ChannelOutput.Relay; // learnt from the command
                 }
             }
-            return RejectReason.None;
+            return AckReason.None;
         }
 
         private int IndexOfName(string name)

@@ -14,7 +14,7 @@ namespace Commons.Metering.Firmware
             int n = 0;
             for (int c = 0; c < _channelCount; c++)
             {
-                ChannelState s = _channels[c];
+                DeviceChannelState s = _channels[c];
                 if (!s.HasPolicy)
                 {
                     continue;
@@ -46,7 +46,7 @@ namespace Commons.Metering.Firmware
             _stageCurtail = t.StageCurtail;
             for (int c = 0; c < _channelCount; c++)
             {
-                ChannelState s = _channels[c];
+                DeviceChannelState s = _channels[c];
                 int p = t.IndexOfPolicy(s.Hash);
                 if (p < 0)
                 {

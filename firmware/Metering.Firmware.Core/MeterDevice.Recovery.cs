@@ -8,16 +8,14 @@ namespace Commons.Metering.Firmware
     public sealed partial class MeterDevice
     {
         private TotalsRing _totals;
-        private Outbox _outbox;
+        private FlashOutbox _outbox;
         private readonly TotalsState _totalsState = new TotalsState();
         private readonly long[] _persistedRegister = new long[Limits.MaxChannels];
         private readonly long[] _persistedRemainder = new long[Limits.MaxChannels];
         private long _lastPersistUptimeMs;
 
-        private long _nextSeq = 1;
+        private readonly UplinkSequence _seq = new UplinkSequence();
         private readonly long _seqFloor;
-        private long _seqReservedThrough;
-        private long _lastTsMs;
         private int _bootCount;
         private long _nextReadingUptimeMs;
 
@@ -51,7 +49,7 @@ namespace Commons.Metering.Firmware
                     throw new InvalidOperationException("a totals record of this many channels does not fit in one flash block");
                 }
                 _totals = new TotalsRing(_store, layout.TotalsFirstBlock, layout.TotalsBlockCount);
-                _outbox = new Outbox(_store, layout.OutboxFirstBlock, layout.OutboxBlocksPerHalf, _outboxCapacity);
+                _outbox = new FlashOutbox(_store, layout.OutboxFirstBlock, layout.OutboxBlocksPerHalf, _outboxCapacity);
                 bool hasTotals = _totals.Recover(_totalsState);
                 OutboxRecovery recovered = new OutboxRecovery();
                 _outbox.Recover(recovered);
@@ -68,21 +66,19 @@ namespace Commons.Metering.Firmware
                     lastSeq = _seqFloor;
                 }
                 // Everything up to the last reservation may have been used: skip past all of it.
-                _nextSeq = lastSeq + 1;
-                _seqReservedThrough = lastSeq;
-                _lastTsMs = hasTotals && _totalsState.LastTsMs > recovered.MaxTsMs ? _totalsState.LastTsMs : recovered.MaxTsMs;
+                _seq.Restore(lastSeq, hasTotals && _totalsState.LastTsMs > recovered.MaxTsMs ? _totalsState.LastTsMs : recovered.MaxTsMs);
                 _bootCount = (hasTotals ? _totalsState.BootCount : 0) + (wokeFromDeepSleep && hasTotals ? 0 : 1);
-                RestoreCids(hasTotals);
+                _executed.RestoreFrom(hasTotals ? _totalsState : null);
                 RestorePolicy(hasTotals);
-                _confirmMode = hasTotals && _totalsState.GatewayConfirms;
+                _confirmation.Restore(hasTotals && _totalsState.GatewayConfirms);
 
-                Persist(_nextSeq - 1 + Limits.SeqReserveBlock);
+                Persist(_seq.NextReservation);
                 _started = true;
                 long up = _clock.UptimeMs;
                 _nextReadingUptimeMs = up;
                 if (recovered.DroppedAtRecovery > 0)
                 {
-                    _thinnedUnreported += recovered.DroppedAtRecovery;
+                    _thinned.Dropped(recovered.DroppedAtRecovery);
                 }
                 if (!wokeFromDeepSleep || !hasTotals)
                 {
@@ -100,7 +96,7 @@ namespace Commons.Metering.Firmware
             lock (_sync)
             {
                 RequireStarted();
-                Persist(_nextSeq - 1);
+                Persist(_seq.LastUsed);
             }
         }
 
@@ -110,7 +106,7 @@ namespace Commons.Metering.Firmware
             lock (_sync)
             {
                 RequireStarted();
-                Persist(_seqReservedThrough);
+                Persist(_seq.ReservedThrough);
             }
         }
 
@@ -121,7 +117,7 @@ namespace Commons.Metering.Firmware
         {
             for (int c = 0; c < _channelCount; c++)
             {
-                ChannelState state = _channels[c];
+                DeviceChannelState state = _channels[c];
                 long register = 0;
                 long remainder = 0;
                 int t = hasTotals ? _totalsState.IndexOf(state.Hash) : -1;
@@ -136,7 +132,7 @@ namespace Commons.Metering.Firmware
                     register = recovered.Registers[r];
                     remainder = 0; // under one unit, unknown: dropped, never double counted
                 }
-                if (state.Kind == ChannelState.KindRegister)
+                if (state.Kind == DeviceChannelState.KindRegister)
                 {
                     if (!state.Sampled)
                     {
@@ -163,7 +159,7 @@ namespace Commons.Metering.Firmware
         {
             TotalsState s = _totalsState;
             s.SeqReservedThrough = seqReservedThrough;
-            s.LastTsMs = _lastTsMs;
+            s.LastTsMs = _seq.LastTsMs;
             s.BootCount = _bootCount;
             s.ChannelCount = _channelCount;
             for (int c = 0; c < _channelCount; c++)
@@ -172,16 +168,11 @@ namespace Commons.Metering.Firmware
                 s.Registers[c] = _channels[c].Register;
                 s.Remainders[c] = _channels[c].Remainder;
             }
-            s.CidCount = _cidCount;
-            for (int i = 0; i < _cidCount; i++)
-            {
-                s.Cids[i] = _cids[i];
-                s.CidResults[i] = _cidResults[i];
-            }
+            _executed.SaveTo(s);
             SavePolicy(s);
-            s.GatewayConfirms = _confirmMode;
+            s.GatewayConfirms = _confirmation.ConfirmMode;
             _totals.Write(s);
-            _seqReservedThrough = seqReservedThrough;
+            _seq.Reserved(seqReservedThrough);
             for (int c = 0; c < _channelCount; c++)
             {
                 _persistedRegister[c] = s.Registers[c];
@@ -206,19 +197,18 @@ namespace Commons.Metering.Firmware
         /// reserved ones are used up, so a number is never used before it is safe in flash.</summary>
         private long NextSeq()
         {
-            if (_nextSeq > _seqReservedThrough)
+            if (_seq.NeedsReservation)
             {
-                Persist(_nextSeq - 1 + Limits.SeqReserveBlock);
+                Persist(_seq.NextReservation);
             }
-            return _nextSeq++;
+            return _seq.Take();
         }
 
         /// <summary>Strictly increasing timestamps: a clock that stands still or steps back
         /// yields last + 1 ms.</summary>
         private long NextTs(long candidateMs)
         {
-            _lastTsMs = candidateMs > _lastTsMs ? candidateMs : _lastTsMs + 1;
-            return _lastTsMs;
+            return _seq.NextTs(candidateMs);
         }
 
         private void RequireStarted()

@@ -13,10 +13,8 @@ namespace Commons.Metering.Firmware
     /// duplicate the gateway confirms and ignores.</summary>
     public sealed partial class MeterDevice
     {
-        // Under _sync. Not persisted: the unacknowledged command is the persistent request.
-        private string _refillCid;
-        private long _refillAfterSeq;
-        private int _refilled;
+        // Under _sync.
+        private readonly RefillCursor _refill = new RefillCursor();
 
         /// <summary>An eighth of a half kept free beside a refill's copies.</summary>
         private const int RefillMarginDivisor = 8;
@@ -28,7 +26,7 @@ namespace Commons.Metering.Firmware
             {
                 lock (_sync)
                 {
-                    return _refilled;
+                    return _refill.Copied;
                 }
             }
         }
@@ -40,30 +38,25 @@ namespace Commons.Metering.Firmware
             {
                 lock (_sync)
                 {
-                    return _refillCid != null;
+                    return _refill.Active;
                 }
             }
         }
 
-        /// <summary>Starts (or widens) the refill: a second request while one runs takes the lower
-        /// `after` and the newer cid; the older command is answered when the gateway sends it again.</summary>
-        /// <summary>When the copies would not fit in the active half, it is compacted first, keeping the
-        /// newest window records above `after` (Outbox.Window.cs): copying into a half that must compact
+        /// <summary>Starts (or widens) the refill (<see cref="RefillCursor.Start"/>). When the copies
+        /// would not fit in the active half, it is compacted first, keeping the
+        /// newest window records above `after` (FlashOutbox.Window.cs): copying into a half that must compact
         /// half-way would drop the window's older part while its newer part still waits.</summary>
         private void StartRefill(string cid, long afterSeq)
         {
             lock (_sync)
             {
-                if (_refillCid == null || afterSeq < _refillAfterSeq)
-                {
-                    _refillAfterSeq = afterSeq;
-                }
-                _refillCid = cid;
-                _outbox.WindowFloorSeq = _refillAfterSeq;
+                _refill.Start(cid, afterSeq);
+                _outbox.WindowFloorSeq = _refill.AfterSeq;
                 // Room for the copies and the readings and acks of the minutes the refill takes.
-                if (_outbox.WindowBytesAbove(_refillAfterSeq) + _outbox.UsableBytes / RefillMarginDivisor > _outbox.FreeBytes)
+                if (_outbox.WindowBytesAbove(_refill.AfterSeq) + _outbox.UsableBytes / RefillMarginDivisor > _outbox.FreeBytes)
                 {
-                    Persist(_seqReservedThrough); // a compaction drops removed records: totals first
+                    Persist(_seq.ReservedThrough); // a compaction drops removed records: totals first
                     _outbox.Compact();
                 }
             }
@@ -76,7 +69,7 @@ namespace Commons.Metering.Firmware
             string done = null;
             lock (_sync)
             {
-                if (_refillCid == null)
+                if (!_refill.Active)
                 {
                     return;
                 }
@@ -87,26 +80,24 @@ namespace Commons.Metering.Firmware
                         return; // wait until confirmations make room: a refill never thins what is pending
                     }
                     byte flags;
-                    int length = _outbox.NextWindowRecord(_refillAfterSeq, _record, out flags);
+                    int length = _outbox.NextWindowRecord(_refill.AfterSeq, _record, out flags);
                     if (length == 0)
                     {
-                        done = _refillCid;
-                        _refillCid = null;
+                        done = _refill.Finish();
                         _outbox.WindowFloorSeq = 0;
-                        RememberCid(done, RejectReason.None);
-                        Persist(_seqReservedThrough);
+                        _executed.Remember(done, AckReason.None);
+                        Persist(_seq.ReservedThrough);
                         break;
                     }
                     MakeRoom(length);
                     _outbox.Append(_record, length, flags);
-                    _refillAfterSeq = OutboxRecord.Seq(_record);
-                    _outbox.WindowFloorSeq = _refillAfterSeq;
-                    _refilled++;
+                    _refill.Advance(OutboxRecord.Seq(_record));
+                    _outbox.WindowFloorSeq = _refill.AfterSeq;
                 }
             }
             if (done != null)
             {
-                Acknowledge(done, RejectReason.None, unix);
+                Acknowledge(done, AckReason.None, unix);
             }
         }
     }

@@ -13,22 +13,13 @@ namespace Commons.Metering.Firmware
     /// Transport calls are made without holding any lock.</summary>
     public sealed partial class MeterDevice
     {
-        private readonly string _root;
-        private readonly string _readingTopic;
-        private readonly string _eventTopic;
-        private readonly string _statusTopic;
-        private readonly string _ackTopic;
-        private readonly string _commandTopic;
-        private readonly byte[] _willPayload;
-        private readonly ReconnectBackoff _backoff;
+        private readonly DeviceTopics _topics;
+        private readonly MqttSession _session;
         private readonly TransportInbox _inbox;
 
         // Owned by the Tick thread.
         private readonly JsonWriter _json = new JsonWriter(Limits.MaxPayloadBytes);
         private readonly byte[] _publishRecord = new byte[OutboxRecord.MaxBytes];
-        private bool _connected;
-        private int _attempt;
-        private long _nextConnectUptimeMs;
 
         /// <summary>Drives the device: takes a reading every ReadingIntervalMs (by uptime), writes
         /// the totals when they changed and PersistIntervalMs has passed, processes PUBACKs,
@@ -51,11 +42,11 @@ namespace Commons.Metering.Firmware
             }
             DriveOutputs();
             bool missedEvents = _inbox.TakeOverflow();
-            if (_connected && (missedEvents || !_transport.IsConnected))
+            if (_session.Connected && (missedEvents || _session.TransportLost))
             {
                 Drop(up, true);
             }
-            if (!_connected && (up < _nextConnectUptimeMs || !TryConnect(up, unix)))
+            if (!_session.Connected && !TryConnect(up, unix))
             {
                 return;
             }
@@ -80,7 +71,7 @@ namespace Commons.Metering.Firmware
             {
                 if (kind == TransportInbox.EventLost)
                 {
-                    if (_connected)
+                    if (_session.Connected)
                     {
                         Drop(up, false);
                     }
@@ -97,21 +88,19 @@ namespace Commons.Metering.Firmware
             }
         }
 
+        /// <summary>Connects and subscribes (when the backoff allows), then publishes the online status.</summary>
         private bool TryConnect(long up, long unix)
         {
-            if (!_transport.Connect(_meterId, _statusTopic, _willPayload))
+            if (!_session.Open(up))
             {
-                ScheduleReconnect(up);
                 return false;
             }
-            if (!_transport.Subscribe(_commandTopic) || !_transport.Subscribe(_confirmTopic) || !PublishStatus(unix))
+            if (!PublishStatus(unix))
             {
-                _transport.Disconnect();
-                ScheduleReconnect(up);
+                _session.Abort(up);
                 return false;
             }
-            _connected = true;
-            _attempt = 0;
+            _session.Established();
             return true;
         }
 
@@ -125,7 +114,7 @@ namespace Commons.Metering.Firmware
                 string topic = null;
                 lock (_sync)
                 {
-                    if (_confirmMode && _outbox.InFlight() >= _maxInflight)
+                    if (_confirmation.ConfirmMode && _outbox.InFlight() >= _maxInflight)
                     {
                         return;
                     }
@@ -141,9 +130,9 @@ namespace Commons.Metering.Firmware
                         return;
                     }
                     serial = _outbox.SerialAt(i);
-                    _outbox.SetMessageId(i, Outbox.Sending);
+                    _outbox.SetMessageId(i, FlashOutbox.Sending);
                 }
-                int messageId = _transport.Publish(topic, _json.Buffer, _json.Length, false);
+                int messageId = _session.Publish(topic, _json.Buffer, _json.Length);
                 lock (_sync)
                 {
                     int i = _outbox.IndexOfSerial(serial);
@@ -177,7 +166,7 @@ namespace Commons.Metering.Firmware
             {
                 int detailAt = body + 2 + r[body + 1];
                 PayloadEncoder.Event(_json, seq, ts, r[body], r, body + 2, r[body + 1], r, detailAt + 1, r[detailAt]);
-                return _eventTopic;
+                return _topics.Event;
             }
             if (kind == OutboxRecord.KindGauge)
             {
@@ -186,7 +175,7 @@ namespace Commons.Metering.Firmware
             if (kind == OutboxRecord.KindAck)
             {
                 PayloadEncoder.Ack(_json, r, body + 2, r[body + 1], r[body], ts);
-                return _ackTopic;
+                return _topics.Ack;
             }
             PayloadEncoder.BeginReading(_json, seq, ts);
             int written = 0;
@@ -206,32 +195,17 @@ namespace Commons.Metering.Firmware
             }
             int permitAt = OutboxRecord.PermitAt(r);
             PayloadEncoder.EndReading(_json, r, permitAt + 1, OutboxRecord.HasPermit(r) ? r[permitAt] : 0);
-            return _readingTopic;
+            return _topics.Reading;
         }
 
         /// <summary>The session is gone: nothing is in flight any more (all of it will be sent
         /// again), and the next attempt waits the first backoff step.</summary>
         private void Drop(long up, bool disconnect)
         {
-            _connected = false;
-            if (disconnect)
-            {
-                _transport.Disconnect();
-            }
+            _session.Drop(up, disconnect);
             lock (_sync)
             {
                 _outbox.ClearInFlight();
-            }
-            _attempt = 0;
-            ScheduleReconnect(up);
-        }
-
-        private void ScheduleReconnect(long up)
-        {
-            _nextConnectUptimeMs = up + _backoff.DelayMs(_attempt);
-            if (_attempt < 30)
-            {
-                _attempt++;
             }
         }
     }

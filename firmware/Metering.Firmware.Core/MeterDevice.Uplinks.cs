@@ -14,15 +14,9 @@ namespace Commons.Metering.Firmware
         private readonly long[] _lastReadingRegister = new long[Limits.MaxChannels];
         private bool _readPending;
 
-        private readonly byte[][] _held = NewHeld();
-        private readonly int[] _heldLength = new int[Limits.HeldUplinks];
-        private readonly byte[] _heldFlags = new byte[Limits.HeldUplinks];
-        private readonly long[] _heldUptimeMs = new long[Limits.HeldUplinks];
-        private int _heldCount;
+        private readonly HeldUplinks _held = new HeldUplinks();
 
-        private long _thinnedUnreported;
-        private int _thinnedSerial;
-        private long _thinnedCount;
+        private readonly ThinnedReport _thinned = new ThinnedReport();
 
         /// <summary>Queues a reading of every channel now (or as soon as the clock is set).</summary>
         public void ReadNow()
@@ -64,16 +58,16 @@ namespace Commons.Metering.Firmware
                 {
                     throw new ArgumentException("not a channel of this device", "channel");
                 }
-                if (_clock.UnixMs == 0 && _heldCount == Limits.HeldUplinks)
+                if (_clock.UnixMs == 0 && _held.IsFull)
                 {
                     throw new InvalidOperationException("clock not set and the held uplinks are full");
                 }
-                ChannelState state = _channels[c];
+                DeviceChannelState state = _channels[c];
                 state.Register += grams;
                 OutboxRecord.BeginReading(_record, 1, false);
                 OutboxRecord.SetChannel(_record, 0, state.Hash, state.Register);
                 _lastReadingRegister[c] = state.Register;
-                Emit(_record, OutboxRecord.EndReading(_record, permit), Outbox.FlagReading, _clock.UptimeMs);
+                Emit(_record, OutboxRecord.EndReading(_record, permit), FlashOutbox.FlagReading, _clock.UptimeMs);
             }
         }
 
@@ -97,7 +91,7 @@ namespace Commons.Metering.Firmware
             lock (_sync)
             {
                 RequireStarted();
-                if (_clock.UnixMs == 0 && _heldCount == Limits.HeldUplinks)
+                if (_clock.UnixMs == 0 && _held.IsFull)
                 {
                     throw new InvalidOperationException("clock not set and the held uplinks are full");
                 }
@@ -112,12 +106,12 @@ namespace Commons.Metering.Firmware
             RequireStarted();
             if (unix != 0)
             {
-                for (int i = 0; i < _heldCount; i++)
+                for (int i = 0; i < _held.Count; i++)
                 {
                     // Stamped with the time they happened, reconstructed from uptime.
-                    Enqueue(_held[i], _heldLength[i], _heldFlags[i], unix - (up - _heldUptimeMs[i]));
+                    Enqueue(_held.RecordAt(i), _held.LengthAt(i), _held.FlagsAt(i), unix - (up - _held.UptimeMsAt(i)));
                 }
-                _heldCount = 0;
+                _held.Clear();
             }
             if (up >= _nextReadingUptimeMs)
             {
@@ -135,7 +129,7 @@ namespace Commons.Metering.Firmware
             GuardStep(up, unix);
             if (up - _lastPersistUptimeMs >= _persistIntervalMs && TotalsChanged())
             {
-                Persist(_seqReservedThrough);
+                Persist(_seq.ReservedThrough);
             }
         }
 
@@ -171,7 +165,7 @@ namespace Commons.Metering.Firmware
                 OutboxRecord.SetChannel(_record, c, _channels[c].Hash, _channels[c].Register);
                 _lastReadingRegister[c] = _channels[c].Register;
             }
-            byte flags = (byte)(Outbox.FlagReading | Outbox.FlagThinnable | (pinned ? Outbox.FlagPinned : 0));
+            byte flags = (byte)(FlashOutbox.FlagReading | FlashOutbox.FlagThinnable | (pinned ? FlashOutbox.FlagPinned : 0));
             Enqueue(_record, OutboxRecord.EndReading(_record, null), flags, unix);
             TakeGauges(unix);
         }
@@ -186,12 +180,8 @@ namespace Commons.Metering.Firmware
                 Enqueue(record, length, flags, unix);
                 return;
             }
-            Array.Copy(record, _held[_heldCount], length);
-            _heldLength[_heldCount] = length;
-            _heldFlags[_heldCount] = flags;
-            _heldUptimeMs[_heldCount] = uptimeMs;
-            _heldCount++;
-            Persist(_seqReservedThrough);
+            _held.Hold(record, length, flags, uptimeMs);
+            Persist(_seq.ReservedThrough);
         }
 
         /// <summary>Makes room, stamps seq and ts, seals and appends a record (flash first: it is
@@ -247,11 +237,11 @@ namespace Commons.Metering.Firmware
                     dropped += d;
                 }
                 // Compaction erases removed records, perhaps the newest reading: totals first.
-                Persist(_seqReservedThrough);
+                Persist(_seq.ReservedThrough);
                 _outbox.Compact();
             }
-            _thinnedUnreported += dropped;
-            if (_thinnedUnreported > 0)
+            _thinned.Dropped(dropped);
+            if (_thinned.HasUnreported)
             {
                 AppendThinnedEvent();
             }
@@ -275,28 +265,16 @@ namespace Commons.Metering.Firmware
         /// still waiting to be sent is replaced by one with the sum.</summary>
         private void AppendThinnedEvent()
         {
-            long total = _thinnedUnreported;
-            int previous = _thinnedSerial == 0 ? -1 : _outbox.IndexOfSerial(_thinnedSerial);
-            if (previous >= 0 && _outbox.MessageIdAt(previous) == 0)
+            int previous = _thinned.PendingSerial == 0 ? -1 : _outbox.IndexOfSerial(_thinned.PendingSerial);
+            bool replaces = previous >= 0 && _outbox.MessageIdAt(previous) == 0;
+            if (replaces)
             {
                 _outbox.Remove(previous);
-                total += _thinnedCount;
             }
+            long total = _thinned.Total(replaces);
             int length = OutboxRecord.Event(_thinnedRecord, EventKind.OutboxThinned, null, "dropped ", true, total);
             OutboxRecord.Seal(_thinnedRecord, length, NextSeq(), NextTs(_clock.UnixMs));
-            _thinnedSerial = _outbox.Append(_thinnedRecord, length, 0);
-            _thinnedCount = total;
-            _thinnedUnreported = 0;
-        }
-
-        private static byte[][] NewHeld()
-        {
-            byte[][] held = new byte[Limits.HeldUplinks][];
-            for (int i = 0; i < held.Length; i++)
-            {
-                held[i] = new byte[OutboxRecord.MaxBytes];
-            }
-            return held;
+            _thinned.Reported(_outbox.Append(_thinnedRecord, length, 0), total);
         }
     }
 }

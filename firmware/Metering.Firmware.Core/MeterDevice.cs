@@ -14,17 +14,15 @@ namespace Commons.Metering.Firmware
     {
         private readonly IClock _clock;
         private readonly IBlockStore _store;
-        private readonly IMqttTransport _transport;
         private readonly object _sync = new object();
 
-        private readonly string _meterId;
         private readonly byte[] _firmware;
         private readonly int _readingIntervalMs;
         private readonly int _persistIntervalMs;
         private readonly int _outboxCapacity;
         private readonly int _maxInflight;
 
-        private readonly ChannelState[] _channels = new ChannelState[Limits.MaxChannels];
+        private readonly DeviceChannelState[] _channels = new DeviceChannelState[Limits.MaxChannels];
         private int _channelCount;
         private bool _started;
 
@@ -38,8 +36,6 @@ namespace Commons.Metering.Firmware
             Validate(config);
             _clock = clock;
             _store = store;
-            _transport = transport;
-            _meterId = config.MeterId;
             _firmware = Ascii.Bytes(config.FirmwareVersion);
             _readingIntervalMs = config.ReadingIntervalMs;
             _persistIntervalMs = config.PersistIntervalMs;
@@ -47,28 +43,16 @@ namespace Commons.Metering.Firmware
             _maxInflight = config.MaxInflight;
             // Thinning and the last-resort drop need records that are neither in flight nor waiting
             // for a confirmation: a small outbox gets a smaller unconfirmed window.
-            _maxUnconfirmed = config.MaxUnconfirmed < config.OutboxCapacity - 4 ? config.MaxUnconfirmed : config.OutboxCapacity - 4;
-            _confirmTimeoutMs = config.ConfirmTimeoutMs;
+            int maxUnconfirmed = config.MaxUnconfirmed < config.OutboxCapacity - 4 ? config.MaxUnconfirmed : config.OutboxCapacity - 4;
+            _confirmation = new ConfirmationTracker(config.MaxInflight, maxUnconfirmed, config.ConfirmTimeoutMs);
             _seqFloor = config.SeqFloor;
 
-            string root = "commons/v1/" + config.Community + "/" + config.MeterId;
-            _root = root;
-            _readingTopic = root + "/up/reading";
-            _eventTopic = root + "/up/event";
-            _statusTopic = root + "/up/status";
-            _ackTopic = root + "/up/ack";
-            _commandTopic = root + "/down/cmd";
-            _confirmTopic = root + "/down/confirm";
-
-            JsonWriter will = new JsonWriter(64);
-            PayloadEncoder.StatusOffline(will);
-            _willPayload = new byte[will.Length];
-            Array.Copy(will.Buffer, _willPayload, will.Length);
-
-            _backoff = new ReconnectBackoff(config.ReconnectMinMs, config.ReconnectMaxMs, random);
+            _topics = new DeviceTopics(config.Community, config.MeterId);
+            _session = new MqttSession(transport, config.MeterId, _topics,
+                new ReconnectBackoff(config.ReconnectMinMs, config.ReconnectMaxMs, random));
             // Acks can be outstanding for the window plus the status publish; 16 spare.
-            _inbox = new TransportInbox(_commandTopic, _confirmTopic, 2 * _maxInflight + 16);
-            transport.SetListener(_inbox);
+            _inbox = new TransportInbox(_topics.Command, _topics.Confirm, 2 * _maxInflight + 16);
+            _session.Listen(_inbox);
         }
 
         /// <summary>Pending uplinks (readings, events, acks) not yet confirmed by the gateway (or, while
@@ -85,7 +69,7 @@ namespace Commons.Metering.Firmware
         }
 
         /// <summary>True while the session is up (connected, subscribed, status published).</summary>
-        public bool IsConnected { get { return _connected && _transport.IsConnected; } }
+        public bool IsConnected { get { return _session.IsUp; } }
 
         /// <summary>The last sequence number given to an uplink (0 before the first).</summary>
         public long LastSeq
@@ -94,7 +78,7 @@ namespace Commons.Metering.Firmware
             {
                 lock (_sync)
                 {
-                    return _nextSeq - 1;
+                    return _seq.LastUsed;
                 }
             }
         }
@@ -112,7 +96,7 @@ namespace Commons.Metering.Firmware
         }
 
         /// <summary>`commons/v1/{community}/{meter}`: the prefix of every topic of this device.</summary>
-        public string TopicRoot { get { return _root; } }
+        public string TopicRoot { get { return _topics.Root; } }
 
         public PulseChannel AddPulseChannel(string name, string unit, long unitsNumerator, long pulsesDenominator, int debounceMs)
         {
@@ -124,7 +108,7 @@ namespace Commons.Metering.Firmware
             {
                 throw new ArgumentOutOfRangeException("debounceMs");
             }
-            ChannelState state = AddChannel(ChannelState.KindPulse, name, unit);
+            DeviceChannelState state = AddChannel(DeviceChannelState.KindPulse, name, unit);
             state.UnitsNumerator = unitsNumerator;
             state.PulsesDenominator = pulsesDenominator;
             state.DebounceMs = debounceMs;
@@ -133,12 +117,12 @@ namespace Commons.Metering.Firmware
 
         public RegisterChannel AddRegisterChannel(string name, string unit)
         {
-            return new RegisterChannel(AddChannel(ChannelState.KindRegister, name, unit));
+            return new RegisterChannel(AddChannel(DeviceChannelState.KindRegister, name, unit));
         }
 
         public AccumulatorChannel AddAccumulatorChannel(string name, string unit)
         {
-            return new AccumulatorChannel(AddChannel(ChannelState.KindAccumulator, name, unit));
+            return new AccumulatorChannel(AddChannel(DeviceChannelState.KindAccumulator, name, unit));
         }
 
         public void SetCommandHandler(ICommandHandler handler)
@@ -146,7 +130,7 @@ namespace Commons.Metering.Firmware
             _handler = handler;
         }
 
-        private ChannelState AddChannel(int kind, string name, string unit)
+        private DeviceChannelState AddChannel(int kind, string name, string unit)
         {
             if (!Ascii.IsChannelName(name))
             {
@@ -179,7 +163,7 @@ namespace Commons.Metering.Firmware
                 {
                     throw new InvalidOperationException("a reading of these channels could exceed 1024 bytes");
                 }
-                ChannelState state = new ChannelState(kind, name, unit, _sync);
+                DeviceChannelState state = new DeviceChannelState(kind, name, unit, _sync);
                 _channels[_channelCount++] = state;
                 return state;
             }
@@ -198,7 +182,7 @@ namespace Commons.Metering.Firmware
             return 6 + nameLength + 7 + unitLength + 8 + 19 + 1;
         }
 
-        private int IndexOfChannel(ChannelState state)
+        private int IndexOfChannel(DeviceChannelState state)
         {
             for (int i = 0; i < _channelCount; i++)
             {

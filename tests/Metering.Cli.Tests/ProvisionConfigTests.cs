@@ -64,16 +64,16 @@ public sealed class ProvisionConfigTests
         var expected = Channels(map);
         var name = calibration[..calibration.IndexOf('=')];
         var i = expected.FindIndex(c => c.Name == name);
-        var o = ChannelSpec.Parse(calibration);
+        var o = ChannelOverrideParser.Parse(calibration);
         if (expected[i].Kind == Firmware.Drivers.ChannelSpec.KindPulse)
         {
-            var (units, pulses) = ChannelSpec.PulseFactor(o);
+            var (units, pulses) = ChannelOverrideParser.PulseFactor(o);
             Assert.NotEqual((units, pulses), (expected[i].Units, expected[i].Pulses)); // the override changes something
             expected[i] = expected[i] with { Units = units, Pulses = pulses };
         }
         else
         {
-            var (offset, grams, counts) = ChannelSpec.LoadCell(o);
+            var (offset, grams, counts) = ChannelOverrideParser.LoadCell(o);
             expected[i] = expected[i] with { OffsetCounts = offset, GramsNumerator = grams, CountsDenominator = counts };
             Assert.True(device.Scale.IsCalibrated); // the device weighs with it
         }

@@ -30,7 +30,7 @@ internal sealed class FuzzBenchmark(long inputs, string vectorsRoot, TextWriter 
         log.WriteLine($"machine: {MachineInfo.Describe()}");
         var generator = new HostileInputs(vectorsRoot);
         var time = new ManualTime(DateTimeOffset.FromUnixTimeMilliseconds(1_764_245_400_000).AddMinutes(10));
-        await using var gateway = new InProcessGateway(time, SqliteSynchronous.Normal, withSinkOutbox: false);
+        await using var gateway = new InProcessIngestLedger(time, SqliteSynchronous.Normal, withSinkOutbox: false);
         var (store, metrics, pipeline) = (gateway.Store, gateway.Metrics, gateway.Pipeline);
         await gateway.StartAsync();
         var histogram = new Dictionary<string, long>();

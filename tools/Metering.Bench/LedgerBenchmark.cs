@@ -24,7 +24,7 @@ internal sealed class LedgerBenchmark(int meters, int readingsPerMeter, TextWrit
         log.WriteLine($"load: {meters} devices x {readingsPerMeter} readings = {total} readings, one in flight per device, synchronous=FULL");
         var payloads = Payloads();
 
-        await using var gateway = new InProcessGateway(TimeProvider.System, SqliteSynchronous.Full, withSinkOutbox: true, perMeterRateLimit: false);
+        await using var gateway = new InProcessIngestLedger(TimeProvider.System, SqliteSynchronous.Full, withSinkOutbox: true, perMeterRateLimit: false);
         await gateway.StartAsync();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();

@@ -8,7 +8,7 @@ using Commons.Metering.Gateway.Options;
 namespace Commons.Metering.Bench;
 
 /// <summary>Memory per registered meter (goal under 2 KB with 100,000 registered) and per
-/// queued reading. Runs the gateway's own ledger (<see cref="InProcessGateway"/>: SqliteStateStore,
+/// queued reading. Runs the gateway's own ledger (<see cref="InProcessIngestLedger"/>: SqliteStateStore,
 /// MeterRegistry, LedgerWriter, IngestPipeline, as the gateway's DI wires them) in this process, so the managed heap can be
 /// measured exactly after a full compacting GC: the reference is the same process before the
 /// meters exist. The broker and HTTP server are left out: they hold per-connection, not per-meter,
@@ -32,7 +32,7 @@ internal sealed class MemoryBenchmark(int meters, int queued, TextWriter log)
         var capacity = new GatewayOptions().Ledger.QueueCapacity;
         if (queued > capacity) throw new ArgumentOutOfRangeException(nameof(queued), $"at most Ledger:QueueCapacity ({capacity}) readings can queue");
         // synchronous=NORMAL: fsyncs cost time here, not memory.
-        await using var gateway = new InProcessGateway(TimeProvider.System, SqliteSynchronous.Normal, withSinkOutbox: false);
+        await using var gateway = new InProcessIngestLedger(TimeProvider.System, SqliteSynchronous.Normal, withSinkOutbox: false);
         var (registry, ledger, pipeline) = (gateway.Registry, gateway.Ledger, gateway.Pipeline);
         await gateway.StartAsync();
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -50,7 +50,7 @@ internal sealed class MemoryBenchmark(int meters, int queued, TextWriter log)
 
         // Queued: a second in-process gateway whose writer never starts, so its queue only fills
         // (up to Ledger:QueueCapacity, the gateway's bound: then ingest waits).
-        var stalled = new InProcessGateway(TimeProvider.System, SqliteSynchronous.Normal, withSinkOutbox: false);
+        var stalled = new InProcessIngestLedger(TimeProvider.System, SqliteSynchronous.Normal, withSinkOutbox: false);
         var beforeQueue = Snapshot.Take();
         var waiting = new Task[queued];
         for (var i = 0; i < queued; i++) waiting[i] = stalled.Pipeline.HandleAsync(Topic(i % meters), Payload(2 + i / meters, now - 30_000 + i / meters, 2_000 + i), CancellationToken.None);

@@ -44,7 +44,7 @@ internal sealed class RoutingBenchmark(int few, int many, int count, TextWriter 
 
     private async Task<Cost> MeasureAsync(int sessions, bool watched, CancellationToken cancel)
     {
-        await using var gateway = new InProcessGateway(TimeProvider.System, SqliteSynchronous.Full, withSinkOutbox: false, perMeterRateLimit: false);
+        await using var gateway = new InProcessIngestLedger(TimeProvider.System, SqliteSynchronous.Full, withSinkOutbox: false, perMeterRateLimit: false);
         // Thousands of statuses from one device in seconds: the per-meter limit would (rightly) refuse them.
         await gateway.StartAsync();
         var options = new GatewayOptions();

@@ -119,7 +119,7 @@ internal sealed class SinkBenchmark(int lines, TextWriter log, int rounds = Sink
         {
             var seq = i / 100 + 1;
             var channel = new ChannelRegister("main", Resource.Water, seq * 137L);
-            return OutboxLine.For(meter with { Id = $"m-{i % 100:D3}" }, new Reading(seq, start + seq * 1000L, [channel], null), channel, 137, null);
+            return InfluxLine.For(meter with { Id = $"m-{i % 100:D3}" }, new Reading(seq, start + seq * 1000L, [channel], null), channel, 137, null);
         }).ToList();
     }
 

@@ -122,13 +122,13 @@ internal static class DeviceConfigBuilder
         {
             switch (channel["kind"]?.GetValue<string>())
             {
-                case ChannelSpecKinds.Pulse:
-                    var (units, pulses) = ChannelSpec.PulseFactor(o);
+                case Firmware.Drivers.ChannelSpec.KindPulse:
+                    var (units, pulses) = ChannelOverrideParser.PulseFactor(o);
                     channel["units"] = units;
                     channel["pulses"] = pulses;
                     break;
-                case ChannelSpecKinds.Accumulator:
-                    var (offset, grams, counts) = ChannelSpec.LoadCell(o);
+                case Firmware.Drivers.ChannelSpec.KindAccumulator:
+                    var (offset, grams, counts) = ChannelOverrideParser.LoadCell(o);
                     channel["offset_counts"] = offset;
                     channel["grams_numerator"] = grams;
                     channel["counts_denominator"] = counts;
@@ -159,12 +159,4 @@ internal static class DeviceConfigBuilder
         }
         if (d.MqttPort != s.MqttPort) throw new ProvisionRefusedException(ExitCodes.Usage, "the device would read mqtt.port differently from what was given");
     }
-}
-
-/// <summary>The firmware core's channel kinds (Commons.Metering.Firmware.Drivers.ChannelSpec), as
-/// constants usable in a switch of this namespace, where ChannelSpec is the CLI's own.</summary>
-internal static class ChannelSpecKinds
-{
-    public const string Pulse = Firmware.Drivers.ChannelSpec.KindPulse;
-    public const string Accumulator = Firmware.Drivers.ChannelSpec.KindAccumulator;
 }

@@ -72,7 +72,7 @@ internal static class ProvisionCommand
                     MqttHost = endpoint.Host, MqttPort = endpoint.Port, MqttPassword = password,
                     WifiSsid = r.GetValue(wifiSsid)!, WifiPassword = r.GetValue(wifiPassword)!,
                     ReadingIntervalMs = r.GetValue(interval), PersistIntervalMs = r.GetValue(persist),
-                    Overrides = ChannelSpec.ParseAll(r.GetValue(channels) ?? []),
+                    Overrides = ChannelOverrideParser.ParseAll(r.GetValue(channels) ?? []),
                 };
                 (configText, setup) = DeviceConfigBuilder.Build(PinMaps.PathOf(pinMapFolder, variantName), variantName, settings);
             }
@@ -162,7 +162,7 @@ internal static class ProvisionCommand
     {
         for (var i = 0; i < setup.ChannelCount; i++)
         {
-            if (setup.Channels[i].Kind == ChannelSpecKinds.Accumulator) return true;
+            if (setup.Channels[i].Kind == Firmware.Drivers.ChannelSpec.KindAccumulator) return true;
         }
         return false;
     }

@@ -4,7 +4,7 @@ namespace Commons.Metering.Firmware
     /// (<see cref="MeterDevice.BookLoad"/>).</summary>
     public sealed class AccumulatorChannel : MeterChannel
     {
-        internal AccumulatorChannel(ChannelState state)
+        internal AccumulatorChannel(DeviceChannelState state)
             : base(state)
         {
         }

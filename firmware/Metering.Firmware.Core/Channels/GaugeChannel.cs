@@ -31,7 +31,7 @@ namespace Commons.Metering.Firmware
             Sensor = sensor;
             // The same FNV-1a as channels, over the name and the quantity: a renamed or re-purposed
             // gauge does not render an old record under a new meaning.
-            Hash = ChannelState.HashOf(name, Protocol.GaugeWords.Quantities[quantity]);
+            Hash = DeviceChannelState.HashOf(name, Protocol.GaugeWords.Quantities[quantity]);
             _sync = sync;
         }
 

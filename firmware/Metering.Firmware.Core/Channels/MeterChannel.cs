@@ -1,13 +1,13 @@
 namespace Commons.Metering.Firmware
 {
     /// <summary>What every kind of channel shows: its name and its cumulative register in the
-    /// channel's unit. The state lives in <see cref="ChannelState"/>, guarded by the device's lock,
+    /// channel's unit. The state lives in <see cref="DeviceChannelState"/>, guarded by the device's lock,
     /// because pulses arrive on interrupt threads.</summary>
     public abstract class MeterChannel
     {
-        private readonly ChannelState _state;
+        private readonly DeviceChannelState _state;
 
-        internal MeterChannel(ChannelState state)
+        internal MeterChannel(DeviceChannelState state)
         {
             _state = state;
         }
@@ -87,6 +87,6 @@ namespace Commons.Metering.Firmware
             }
         }
 
-        internal ChannelState State { get { return _state; } }
+        internal DeviceChannelState State { get { return _state; } }
     }
 }

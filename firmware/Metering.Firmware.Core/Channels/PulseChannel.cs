@@ -5,7 +5,7 @@ namespace Commons.Metering.Firmware
     /// (1000, 450) in mL. Thread-safe: edges may arrive on interrupt threads.</summary>
     public sealed class PulseChannel : MeterChannel
     {
-        internal PulseChannel(ChannelState state)
+        internal PulseChannel(DeviceChannelState state)
             : base(state)
         {
         }

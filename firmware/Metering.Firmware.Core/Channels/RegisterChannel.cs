@@ -7,7 +7,7 @@ namespace Commons.Metering.Firmware
     /// can flag them; the readings around a decrease are pinned against thinning.</summary>
     public sealed class RegisterChannel : MeterChannel
     {
-        internal RegisterChannel(ChannelState state)
+        internal RegisterChannel(DeviceChannelState state)
             : base(state)
         {
         }

@@ -7,7 +7,7 @@ namespace Commons.Metering.Firmware
         /// <summary>Why the channel is curtailed now, or <see cref="CutReason.None"/>: a safety trip
         /// first; an essential channel never for anything else (docs/design.md rule 1); then the stage
         /// (classes &gt;= <paramref name="stageCurtailFrom"/>); then a used-up allowance.</summary>
-        public static int Decide(ChannelState c, int stageCurtailFrom)
+        public static int Decide(DeviceChannelState c, int stageCurtailFrom)
         {
             if (c.Trip != 0)
             {
@@ -44,7 +44,7 @@ namespace Commons.Metering.Firmware
 
         /// <summary>Moves the allowance to the period of <paramref name="unixMs"/> when that period
         /// began after the current one: the use counts from the register now. True when it rolled.</summary>
-        public static bool RollOver(ChannelState c, long unixMs)
+        public static bool RollOver(DeviceChannelState c, long unixMs)
         {
             if (c.AllowancePeriodS <= 0 || unixMs == 0)
             {

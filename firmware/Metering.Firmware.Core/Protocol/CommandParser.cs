@@ -1,7 +1,7 @@
 namespace Commons.Metering.Firmware.Protocol
 {
     /// <summary>Parses and validates a downlink command (docs/protocol.md, command). Returns a
-    /// <see cref="RejectReason"/> code: a malformed or incomplete command is `bad_field`, a `"v"`
+    /// <see cref="AckReason"/> code: a malformed or incomplete command is `bad_field`, a `"v"`
     /// other than 1 is `unsupported_version`, an unknown `op` is `unknown_op`. Expiry needs the
     /// clock and is checked by the caller.</summary>
     internal sealed class CommandParser : IJsonFields
@@ -42,27 +42,27 @@ namespace Commons.Metering.Firmware.Protocol
             _into = null;
             if (!read)
             {
-                return RejectReason.BadField;
+                return AckReason.BadField;
             }
             if (!_hasVersion)
             {
-                return RejectReason.BadField;
+                return AckReason.BadField;
             }
             if (_version != 1)
             {
-                return RejectReason.UnsupportedVersion;
+                return AckReason.UnsupportedVersion;
             }
             if (into.Cid == null || !_hasExpiry || _op == null)
             {
-                return RejectReason.BadField;
+                return AckReason.BadField;
             }
             into.Op = Words.IndexOf(CommandOp.Names, _op);
             if (into.Op <= CommandOp.None)
             {
                 into.Op = CommandOp.None;
-                return RejectReason.UnknownOp;
+                return AckReason.UnknownOp;
             }
-            return _fieldBad || !OpFieldsValid(into) ? RejectReason.BadField : RejectReason.None;
+            return _fieldBad || !OpFieldsValid(into) ? AckReason.BadField : AckReason.None;
         }
 
         private bool OpFieldsValid(Command c)

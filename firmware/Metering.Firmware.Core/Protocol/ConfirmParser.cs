@@ -2,7 +2,7 @@ namespace Commons.Metering.Firmware.Protocol
 {
     /// <summary>Parses a confirmation (docs/protocol.md, confirmation): <c>{"v":1,"seqs":[first,last,...]}</c>,
     /// up to <see cref="Limits.MaxConfirmRanges"/> inclusive ranges, first &gt;= 1, first &lt;= last,
-    /// ascending and not overlapping. Returns a <see cref="RejectReason"/> code: anything malformed is
+    /// ascending and not overlapping. Returns a <see cref="AckReason"/> code: anything malformed is
     /// `bad_field`, a `"v"` other than 1 `unsupported_version`; the device ignores a refused one (it is
     /// only a hint: unconfirmed records are sent again). Unknown fields are skipped. Allocation-free.</summary>
     internal sealed class ConfirmParser : IJsonFields
@@ -31,19 +31,19 @@ namespace Commons.Metering.Firmware.Protocol
             if (count > Limits.MaxPayloadBytes || !_cursor.ReadObject(payload, count, _key, this) || !_hasVersion)
             {
                 _seqCount = 0;
-                return RejectReason.BadField;
+                return AckReason.BadField;
             }
             if (_version != 1)
             {
                 _seqCount = 0;
-                return RejectReason.UnsupportedVersion;
+                return AckReason.UnsupportedVersion;
             }
             if (_bad || !_hasSeqs || !RangesValid())
             {
                 _seqCount = 0;
-                return RejectReason.BadField;
+                return AckReason.BadField;
             }
-            return RejectReason.None;
+            return AckReason.None;
         }
 
         private bool RangesValid()

@@ -107,13 +107,13 @@ namespace Commons.Metering.Firmware.Protocol
             w.Byte((byte)'}');
         }
 
-        /// <summary>An ack; <paramref name="reason"/> <see cref="RejectReason.None"/> means ok.</summary>
+        /// <summary>An ack; <paramref name="reason"/> <see cref="AckReason.None"/> means ok.</summary>
         public static void Ack(JsonWriter w, byte[] cid, int cidIndex, int cidLength, byte reason, long tsMs)
         {
             w.Reset();
             w.Raw(Words.CidOpen);
             w.Raw(cid, cidIndex, cidLength);
-            if (reason == RejectReason.None)
+            if (reason == AckReason.None)
             {
                 w.Raw(Words.OkTrue);
             }

@@ -37,13 +37,13 @@ namespace Commons.Metering.Firmware.Protocol
 
         public static readonly byte[][] EventKindBytes = BytesOf(EventKinds);
 
-        /// <summary>Rejection reasons, indexed by <see cref="RejectReason"/> code (docs/protocol.md, ack).</summary>
-        public static readonly string[] RejectReasons = new string[]
+        /// <summary>Rejection reasons, indexed by <see cref="AckReason"/> code (docs/protocol.md, ack).</summary>
+        public static readonly string[] AckReasons = new string[]
         {
             "", "expired", "unknown_op", "bad_field", "unsupported_version",
         };
 
-        public static readonly byte[][] RejectReasonBytes = BytesOf(RejectReasons);
+        public static readonly byte[][] RejectReasonBytes = BytesOf(AckReasons);
 
         public static int IndexOf(string[] words, string word)
         {
@@ -78,8 +78,8 @@ namespace Commons.Metering.Firmware.Protocol
         public const byte CmdRejected = 8;
     }
 
-    /// <summary>Codes of the command rejection reasons (index into <see cref="Words.RejectReasons"/>).</summary>
-    internal static class RejectReason
+    /// <summary>Codes of the command rejection reasons (index into <see cref="Words.AckReasons"/>).</summary>
+    internal static class AckReason
     {
         public const byte None = 0;
         public const byte Expired = 1;

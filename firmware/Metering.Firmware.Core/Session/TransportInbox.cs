@@ -154,7 +154,7 @@ namespace Commons.Metering.Firmware.Session
         {
             lock (_lock)
             {
-                if (count < 0 || _confirmParser.Parse(payload, count) != RejectReason.None)
+                if (count < 0 || _confirmParser.Parse(payload, count) != AckReason.None)
                 {
                     _refusedConfirmations++;
                     return;

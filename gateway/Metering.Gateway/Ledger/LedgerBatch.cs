@@ -8,7 +8,7 @@ namespace Commons.Metering.Gateway.Ledger;
 /// the same transaction, so a crash at any instant loses nothing and counts nothing twice.</summary>
 internal sealed partial class LedgerBatch(bool writeOutbox, IMeterHouseholds? households = null)
 {
-    private readonly OutboxLines _lines = new();
+    private readonly InfluxLineBuilder _lines = new();
 
     public LedgerOutcome Apply(ILedgerTransaction tx, LedgerWrite write) => write switch
     {

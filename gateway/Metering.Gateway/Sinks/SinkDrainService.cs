@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Commons.Metering.Gateway.Sinks;
 
 /// <summary>Runs every sink's drain loop: a full batch is followed at once by the next. Once caught
-/// up, the loop waits for the ledger to commit readings (<see cref="OutboxSignal"/>), then LingerMs
+/// up, the loop waits for the ledger to commit readings (<see cref="SinkOutboxSignal"/>), then LingerMs
 /// more so that a batch gathers, and writes; with nothing committed it looks again after
 /// FlushIntervalMs. After a failed cycle it waits FlushIntervalMs (the retry and breaker pipeline
 /// paces the writes). With no sink configured it prunes the outbox every FlushIntervalMs instead (the
@@ -15,9 +15,9 @@ internal sealed partial class SinkDrainService : BackgroundService
     private readonly SinkSet _sinks;
     private readonly TimeProvider _time;
     private readonly ILogger<SinkDrainService> _log;
-    private readonly OutboxSignal _signal;
+    private readonly SinkOutboxSignal _signal;
 
-    public SinkDrainService(SinkSet sinks, OutboxSignal signal, TimeProvider time, ILogger<SinkDrainService> log)
+    public SinkDrainService(SinkSet sinks, SinkOutboxSignal signal, TimeProvider time, ILogger<SinkDrainService> log)
     {
         _sinks = sinks;
         _signal = signal;

@@ -22,9 +22,9 @@ public static class SinkServiceCollectionExtensions
         // The gateway registers its storage provider's outbox first; alone, the sinks use SQLite.
         services.TryAddSingleton<ISinkOutbox>(_ => new Sqlite.SqliteSinkOutbox(DatabasePath(configuration)));
         services.TryAddSingleton<SinkSet>();
-        // The ledger tells the drain loops when it committed readings (Sinks/OutboxSignal.cs).
-        services.TryAddSingleton<OutboxSignal>();
-        services.AddSingleton<Ledger.ILedgerObserver>(sp => sp.GetRequiredService<OutboxSignal>());
+        // The ledger tells the drain loops when it committed readings (Sinks/SinkOutboxSignal.cs).
+        services.TryAddSingleton<SinkOutboxSignal>();
+        services.AddSingleton<Ledger.ILedgerObserver>(sp => sp.GetRequiredService<SinkOutboxSignal>());
         services.TryAddSingleton<ISinkStatus>(sp => sp.GetRequiredService<SinkSet>());
         services.AddHostedService<SinkDrainService>();
         return services;

@@ -103,5 +103,5 @@ public class CommandParserTests
         Assert.Equal("c-9", _command.Cid);
     }
 
-    private string Reason(byte[] payload) => Words.RejectReasons[_parser.Parse(payload, payload.Length, _command)];
+    private string Reason(byte[] payload) => Words.AckReasons[_parser.Parse(payload, payload.Length, _command)];
 }

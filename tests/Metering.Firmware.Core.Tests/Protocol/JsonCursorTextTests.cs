@@ -84,7 +84,7 @@ public class JsonCursorTextTests
     {
         var command = new Command();
         byte r = new CommandParser().Parse(Encoding.UTF8.GetBytes(json), Encoding.UTF8.GetByteCount(json), command);
-        Assert.Equal(reason, Words.RejectReasons[r]);
+        Assert.Equal(reason, Words.AckReasons[r]);
         Assert.Equal("c-1", command.Cid);
     }
 
@@ -93,6 +93,6 @@ public class JsonCursorTextTests
     {
         byte[] json = [.. Encoding.UTF8.GetBytes("{\"v\":1,\"cid\":\"c-1\",\"exp\":1,\"op\":\"ping\",\"note\":\""), 0xC0, 0xAF,
             .. Encoding.UTF8.GetBytes("\"}")];
-        Assert.Equal("bad_field", Words.RejectReasons[new CommandParser().Parse(json, json.Length, new Command())]);
+        Assert.Equal("bad_field", Words.AckReasons[new CommandParser().Parse(json, json.Length, new Command())]);
     }
 }

@@ -49,8 +49,8 @@ public class PayloadEncoderTests
             case "ack":
                 byte[] cid = Ascii(expect.GetProperty("cid"));
                 byte reason = expect.TryGetProperty("err", out var err)
-                    ? (byte)Words.IndexOf(Words.RejectReasons, err.GetString())
-                    : RejectReason.None;
+                    ? (byte)Words.IndexOf(Words.AckReasons, err.GetString())
+                    : AckReason.None;
                 PayloadEncoder.Ack(w, cid, 0, cid.Length, reason, expect.GetProperty("ts").GetInt64());
                 break;
             case "gauge":

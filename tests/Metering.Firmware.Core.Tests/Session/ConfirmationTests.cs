@@ -42,7 +42,7 @@ public class ConfirmationTests
     {
         var parser = new ConfirmParser();
         byte[] payload = Vectors.Bytes(file);
-        Assert.Equal(RejectReason.None, parser.Parse(payload, payload.Length));
+        Assert.Equal(AckReason.None, parser.Parse(payload, payload.Length));
         long[] expected = Vectors.Entry(file).GetProperty("expect").GetProperty("seqs").EnumerateArray().Select(e => e.GetInt64()).ToArray();
         long[] actual = Enumerable.Range(0, parser.RangeCount).SelectMany(r => new[] { parser.First(r), parser.Last(r) }).ToArray();
         Assert.Equal(expected, actual);
@@ -55,7 +55,7 @@ public class ConfirmationTests
         var parser = new ConfirmParser();
         byte[] payload = Vectors.Bytes(file);
         string reason = Vectors.Entry(file).GetProperty("reason").GetString()!;
-        Assert.Equal(reason, Words.RejectReasons[parser.Parse(payload, payload.Length)]);
+        Assert.Equal(reason, Words.AckReasons[parser.Parse(payload, payload.Length)]);
         Assert.Equal(0, parser.RangeCount);
     }
 

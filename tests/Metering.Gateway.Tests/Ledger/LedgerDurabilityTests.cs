@@ -70,7 +70,7 @@ public sealed class LedgerDurabilityTests
         [
             "reading,channel=main,community=c1,meter=m1,resource=water reg=1000i,seq=1i,usage=0i 1764245400000",
             "reading,channel=main,community=c1,meter=m1,resource=water flag=\"register_decrease\",reg=900i,seq=2i,usage=0i 1764245460000",
-        ], OutboxLines(g));
+        ], InfluxLineBuilder(g));
         Assert.Equal(2, g.Store.OutboxDepth());
     }
 
@@ -81,7 +81,7 @@ public sealed class LedgerDurabilityTests
         await g.StartAsync();
         await g.RegisterAsync("m1");
         await g.ReadingAsync("m1", 1, 1_000);
-        Assert.Empty(OutboxLines(g));
+        Assert.Empty(InfluxLineBuilder(g));
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class LedgerDurabilityTests
         Assert.Equal(Resource.Energy, g.Store.LoadMeters().Single().Resource);
     }
 
-    private static List<string> OutboxLines(GatewayHarness g)
+    private static List<string> InfluxLineBuilder(GatewayHarness g)
     {
         using var c = new SqliteConnection($"Data Source={g.DatabasePath};Mode=ReadOnly;Pooling=False");
         c.Open();

@@ -6,7 +6,7 @@ namespace Commons.Metering.Gateway.Tests.Sinks;
 /// <summary>Breaker and retry toward a sink, on a fake clock: nothing here sleeps.</summary>
 public sealed class SinkBreakerTests : IDisposable
 {
-    private readonly OutboxDb _db = new();
+    private readonly SinkOutboxDb _db = new();
     private readonly FakeTimeProvider _time = new();
 
     public void Dispose() => _db.Dispose();

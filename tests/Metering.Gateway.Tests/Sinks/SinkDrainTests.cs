@@ -5,7 +5,7 @@ namespace Commons.Metering.Gateway.Tests.Sinks;
 
 public sealed class SinkDrainTests : IDisposable
 {
-    private readonly OutboxDb _db = new();
+    private readonly SinkOutboxDb _db = new();
     private readonly FakeTimeProvider _time = new();
 
     public void Dispose() => _db.Dispose();

@@ -7,7 +7,7 @@ namespace Commons.Metering.Gateway.Tests.Sinks;
 /// the cursor's transaction.</summary>
 public sealed class SinkOutboxTests : IDisposable
 {
-    private readonly OutboxDb _db = new();
+    private readonly SinkOutboxDb _db = new();
 
     public void Dispose() => _db.Dispose();
 

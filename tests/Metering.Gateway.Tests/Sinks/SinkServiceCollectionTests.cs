@@ -9,7 +9,7 @@ namespace Commons.Metering.Gateway.Tests.Sinks;
 
 public sealed class SinkServiceCollectionTests : IDisposable
 {
-    private readonly OutboxDb _db = new();
+    private readonly SinkOutboxDb _db = new();
 
     public void Dispose() => _db.Dispose();
 

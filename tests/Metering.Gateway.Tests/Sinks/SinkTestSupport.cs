@@ -6,9 +6,9 @@ namespace Commons.Metering.Gateway.Tests.Sinks;
 
 /// <summary>A metering.db in a temporary folder whose sink_outbox is filled the way the ledger does
 /// (one transaction per group of lines).</summary>
-internal sealed class OutboxDb : IDisposable
+internal sealed class SinkOutboxDb : IDisposable
 {
-    public OutboxDb()
+    public SinkOutboxDb()
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("sinks-").FullName;
         Path = System.IO.Path.Combine(Directory, "metering.db");
@@ -157,6 +157,6 @@ internal static class Sinks
         BreakerBreakDurationMs = 5000,
     };
 
-    public static SinkSet Set(OutboxDb db, InfluxOptions options, TimeProvider time, params ISinkWriter[] writers) =>
+    public static SinkSet Set(SinkOutboxDb db, InfluxOptions options, TimeProvider time, params ISinkWriter[] writers) =>
         new(options, db.Outbox, time, NullLoggerFactory.Instance, writers);
 }

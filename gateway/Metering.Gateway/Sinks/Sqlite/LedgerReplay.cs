@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 namespace Commons.Metering.Gateway.Sinks.Sqlite;
 
 /// <summary>Rebuilds InfluxDB from the ledger: the reading rows of a device-time range go into
-/// sink_outbox again, as the very lines the ledger wrote when it committed them (OutboxLine, from the
+/// sink_outbox again, as the very lines the ledger wrote when it committed them (InfluxLine, from the
 /// rows' own register, usage, seq and flag), and the running sink delivers them like any other. So the
 /// rebuild uses the same writer, retries, breaker and dead letters, and is idempotent: InfluxDB keeps
 /// one point per series and timestamp, a line sent again overwrites itself with the same values.
@@ -59,7 +59,7 @@ internal static class LedgerReplay
                     meter = meters[after.Meter];
                     var reading = new Reading(after.Seq, r.GetInt64(6), [], null);
                     var channel = new ChannelRegister(after.Channel, meter.Resource, r.GetInt64(3));
-                    lines.Add(OutboxLine.For(meter, reading, channel, r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5), households?.HouseholdOf(meter.Id)));
+                    lines.Add(InfluxLine.For(meter, reading, channel, r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5), households?.HouseholdOf(meter.Id)));
                 }
             }
             if (lines.Count == 0) break;

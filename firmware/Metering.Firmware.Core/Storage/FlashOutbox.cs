@@ -8,13 +8,13 @@ namespace Commons.Metering.Firmware.Storage
     /// compaction copies the pending records to the other half and commits it by writing its
     /// header last. RAM holds only a small index of the pending records, in FIFO order.
     /// Not thread-safe: the device serialises all calls under its lock.</summary>
-    internal sealed partial class Outbox
+    internal sealed partial class FlashOutbox
     {
         /// <summary>Index flags kept in RAM.</summary>
         public const byte FlagReading = 1;
         public const byte FlagThinnable = 2;
         public const byte FlagPinned = 4;
-        /// <summary>A gauge record: thinned among gauges only (Outbox.Thinning.cs).</summary>
+        /// <summary>A gauge record: thinned among gauges only (FlashOutbox.Thinning.cs).</summary>
         public const byte FlagGauge = 8;
 
         /// <summary><see cref="MessageIdAt"/> of a record whose publish call is under way.</summary>
@@ -45,7 +45,7 @@ namespace Commons.Metering.Firmware.Storage
         private int _pendingBytes;
         private int _nextSerial = 1;
 
-        public Outbox(IBlockStore store, int firstBlock, int blocksPerHalf, int capacity)
+        public FlashOutbox(IBlockStore store, int firstBlock, int blocksPerHalf, int capacity)
         {
             _store = store;
             _firstBlock = firstBlock;

@@ -9,25 +9,25 @@ namespace Commons.Metering.Gateway.Tests.Sinks;
 /// <summary>A caught-up sink writes what the ledger commits when the ledger says so (after LingerMs),
 /// not at its next poll (FlushIntervalMs). The fake clock never reaches the poll here, so a row
 /// only reaches the writer through the signal.</summary>
-public sealed class OutboxSignalTests : IDisposable
+public sealed class SinkOutboxSignalTests : IDisposable
 {
     private static readonly MeterInfo Meter = new("m1", "c1", Resource.Water);
     private static readonly ReadingWrite AReading = new(Meter, new Reading(1, 0, [], null), 0);
 
-    private readonly OutboxDb _db = new();
+    private readonly SinkOutboxDb _db = new();
     private readonly TimerWatchingClock _time = new();
 
     public void Dispose() => _db.Dispose();
 
     /// <summary>The service after its first cycle (which writes one reading) is done, so that what
     /// the test appends next can only arrive through the signal.</summary>
-    private async Task<(SinkDrainService Service, FakeWriter Writer, OutboxSignal Signal)> StartedService(int lingerMs)
+    private async Task<(SinkDrainService Service, FakeWriter Writer, SinkOutboxSignal Signal)> StartedService(int lingerMs)
     {
         var options = Sinks.Options();
         options.FlushIntervalMs = 3_600_000;
         options.LingerMs = lingerMs;
         var writer = new FakeWriter();
-        var signal = new OutboxSignal();
+        var signal = new SinkOutboxSignal();
         var service = new SinkDrainService(Sinks.Set(_db, options, _time, writer), signal, _time, NullLogger<SinkDrainService>.Instance);
         _db.AppendReadings(1);
         await service.StartAsync(CancellationToken.None);
@@ -73,7 +73,7 @@ public sealed class OutboxSignalTests : IDisposable
     [Fact]
     public async Task OnlyCommittedReadings_MoveTheSignal()
     {
-        var signal = new OutboxSignal();
+        var signal = new SinkOutboxSignal();
         var seen = signal.Version;
         signal.Committed(AReading, LedgerOutcome.Duplicate);
         signal.Committed(new StatusWrite(Meter, new DeviceStatus("online", null, null, null, null, null), 0), LedgerOutcome.Committed);

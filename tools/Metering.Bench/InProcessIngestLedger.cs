@@ -10,11 +10,11 @@ namespace Commons.Metering.Bench;
 
 /// <summary>The gateway's ingest pipeline and SQLite ledger in this process, without a broker or
 /// HTTP, in a temporary data directory deleted on dispose: what `fuzz` and `ledger` measure.</summary>
-internal sealed class InProcessGateway : IAsyncDisposable
+internal sealed class InProcessIngestLedger : IAsyncDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("metering-bench-");
 
-    public InProcessGateway(TimeProvider time, SqliteSynchronous synchronous, bool withSinkOutbox, bool perMeterRateLimit = true)
+    public InProcessIngestLedger(TimeProvider time, SqliteSynchronous synchronous, bool withSinkOutbox, bool perMeterRateLimit = true)
     {
         var options = new GatewayOptions { Registry = new RegistryOptions { AutoRegister = true } };
         // `ledger` measures the pipeline, not the limit that protects a village from one flooding device.

@@ -2,7 +2,7 @@ namespace Commons.Metering.Firmware.Storage
 {
     /// <summary>Thinning: what the outbox gives up when it is full (outbox.md). Registers are
     /// cumulative, so dropping a reading between two kept readings loses resolution, never usage.</summary>
-    internal sealed partial class Outbox
+    internal sealed partial class FlashOutbox
     {
         /// <summary>Drops every second thinnable reading of the older half of the candidates.
         /// Candidates are periodic readings that are not pinned, not in flight and not the newest

@@ -9,9 +9,9 @@ namespace Commons.Metering.Gateway.Ledger;
 /// measurement 'reading'; tags community, meter, channel, resource, and household when the policy in
 /// force lists the meter under one (<see cref="IMeterHouseholds"/>); integer fields reg, usage, seq
 /// and the string field flag only when flagged; timestamp = device time in milliseconds.
-/// The ledger writer writes the same lines through <see cref="OutboxLines"/> (series keys cached);
+/// The ledger writer writes the same lines through <see cref="InfluxLineBuilder"/> (series keys cached);
 /// this is the reference that one is tested against.</summary>
-public static class OutboxLine
+public static class InfluxLine
 {
     public const string Measurement = "reading";
 

@@ -7,7 +7,7 @@ namespace Commons.Metering.Gateway.Sinks;
 /// poll (<see cref="InfluxOptions.FlushIntervalMs"/>). On the ledger writer's thread it costs one
 /// interlocked increment per committed reading and, only while a loop is waiting, one task
 /// completion; it never blocks.</summary>
-internal sealed class OutboxSignal : ILedgerObserver
+internal sealed class SinkOutboxSignal : ILedgerObserver
 {
     private long _version;
     private int _armed;

@@ -4,14 +4,14 @@ using InfluxDB.Client.Writes;
 
 namespace Commons.Metering.Gateway.Ledger;
 
-/// <summary>The ledger writer's <see cref="OutboxLine.For"/>, byte for byte the same lines, with the
+/// <summary>The ledger writer's <see cref="InfluxLine.For"/>, byte for byte the same lines, with the
 /// library's work done once per series instead of once per reading: InfluxDB.Client's PointData
 /// escapes the measurement and tags (the series key) and the flag's string value, and those strings
 /// are kept; the integer fields and the timestamp, which need no escaping, are appended per reading.
 /// Building every line with PointData was 12% of the writer thread's samples (`ledger` under perf,
 /// docs/benchmarks.md), and the writer is the one serial stage of ingest. One instance per writer
 /// (not thread-safe); at most <see cref="MaxSeries"/> series keys are kept, then the cache starts over.</summary>
-internal sealed class OutboxLines
+internal sealed class InfluxLineBuilder
 {
     public const int MaxSeries = 16_384;
 
@@ -34,7 +34,7 @@ internal sealed class OutboxLines
     private string Series(MeterInfo meter, string channel, string? household)
     {
         if (_series.TryGetValue((meter, channel, household), out var series)) return series;
-        var probe = PointData.Builder.Measurement(OutboxLine.Measurement)
+        var probe = PointData.Builder.Measurement(InfluxLine.Measurement)
             .Tag("community", meter.Community)
             .Tag("meter", meter.Id)
             .Tag("channel", channel)

@@ -5,7 +5,7 @@ namespace Commons.Metering.Firmware.Storage
     /// refill). A removed record keeps its bytes until its half is erased; a compaction copies the newest
     /// removed records after the pending ones while the half stays at most a quarter full, so the window
     /// survives compactions too.</summary>
-    internal sealed partial class Outbox
+    internal sealed partial class FlashOutbox
     {
         /// <summary>Share of a half a compaction may fill (pending and window together): a quarter keeps
         /// three quarters of a half for appends, so an online device compacts at most 4/3 as often as

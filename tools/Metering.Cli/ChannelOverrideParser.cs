@@ -10,7 +10,7 @@ internal sealed record ChannelOverride(string Name, string Value)
 
 /// <summary>Parses `--channel` values of `provision`. The channels themselves come from the pin map;
 /// a `--channel` only replaces the calibration of one of them, in the form its kind takes.</summary>
-internal static class ChannelSpec
+internal static class ChannelOverrideParser
 {
     public static List<ChannelOverride> ParseAll(IReadOnlyList<string> specs)
     {

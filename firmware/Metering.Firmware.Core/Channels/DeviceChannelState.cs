@@ -4,7 +4,7 @@ namespace Commons.Metering.Firmware
 {
     /// <summary>The state behind every kind of channel. Guarded by the device's lock, which the
     /// public channel objects share, because pulses arrive on interrupt threads.</summary>
-    internal sealed class ChannelState
+    internal sealed class DeviceChannelState
     {
         public const int KindPulse = 1;
         public const int KindRegister = 2;
@@ -60,7 +60,7 @@ namespace Commons.Metering.Firmware
             get { return UseClass != Firmware.UseClass.Standard || AllowancePeriodS > 0 || LeakS > 0 || BurstPerMin > 0 || Trip != 0; }
         }
 
-        public ChannelState(int kind, string name, string unit, object sync)
+        public DeviceChannelState(int kind, string name, string unit, object sync)
         {
             Kind = kind;
             Name = name;

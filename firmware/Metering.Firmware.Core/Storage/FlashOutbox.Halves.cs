@@ -6,7 +6,7 @@ namespace Commons.Metering.Firmware.Storage
     /// compaction copies the pending records into the other and commits it by writing its header
     /// (with the next generation) last. A power cut before that header is complete leaves the
     /// old half in force with every record it held.</summary>
-    internal sealed partial class Outbox
+    internal sealed partial class FlashOutbox
     {
         /// <summary>Half header: magic u32, generation u32, CRC-32 of the first 8 bytes, 4 spare.</summary>
         public const int HeaderBytes = 16;
@@ -38,7 +38,7 @@ namespace Commons.Metering.Firmware.Storage
         }
 
         /// <summary>Copies the pending records, then the newest confirmed ones (the flash window,
-        /// Outbox.Window.cs), to the other half and makes it the active one. The caller checkpoints the
+        /// FlashOutbox.Window.cs), to the other half and makes it the active one. The caller checkpoints the
         /// totals first: records dropped here may carry the newest registers.</summary>
         public void Compact()
         {

@@ -6,8 +6,8 @@ using Commons.Metering.Gateway.Domain;
 namespace Commons.Metering.Gateway.Tests.Ledger;
 
 /// <summary>The writer's cached line builder must write exactly what InfluxDB.Client's PointData
-/// writes (<see cref="OutboxLine.For"/>), for any tag text, number and flag.</summary>
-public sealed class OutboxLinesTests
+/// writes (<see cref="InfluxLine.For"/>), for any tag text, number and flag.</summary>
+public sealed class InfluxLineBuilderTests
 {
     // Line protocol's special characters, a backslash, quotes, non-ASCII and plain letters.
     private static readonly Gen<string> Text = Gen.String[Gen.Char[" ,=\"\\\tüß村ab1_-"], 0, 12];
@@ -24,14 +24,14 @@ public sealed class OutboxLinesTests
     [Fact]
     public void EveryLine_IsWhatPointDataWrites()
     {
-        var lines = new OutboxLines();
+        var lines = new InfluxLineBuilder();
         Gen.Select(Meter, Text, Gen.Long, Gen.Long, Gen.Long, Gen.Long, Flag, Household).Sample((meter, channel, reg, seq, ts, usage, flag, household) =>
         {
             var register = new ChannelRegister(channel, meter.Resource, reg);
             var reading = new Reading(seq, ts, [register], null);
-            Assert.Equal(OutboxLine.For(meter, reading, register, usage, flag, household), lines.For(meter, reading, register, usage, flag, household));
+            Assert.Equal(InfluxLine.For(meter, reading, register, usage, flag, household), lines.For(meter, reading, register, usage, flag, household));
             // Asked again (now from the cache): the same line.
-            Assert.Equal(OutboxLine.For(meter, reading, register, usage, flag, household), lines.For(meter, reading, register, usage, flag, household));
+            Assert.Equal(InfluxLine.For(meter, reading, register, usage, flag, household), lines.For(meter, reading, register, usage, flag, household));
         }, iter: 20_000, threads: 1); // one writer thread, as in the ledger: the cache is not thread-safe
     }
 
@@ -42,21 +42,21 @@ public sealed class OutboxLinesTests
         var reading = new Reading(3, 1_764_245_520_000, [register], null);
         var meter = new MeterInfo("w-h01", "demo", Resource.Water);
         Assert.Equal("reading,channel=kitchen,community=demo,household=h01,meter=w-h01,resource=water reg=1500i,seq=3i,usage=600i 1764245520000",
-            new OutboxLines().For(meter, reading, register, 600, null, "h01"));
+            new InfluxLineBuilder().For(meter, reading, register, 600, null, "h01"));
         Assert.Equal("reading,channel=kitchen,community=demo,meter=w-h01,resource=water reg=1500i,seq=3i,usage=600i 1764245520000",
-            new OutboxLines().For(meter, reading, register, 600, null, null));
+            new InfluxLineBuilder().For(meter, reading, register, 600, null, null));
     }
 
     [Fact]
     public void TheCache_StaysBounded_AndStartsOverWhenFull()
     {
-        var lines = new OutboxLines();
+        var lines = new InfluxLineBuilder();
         var register = new ChannelRegister("main", Resource.Water, 1);
         var reading = new Reading(1, 1_764_245_400_000, [register], null);
-        for (var i = 0; i < OutboxLines.MaxSeries + 10; i++)
+        for (var i = 0; i < InfluxLineBuilder.MaxSeries + 10; i++)
         {
             var meter = new MeterInfo($"m-{i}", "c1", Resource.Water);
-            Assert.Equal(OutboxLine.For(meter, reading, register, 0, null), lines.For(meter, reading, register, 0, null));
+            Assert.Equal(InfluxLine.For(meter, reading, register, 0, null), lines.For(meter, reading, register, 0, null));
         }
         Assert.Equal(10, lines.CachedSeries);
     }
