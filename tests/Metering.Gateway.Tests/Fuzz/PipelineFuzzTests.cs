@@ -4,6 +4,7 @@ using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Telemetry;
+using Commons.Metering.Gateway.Tests.Telemetry;
 using CsCheck;
 
 namespace Commons.Metering.Gateway.Tests.Fuzz;
@@ -27,9 +28,9 @@ public sealed class PipelineFuzzTests
         // MQTTnet may hand over a payload in several segments: cut each input at a random point.
         await Gen.Select(Inputs.Any, Gen.Double[0, 1]).SampleAsync(async (input, cut) =>
         {
-            var before = Snapshot(g.Metrics);
+            var before = await SnapshotAsync(g.Metrics);
             var result = await g.Pipeline.HandleAsync(input.Topic, TwoSegments(input.Payload, cut), CancellationToken.None);
-            var after = Snapshot(g.Metrics);
+            var after = await SnapshotAsync(g.Metrics);
             CheckCountedOnce(result, before, after, input);
             if (result.Status == IngestStatus.Committed) committed++;
             g.Time.Advance(TimeSpan.FromSeconds(1));
@@ -53,9 +54,9 @@ public sealed class PipelineFuzzTests
             long register = 1_000, seq = 0;
             foreach (var (garbage, delta, redeliver) in scenario)
             {
-                var before = Snapshot(g.Metrics);
+                var before = await SnapshotAsync(g.Metrics);
                 var result = await g.Pipeline.HandleAsync(garbage.Topic, new ReadOnlySequence<byte>(garbage.Payload), CancellationToken.None);
-                CheckCountedOnce(result, before, Snapshot(g.Metrics), garbage);
+                CheckCountedOnce(result, before, await SnapshotAsync(g.Metrics), garbage);
 
                 register += delta;
                 var payload = $"{{\"v\":1,\"seq\":{++seq},\"ts\":{g.Time.GetUtcNow().ToUnixTimeMilliseconds()},\"ch\":[{{\"n\":\"main\",\"u\":\"mL\",\"reg\":{register}}}]}}";
@@ -117,7 +118,12 @@ public sealed class PipelineFuzzTests
 
     private sealed record Counts(double[] Rejected, double Committed);
 
-    private static Counts Snapshot(GatewayMetrics m) => new(
-        Enum.GetValues<RejectReason>().Select(r => m.Rejected.WithLabels(r.Name()).Value).ToArray(),
-        Enum.GetValues<UplinkKind>().Sum(k => m.UplinksCommitted.WithLabels(k.ToString().ToLowerInvariant()).Value));
+    /// <summary>The counts as /metrics shows them, from one rendering of the text.</summary>
+    private static async Task<Counts> SnapshotAsync(MeterExporter m)
+    {
+        var text = await m.ToTextAsync();
+        return new Counts(
+            Enum.GetValues<RejectReason>().Select(r => MetricsText.Value(text, $"metering_rejected_total{{reason=\"{r.Name()}\"}}")).ToArray(),
+            Enum.GetValues<UplinkKind>().Sum(k => MetricsText.Value(text, $"metering_uplinks_committed_total{{kind=\"{k.ToString().ToLowerInvariant()}\"}}")));
+    }
 }
