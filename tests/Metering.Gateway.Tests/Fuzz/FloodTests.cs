@@ -1,7 +1,7 @@
-using Commons.Metering.Gateway.Tests.Telemetry;
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Tests.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Fuzz;
 

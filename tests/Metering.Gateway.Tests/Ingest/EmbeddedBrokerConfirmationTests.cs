@@ -1,4 +1,3 @@
-using Commons.Metering.Gateway.Tests.Telemetry;
 using System.Text;
 using System.Threading.Channels;
 using Commons.Metering.Gateway.Http;
@@ -15,6 +14,7 @@ using MQTTnet.Protocol;
 using static Commons.Metering.Gateway.Tests.Ingest.Confirmations.ConfirmationTestSupport;
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Telemetry;
+using Commons.Metering.Gateway.Tests.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Ingest;
 

@@ -1,7 +1,7 @@
-using Commons.Metering.Gateway.Tests.Telemetry;
 using System.Collections.Concurrent;
 using System.Text;
 using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Tests.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Formatter;

@@ -1,8 +1,8 @@
-using Commons.Metering.Gateway.Tests.Telemetry;
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Tests.Telemetry;
 using Microsoft.Data.Sqlite;
 
 namespace Commons.Metering.Gateway.Tests.Ledger;

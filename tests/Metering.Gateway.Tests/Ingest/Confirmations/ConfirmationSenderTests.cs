@@ -1,13 +1,13 @@
-using Commons.Metering.Gateway.Tests.Telemetry;
 using System.Threading.Channels;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ingest.Confirmations;
 using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Telemetry;
+using Commons.Metering.Gateway.Tests.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using static Commons.Metering.Gateway.Tests.Ingest.Confirmations.ConfirmationTestSupport;
 using Commons.Metering.Gateway.Domain;
-using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Ingest.Confirmations;
 
