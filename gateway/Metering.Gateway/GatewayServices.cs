@@ -79,7 +79,9 @@ public static class GatewayServices
         services.AddSingleton<IGaugeReader>(sp => sp.GetRequiredService<IStateStore>() as IGaugeReader
             ?? throw new NotSupportedException("the state store cannot read gauges"));
         services.AddSingleton<MeterRegistry>();
-        services.AddSingleton<GatewayMetrics>();
+        // Each feature makes its own meter through IMeterFactory; this one exports them on /metrics.
+        services.AddSingleton<MeterExporter>();
+        services.Replace(ServiceDescriptor.Singleton<System.Diagnostics.Metrics.IMeterFactory>(sp => sp.GetRequiredService<MeterExporter>()));
         // End-to-end confirmations learn each ledger batch's outcome (Ingest/Confirmations).
         services.AddSingleton<ConfirmationHub>();
         services.AddSingleton<ConfirmationMetrics>();
@@ -93,7 +95,7 @@ public static class GatewayServices
         // Ingest.
         services.AddSingleton<BrokerHealth>();
         services.AddSingleton(sp => new IngestPipeline(sp.GetRequiredService<MeterRegistry>(), sp.GetRequiredService<LedgerWriter>(),
-            sp.GetRequiredService<GatewayMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<GatewayOptions>>(),
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<GatewayOptions>>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<IngestPipeline>>(), sp.GetRequiredService<ConfirmationHub>(),
             sp.GetRequiredService<ConfirmationMetrics>()));
         if (options.Broker.Mode == BrokerMode.External) AddIngest<ExternalBrokerIngest>(services);
@@ -127,9 +129,11 @@ public static class GatewayServices
         services.AddSingleton<Backup.BackupStatus>();
         if (backup.Enabled) services.AddHostedService<Backup.BackupService>();
 
+        // Read when /metrics is scraped: the sinks' state and the process (Http/MeteringApi.cs).
+        services.AddSingleton(sp => new SinkMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<IStateStore>(), sp.GetService<ISinkStatus>()));
+        services.AddSingleton<Hosting.ProcessMetrics>();
+
         // Http.
-        services.AddSingleton(sp => new MetricsExporter(
-            sp.GetRequiredService<GatewayMetrics>(), sp.GetRequiredService<IStateStore>(), sp.GetService<ISinkStatus>()));
         services.AddProblemDetails();
         services.AddMeteringDashboard(configuration);
         return services;

@@ -42,7 +42,7 @@ internal sealed class GatewayHarness : IAsyncDisposable
     public FakeTimeProvider Time { get; }
     public IStateStore Store { get; private set; } = null!;
     public MeterRegistry Registry { get; private set; } = null!;
-    public GatewayMetrics Metrics { get; private set; } = null!;
+    public MeterExporter Metrics { get; private set; } = null!;
     public LedgerWriter Ledger { get; private set; } = null!;
     public IngestPipeline Pipeline { get; private set; } = null!;
     public ConfirmationHub Confirmations { get; private set; } = null!;
@@ -75,6 +75,7 @@ internal sealed class GatewayHarness : IAsyncDisposable
     {
         await Ledger.StopAsync(CancellationToken.None);
         Ledger.Dispose();
+        Metrics.Dispose();
         Open();
         await StartAsync();
     }
@@ -98,6 +99,7 @@ internal sealed class GatewayHarness : IAsyncDisposable
     {
         await Ledger.StopAsync(CancellationToken.None);
         Ledger.Dispose();
+        Metrics.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (_ownsDirectory)
         {
@@ -112,7 +114,7 @@ internal sealed class GatewayHarness : IAsyncDisposable
             ? new PostgresStateStore(Options.Storage.ConnectionString!)
             : new SqliteStateStore(Options.Storage.DataDirectory, Options.Storage.Synchronous);
         Registry = new MeterRegistry();
-        Metrics = new GatewayMetrics();
+        Metrics = new MeterExporter();
         // As the gateway wires it (GatewayServices): the confirmations hear of every ledger batch.
         Confirmations = new ConfirmationHub(Time);
         ConfirmationMetrics = new ConfirmationMetrics(Metrics);

@@ -64,8 +64,8 @@ internal sealed class FuzzBenchmark(long inputs, string vectorsRoot, TextWriter 
 
         var usage = store.Usage(TruthMeter, 0, long.MaxValue).SingleOrDefault(c => c.Channel == "main")?.Usage ?? 0;
         var truth = register - firstRegister;
-        var counted = Enum.GetValues<RejectReason>().Sum(r => (long)metrics.Rejected.WithLabels(r.Name()).Value)
-            + Enum.GetValues<UplinkKind>().Sum(k => (long)metrics.UplinksCommitted.WithLabels(k.ToString().ToLowerInvariant()).Value);
+        var text = await metrics.ToTextAsync();
+        var counted = (long)(Prometheus.Sum(text, "metering_rejected_total") + Prometheus.Sum(text, "metering_uplinks_committed_total"));
         log.WriteLine($"fuzz: {count:N0} hostile inputs + {seq:N0} valid readings in {watch.Elapsed.TotalSeconds:F1} s: {count / watch.Elapsed.TotalSeconds:N0} inputs/s");
         log.WriteLine("outcomes (committed or the one counted reason):");
         foreach (var (k, v) in histogram.OrderByDescending(p => p.Value)) log.WriteLine($"  {k,-20} {v,10:N0}  {100.0 * v / count,6:F2} %");

@@ -25,7 +25,7 @@ internal sealed class InProcessIngestLedger : IAsyncDisposable
         if (withSinkOutbox) options.Influx.Kind = "V1";
         Store = new SqliteStateStore(_dir.FullName, synchronous);
         Registry = new MeterRegistry();
-        Metrics = new GatewayMetrics();
+        Metrics = new MeterExporter();
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
         Ledger = new LedgerWriter(Store, Registry, Metrics, wrapped, NullLogger<LedgerWriter>.Instance);
         Pipeline = new IngestPipeline(Registry, Ledger, Metrics, time, wrapped, NullLogger<IngestPipeline>.Instance);
@@ -33,7 +33,7 @@ internal sealed class InProcessIngestLedger : IAsyncDisposable
 
     public SqliteStateStore Store { get; }
     public MeterRegistry Registry { get; }
-    public GatewayMetrics Metrics { get; }
+    public MeterExporter Metrics { get; }
     public LedgerWriter Ledger { get; }
     public IngestPipeline Pipeline { get; }
     public string DataDirectory => _dir.FullName;
@@ -44,6 +44,7 @@ internal sealed class InProcessIngestLedger : IAsyncDisposable
     {
         await Ledger.StopAsync(CancellationToken.None);
         Ledger.Dispose();
+        Metrics.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { _dir.Delete(recursive: true); } catch (IOException) { }
     }

@@ -39,10 +39,10 @@ internal sealed class LedgerBenchmark(int meters, int readingsPerMeter, TextWrit
         })));
         watch.Stop();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-        var m = gateway.Metrics;
-        var batches = m.CommitBatchSize.Count;
-        var meanBatch = Math.Max(1, (int)Math.Round(m.CommitBatchSize.Sum / Math.Max(1, batches)));
-        var busy = m.CommitSeconds.Sum;
+        var m = await gateway.Metrics.ToTextAsync();
+        var batches = Prometheus.Sum(m, "metering_ledger_commit_batch_size_count");
+        var meanBatch = Math.Max(1, (int)Math.Round(Prometheus.Sum(m, "metering_ledger_commit_batch_size_sum") / Math.Max(1, batches)));
+        var busy = Prometheus.Sum(m, "metering_ledger_commit_seconds_sum");
         var ledgerRate = total / watch.Elapsed.TotalSeconds;
         log.WriteLine($"ledger: {ledgerRate,10:F0} readings/s ({watch.Elapsed.TotalSeconds:F2} s); {batches} transactions, mean batch {meanBatch}, " +
                       $"writer busy {busy:F2} s = {busy * 1e6 / total:F0} us per reading; process CPU {cpu.TotalMilliseconds * 1e3 / total:F0} us per reading");

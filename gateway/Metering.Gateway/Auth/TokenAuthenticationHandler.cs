@@ -23,7 +23,7 @@ internal sealed class TokenAuthenticationHandler(
         var account = accounts.FindByToken(token);
         if (account is null)
         {
-            metrics.TokenFailures.Inc();
+            metrics.CountTokenRejected();
             return Task.FromResult(AuthenticateResult.Fail("The bearer token matches no account: it was revoked or mistyped."));
         }
         var principal = new ClaimsPrincipal(Access.Identity(account, SchemeName));

@@ -1,5 +1,4 @@
-using Commons.Metering.Gateway.Telemetry;
-using Prometheus;
+using System.Diagnostics.Metrics;
 
 namespace Commons.Metering.Gateway.Backup;
 
@@ -8,23 +7,34 @@ namespace Commons.Metering.Gateway.Backup;
 /// stays 200 and says "degraded" with the error, until a later backup succeeds.</summary>
 internal sealed class BackupStatus
 {
-    private readonly Lock _gate = new();
-    private readonly Gauge _lastSuccess;
-    private readonly Gauge _lastFailed;
-    private readonly Counter _runs;
-    private readonly Gauge _bytes;
-    private readonly Gauge _seconds;
+    public const string MeterName = "Metering.Backup";
 
-    public BackupStatus(GatewayMetrics metrics)
+    private static readonly KeyValuePair<string, object?> Ok = new("outcome", "ok");
+    private static readonly KeyValuePair<string, object?> Failure = new("outcome", "failed");
+
+    private readonly Lock _gate = new();
+    private readonly Gauge<double> _lastSuccess;
+    private readonly Gauge<int> _lastFailed;
+    private readonly Counter<long> _runs;
+    private readonly Gauge<long> _bytes;
+    private readonly Gauge<double> _seconds;
+
+    public BackupStatus(IMeterFactory meters)
     {
-        var f = Metrics.WithCustomRegistry(metrics.Registry);
-        _lastSuccess = f.CreateGauge("metering_backup_last_success_timestamp_seconds",
-            "Unix time of the last backup that succeeded (0: none since start). Alert when older than two intervals.");
-        _lastFailed = f.CreateGauge("metering_backup_last_failed", "1 when the most recent backup failed (disk full, directory gone), else 0.");
-        _runs = f.CreateCounter("metering_backup_runs_total", "Backups attempted since start, by outcome (ok, failed).", labelNames: ["outcome"]);
-        _bytes = f.CreateGauge("metering_backup_last_bytes", "Size of the last successful backup in bytes.");
-        _seconds = f.CreateGauge("metering_backup_last_duration_seconds", "How long the last successful backup took.");
-        foreach (var o in new[] { "ok", "failed" }) _runs.WithLabels(o).Inc(0);
+        var meter = meters.Create(MeterName);
+        _lastSuccess = meter.CreateGauge<double>("metering_backup_last_success_timestamp_seconds",
+            description: "Unix time of the last backup that succeeded (0: none since start). Alert when older than two intervals.");
+        _lastFailed = meter.CreateGauge<int>("metering_backup_last_failed",
+            description: "1 when the most recent backup failed (disk full, directory gone), else 0.");
+        _runs = meter.CreateCounter<long>("metering_backup_runs_total", description: "Backups attempted since start, by outcome (ok, failed).");
+        _bytes = meter.CreateGauge<long>("metering_backup_last_bytes", description: "Size of the last successful backup in bytes.");
+        _seconds = meter.CreateGauge<double>("metering_backup_last_duration_seconds", description: "How long the last successful backup took.");
+        _lastSuccess.Record(0);
+        _lastFailed.Record(0);
+        _bytes.Record(0);
+        _seconds.Record(0);
+        _runs.Add(0, Ok);
+        _runs.Add(0, Failure);
     }
 
     public bool Enabled { get; set; }
@@ -35,18 +45,18 @@ internal sealed class BackupStatus
     public void Succeeded(BackupResult result, DateTimeOffset at)
     {
         lock (_gate) (LastSuccess, LastFolder, LastError) = (at, result.Folder, null);
-        _lastSuccess.Set(at.ToUnixTimeMilliseconds() / 1000.0);
-        _lastFailed.Set(0);
-        _runs.WithLabels("ok").Inc();
-        _bytes.Set(result.Manifest.Files.Sum(f => f.Bytes));
-        _seconds.Set(result.Took.TotalSeconds);
+        _lastSuccess.Record(at.ToUnixTimeMilliseconds() / 1000.0);
+        _lastFailed.Record(0);
+        _runs.Add(1, Ok);
+        _bytes.Record(result.Manifest.Files.Sum(f => f.Bytes));
+        _seconds.Record(result.Took.TotalSeconds);
     }
 
     public void Failed(string error)
     {
         lock (_gate) LastError = error;
-        _lastFailed.Set(1);
-        _runs.WithLabels("failed").Inc();
+        _lastFailed.Record(1);
+        _runs.Add(1, Failure);
     }
 
     /// <summary>The /healthz field: off, ok (with the last backup) or failed (with the error).</summary>

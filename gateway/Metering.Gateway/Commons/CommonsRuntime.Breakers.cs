@@ -158,7 +158,7 @@ public sealed partial class CommonsRuntime
     {
         if (_db is null || FindBreaker(id) is not { } b) return;
         var scope = b.Scope.ToString().ToLowerInvariant();
-        _metrics?.BreakerTransitions.WithLabels(scope, kind.StartsWith("breaker.", StringComparison.Ordinal) ? kind["breaker.".Length..] : kind).Inc();
+        _metrics?.CountBreakerTransition(scope, kind.StartsWith("breaker.", StringComparison.Ordinal) ? kind["breaker.".Length..] : kind);
         Db.SaveBreaker(id, b.State.ToString(), b.Reason, b.Safety?.ToString(), b.NeedsTechnician, b.Since.ToUnixTimeMilliseconds(),
             b.OpenUntil.ToUnixTimeMilliseconds(), b.RecentTrips);
     }

@@ -35,12 +35,12 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
     private readonly CommonsMetrics? _metrics;
 
     internal CommonsRuntime(PolicyStore store, IStateStore ledger, IDownlinkPublisher publisher, CommitFeed feed,
-        CommonsOptions options, string dataDirectory, TimeProvider time, ILogger<CommonsRuntime> logger, Telemetry.GatewayMetrics? metrics = null,
+        CommonsOptions options, string dataDirectory, TimeProvider time, ILogger<CommonsRuntime> logger, System.Diagnostics.Metrics.IMeterFactory? meters = null,
         OpenCommonsStore? openState = null)
     {
         (_store, _ledger, _publisher, _feed, _options, _time, _logger) = (store, ledger, publisher, feed, options, time, logger);
         _openState = openState ?? (path => new CommonsDb(path));
-        if (metrics is not null) _metrics = new CommonsMetrics(metrics, () => _feed.Dropped, () => _commands?.OpenCount ?? 0, BreakerCounts);
+        if (meters is not null) _metrics = new CommonsMetrics(meters, () => _feed.Dropped, () => _commands?.OpenCount ?? 0, BreakerCounts);
         _statePath = Path.GetFullPath(options.StatePath(dataDirectory));
         _auditPath = Path.GetFullPath(options.AuditPath(dataDirectory));
     }
@@ -74,7 +74,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
             if (auditLog.TornTailPath is { } torn)
                 _logger.LogWarning("Audit log {Audit} ended in a record torn by a crash; it was cut off and kept in {Torn}; the chain verifies", _auditPath, torn);
             _audit = new RuntimeAuditSink(auditLog, _events, BreakerChanged);
-            _commands = new CommandBook(_db, _options, _time, CommandChanged, _metrics is null ? null : l => _metrics.TripLatency.Observe(l.TotalSeconds));
+            _commands = new CommandBook(_db, _options, _time, CommandChanged, _metrics is null ? null : _metrics.ObserveTripLatency);
             _commands.Load();
             RestorePolicy();
             Build();
@@ -126,7 +126,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
             // Bounded: at most a queue's worth per pass, so commands go out even under a flood.
             var n = 0;
             for (; n < _options.QueueCapacity && _feed.Reader.TryRead(out var c); n++) Handle(c);
-            _metrics?.Evaluated.Inc(n);
+            _metrics?.CountEvaluated(n);
             Tick();
         }
         await SendDueAsync(cancellationToken).ConfigureAwait(false);
@@ -184,7 +184,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
 
     private void CommandChanged(CommandRecord r)
     {
-        _metrics?.Commands.WithLabels(r.State.ToString().ToLowerInvariant()).Inc();
+        _metrics?.CountCommand(r.State.ToString().ToLowerInvariant());
         if (r.State == CommandState.Escalated)
         {
             _logger.LogWarning("Command {Cid} to {Meter} escalated: {Why}", r.Cid, r.Meter, r.Why);

@@ -27,7 +27,7 @@ public static class CommonsServices
         services.AddSingleton(sp => new CommonsRuntime(sp.GetRequiredService<PolicyStore>(), sp.GetRequiredService<IStateStore>(),
             sp.GetRequiredService<IDownlinkPublisher>(), sp.GetRequiredService<CommitFeed>(), options,
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Storage.DataDirectory, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<CommonsRuntime>>(), sp.GetRequiredService<Telemetry.GatewayMetrics>(),
+            sp.GetRequiredService<ILogger<CommonsRuntime>>(), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetService<OpenCommonsStore>()));
         services.AddSingleton<ICommonsRuntime>(sp => sp.GetRequiredService<CommonsRuntime>());
         services.AddHostedService(sp => sp.GetRequiredService<CommonsRuntime>());

@@ -4,6 +4,8 @@ using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Policy;
+using Commons.Metering.Gateway.Sinks;
+using Commons.Metering.Gateway.Telemetry;
 using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -29,7 +31,8 @@ internal static class MeteringApi
             return Results.Json(new { status, version = Hosting.GatewayVersion.Informational, ledger = ledgerState, broker = broker.State, backup = backup.Health() },
                 statusCode: ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         }).AllowAnonymous();
-        app.MapGet("/metrics", async (HttpContext http, MetricsExporter exporter) =>
+        // The sink and process gauges are read when scraped: asking for them here creates them.
+        app.MapGet("/metrics", async (HttpContext http, MeterExporter exporter, SinkMetrics sinks, Hosting.ProcessMetrics process) =>
         {
             http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await exporter.WriteAsync(http.Response.Body, http.RequestAborted);

@@ -64,7 +64,7 @@ internal static class SessionApi
         var wait = throttle.WaitFor(keys);
         if (wait > TimeSpan.Zero)
         {
-            metrics.SignIns.WithLabels("throttled").Inc();
+            metrics.CountSignIn("throttled");
             var seconds = (int)Math.Ceiling(wait.TotalSeconds);
             http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Problems.Of(StatusCodes.Status429TooManyRequests, "Too many failed sign-ins",
@@ -74,14 +74,14 @@ internal static class SessionApi
         if (account is null)
         {
             throttle.Failed(keys);
-            metrics.SignIns.WithLabels("failed").Inc();
+            metrics.CountSignIn("failed");
             // The name only when such an account exists: a password typed into the name field must not reach the log.
             if (accounts.Find(name) is not null) logger.LogWarning("Failed sign-in for {Name} from {Address}", name, address);
             else logger.LogWarning("Failed sign-in for an unknown name ({Length} characters) from {Address}", name.Length, address);
             return Problems.Of(StatusCodes.Status401Unauthorized, "Sign-in failed", "Wrong name or password.");
         }
         throttle.Succeeded(keys[1]);
-        metrics.SignIns.WithLabels("ok").Inc();
+        metrics.CountSignIn("ok");
         var identity = Access.Identity(account, CookieAuthenticationDefaults.AuthenticationScheme);
         identity.AddClaim(new System.Security.Claims.Claim(Roles.SessionClaim, Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))));
         var principal = new System.Security.Claims.ClaimsPrincipal(identity);

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -47,10 +48,11 @@ internal sealed partial class EmbeddedBrokerIngest(
     BrokerHealth health,
     IOptions<GatewayOptions> options,
     ILogger<EmbeddedBrokerIngest> logger,
-    GatewayMetrics? metrics = null,
+    IMeterFactory? meters = null,
     TimeProvider? time = null) : IHostedService, IDownlinkPublisher, IDisposable
 {
     private readonly BrokerAuthorizer _auth = new(options, logger);
+    private readonly BrokerMetrics? _metrics = meters is null ? null : new BrokerMetrics(meters);
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ConnectThrottle _throttle = new(time ?? TimeProvider.System,
         options.Value.Broker.AuthFailureDelayMs, options.Value.Broker.AuthFailureMaxDelayMs);
@@ -68,7 +70,7 @@ internal sealed partial class EmbeddedBrokerIngest(
         var o = options.Value.Broker;
         if (o.Tls.Enabled)
             // Asked on every TLS handshake: a renewed certificate needs no restart (ReloadingCertificate).
-            _certificate = new ReloadingCertificate(o.Tls, _time, logger, metrics?.Registry);
+            _certificate = new ReloadingCertificate(o.Tls, _time, logger, _metrics?.Meter);
         var certificate = _certificate?.Current;
         var factory = new MqttServerFactory();
         var serverOptions = ServerOptions(factory, o, _certificate);
@@ -136,7 +138,7 @@ internal sealed partial class EmbeddedBrokerIngest(
 
     private void OversizedPacket(EndPoint? from, long announcedBytes)
     {
-        metrics?.BrokerOversizedPackets.Inc();
+        _metrics?.CountOversizedPacket();
         _refusals.Log(LogLevel.Warning, "broker_packet_too_large", $"client at {from}",
             $"announced a packet of {announcedBytes} bytes, above Metering:Broker:MaxPacketBytes {options.Value.Broker.MaxPacketBytes}: connection closed before reading it");
     }
@@ -205,7 +207,7 @@ internal sealed partial class EmbeddedBrokerIngest(
         if (!_throttle.TryReserve(e.UserName, address, out var delay))
         {
             // Its slot lies further off than Broker:AuthFailureMaxDelayMs: parallel guessing, refused unchecked.
-            metrics?.BrokerAuthFailures.WithLabels("throttled").Inc();
+            _metrics?.CountAuthFailure("throttled");
             _refusals.Log(LogLevel.Warning, "broker_refused_connect", $"client {e.ClientId} from {address}",
                 $"user {e.UserName}: throttled (too many refused connects of this user at once; not checked)");
             e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
@@ -213,14 +215,14 @@ internal sealed partial class EmbeddedBrokerIngest(
         }
         if (delay > TimeSpan.Zero)
         {
-            metrics?.BrokerAuthDelayed.Inc();
+            _metrics?.CountAuthDelayed();
             await Task.Delay(delay, _time, e.CancellationToken).ConfigureAwait(false);
         }
         var account = _auth.Authenticate(e.UserName, e.Password, e.ClientId, out var refusal);
         if (account is null)
         {
             _throttle.Failed(e.UserName, address);
-            metrics?.BrokerAuthFailures.WithLabels(refusal!).Inc();
+            _metrics?.CountAuthFailure(refusal!);
             _refusals.Log(LogLevel.Warning, "broker_refused_connect", $"client {e.ClientId} from {address}",
                 $"user {e.UserName ?? "(anonymous)"}: {refusal} (delayed {delay.TotalMilliseconds:F0} ms first)");
             e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
@@ -243,13 +245,13 @@ internal sealed partial class EmbeddedBrokerIngest(
         }
         if (_routes.Subscribed(e.ClientId, filter))
         {
-            metrics?.DownlinkRouting.Set(1);
+            _metrics?.DownlinksRouted();
             logger.LogInformation("Client {ClientId} subscribed to {Filter}: downlinks are routed through every session from now on", e.ClientId, filter);
         }
         if (!_uplinksWanted && UplinkTopic.FilterMayMatch(filter))
         {
             _uplinksWanted = true;
-            metrics?.UplinkRouting.Set(1);
+            _metrics?.UplinksRouted();
             logger.LogInformation("Client {ClientId} subscribed to {Filter}: uplinks are forwarded to subscribers from now on", e.ClientId, filter);
         }
         return Task.CompletedTask;

@@ -30,7 +30,7 @@ internal sealed partial class ExternalBrokerIngest(
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<ExternalBrokerIngest> logger,
-    Telemetry.GatewayMetrics? metrics = null) : BackgroundService, IDownlinkPublisher, Confirmations.IConfirmationPublisher
+    System.Diagnostics.Metrics.IMeterFactory? meters = null) : BackgroundService, IDownlinkPublisher, Confirmations.IConfirmationPublisher
 {
     /// <summary>SO_RCVBUF and SO_SNDBUF of the gateway's connection to the broker. MQTTnet sets both
     /// to its BufferSize (8 KB by default), which also turns off Linux's receive-buffer autotuning.
@@ -42,6 +42,7 @@ internal sealed partial class ExternalBrokerIngest(
     internal const int SocketBufferBytes = 1 << 20;
 
     private readonly BrokerOptions _o = options.Value.Broker;
+    private readonly BrokerMetrics? _metrics = meters is null ? null : new BrokerMetrics(meters);
     private readonly SubscriptionWatchdog _watchdog = new(time, options.Value.Broker.WatchdogIntervalMs, options.Value.Broker.WatchdogTimeoutMs);
     private readonly string _heartbeatTopic = SubscriptionWatchdog.HeartbeatTopic(options.Value.Broker.ClientId);
     private long _heartbeats;
@@ -170,7 +171,7 @@ internal sealed partial class ExternalBrokerIngest(
                 {
                     var (_, why) = await deaf.ConfigureAwait(false);
                     health.Set(false, $"deaf on {_o.Host}:{_o.Port}: {why}; reconnecting");
-                    metrics?.WatchdogReconnects.Inc();
+                    _metrics?.CountWatchdogReconnect();
                     logger.LogWarning("Subscription watchdog: {Why}; dropping the connection to {Host}:{Port} to reconnect and subscribe again",
                         why, _o.Host, _o.Port);
                     await DropAsync(client).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.Metrics;
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest.Confirmations;
 using Commons.Metering.Gateway.Ledger;
@@ -37,7 +38,7 @@ public sealed class IngestPipeline
 
     private readonly MeterRegistry _registry;
     private readonly LedgerWriter _ledger;
-    private readonly GatewayMetrics _metrics;
+    private readonly IngestMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly bool _autoRegister;
     private readonly RateLimitedLog _log;
@@ -51,20 +52,20 @@ public sealed class IngestPipeline
     /// uplink of a confirming meter is acknowledged all the same (the device keeps it, unconfirmed).</summary>
     private readonly bool _refuseByClosing;
 
-    public IngestPipeline(MeterRegistry registry, LedgerWriter ledger, GatewayMetrics metrics, TimeProvider time,
+    public IngestPipeline(MeterRegistry registry, LedgerWriter ledger, IMeterFactory meters, TimeProvider time,
         IOptions<GatewayOptions> options, ILogger<IngestPipeline> logger)
-        : this(registry, ledger, metrics, time, options, logger, null, null)
+        : this(registry, ledger, meters, time, options, logger, null, null)
     {
     }
 
-    internal IngestPipeline(MeterRegistry registry, LedgerWriter ledger, GatewayMetrics metrics, TimeProvider time,
+    internal IngestPipeline(MeterRegistry registry, LedgerWriter ledger, IMeterFactory meters, TimeProvider time,
         IOptions<GatewayOptions> options, ILogger<IngestPipeline> logger, ConfirmationHub? confirmations, ConfirmationMetrics? confirmationMetrics)
     {
         _confirmations = confirmations;
         _confirmationMetrics = confirmationMetrics;
         _registry = registry;
         _ledger = ledger;
-        _metrics = metrics;
+        _metrics = new IngestMetrics(meters);
         _time = time;
         _autoRegister = options.Value.Registry.AutoRegister;
         _log = new RateLimitedLog(logger, time, RateLimitedLog.DefaultWindow);
@@ -137,7 +138,7 @@ public sealed class IngestPipeline
                 return true;
             case Pace.Held:
                 _confirmations!.Hold(t.Meter, releaseAt);
-                _confirmationMetrics?.Paced.Inc();
+                _confirmationMetrics?.CountPaced();
                 return true;
         }
         var limiter = _pacer.Limiter;
@@ -213,8 +214,7 @@ public sealed class IngestPipeline
             _log.Log(LogLevel.Information, RejectReason.Duplicate.Name(), t.ToString(), "already committed, acknowledged again");
             return new IngestResult(IngestStatus.Duplicate, RejectReason.Duplicate);
         }
-        _metrics.UplinksCommitted.WithLabels(t.Kind.ToString().ToLowerInvariant()).Inc();
-        if (write is ReadingWrite) _metrics.ReadingsIngested.Inc();
+        _metrics.CountCommitted(t.Kind, write is ReadingWrite);
         foreach (var flag in outcome.Flags)
         {
             _metrics.CountFlag(flag);

@@ -1,9 +1,9 @@
+using System.Diagnostics.Metrics;
 using System.Security.Cryptography.X509Certificates;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Registry;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Certificates;
-using Prometheus;
 
 namespace Commons.Metering.Gateway.Ingest;
 
@@ -34,32 +34,33 @@ internal sealed class ReloadingCertificate : ICertificateProvider, IDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly List<X509Certificate2> _retired = [];
-    private readonly Counter? _reloads;
-    private readonly Counter? _failures;
-    private readonly Gauge? _expiry;
+    private readonly Counter<long>? _reloads;
+    private readonly Counter<long>? _failures;
+    private readonly Gauge<double>? _expiry;
     private X509Certificate2 _current;
     private FilesState _loaded;
     private FilesState? _failed;
 
     /// <summary>Loads the certificate now; throws as <see cref="BrokerCertificate.Load"/> does (the
     /// options validator has already checked it at start).</summary>
-    public ReloadingCertificate(BrokerTlsOptions tls, TimeProvider time, ILogger logger, CollectorRegistry? metrics)
+    public ReloadingCertificate(BrokerTlsOptions tls, TimeProvider time, ILogger logger, Meter? brokerMeter)
     {
         _tls = tls;
         _time = time;
         _logger = logger;
         _loaded = FilesState.Read(tls);
         _current = BrokerCertificate.Load(tls);
-        if (metrics is not null)
+        if (brokerMeter is not null)
         {
-            var f = Metrics.WithCustomRegistry(metrics);
-            _reloads = f.CreateCounter("metering_broker_tls_reloads_total",
-                "Embedded broker: TLS certificates loaded again after their files changed.");
-            _failures = f.CreateCounter("metering_broker_tls_reload_failures_total",
-                "Embedded broker: changed TLS certificate files that could not be loaded (the previous certificate stays in use).");
-            _expiry = f.CreateGauge("metering_broker_tls_certificate_expiry_timestamp_seconds",
-                "Embedded broker: when the TLS certificate in use expires (Unix time).");
-            _expiry.Set(_current.NotAfter.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds);
+            _reloads = brokerMeter.CreateCounter<long>("metering_broker_tls_reloads_total",
+                description: "Embedded broker: TLS certificates loaded again after their files changed.");
+            _failures = brokerMeter.CreateCounter<long>("metering_broker_tls_reload_failures_total",
+                description: "Embedded broker: changed TLS certificate files that could not be loaded (the previous certificate stays in use).");
+            _expiry = brokerMeter.CreateGauge<double>("metering_broker_tls_certificate_expiry_timestamp_seconds",
+                description: "Embedded broker: when the TLS certificate in use expires (Unix time).");
+            _reloads.Add(0);
+            _failures.Add(0);
+            _expiry.Record(_current.NotAfter.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds);
         }
     }
 
@@ -99,7 +100,7 @@ internal sealed class ReloadingCertificate : ICertificateProvider, IDisposable
         if (fresh is null)
         {
             _failed = now;
-            _failures?.Inc();
+            _failures?.Add(1);
             _logger.LogError("TLS certificate {File} changed but {Problem}; still serving the previous one ({Subject}, valid until {NotAfter:u}). " +
                 "Fix the files (Metering:Broker:Tls:CertificateFile / KeyFile / Password); they are checked again when they change.",
                 _tls.CertificateFile, problem, _current.Subject, _current.NotAfter.ToUniversalTime());
@@ -111,8 +112,8 @@ internal sealed class ReloadingCertificate : ICertificateProvider, IDisposable
         _current = fresh;
         _loaded = now;
         _failed = null;
-        _reloads?.Inc();
-        _expiry?.Set(fresh.NotAfter.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds);
+        _reloads?.Add(1);
+        _expiry?.Record(fresh.NotAfter.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds);
         _logger.LogWarning("TLS certificate reloaded from {File}: {Subject}, issued by {Issuer}, valid until {NotAfter:u}, thumbprint {Thumbprint}; " +
             "new connections get it", _tls.CertificateFile, fresh.Subject, fresh.Issuer, fresh.NotAfter.ToUniversalTime(), fresh.Thumbprint);
     }

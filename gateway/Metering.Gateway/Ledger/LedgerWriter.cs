@@ -1,5 +1,6 @@
 using Commons.Metering.Gateway.Domain;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Telemetry;
@@ -17,7 +18,7 @@ public sealed class LedgerWriter : IHostedService, IDisposable
 {
     private readonly IStateStore _store;
     private readonly MeterRegistry _registry;
-    private readonly GatewayMetrics _metrics;
+    private readonly LedgerMetrics _metrics;
     private readonly ILogger<LedgerWriter> _logger;
     private readonly Channel<Pending> _queue;
     private readonly LedgerBatch _batch;
@@ -30,7 +31,7 @@ public sealed class LedgerWriter : IHostedService, IDisposable
     private readonly RateLimitedLog _failures;
     private Task? _loop;
 
-    public LedgerWriter(IStateStore store, MeterRegistry registry, GatewayMetrics metrics,
+    public LedgerWriter(IStateStore store, MeterRegistry registry, IMeterFactory meters,
         IOptions<GatewayOptions> options, ILogger<LedgerWriter> logger, IEnumerable<ILedgerObserver>? observers = null,
         IEnumerable<ILedgerBatchObserver>? batchObservers = null, IMeterHouseholds? households = null)
     {
@@ -39,7 +40,7 @@ public sealed class LedgerWriter : IHostedService, IDisposable
         _failures = new RateLimitedLog(logger, TimeProvider.System, RateLimitedLog.DefaultWindow);
         _store = store;
         _registry = registry;
-        _metrics = metrics;
+        _metrics = new LedgerMetrics(meters);
         _logger = logger;
         var o = options.Value;
         _maxBatch = o.Ledger.MaxBatchSize;
@@ -99,7 +100,7 @@ public sealed class LedgerWriter : IHostedService, IDisposable
         {
             batch.Clear();
             while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var p)) batch.Add(p);
-            _metrics.LedgerQueueDepth.Set(_queue.Reader.Count);
+            _metrics.QueueDepth(_queue.Reader.Count);
             if (batch.Count > 0) CommitBatch(batch);
         }
     }
@@ -123,8 +124,7 @@ public sealed class LedgerWriter : IHostedService, IDisposable
             foreach (var p in batch) p.Done.TrySetException(_lastFailure!);
             return;
         }
-        _metrics.CommitSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        _metrics.CommitBatchSize.Observe(batch.Count);
+        _metrics.Committed(batch.Count, Stopwatch.GetElapsedTime(started));
         for (var i = 0; i < batch.Count; i++)
             if (outcomes[i].Outcome is { } outcome) AfterCommit(batch[i].Write, outcome);
         // The observers first, then the submitters: whoever awaited a commit finds the batch's
@@ -190,7 +190,7 @@ public sealed class LedgerWriter : IHostedService, IDisposable
         {
             _lastFailure = e;
             if (!isolate) return false; // retried write by write
-            _metrics.CommitFailures.Inc();
+            _metrics.CountFailure();
             if (_failures.Log(LogLevel.Error, "ledger_commit_failed", $"a batch of {batch.Count} writes", $"{e.GetType().Name}: {e.Message}; none is acknowledged"))
                 _logger.LogDebug(e, "Ledger transaction of {Count} writes failed", batch.Count);
             return false;

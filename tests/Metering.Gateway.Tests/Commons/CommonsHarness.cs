@@ -40,8 +40,9 @@ internal sealed class CommonsHarness : IAsyncDisposable
     public const string Community = "testville";
 
     private readonly Dictionary<string, long> _seq = new(StringComparer.Ordinal);
+    private MeterExporter _ingestMeters = null!;
 
-    public CommonsHarness(string yaml, CommonsOptions? options = null, FakeTimeProvider? time = null, string? directory = null, GatewayMetrics? metrics = null)
+    public CommonsHarness(string yaml, CommonsOptions? options = null, FakeTimeProvider? time = null, string? directory = null, MeterExporter? metrics = null)
     {
         Metrics = metrics;
         Yaml = yaml;
@@ -58,7 +59,7 @@ internal sealed class CommonsHarness : IAsyncDisposable
     public string Yaml { get; }
 
     /// <summary>The registry the runtime's metering_policy_* metrics go to, when the test asked for one.</summary>
-    public GatewayMetrics? Metrics { get; }
+    public MeterExporter? Metrics { get; }
     public CommonsOptions CommonsOptions { get; }
     public string Directory { get; }
     public FakeTimeProvider Time { get; }
@@ -79,7 +80,9 @@ internal sealed class CommonsHarness : IAsyncDisposable
         Store = new SqliteStateStore(Directory, Options.Storage.Synchronous);
         var feed = new CommitFeed(CommonsOptions);
         var registry = new MeterRegistry();
-        var metrics = new GatewayMetrics();
+        // The ledger's and ingest's meters, apart from the runtime's (Metrics, when the test asked for them).
+        _ingestMeters = new MeterExporter();
+        var metrics = _ingestMeters;
         Ledger = new LedgerWriter(Store, registry, metrics, options, NullLogger<LedgerWriter>.Instance, [feed]);
         Pipeline = new IngestPipeline(registry, Ledger, metrics, Time, options, NullLogger<IngestPipeline>.Instance);
         Runtime = new CommonsRuntime(Policy, Store, Publisher, feed, CommonsOptions, Directory, Time, NullLogger<CommonsRuntime>.Instance, Metrics);
@@ -185,6 +188,7 @@ internal sealed class CommonsHarness : IAsyncDisposable
     {
         await Ledger.StopAsync(CancellationToken.None);
         Ledger.Dispose();
+        _ingestMeters.Dispose();
         Runtime.Dispose();
         Store.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

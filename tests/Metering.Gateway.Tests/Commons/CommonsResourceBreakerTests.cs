@@ -1,6 +1,5 @@
 using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Telemetry;
-using Prometheus;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 
@@ -85,7 +84,7 @@ public sealed class CommonsResourceBreakerTests
     [Fact]
     public async Task UseOverTheSupply_OpensTheBreaker_CutsItsClasses_ButNeverAnEssentialUnderItsFloor()
     {
-        var metrics = new GatewayMetrics();
+        using var metrics = new MeterExporter();
         await using var h = new CommonsHarness(Yaml, metrics: metrics);
         await h.StartAsync();
         var village = Households(h);
@@ -104,7 +103,7 @@ public sealed class CommonsResourceBreakerTests
         Assert.Equal(("allowed", "allowed: basic need protected"), (h2.Channels[0].Decision, h2.Channels[0].Reason));
         Assert.DoesNotContain(h.SentTo("e-h2"), c => c.Op == "relay");
 
-        var text = await ExportAsync(metrics);
+        var text = await metrics.ToTextAsync();
         Assert.Contains("metering_policy_breakers_not_closed{scope=\"resource\",state=\"open\"} 1", text);
         Assert.Contains("metering_policy_breaker_transitions_total{scope=\"resource\",kind=\"opened\"} 1", text);
     }
@@ -166,12 +165,5 @@ public sealed class CommonsResourceBreakerTests
         Assert.Equal("curtailed", Decision(h, "h1", "lights"));
         // The cuts were commanded before the restart: nothing is sent again.
         Assert.DoesNotContain(h.SentTo("e-h1"), c => c.Op == "relay");
-    }
-
-    private static async Task<string> ExportAsync(GatewayMetrics metrics)
-    {
-        using var stream = new MemoryStream();
-        await metrics.Registry.CollectAndExportAsTextAsync(stream);
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 }

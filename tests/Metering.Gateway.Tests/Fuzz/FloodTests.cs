@@ -1,6 +1,7 @@
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Tests.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Fuzz;
 
@@ -37,8 +38,8 @@ public sealed class FloodTests
         }
         // 2 s of fake time: the burst of 50 plus ~10/s came through, the rest was refused.
         Assert.InRange(200 - refused, 50, 50 + 21);
-        Assert.Equal(refused, g.Metrics.Rejected.WithLabels("rate_limited").Value);
-        Assert.Equal(200 - refused + 10, g.Metrics.ReadingsIngested.Value);
+        Assert.Equal(refused, await g.Metrics.RejectedAsync("rate_limited"));
+        Assert.Equal(200 - refused + 10, await g.Metrics.ReadingsIngestedAsync());
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Telemetry;
+using Commons.Metering.Gateway.Tests.Telemetry;
 using CsCheck;
 
 namespace Commons.Metering.Gateway.Tests.Fuzz;
@@ -23,13 +24,14 @@ public sealed class PipelineFuzzTests
     {
         await using var g = new GatewayHarness(AutoRegister());
         await g.StartAsync();
+        using var sums = new RecordedSums(g.Metrics);
         var committed = 0;
         // MQTTnet may hand over a payload in several segments: cut each input at a random point.
         await Gen.Select(Inputs.Any, Gen.Double[0, 1]).SampleAsync(async (input, cut) =>
         {
-            var before = Snapshot(g.Metrics);
+            var before = Snapshot(sums);
             var result = await g.Pipeline.HandleAsync(input.Topic, TwoSegments(input.Payload, cut), CancellationToken.None);
-            var after = Snapshot(g.Metrics);
+            var after = Snapshot(sums);
             CheckCountedOnce(result, before, after, input);
             if (result.Status == IngestStatus.Committed) committed++;
             g.Time.Advance(TimeSpan.FromSeconds(1));
@@ -48,14 +50,15 @@ public sealed class PipelineFuzzTests
         {
             await using var g = new GatewayHarness(AutoRegister());
             await g.StartAsync();
+            using var sums = new RecordedSums(g.Metrics);
             await g.RegisterAsync("truth-1");
             var sent = new List<string>();
             long register = 1_000, seq = 0;
             foreach (var (garbage, delta, redeliver) in scenario)
             {
-                var before = Snapshot(g.Metrics);
+                var before = Snapshot(sums);
                 var result = await g.Pipeline.HandleAsync(garbage.Topic, new ReadOnlySequence<byte>(garbage.Payload), CancellationToken.None);
-                CheckCountedOnce(result, before, Snapshot(g.Metrics), garbage);
+                CheckCountedOnce(result, before, Snapshot(sums), garbage);
 
                 register += delta;
                 var payload = $"{{\"v\":1,\"seq\":{++seq},\"ts\":{g.Time.GetUtcNow().ToUnixTimeMilliseconds()},\"ch\":[{{\"n\":\"main\",\"u\":\"mL\",\"reg\":{register}}}]}}";
@@ -117,7 +120,7 @@ public sealed class PipelineFuzzTests
 
     private sealed record Counts(double[] Rejected, double Committed);
 
-    private static Counts Snapshot(GatewayMetrics m) => new(
-        Enum.GetValues<RejectReason>().Select(r => m.Rejected.WithLabels(r.Name()).Value).ToArray(),
-        Enum.GetValues<UplinkKind>().Sum(k => m.UplinksCommitted.WithLabels(k.ToString().ToLowerInvariant()).Value));
+    private static Counts Snapshot(RecordedSums sums) => new(
+        Enum.GetValues<RejectReason>().Select(r => sums["metering_rejected_total", r.Name()]).ToArray(),
+        Enum.GetValues<UplinkKind>().Sum(k => sums["metering_uplinks_committed_total", k.ToString().ToLowerInvariant()]));
 }

@@ -14,6 +14,7 @@ using MQTTnet.Protocol;
 using static Commons.Metering.Gateway.Tests.Ingest.Confirmations.ConfirmationTestSupport;
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Telemetry;
+using Commons.Metering.Gateway.Tests.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Ingest;
 
@@ -32,7 +33,7 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
     private LedgerWriter _ledger = null!;
     private EmbeddedBrokerIngest _broker = null!;
     private ConfirmationSender _sender = null!;
-    private GatewayMetrics _metrics = null!;
+    private MeterExporter _metrics = null!;
     private ConfirmationMetrics _confirmations = null!;
     private int _port;
     private readonly BrokerHealth _health = new();
@@ -49,7 +50,7 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
         var time = TimeProvider.System;
         _store = new GatedStore(new SqliteStateStore(_dir, SqliteSynchronous.Full));
         var registry = new MeterRegistry();
-        _metrics = new GatewayMetrics();
+        _metrics = new MeterExporter();
         _confirmations = new ConfirmationMetrics(_metrics);
         var hub = new ConfirmationHub(time);
         _ledger = new LedgerWriter(_store, registry, _metrics, o, NullLogger<LedgerWriter>.Instance, batchObservers: [hub]);
@@ -86,6 +87,7 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
             await _ledger.StopAsync(CancellationToken.None);
             _ledger.Dispose();
         }
+        _metrics?.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
@@ -158,8 +160,8 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
         await PublishAsync(device, "m1", "reading", Reading(2, unit: "Wh"));
         Assert.Equal(new long[] { 2, 2 }, await NextAsync(confirmations)); // bad_unit: refused for good, the device may let it go
         Assert.Equal(1, LastSeq("m1"));
-        Assert.Equal((1, 1), (_metrics.Rejected.WithLabels("duplicate").Value, _metrics.Rejected.WithLabels("bad_unit").Value));
-        Assert.Equal((4, 3), (_confirmations.Sent.Value, _confirmations.Seqs.Value));
+        Assert.Equal((1, 1), (await _metrics.RejectedAsync("duplicate"), await _metrics.RejectedAsync("bad_unit")));
+        Assert.Equal((4, 3), (await _metrics.ValueAsync("metering_confirmations_sent_total"), await _metrics.ValueAsync("metering_confirmed_seqs_total")));
         Assert.True(device.IsConnected);
     }
 
@@ -217,10 +219,10 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
         Assert.Equal(300, LastSeq("m1"));
         // The pipeline counts a reading when its commit's task resumes, which may be just after the
         // writer sent the batch's confirmation.
-        await Poll.UntilOrFailAsync(() => _metrics.ReadingsIngested.Value >= 300, Guard, () => $"{_metrics.ReadingsIngested.Value} of 300 counted");
-        Assert.Equal(300, _metrics.ReadingsIngested.Value);
-        Assert.Equal((0, 0), (_metrics.Flagged.WithLabels("late").Value, _metrics.Flagged.WithLabels("seq_gap").Value));
-        Assert.True(_confirmations.Sent.Value < 1 + 300, "not batched: one confirmation per reading");
+        await Poll.UntilOrFailAsync(async () => await _metrics.ReadingsIngestedAsync() >= 300, Guard, () => "fewer than 300 counted");
+        Assert.Equal(300, await _metrics.ReadingsIngestedAsync());
+        Assert.Equal((0, 0), (await _metrics.FlaggedAsync("late"), await _metrics.FlaggedAsync("seq_gap")));
+        Assert.True(await _metrics.ValueAsync("metering_confirmations_sent_total") < 1 + 300, "not batched: one confirmation per reading");
     }
 
     [Fact]
@@ -242,7 +244,7 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
         var (_, confirming) = await DeviceAsync("m1", ConfirmingStatus);
         Assert.Empty(await NextAsync(confirming));
         Assert.False(confirmations.Reader.TryRead(out _));
-        Assert.Equal(1, _confirmations.Sent.Value); // only the confirming device's hello
+        Assert.Equal(1, await _metrics.ValueAsync("metering_confirmations_sent_total")); // only the confirming device's hello
     }
 
     [Fact]
@@ -275,8 +277,8 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
         var confirmed = await ConfirmedAsync(confirmations, 20);
         Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), confirmed);
         Assert.True(device.IsConnected);
-        Assert.InRange(_confirmations.Paced.Value, 5, 10);
-        Assert.Equal(0, _metrics.Rejected.WithLabels("rate_limited").Value);
+        Assert.InRange(await _metrics.ValueAsync("metering_confirmations_paced_total"), 5, 10);
+        Assert.Equal(0, await _metrics.RejectedAsync("rate_limited"));
         Assert.Equal(20, LastSeq("m1"));
 
         // A flood: 60 more at once, far beyond the burst over its rate.
@@ -288,7 +290,7 @@ public sealed class EmbeddedBrokerConfirmationTests : IAsyncDisposable
         {
             // The refused ones get no PUBACK: the connection is closed under them.
         }
-        Assert.True(_metrics.Rejected.WithLabels("rate_limited").Value >= 1);
+        Assert.True(await _metrics.RejectedAsync("rate_limited") >= 1);
         Assert.False(device.IsConnected);
         Assert.True(LastSeq("m1") < 80, $"the flood was committed through seq {LastSeq("m1")}");
     }

@@ -22,6 +22,7 @@ public sealed class EmbeddedBrokerPubackTests : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("puback-").FullName;
     private GatedStore _store = null!;
     private LedgerWriter _ledger = null!;
+    private MeterExporter _metrics = null!;
     private EmbeddedBrokerIngest _broker = null!;
     private readonly BrokerHealth _health = new();
     private IMqttClient _client = null!;
@@ -36,7 +37,8 @@ public sealed class EmbeddedBrokerPubackTests : IAsyncLifetime
         var o = Microsoft.Extensions.Options.Options.Create(options);
         _store = new GatedStore(new SqliteStateStore(_dir, SqliteSynchronous.Full));
         var registry = new MeterRegistry();
-        var metrics = new GatewayMetrics();
+        _metrics = new MeterExporter();
+        var metrics = _metrics;
         _ledger = new LedgerWriter(_store, registry, metrics, o, NullLogger<LedgerWriter>.Instance);
         await _ledger.StartAsync(CancellationToken.None);
         await _ledger.SubmitAsync(new RegisterMeterWrite(new MeterInfo("m1", "c1", Resource.Water), 0), CancellationToken.None);
@@ -57,6 +59,7 @@ public sealed class EmbeddedBrokerPubackTests : IAsyncLifetime
         _broker.Dispose();
         await _ledger.StopAsync(CancellationToken.None);
         _ledger.Dispose();
+        _metrics.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }

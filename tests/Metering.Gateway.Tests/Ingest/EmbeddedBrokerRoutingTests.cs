@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Gateway.Tests.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Formatter;
@@ -60,7 +61,7 @@ public sealed class EmbeddedBrokerRoutingTests : IAsyncLifetime
         var bystander = await ConnectAsync("bystander");
         await SubscribeAsync(bystander, "commons/v1/c1/+/down/#");
         Assert.Equal(MqttClientPublishReasonCode.Success, (await PublishReadingAsync(device, 2)).ReasonCode);
-        Assert.Equal(0, _gw.Metrics.UplinkRouting.Value);
+        Assert.Equal(0, await _gw.Metrics.ValueAsync("metering_broker_uplink_routing"));
 
         // One that can: from now on uplinks are routed, to it and to nobody else.
         var observer = await ConnectAsync("observer");
@@ -72,7 +73,7 @@ public sealed class EmbeddedBrokerRoutingTests : IAsyncLifetime
         };
         await SubscribeAsync(observer, "commons/v1/c1/+/up/reading");
         Assert.Equal(MqttClientPublishReasonCode.Success, (await PublishReadingAsync(device, 3)).ReasonCode); // matched the observer
-        Assert.Equal(1, _gw.Metrics.UplinkRouting.Value); // what an operator sees on /metrics
+        Assert.Equal(1, await _gw.Metrics.ValueAsync("metering_broker_uplink_routing")); // what an operator sees on /metrics
         await WaitUntil(() => { lock (seen) return seen.Count == 1; });
         Assert.Contains("\"seq\":3", seen.Single());
 
@@ -134,7 +135,7 @@ public sealed class EmbeddedBrokerRoutingTests : IAsyncLifetime
         await SubscribeAsync(device, "commons/v1/c1/m1/down/cmd");
         await _broker.PublishAsync("commons/v1/c1/m1/down/cmd", Encoding.UTF8.GetBytes("one"), CancellationToken.None);
         await WaitUntil(() => commands.Contains("one"));
-        Assert.Equal(0, _gw.Metrics.DownlinkRouting.Value);
+        Assert.Equal(0, await _gw.Metrics.ValueAsync("metering_broker_downlink_routing"));
 
         // Asleep (session kept): queued, delivered when it is back.
         await device.DisconnectAsync();
@@ -151,7 +152,7 @@ public sealed class EmbeddedBrokerRoutingTests : IAsyncLifetime
             return Task.CompletedTask;
         };
         await SubscribeAsync(watcher, "commons/v1/+/+/down/#");
-        Assert.Equal(1, _gw.Metrics.DownlinkRouting.Value);
+        Assert.Equal(1, await _gw.Metrics.ValueAsync("metering_broker_downlink_routing"));
         await _broker.PublishAsync("commons/v1/c1/m1/down/cmd", Encoding.UTF8.GetBytes("three"), CancellationToken.None);
         await WaitUntil(() => commands.Contains("three"));
         await WaitUntil(() => { lock (watched) return watched.SequenceEqual(["three"]); });

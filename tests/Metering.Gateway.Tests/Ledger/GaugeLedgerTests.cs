@@ -2,6 +2,7 @@ using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Tests.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Ledger;
 
@@ -52,9 +53,9 @@ public class GaugeLedgerTests : IAsyncLifetime
         Assert.Equal(new long[] { 1800, 1500, 900, 1200 }, series.Select(s => s.Last));
         Assert.All(series, s => Assert.Equal(("level_mm", "a02yyuw", (string?)null), (s.Quantity, s.Sensor, s.Flag)));
         Assert.Equal(1200, Assert.Single(Reader.LatestGauges("tank")).Last);
-        Assert.Equal(0, _g.Metrics.Flagged.WithLabels("register_decrease").Value);
+        Assert.Equal(0, await _g.Metrics.FlaggedAsync("register_decrease"));
         Assert.Equal(0, _g.UsageOf("tank", "reservoir", Day, Day.AddDays(2)));
-        Assert.Equal(0, _g.Metrics.ReadingsIngested.Value);
+        Assert.Equal(0, await _g.Metrics.ReadingsIngestedAsync());
     }
 
     [Fact]
@@ -79,7 +80,7 @@ public class GaugeLedgerTests : IAsyncLifetime
         var series = Reader.GaugeSeries("tank", "reservoir", 0, long.MaxValue, 100);
         Assert.Equal(new[] { false, false, true }, series.Select(s => s.Plausible));
         Assert.Equal("gauge_impossible", series[0].Flag);
-        Assert.Equal(2, _g.Metrics.Flagged.WithLabels("gauge_impossible").Value);
+        Assert.Equal(2, await _g.Metrics.FlaggedAsync("gauge_impossible"));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Tests.Telemetry;
 using Microsoft.Data.Sqlite;
 
 namespace Commons.Metering.Gateway.Tests.Ledger;
@@ -50,8 +51,8 @@ public sealed class LedgerDurabilityTests
         await Task.WhenAll(tasks);
         var day = GatewayHarness.Start.Date;
         for (var m = 0; m < meters; m++) Assert.Equal((readings - 1) * 10, g.UsageOf($"m{m}", "main", day, day.AddDays(1)));
-        Assert.Equal(meters * readings, g.Metrics.ReadingsIngested.Value);
-        var batches = g.Metrics.CommitBatchSize.Count;
+        Assert.Equal(meters * readings, await g.Metrics.ReadingsIngestedAsync());
+        var batches = await g.Metrics.ValueAsync("metering_ledger_commit_batch_size_count");
         Assert.True(batches < meters * readings + meters, $"{batches} transactions for {meters * readings + meters} writes");
     }
 

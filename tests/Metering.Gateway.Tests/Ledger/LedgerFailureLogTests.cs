@@ -5,6 +5,7 @@ using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Telemetry;
+using Commons.Metering.Gateway.Tests.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Commons.Metering.Gateway.Tests.Ledger;
@@ -27,7 +28,7 @@ public sealed class LedgerFailureLogTests : IDisposable
     {
         var store = new FailingStore(new SqliteStateStore(_dir, SqliteSynchronous.Full));
         var log = new CollectingLogger();
-        var metrics = new GatewayMetrics();
+        using var metrics = new MeterExporter();
         var options = Microsoft.Extensions.Options.Options.Create(new GatewayOptions());
         using var ledger = new LedgerWriter(store, new MeterRegistry(), metrics, options, log);
         await ledger.StartAsync(CancellationToken.None);
@@ -39,7 +40,7 @@ public sealed class LedgerFailureLogTests : IDisposable
             await Assert.ThrowsAnyAsync<IOException>(() => ledger.SubmitAsync(write, CancellationToken.None));
         }
 
-        Assert.Equal(40, metrics.CommitFailures.Value);
+        Assert.Equal(40, await metrics.ValueAsync("metering_ledger_commit_failures_total"));
         var errors = log.Entries.Where(e => e.Level >= LogLevel.Error).ToList();
         Assert.InRange(errors.Count, 1, 4); // one per kind per 10 s window: the commit and the isolated retry
         Assert.All(errors, e => Assert.Contains("disk full (test)", e.Message));

@@ -2,6 +2,7 @@ using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Tests.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Ledger;
 
@@ -35,7 +36,7 @@ public class ReadingBoundsTests : IAsyncLifetime
 
     private long Usage(string meter, DateTimeOffset from, DateTimeOffset to) => _g.UsageOf(meter, "main", from, to);
 
-    private double Flagged(string flag) => _g.Metrics.Flagged.WithLabels(flag).Value;
+    private Task<double> FlaggedAsync(string flag) => _g.Metrics.FlaggedAsync(flag);
 
     [Fact]
     public async Task RegisterAtInt64Max_IsRejectedWithAReason_AndHourlyUsageStaysInteger()
@@ -44,7 +45,7 @@ public class ReadingBoundsTests : IAsyncLifetime
         var r = await _g.ReadingAsync("e1", 2, long.MaxValue, unit: "Wh");
         Assert.Equal((IngestStatus.Rejected, RejectReason.RegisterOutOfRange), (r.Status, r.Reason));
         Assert.Equal("register_out_of_range", r.Reason!.Value.Name());
-        Assert.Equal(1, _g.Metrics.Rejected.WithLabels("register_out_of_range").Value);
+        Assert.Equal(1, await _g.Metrics.RejectedAsync("register_out_of_range"));
         _g.Time.Advance(TimeSpan.FromMinutes(1));
         await _g.ReadingAsync("e1", 3, 1_500, unit: "Wh");
         Assert.Equal(500, Usage("e1", Day, Day.AddDays(1)));
@@ -82,7 +83,7 @@ public class ReadingBoundsTests : IAsyncLifetime
         var next = await _g.ReadingAsync("w1", 11, 1_300);
         Assert.Empty(next.Flags!); // not late: the forged seq did not move the meter's sequence
         Assert.Equal(300, Usage("w1", Day, Day.AddDays(1)));
-        Assert.Equal(1, Flagged("seq_jump"));
+        Assert.Equal(1, await FlaggedAsync("seq_jump"));
         await _g.RestartAsync();
         _g.Time.Advance(TimeSpan.FromMinutes(1));
         Assert.Empty((await _g.ReadingAsync("w1", 12, 1_400)).Flags!);
@@ -111,7 +112,7 @@ public class ReadingBoundsTests : IAsyncLifetime
         var next = await _g.ReadingAsync("w1", 3, 51_000);
         Assert.Empty(next.Flags!);
         Assert.Equal(50_000, Usage("w1", Day, Day.AddDays(1))); // nothing lost: counted from the last counted register, in its own hour
-        Assert.Equal(1, Flagged("ts_behind"));
+        Assert.Equal(1, await FlaggedAsync("ts_behind"));
     }
 
     [Fact]
@@ -132,7 +133,7 @@ public class ReadingBoundsTests : IAsyncLifetime
         Assert.Equal(IngestStatus.Committed, forged.Status);
         Assert.Equal([ReadingFlag.ImplausibleRate], forged.Flags);
         Assert.Equal(0, Usage("e1", Day, Day.AddDays(1)));
-        Assert.Equal(1, Flagged("implausible_rate"));
+        Assert.Equal(1, await FlaggedAsync("implausible_rate"));
 
         await _g.RestartAsync(); // the held reading is not the baseline after a restart either
         _g.Time.Advance(TimeSpan.FromMinutes(1));
@@ -179,7 +180,7 @@ public class ReadingBoundsTests : IAsyncLifetime
         }
         var meter = _g.Store.ListMeters().Single(m => m.Meter.Id == "w1");
         Assert.Equal(UsageRules.MaxChannelsPerMeter, meter.Channels.Count);
-        Assert.Equal(300 - UsageRules.MaxChannelsPerMeter, Flagged("channel_limit"));
+        Assert.Equal(300 - UsageRules.MaxChannelsPerMeter, await FlaggedAsync("channel_limit"));
         // Known channels keep counting.
         Assert.Empty((await _g.ReadingAsync("w1", 301, 1_100, channel: "c1")).Flags!);
         Assert.Equal(100, _g.UsageOf("w1", "c1", Day, Day.AddDays(1)));

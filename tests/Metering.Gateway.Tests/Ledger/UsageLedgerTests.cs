@@ -2,6 +2,7 @@ using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Tests.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Ledger;
 
@@ -31,7 +32,6 @@ public class UsageLedgerTests : IAsyncLifetime
 
     private long Usage() => _g.UsageOf("m1", "main", Day, Day.AddDays(1));
 
-    private double Counter(Prometheus.Counter c, string label) => c.WithLabels(label).Value;
 
     [Fact]
     public async Task FirstReading_IsTheBaseline_WithZeroUsage()
@@ -40,7 +40,7 @@ public class UsageLedgerTests : IAsyncLifetime
         Assert.Equal(IngestStatus.Committed, r.Status);
         Assert.Empty(r.Flags!);
         Assert.Equal(0, Usage());
-        Assert.Equal(1, _g.Metrics.ReadingsIngested.Value);
+        Assert.Equal(1, await _g.Metrics.ReadingsIngestedAsync());
     }
 
     [Fact]
@@ -60,8 +60,8 @@ public class UsageLedgerTests : IAsyncLifetime
         var again = await _g.ReadingAsync("m1", 2, 1_250);
         Assert.Equal(IngestStatus.Duplicate, again.Status);
         Assert.Equal(250, Usage());
-        Assert.Equal(1, Counter(_g.Metrics.Rejected, "duplicate"));
-        Assert.Equal(2, _g.Metrics.ReadingsIngested.Value);
+        Assert.Equal(1, await _g.Metrics.RejectedAsync("duplicate"));
+        Assert.Equal(2, await _g.Metrics.ReadingsIngestedAsync());
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public class UsageLedgerTests : IAsyncLifetime
         await _g.ReadingAsync("m1", 3, 100);
         Assert.Equal([ReadingFlag.RegisterDecrease], swapped.Flags);
         Assert.Equal(60, Usage());
-        Assert.Equal(1, Counter(_g.Metrics.Flagged, "register_decrease"));
+        Assert.Equal(1, await _g.Metrics.FlaggedAsync("register_decrease"));
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public class UsageLedgerTests : IAsyncLifetime
         var gap = await _g.ReadingAsync("m1", 7, 1_600); // a lost message loses resolution, not usage
         Assert.Equal([ReadingFlag.SeqGap], gap.Flags);
         Assert.Equal(600, Usage());
-        Assert.Equal(1, Counter(_g.Metrics.Flagged, "seq_gap"));
+        Assert.Equal(1, await _g.Metrics.FlaggedAsync("seq_gap"));
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public class UsageLedgerTests : IAsyncLifetime
         Assert.Equal(IngestStatus.Committed, late.Status);
         Assert.Equal([ReadingFlag.Late], late.Flags);
         Assert.Equal(400, Usage());
-        Assert.Equal(1, Counter(_g.Metrics.Flagged, "late"));
+        Assert.Equal(1, await _g.Metrics.FlaggedAsync("late"));
         var again = await _g.ReadingAsync("m1", 2, 1_100);
         Assert.Equal(IngestStatus.Duplicate, again.Status); // the late reading was stored
         var channel = _g.Store.ListMeters().Single().Channels.Single();
@@ -149,7 +149,7 @@ public class UsageLedgerTests : IAsyncLifetime
         var ts = _g.Time.GetUtcNow().AddHours(hoursFromNow).ToUnixTimeMilliseconds();
         var r = await _g.ReadingAsync("m1", 1, 10, ts);
         Assert.Equal((IngestStatus.Rejected, expected), (r.Status, r.Reason!.Value));
-        Assert.Equal(1, Counter(_g.Metrics.Rejected, expected.Name()));
+        Assert.Equal(1, await _g.Metrics.RejectedAsync(expected.Name()));
     }
 
     [Fact]
@@ -171,7 +171,7 @@ public class UsageLedgerTests : IAsyncLifetime
             $"{{\"v\":1,\"seq\":1,\"ts\":{_g.Time.GetUtcNow().ToUnixTimeMilliseconds()},\"ch\":[{{\"n\":\"main\",\"u\":\"mL\",\"reg\":1}}]}}")).Reason);
         Assert.Equal(RejectReason.BadUnit, (await _g.ReadingAsync("m1", 1, 10, unit: "Wh")).Reason);
         Assert.Equal(RejectReason.BadTopic, (await _g.PublishAsync("commons/v1/c1/m1/up/nonsense", "{}")).Reason);
-        Assert.Equal(0, _g.Metrics.ReadingsIngested.Value);
+        Assert.Equal(0, await _g.Metrics.ReadingsIngestedAsync());
     }
 
     [Fact]

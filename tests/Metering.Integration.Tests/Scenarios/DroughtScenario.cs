@@ -100,7 +100,8 @@ public sealed class DroughtScenario
         Assert.Contains(gauges, g => g.Last == 350);
         Assert.All(gauges, g => Assert.Null(g.Flag));
         Assert.DoesNotContain(gw.Ledger.ListMeters().Single(m => m.Meter.Id == "reservoir").Channels, c => c.Name == "level_mm");
-        Assert.Equal(0, gw.Services.GetRequiredService<Commons.Metering.Gateway.Telemetry.GatewayMetrics>().Flagged.WithLabels("register_decrease").Value);
+        var metrics = await gw.Services.GetRequiredService<Commons.Metering.Gateway.Telemetry.MeterExporter>().ToTextAsync();
+        Assert.Contains("metering_flagged_total{flag=\"register_decrease\"} 0", metrics.Split('\n'));
     }
 
     [Fact]

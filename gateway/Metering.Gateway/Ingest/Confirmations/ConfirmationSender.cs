@@ -61,18 +61,17 @@ internal sealed class ConfirmationSender(
     {
         if (!publisher.CanPublish)
         {
-            metrics.Unsent.Inc();
+            metrics.CountUnsent();
             return;
         }
         try
         {
             await publisher.PublishConfirmationAsync(c.Meter, c.Topic, c.Payload, stoppingToken).ConfigureAwait(false);
-            metrics.Sent.Inc();
-            metrics.Seqs.Inc(c.Seqs);
+            metrics.CountSent(c.Seqs);
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
-            metrics.Unsent.Inc();
+            metrics.CountUnsent();
             _log.Log(LogLevel.Warning, "confirmation_unsent", c.Topic, $"{e.GetType().Name}: {e.Message}; the device resends and is confirmed then");
         }
     }

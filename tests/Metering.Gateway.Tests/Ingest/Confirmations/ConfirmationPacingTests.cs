@@ -2,6 +2,7 @@ using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Options;
 using static Commons.Metering.Gateway.Tests.Ingest.Confirmations.ConfirmationTestSupport;
 using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Tests.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Ingest.Confirmations;
 
@@ -35,14 +36,14 @@ public sealed class ConfirmationPacingTests
         // 10 at one instant: 5 from the burst, 5 on credit (0.1 s each at 10/s).
         for (var seq = 1; seq <= 10; seq++) Assert.Equal(IngestStatus.Committed, (await g.ReadingAsync("m1", seq, seq * 10)).Status);
         Assert.Equal(10, g.Store.ListMeters().Single(m => m.Meter.Id == "m1").LastSeq);
-        Assert.Equal(5, g.ConfirmationMetrics.Paced.Value);
+        Assert.Equal(5, await g.Metrics.ValueAsync("metering_confirmations_paced_total"));
         Assert.Empty(g.Confirmations.TakeDue(out var release));
         Assert.Equal(g.Time.GetUtcNow().AddMilliseconds(500), release);
         g.Time.Advance(TimeSpan.FromMilliseconds(499));
         Assert.Empty(g.Confirmations.TakeDue());
         g.Time.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal([1, 10], Seqs(Assert.Single(g.Confirmations.TakeDue()).Payload));
-        Assert.Equal(0, g.Metrics.Rejected.WithLabels("rate_limited").Value);
+        Assert.Equal(0, await g.Metrics.RejectedAsync("rate_limited"));
     }
 
     [Fact]
@@ -52,7 +53,7 @@ public sealed class ConfirmationPacingTests
         for (var seq = 1; seq <= 10; seq++) await g.ReadingAsync("m1", seq, seq * 10);
         var refused = await Assert.ThrowsAsync<IngestRefusedException>(() => g.ReadingAsync("m1", 11, 110));
         Assert.Equal(RejectReason.RateLimited, refused.Reason);
-        Assert.Equal(1, g.Metrics.Rejected.WithLabels("rate_limited").Value);
+        Assert.Equal(1, await g.Metrics.RejectedAsync("rate_limited"));
         Assert.Equal(10, g.Store.ListMeters().Single(m => m.Meter.Id == "m1").LastSeq);
         g.Time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal([1, 10], Seqs(Assert.Single(g.Confirmations.TakeDue()).Payload)); // not 11

@@ -2,11 +2,12 @@ using System.Threading.Channels;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ingest.Confirmations;
 using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Telemetry;
+using Commons.Metering.Gateway.Tests.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using static Commons.Metering.Gateway.Tests.Ingest.Confirmations.ConfirmationTestSupport;
 using Commons.Metering.Gateway.Domain;
-using Commons.Metering.Gateway.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Ingest.Confirmations;
 
@@ -23,7 +24,8 @@ public sealed class ConfirmationSenderTests
         var time = new FakeTimeProvider(GatewayHarness.Start);
         var hub = new ConfirmationHub(time);
         var publisher = new RecordingPublisher();
-        var metrics = new ConfirmationMetrics(new GatewayMetrics());
+        using var exporter = new MeterExporter();
+        var metrics = new ConfirmationMetrics(exporter);
         using var sender = new ConfirmationSender(hub, publisher, metrics, time, NullLogger<ConfirmationSender>.Instance);
         await sender.StartAsync(CancellationToken.None);
         try
@@ -46,8 +48,8 @@ public sealed class ConfirmationSenderTests
             var confirmation = await held.WaitAsync(Guard);
             Assert.True(time.GetUtcNow() >= GatewayHarness.Start.AddSeconds(1), $"sent at {time.GetUtcNow():O}, before its release");
             Assert.Equal([7, 7], Seqs(confirmation.Payload));
-            Assert.Equal(2, metrics.Sent.Value);
-            Assert.Equal(1, metrics.Seqs.Value);
+            Assert.Equal(2, await exporter.ValueAsync("metering_confirmations_sent_total"));
+            Assert.Equal(1, await exporter.ValueAsync("metering_confirmed_seqs_total"));
         }
         finally
         {
@@ -61,19 +63,20 @@ public sealed class ConfirmationSenderTests
         var time = new FakeTimeProvider(GatewayHarness.Start);
         var hub = new ConfirmationHub(time);
         var publisher = new RecordingPublisher { CanPublish = false };
-        var metrics = new ConfirmationMetrics(new GatewayMetrics());
+        using var exporter = new MeterExporter();
+        var metrics = new ConfirmationMetrics(exporter);
         using var sender = new ConfirmationSender(hub, publisher, metrics, time, NullLogger<ConfirmationSender>.Instance);
         await sender.StartAsync(CancellationToken.None);
         try
         {
             hub.StatusSeen("c1", "m1", new DeviceStatus("online", null, null, null, null, null, 1));
-            while (metrics.Unsent.Value < 1) await Task.Delay(10).WaitAsync(Guard);
+            while (await exporter.ValueAsync("metering_confirmations_unsent_total") < 1) await Task.Delay(10).WaitAsync(Guard);
             publisher.CanPublish = true;
             hub.StatusSeen("c1", "m1", new DeviceStatus("online", null, null, null, null, null, 1));
             await publisher.Sent.Reader.ReadAsync().AsTask().WaitAsync(Guard);
             // The sender counts a confirmation sent after the publish returns, so after the publisher saw it.
-            Assert.True(await Testing.Poll.UntilAsync(() => metrics.Sent.Value >= 1, Guard), "the sent confirmation was not counted");
-            Assert.Equal((1, 1), (metrics.Unsent.Value, metrics.Sent.Value));
+            Assert.True(await Testing.Poll.UntilAsync(async () => await exporter.ValueAsync("metering_confirmations_sent_total") >= 1, Guard), "the sent confirmation was not counted");
+            Assert.Equal((1, 1), (await exporter.ValueAsync("metering_confirmations_unsent_total"), await exporter.ValueAsync("metering_confirmations_sent_total")));
         }
         finally
         {
