@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Region;
 
@@ -39,7 +40,12 @@ internal sealed record UpstreamResourceJson(
 /// <summary>The region's answer to a report, as RegionWire.Encode writes it (docs/federation.md, "Wire");
 /// declared for the API's description, the bytes come from the wire encoder.</summary>
 internal sealed record RegionAnswerJson(
-    [property: JsonPropertyName("v")] int V, string Region, string Community, long Seq, bool Duplicate, IReadOnlyList<RegionCapJson> Caps);
+    [property: JsonPropertyName("v")] int V, string Region, string Community, long Seq, bool Duplicate, IReadOnlyList<RegionCapJson> Caps)
+{
+    /// <summary>The record of what <see cref="RegionWire.Encode(RegionAnswer)"/> writes (a test keeps them equal).</summary>
+    public static RegionAnswerJson Of(RegionAnswer a) => new(RegionWire.Version, a.Region, a.Community, a.Seq, a.Duplicate,
+        [.. a.Caps.Select(c => new RegionCapJson(c.Resource.Name(), c.FromMs, c.ToMs, c.Cap, c.Floor, c.ValidUntilMs, c.Stage, c.StageUntilMs))]);
+}
 
 /// <summary>A delegated cap for [from, to) in unix milliseconds, in the resource's base unit.</summary>
 internal sealed record RegionCapJson(
