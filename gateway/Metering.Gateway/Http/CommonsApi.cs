@@ -5,6 +5,8 @@ using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,7 +26,8 @@ internal static class CommonsApi
         api.MapGet("/overview", Results<Ok<OverviewJson>, Ok<MeteringOverviewJson>> (HttpContext http, DashboardQueries q) =>
             Runtime(http) is { HasPolicy: true } runtime
                 ? TypedResults.Ok(Views.Overview(runtime.Overview(), q.DeviceCounts()))
-                : TypedResults.Ok(q.MeteringOverview())).RequireAuthorization(Access.SignedIn).WithSummary("Public aggregates: per resource use against the cap, stage and why, emergency, open breakers, devices offline.");
+                : TypedResults.Ok(q.MeteringOverview()))
+            .AddOpenApiOperationTransformer(OneOfOverviews).RequireAuthorization(Access.SignedIn).WithSummary("Public aggregates: per resource use against the cap, stage and why, emergency, open breakers, devices offline.");
         api.MapGet("/households/{id}", Results<Ok<HouseholdJson>, ProblemHttpResult> (string id, HttpContext http, DashboardQueries q, Policy.PolicyStore store, TimeProvider time) =>
         {
             if (!Access.MayReadHousehold(http, id)) return AccessProblems.Forbidden(http);
@@ -72,6 +75,17 @@ internal static class CommonsApi
             return TypedResults.Ok(new AuditLogJson(Views.Verification(v), records.Select(Views.Audit)));
         }).RequireAuthorization(Access.SignedIn).WithSummary("The hash-chained audit log, newest first, and whether its chain verifies (members: other households' payloads withheld).");
         return app;
+    }
+
+    /// <summary>The overview's 200 is one of two shapes (with a policy or metering only); the generator
+    /// would describe only the last type of the Results, so the document names both.</summary>
+    private static async Task OneOfOverviews(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancel)
+    {
+        var withPolicy = await context.GetOrCreateSchemaAsync(typeof(OverviewJson), null, cancel);
+        var meteringOnly = await context.GetOrCreateSchemaAsync(typeof(MeteringOverviewJson), null, cancel);
+        if (operation.Responses is { } responses && responses.TryGetValue("200", out var ok) &&
+            ok.Content is { } content && content.TryGetValue("application/json", out var json))
+            json.Schema = new OpenApiSchema { OneOf = [withPolicy, meteringOnly] };
     }
 
     internal static ICommonsRuntime? Runtime(HttpContext http) => http.RequestServices.GetService<ICommonsRuntime>();
