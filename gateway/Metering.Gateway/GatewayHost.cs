@@ -105,21 +105,9 @@ public static class GatewayHost
         }
     }
 
-    /// <summary>Every HTTP surface of the gateway: the dashboard with its API, and the metering, policy and
-    /// commission endpoints; one list, so an in-process test host serves what the gateway serves.
-    /// Returns the dashboard's address.</summary>
-    public static string MapGatewayEndpoints(this WebApplication app, string baseUrl)
-    {
-        var dashboard = app.UseMeteringDashboard(baseUrl);
-        app.MapMeteringApi();
-        app.MapGaugeApi();
-        app.MapStageGaugeApi();
-        app.MapPolicyApi();
-        app.MapCommissionApi();
-        app.MapInfluxRebuildApi();
-        Region.RegionApi.MapRegionApi(app);
-        return dashboard;
-    }
+    /// <summary>Every HTTP surface of the gateway (Http/Endpoints.cs), so an in-process test host serves
+    /// what the gateway serves. Returns the dashboard's lines for the start-up message.</summary>
+    public static string MapGatewayEndpoints(this WebApplication app, string baseUrl) => Endpoints.MapAll(app, baseUrl);
 
         private static bool IsAddressInUse(Exception? e)
     {

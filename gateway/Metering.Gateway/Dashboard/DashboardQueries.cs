@@ -69,30 +69,26 @@ internal sealed class DashboardQueries(IStateStore store, PolicyStore policy, Ti
     }
 
     /// <summary>No policy: per resource, what every meter used since midnight UTC, and the devices.</summary>
-    public object MeteringOverview()
+    public MeteringOverviewJson MeteringOverview()
     {
         var meters = store.ListMeters();
         var now = time.GetUtcNow();
         var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-        var resources = meters.GroupBy(m => m.Meter.Resource).OrderBy(g => g.Key).Select(g => new
-        {
-            resource = g.Key.Name(),
-            unit = g.Key.Unit(),
-            period = "day",
-            periodStart = midnight,
-            periodEnd = midnight.AddDays(1),
-            used = g.Sum(m => store.Usage(m.Meter.Id, midnight.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds() + 1).Sum(c => c.Usage)),
-            meters = g.Count(),
-        });
-        return new
-        {
-            hasPolicy = false,
-            community = meters.Select(m => m.Meter.Community).FirstOrDefault(),
-            at = now,
+        var resources = meters.GroupBy(m => m.Meter.Resource).OrderBy(g => g.Key).Select(g => new MeteringResourceJson(
+            g.Key.Name(),
+            g.Key.Unit(),
+            Period: "day",
+            PeriodStart: midnight,
+            PeriodEnd: midnight.AddDays(1),
+            Used: g.Sum(m => store.Usage(m.Meter.Id, midnight.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds() + 1).Sum(c => c.Usage)),
+            Meters: g.Count()));
+        return new MeteringOverviewJson(
+            HasPolicy: false,
+            Community: meters.Select(m => m.Meter.Community).FirstOrDefault(),
+            At: now,
             resources,
-            devicesTotal = meters.Count,
-            devicesOffline = meters.Select(Row).Count(d => !d.Online),
-        };
+            DevicesTotal: meters.Count,
+            DevicesOffline: meters.Select(Row).Count(d => !d.Online));
     }
 
     private long PolicyApiUsage(Household household, Resource resource, DateTimeOffset from, DateTimeOffset to) =>

@@ -39,7 +39,7 @@ internal sealed class UsageSeries(IStateStore store, TimeProvider time)
     }
 
     /// <summary>The series of the channels <paramref name="meters"/> names, for [start, end).</summary>
-    public object Build(Resource resource, PolicyPeriod period, TimeSpan offset, IReadOnlyList<Meter> meters, long limitPerPeriod,
+    public UsageSeriesJson Build(Resource resource, PolicyPeriod period, TimeSpan offset, IReadOnlyList<Meter> meters, long limitPerPeriod,
         string limitKind, DateTimeOffset start, DateTimeOffset end)
     {
         var bucket = (end - start).TotalDays <= HourBucketsUpToDays ? "hour" : (end - start).TotalDays <= DayBucketsUpToDays ? "day" : "month";
@@ -48,27 +48,23 @@ internal sealed class UsageSeries(IStateStore store, TimeProvider time)
         var previousEnd = Shift(period, end, -periods);
         var current = Buckets(resource, period, offset, meters, bucket, start, end);
         var previous = Buckets(resource, period, offset, meters, bucket, previousStart, previousEnd);
-        return new
-        {
-            resource = resource.Name(),
-            unit = resource.Unit(),
-            period = period.ToString().ToLowerInvariant(),
+        return new UsageSeriesJson(
+            resource.Name(),
+            resource.Unit(),
+            period.ToString().ToLowerInvariant(),
             limitKind,
-            limit = limitPerPeriod,
+            Limit: limitPerPeriod,
             bucket,
-            utcOffset = Offset(offset),
-            from = Day(start),
-            to = Day(end.AddDays(-1)),
-            total = current.Sum(b => b.Used),
-            buckets = current.Select(b => new { start = b.Start, used = b.Used, inPeriod = b.InPeriod }),
-            previous = new
-            {
-                from = Day(previousStart),
-                to = Day(previousEnd.AddDays(-1)),
-                total = previous.Sum(b => b.Used),
-                buckets = previous.Select(b => new { start = b.Start, used = b.Used, inPeriod = b.InPeriod }),
-            },
-        };
+            UtcOffset: Offset(offset),
+            From: Day(start),
+            To: Day(end.AddDays(-1)),
+            Total: current.Sum(b => b.Used),
+            Buckets: current.Select(b => new SeriesBucketJson(b.Start, b.Used, b.InPeriod)),
+            Previous: new PreviousSeriesJson(
+                Day(previousStart),
+                Day(previousEnd.AddDays(-1)),
+                previous.Sum(b => b.Used),
+                previous.Select(b => new SeriesBucketJson(b.Start, b.Used, b.InPeriod))));
     }
 
     private sealed record SeriesBucket(DateTimeOffset Start, long Used, long InPeriod);

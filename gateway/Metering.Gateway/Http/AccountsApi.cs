@@ -3,6 +3,7 @@ using Commons.Metering.Gateway.Policy;
 using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Commons.Metering.Gateway.Http;
@@ -15,17 +16,17 @@ internal static class AccountsApi
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
     {
         var accounts = app.MapGroup("/api/v1/accounts").WithTags("accounts");
-        accounts.MapGet("/", (AccountStore store) => Results.Json(store.List().Select(ToJson)))
+        accounts.MapGet("/", (AccountStore store) => TypedResults.Ok(store.List().Select(ToJson)))
             .RequireAuthorization(Access.Administrator).WithSummary("Every account with its role, household and tokens (never a secret).");
         accounts.MapPost("/", CreateAsync).RequireAuthorization(Access.Administrator)
             .WithSummary("Create an account {name, role, household?, password?}; a missing password is generated and returned once.");
-        accounts.MapDelete("/{name}", (string name, HttpContext http, AccountStore store, AccountAudit audit) =>
+        accounts.MapDelete("/{name}", Results<NoContent, ProblemHttpResult> (string name, HttpContext http, AccountStore store, AccountAudit audit) =>
         {
             if (store.Find(name) is null) return UnknownAccount(name);
             var change = store.Remove(name);
             if (!change.Ok) return Problems.Of(StatusCodes.Status409Conflict, "Not removed", change.Error!);
             audit.Write(http.User.Actor(), "remove", name);
-            return Results.NoContent();
+            return TypedResults.NoContent();
         }).RequireAuthorization(Access.Administrator).WithSummary("Remove an account (not the last administrator).");
         accounts.MapPut("/{name}/password", SetPasswordAsync).RequireAuthorization(Access.SignedIn)
             .WithSummary("Set a password {currentPassword, password}: one's own; an administrator resets another's {password}, which its owner must replace at the next sign-in. Ends that account's sessions and revokes its tokens.");
@@ -33,30 +34,23 @@ internal static class AccountsApi
             .WithSummary("Set the language the dashboard speaks to one's own account {language}: en or es.");
         accounts.MapPost("/{name}/tokens", AddTokenAsync).RequireAuthorization(Access.SignedIn)
             .WithSummary("Create an API token {label, days?} for one's own account only (days 1..365, default 90); returned once.");
-        accounts.MapDelete("/{name}/tokens/{id}", (string name, string id, HttpContext http, AccountStore store, AccountAudit audit) =>
+        accounts.MapDelete("/{name}/tokens/{id}", Results<NoContent, ProblemHttpResult> (string name, string id, HttpContext http, AccountStore store, AccountAudit audit) =>
         {
             if (!MayManage(http, name)) return AccessProblems.Forbidden(http);
             if (store.Find(name) is null) return UnknownAccount(name);
             var change = store.RemoveToken(name, id);
             if (!change.Ok) return Problems.NotFound("Unknown token", change.Error!);
             audit.Write(http.User.Actor(), "revoke-token", name, id);
-            return Results.NoContent();
+            return TypedResults.NoContent();
         }).RequireAuthorization(Access.SignedIn).WithSummary("Revoke an API token.");
         return app;
     }
 
-    private static object ToJson(Account a) => new
-    {
-        name = a.Name,
-        role = a.Role.Name(),
-        household = a.Household,
-        created = a.Created,
-        passwordResetBy = a.ResetBy,
-        language = a.Language,
-        tokens = a.Tokens.Select(t => new { id = t.Id, label = t.Label, created = t.Created, expires = t.ExpiresAt }),
-    };
+    private static AccountJson ToJson(Account a) => new(
+        a.Name, a.Role.Name(), a.Household, a.Created, a.ResetBy, a.Language,
+        a.Tokens.Select(t => new TokenJson(t.Id, t.Label, t.Created, t.ExpiresAt)));
 
-    private static async Task<IResult> CreateAsync(HttpContext http, AccountStore store, AccountAudit audit, PolicyStore policy)
+    private static async Task<Results<Created<CreatedAccountJson>, ProblemHttpResult>> CreateAsync(HttpContext http, AccountStore store, AccountAudit audit, PolicyStore policy)
     {
         var (body, problem) = await JsonBody.ReadAsync(http.Request, JsonBody.SmallBytes);
         if (problem is not null) return problem;
@@ -77,17 +71,15 @@ internal static class AccountsApi
             ? $"'{change.Account.Name}' is not on the council of the policy in force ({string.Join(", ", policy.Current.Council.Members)}): " +
               "every proposal, approval or emergency signature of this account will be refused until a policy lists it."
             : null;
-        return Results.Created($"/api/v1/accounts/{change.Account.Name}", new
-        {
-            name = change.Account.Name, role = role.Name(), household, generatedPassword = change.Secret, warning,
-        });
+        return TypedResults.Created($"/api/v1/accounts/{change.Account.Name}",
+            new CreatedAccountJson(change.Account.Name, role.Name(), household, change.Secret, warning));
     }
 
     /// <summary>One's own password needs the current one (a stolen cookie or token alone cannot lock the
     /// owner out). An administrator may reset another account's: the owner must then choose their own
     /// before doing anything else (<see cref="RequestGuards.UsePasswordResetGate"/>), and the reset is
     /// written to the policy audit chain, where the whole community sees it.</summary>
-    private static async Task<IResult> SetPasswordAsync(string name, HttpContext http, AccountStore store, AccountAudit audit, SignInThrottle throttle)
+    private static async Task<Results<NoContent, Ok<GeneratedPasswordJson>, ProblemHttpResult>> SetPasswordAsync(string name, HttpContext http, AccountStore store, AccountAudit audit, SignInThrottle throttle)
     {
         if (!MayManage(http, name)) return AccessProblems.Forbidden(http);
         if (store.Find(name) is null) return UnknownAccount(name);
@@ -116,12 +108,12 @@ internal static class AccountsApi
         audit.Write(actor, own ? "password" : "password-reset", name);
         if (!own && CommonsApi.Runtime(http) is { HasPolicy: true } runtime)
             runtime.RecordAccountAct(actor, "account.password_reset", new { account = name, role = change.Account!.Role.Name() });
-        return generated is null ? Results.NoContent() : Results.Json(new { name, generatedPassword = generated });
+        return generated is null ? TypedResults.NoContent() : TypedResults.Ok(new GeneratedPasswordJson(name, generated));
     }
 
     /// <summary>Only for one's own account: a token acts as its account, so a token made for someone else
     /// would let its maker act as them (read their household, cast their vote).</summary>
-    private static async Task<IResult> AddTokenAsync(string name, HttpContext http, AccountStore store, AccountAudit audit)
+    private static async Task<Results<Created<CreatedTokenJson>, ProblemHttpResult>> AddTokenAsync(string name, HttpContext http, AccountStore store, AccountAudit audit)
     {
         if (http.User.Actor() != name)
             return Problems.Of(StatusCodes.Status403Forbidden, "Forbidden",
@@ -136,15 +128,13 @@ internal static class AccountsApi
         if (!change.Ok) return Problems.Bad(change.Error!);
         var token = change.Account!.Tokens[^1];
         audit.Write(http.User.Actor(), "create-token", name, token.Id + " " + token.Label);
-        return Results.Created($"/api/v1/accounts/{name}/tokens/{token.Id}", new
-        {
-            id = token.Id, label = token.Label, role = change.Account.Role.Name(), expires = token.ExpiresAt, token = change.Secret,
-        });
+        return TypedResults.Created($"/api/v1/accounts/{name}/tokens/{token.Id}",
+            new CreatedTokenJson(token.Id, token.Label, change.Account.Role.Name(), token.ExpiresAt, change.Secret!));
     }
 
     /// <summary>Oneself, or anyone as administrator.</summary>
     /// <summary>One's own account only: the language is the owner's choice, not an administrator's.</summary>
-    private static async Task<IResult> SetLanguageAsync(string name, HttpContext http, AccountStore store, AccountAudit audit)
+    private static async Task<Results<Ok<LanguageJson>, ProblemHttpResult>> SetLanguageAsync(string name, HttpContext http, AccountStore store, AccountAudit audit)
     {
         if (http.User.Actor() != name) return AccessProblems.Forbidden(http);
         var (body, problem) = await JsonBody.ReadAsync(http.Request, JsonBody.SmallBytes);
@@ -153,11 +143,28 @@ internal static class AccountsApi
         var change = store.SetLanguage(name, language);
         if (!change.Ok) return Problems.Bad(change.Error!);
         audit.Write(name, "language", name, language);
-        return Results.Json(new { name, language });
+        return TypedResults.Ok(new LanguageJson(name, language));
     }
 
     private static bool MayManage(HttpContext http, string name) =>
         http.User.Actor() == name || http.User.RoleOf() == Role.Administrator;
 
-    private static IResult UnknownAccount(string name) => Problems.NotFound("Unknown account", $"No account '{name}'.");
+    private static ProblemHttpResult UnknownAccount(string name) => Problems.NotFound("Unknown account", $"No account '{name}'.");
 }
+
+/// <summary>An account as administrators list it: never a secret, tokens by id and label.</summary>
+internal sealed record AccountJson(
+    string Name, string Role, string? Household, DateTimeOffset Created, string? PasswordResetBy, string? Language, IEnumerable<TokenJson> Tokens);
+
+internal sealed record TokenJson(string Id, string Label, DateTimeOffset Created, DateTimeOffset Expires);
+
+/// <summary><c>generatedPassword</c>: shown once, when none was sent; <c>warning</c>: a council account the policy's council does not list.</summary>
+internal sealed record CreatedAccountJson(string Name, string Role, string? Household, string? GeneratedPassword, string? Warning);
+
+/// <summary>An administrator's reset: the generated password, shown once.</summary>
+internal sealed record GeneratedPasswordJson(string Name, string GeneratedPassword);
+
+/// <summary>A new API token: <c>token</c> is the secret, shown once.</summary>
+internal sealed record CreatedTokenJson(string Id, string Label, string Role, DateTimeOffset Expires, string Token);
+
+internal sealed record LanguageJson(string Name, string? Language);

@@ -7,6 +7,7 @@ using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 
@@ -46,7 +47,7 @@ internal static class CommissionApi
         return app;
     }
 
-    private static async Task<IResult> PingAsync(string meterId, HttpContext http, MeterRegistry registry, IStateStore store,
+    private static async Task<Results<Ok<PingJson>, ProblemHttpResult, EmptyHttpResult>> PingAsync(string meterId, HttpContext http, MeterRegistry registry, IStateStore store,
         IDownlinkPublisher downlinks, AckWaiters waiters, TimeProvider time, ILogger<AckWaiters> logger)
     {
         var (body, problem) = await JsonBody.ReadAsync(http.Request, JsonBody.SmallBytes);
@@ -95,7 +96,7 @@ internal static class CommissionApi
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
-            return Results.Empty; // the caller hung up: nobody to answer
+            return TypedResults.Empty; // the caller hung up: nobody to answer
         }
 
         var elapsedMs = (long)time.GetElapsedTime(started).TotalMilliseconds;
@@ -105,11 +106,7 @@ internal static class CommissionApi
             var outcome = ack.Ok ? "acked" : "refused";
             logger.LogInformation("Ping {Cid} to {Meter} by {Actor}: {Outcome} {Error} after {ElapsedMs} ms, {Attempts} sent",
                 cid, meter.Id, http.User.Actor(), outcome, ack.Error, elapsedMs, attempts);
-            return Results.Json(new
-            {
-                meter = meter.Id, community = meter.Community, cid, outcome, error = ack.Error, roundTripMs = elapsedMs, attempts,
-                deviceTime = Iso(ack.TsMs),
-            });
+            return TypedResults.Ok(new PingJson(meter.Id, meter.Community, cid, outcome, ack.Error, elapsedMs, attempts, Iso(ack.TsMs)));
         }
         logger.LogInformation("Ping {Cid} to {Meter} by {Actor}: no ack within {TimeoutS} s ({Published} of {Attempts} published)",
             cid, meter.Id, http.User.Actor(), timeoutS, published, attempts);
@@ -117,7 +114,7 @@ internal static class CommissionApi
             return Problems.Of(StatusCodes.Status503ServiceUnavailable, "Broker unavailable",
                 $"The broker did not take the ping ({attempts} attempts): {publishError}");
         var device = store.ListMeters().FirstOrDefault(m => m.Meter.Id == meter.Id);
-        return Results.Problem(statusCode: StatusCodes.Status504GatewayTimeout, title: "No ack",
+        return TypedResults.Problem(statusCode: StatusCodes.Status504GatewayTimeout, title: "No ack",
             detail: $"Meter '{meter.Id}' did not acknowledge ping {cid} within {timeoutS:0} s (sent {published} times). {Explain(device)}",
             extensions: new Dictionary<string, object?>
             {
@@ -141,3 +138,8 @@ internal static class CommissionApi
     private static string? Iso(long? ms) =>
         ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v).ToString("O", CultureInfo.InvariantCulture) : null;
 }
+
+/// <summary>The device answered: <c>outcome</c> acked or refused (with its <c>error</c>), after
+/// <c>attempts</c> sends; <c>deviceTime</c>: the ack's device time.</summary>
+internal sealed record PingJson(
+    string Meter, string Community, string Cid, string Outcome, string? Error, long RoundTripMs, int Attempts, string? DeviceTime);

@@ -9,6 +9,7 @@ using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Policy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Commons.Metering.Gateway.Http;
@@ -23,7 +24,7 @@ internal static class CsvExportApi
     public static IEndpointRouteBuilder MapCsvExportApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1").WithTags("commons");
-        api.MapGet("/households/{id}/export.csv", (string id, string? what, string? from, string? to, HttpContext http, PolicyStore store, UsageSeries series, IStateStore ledger) =>
+        api.MapGet("/households/{id}/export.csv", Results<ContentHttpResult, ProblemHttpResult> (string id, string? what, string? from, string? to, HttpContext http, PolicyStore store, UsageSeries series, IStateStore ledger) =>
         {
             if (!Access.MayReadHousehold(http, id)) return AccessProblems.Forbidden(http);
             if (!store.HasPolicy) return Problems.NoPolicy();
@@ -34,23 +35,25 @@ internal static class CsvExportApi
             if (!series.TryRange(from, to, PolicyPeriod.Month, policy.UtcOffset, out var start, out var end, out var error)) return Problems.Bad(error!);
             var csv = what == "readings" ? Readings(household, policy.UtcOffset, ledger, start, end) : HourlyUse(household, policy.UtcOffset, ledger, start, end);
             return File(http, csv, $"{household.Id}-{what ?? "usage"}-{UsageSeries.Day(start)}-{UsageSeries.Day(end.AddDays(-1))}.csv");
-        }).RequireAuthorization(Access.SignedIn)
+        }).Produces<string>(StatusCodes.Status200OK, CsvType).RequireAuthorization(Access.SignedIn)
             .WithSummary("A household's hourly use (what=usage) or stored readings (what=readings) from..to (yyyy-MM-dd, community days, default this month) as CSV; its own member only.");
-        api.MapGet("/community/export.csv", (string? from, string? to, HttpContext http, PolicyStore store, UsageSeries series, IStateStore ledger) =>
+        api.MapGet("/community/export.csv", Results<ContentHttpResult, ProblemHttpResult> (string? from, string? to, HttpContext http, PolicyStore store, UsageSeries series, IStateStore ledger) =>
         {
             if (!store.HasPolicy) return Problems.NoPolicy();
             var policy = store.Current;
             if (!series.TryRange(from, to, PolicyPeriod.Month, policy.UtcOffset, out var start, out var end, out var error)) return Problems.Bad(error!);
             return File(http, CommunityDaily(policy, ledger, start, end), $"{policy.Community}-daily-{UsageSeries.Day(start)}-{UsageSeries.Day(end.AddDays(-1))}.csv");
-        }).RequireAuthorization(Access.Operations)
+        }).Produces<string>(StatusCodes.Status200OK, CsvType).RequireAuthorization(Access.Operations)
             .WithSummary("The community's use per resource and community day from..to as CSV, against the cap of its period (council, technicians, administrators).");
         return app;
     }
 
-    private static IResult File(HttpContext http, string csv, string name)
+    private const string CsvType = "text/csv";
+
+    private static ContentHttpResult File(HttpContext http, string csv, string name)
     {
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}\"";
-        return Results.Text(csv, "text/csv; charset=utf-8");
+        return TypedResults.Text(csv, CsvType + "; charset=utf-8");
     }
 
     private static string HourlyUse(Household household, TimeSpan offset, IStateStore ledger, DateTimeOffset start, DateTimeOffset end)

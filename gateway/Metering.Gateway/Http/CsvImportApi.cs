@@ -6,6 +6,7 @@ using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 
@@ -40,7 +41,7 @@ internal static class CsvImportApi
         return app;
     }
 
-    private static async Task<IResult> ImportAsync(string meterId, HttpRequest request, MeterRegistry registry, LedgerWriter ledger, TimeProvider time,
+    private static async Task<Results<Ok<ImportJson>, ProblemHttpResult>> ImportAsync(string meterId, HttpRequest request, MeterRegistry registry, LedgerWriter ledger, TimeProvider time,
         ILogger<LedgerWriter> logger)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, MaxBytes);
@@ -78,19 +79,9 @@ internal static class CsvImportApi
         }
         logger.LogInformation("CSV history of meter {Meter} imported by {Actor}: {Committed} readings committed, {Duplicates} already held, seqs {First}-{Last}",
             meter.Id, request.HttpContext.User.Actor(), committed, duplicates, firstSeq, firstSeq + rows.Count - 1);
-        return Results.Json(new
-        {
-            meter = meter.Id,
-            rows = rows.Count,
-            committed,
-            duplicates,
-            flags,
-            firstSeq,
-            lastSeq = firstSeq + rows.Count - 1,
-            from = rows[0].Time.ToUniversalTime(),
-            to = rows[^1].Time.ToUniversalTime(),
-            unit = meter.Resource.Unit(),
-        });
+        return TypedResults.Ok(new ImportJson(
+            meter.Id, rows.Count, committed, duplicates, flags, firstSeq, firstSeq + rows.Count - 1,
+            rows[0].Time.ToUniversalTime(), rows[^1].Time.ToUniversalTime(), meter.Resource.Unit()));
     }
 
     /// <summary>Reads the mapping; returns the first problem in plain words, or null.</summary>
@@ -133,3 +124,9 @@ internal static class CsvImportApi
         return null;
     }
 }
+
+/// <summary>What an import did: readings committed, already held (duplicates), flags raised by name, the
+/// seqs it used and the time range of its rows.</summary>
+internal sealed record ImportJson(
+    string Meter, int Rows, int Committed, int Duplicates, Dictionary<string, int> Flags, long FirstSeq, long LastSeq,
+    DateTimeOffset From, DateTimeOffset To, string Unit);

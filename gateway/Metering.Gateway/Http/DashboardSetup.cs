@@ -10,12 +10,10 @@ using Microsoft.Extensions.Options;
 
 namespace Commons.Metering.Gateway.Http;
 
-/// <summary>The dashboard and API in two calls: services (GatewayServices) and the
-/// pipeline (GatewayHost: sign-in middleware, endpoints, accounts created at start).</summary>
+/// <summary>The dashboard's services (GatewayServices) and its accounts created at start; the
+/// endpoints are mapped in <see cref="Endpoints"/>.</summary>
 internal static class DashboardSetup
 {
-    public const string OpenApiPath = "/openapi/v1.json";
-
     public static IServiceCollection AddMeteringDashboard(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddMeteringAuth(configuration);
@@ -28,32 +26,16 @@ internal static class DashboardSetup
         return services;
     }
 
-    /// <summary>Adds sign-in and the dashboard's endpoints; creates the configured administrator and,
-    /// in demo mode, the demo accounts. Returns lines for the start-up message (demo sign-ins).</summary>
-    public static string UseMeteringDashboard(this WebApplication app, string httpBase)
+    /// <summary>Creates the configured administrator and, in demo mode, the demo accounts. Returns lines
+    /// for the start-up message (where the dashboard is, demo sign-ins).</summary>
+    public static string SeedAccounts(WebApplication app, string httpBase)
     {
-        app.UseCrossSiteGuard();
-        app.UseAuthentication();
-        app.UsePasswordResetGate();
-        app.UseAuthorization();
-        app.MapOpenApi(OpenApiPath).AllowAnonymous();
-        app.MapDashboardAssets();
-        app.MapSessionApi();
-        app.MapAccountsApi();
-        app.MapCommonsApi();
-        app.MapUsageSeriesApi();
-        app.MapCsvExportApi();
-        app.MapCsvImportApi();
-        app.MapCommonsActsApi();
-        app.MapHeldReadingsApi();
-        app.MapEventsEndpoint();
-
         var options = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
         var store = app.Services.GetRequiredService<AccountStore>();
         var demo = AccountSeeding.Run(options, store, app.Services.GetRequiredService<AccountAudit>(),
             app.Services.GetRequiredService<PolicyStore>(), app.Logger);
         var lines = $"  dashboard (sign in):        {httpBase}/dashboard/\n" +
-                    $"  API description (OpenAPI):  {httpBase}{OpenApiPath}\n";
+                    $"  API description (OpenAPI):  {httpBase}{Endpoints.OpenApiPath}\n";
         if (demo.Count > 0)
             lines += "  demo sign-ins (role, name, password; new passwords at every start):\n" + string.Join("\n", demo) + "\n";
         else if (store.Count == 0)

@@ -6,6 +6,7 @@ using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Commons.Metering.Gateway.Http;
@@ -23,7 +24,7 @@ internal static class HeldReadingsApi
     public static IEndpointRouteBuilder MapHeldReadingsApi(this IEndpointRouteBuilder app)
     {
         var held = app.MapGroup("/api/v1/readings/held").WithTags("readings");
-        held.MapGet("/", (IStateStore store) => Results.Json(store.HeldReadings().Select(ToJson)))
+        held.MapGet("/", (IStateStore store) => TypedResults.Ok(store.HeldReadings().Select(ToJson)))
             .RequireAuthorization(Access.TechnicianOrAdministrator)
             .WithSummary("Technician, administrator: readings held as implausible that await a decision, oldest first.");
         // Channel names are path segments: clients escape anything else (%2F), which routing leaves escaped.
@@ -38,22 +39,11 @@ internal static class HeldReadingsApi
         return app;
     }
 
-    private static object ToJson(HeldReadingView h) => new
-    {
-        meter = h.Meter,
-        community = h.Community,
-        resource = h.Resource,
-        unit = Resources.TryParse(h.Resource, out var r) ? r.Unit() : null,
-        channel = h.Channel,
-        seq = h.Seq,
-        register = h.Register,
-        deviceTime = Iso(h.TsMs),
-        received = Iso(h.ReceivedMs),
-        baseline = new { seq = h.BaselineSeq, register = h.BaselineRegister, deviceTime = Iso(h.BaselineTsMs) },
-        rise = h.Rise,
-    };
+    private static HeldReadingJson ToJson(HeldReadingView h) => new(
+        h.Meter, h.Community, h.Resource, Resources.TryParse(h.Resource, out var r) ? r.Unit() : null, h.Channel, h.Seq, h.Register,
+        Iso(h.TsMs), Iso(h.ReceivedMs), new HeldBaselineJson(h.BaselineSeq, h.BaselineRegister, Iso(h.BaselineTsMs)), h.Rise);
 
-    private static async Task<IResult> DecideAsync(string meter, string channel, long seq, HeldDecision decision, HttpContext http,
+    private static async Task<Results<Ok<HeldDecisionJson>, ProblemHttpResult>> DecideAsync(string meter, string channel, long seq, HeldDecision decision, HttpContext http,
         LedgerWriter ledger, MeterRegistry registry, TimeProvider time)
     {
         var (body, problem) = await JsonBody.ReadAsync(http.Request, JsonBody.SmallBytes);
@@ -72,9 +62,21 @@ internal static class HeldReadingsApi
         var kind = decision == HeldDecision.Accept ? "reading.accepted" : "reading.rejected";
         if (CommonsApi.Runtime(http) is { HasPolicy: true } runtime)
             runtime.RecordHeldDecision(actor, kind, new { meter, channel, seq, usage, unit = info.Resource.Unit(), reason });
-        return Results.Json(new { decision = kind, meter, channel, seq, usage, unit = info.Resource.Unit(), by = actor });
+        return TypedResults.Ok(new HeldDecisionJson(kind, meter, channel, seq, usage, info.Resource.Unit(), actor));
     }
 
     private static string? Iso(long ms) =>
         ms <= 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 }
+
+/// <summary>A held reading: its register and the baseline it jumped from, in the base unit <c>unit</c>
+/// (null for a resource the gateway does not know); <c>rise</c> = register - baseline register.</summary>
+internal sealed record HeldReadingJson(
+    string Meter, string Community, string Resource, string? Unit, string Channel, long Seq, long Register, string? DeviceTime, string? Received,
+    HeldBaselineJson Baseline, long Rise);
+
+internal sealed record HeldBaselineJson(long Seq, long Register, string? DeviceTime);
+
+/// <summary>A decision taken: <c>decision</c> reading.accepted or reading.rejected; <c>usage</c> the rise
+/// that now counts (0 when rejected), in <c>unit</c>.</summary>
+internal sealed record HeldDecisionJson(string Decision, string Meter, string Channel, long Seq, long Usage, string Unit, string By);

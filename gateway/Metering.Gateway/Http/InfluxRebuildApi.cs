@@ -6,6 +6,7 @@ using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Sinks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,20 +25,23 @@ internal static class InfluxRebuildApi
         return app;
     }
 
-    private static async Task<IResult> RebuildAsync(HttpRequest request, IOptions<GatewayOptions> options, ISinkOutbox outbox, ILoggerFactory logs, IMeterHouseholds households)
+    private static async Task<Results<Ok<RebuildJson>, ProblemHttpResult>> RebuildAsync(HttpRequest request, IOptions<GatewayOptions> options, ISinkOutbox outbox, ILoggerFactory logs, IMeterHouseholds households)
     {
         var o = options.Value;
         if (!o.Influx.SinkConfigured)
-            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "No InfluxDB configured",
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "No InfluxDB configured",
                 detail: "Metering:Influx:Kind is None: there is no time-series database to rebuild (Sinks/README.md).");
         if (!TryTime(request.Query["from"], out var from) || !TryTime(request.Query["to"], out var to) || to <= from)
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad range",
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad range",
                 detail: "'from' and 'to' must be ISO 8601 times with from < to, e.g. ?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z (device time, to exclusive).");
         var lines = await Task.Run(() => outbox.RequeueFromLedger(from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), households, request.HttpContext.RequestAborted));
         logs.CreateLogger("Commons.Metering.Gateway.Sinks.InfluxRebuild").LogInformation("InfluxDB rebuild from the ledger, {From:O} to {To:O}: {Lines} lines queued by {Actor}", from, to, lines, request.HttpContext.User.Actor());
-        return Results.Json(new { from = from.ToString("O", CultureInfo.InvariantCulture), to = to.ToString("O", CultureInfo.InvariantCulture), lines });
+        return TypedResults.Ok(new RebuildJson(from.ToString("O", CultureInfo.InvariantCulture), to.ToString("O", CultureInfo.InvariantCulture), lines));
     }
 
     private static bool TryTime(string? text, out DateTimeOffset time) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time);
 }
+
+/// <summary>The range queued again and how many line-protocol lines it made.</summary>
+internal sealed record RebuildJson(string From, string To, long Lines);

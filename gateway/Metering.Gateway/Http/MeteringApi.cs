@@ -9,6 +9,7 @@ using Commons.Metering.Gateway.Telemetry;
 using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 
@@ -21,54 +22,46 @@ internal static class MeteringApi
 {
     public static IEndpointRouteBuilder MapMeteringApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", (LedgerWriter ledger, BrokerHealth broker, Backup.BackupStatus backup) =>
+        app.MapGet("/healthz", Results<Ok<HealthJson>, JsonHttpResult<HealthJson>> (LedgerWriter ledger, BrokerHealth broker, Backup.BackupStatus backup) =>
         {
             // broker.Ready is false too while commits fail (BrokerHealth.LedgerProblem, e.g. a full disk).
             var ok = ledger.IsRunning && broker.Ready;
             var ledgerState = !ledger.IsRunning ? "stopped" : broker.LedgerProblem ?? "running";
             // A failed backup degrades but does not fail health: devices are still served (Backup/BackupStatus.cs).
             var status = !ok ? "unavailable" : backup.Degraded ? "degraded" : "ok";
-            return Results.Json(new { status, version = Hosting.GatewayVersion.Informational, ledger = ledgerState, broker = broker.State, backup = backup.Health() },
-                statusCode: ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-        }).AllowAnonymous();
+            var health = new HealthJson(status, Hosting.GatewayVersion.Informational, ledgerState, broker.State, backup.Health());
+            return ok ? TypedResults.Ok(health) : TypedResults.Json(health, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }).AllowAnonymous().Produces<HealthJson>(StatusCodes.Status503ServiceUnavailable)
+            .WithSummary("Health: 200 while the ledger runs and the broker is ready (status ok or degraded by a failed backup), 503 otherwise.");
         // The sink and process gauges are read when scraped: asking for them here creates them.
         app.MapGet("/metrics", async (HttpContext http, MeterExporter exporter, SinkMetrics sinks, Hosting.ProcessMetrics process) =>
         {
             http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await exporter.WriteAsync(http.Response.Body, http.RequestAborted);
-        }).AllowAnonymous();
+        }).AllowAnonymous().Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .WithSummary("Prometheus metrics, text exposition format 0.0.4.");
         // Registers are household data and registration is commissioning: technicians only (and
         // loopback callers while no account exists, Auth/Access.cs). Usage: also the meter's own household.
         var meters = app.MapGroup("/api/v1/meters").WithTags("meters");
-        meters.MapGet("/", (IStateStore store) => Results.Json(store.ListMeters().Select(ToJson))).RequireAuthorization(Access.TechnicianOrSetup);
+        meters.MapGet("/", (IStateStore store) => TypedResults.Ok(store.ListMeters().Select(ToJson))).RequireAuthorization(Access.TechnicianOrSetup);
         meters.MapPost("/", RegisterAsync).RequireAuthorization(Access.TechnicianOrSetup);
         meters.MapGet("/{meterId}/usage", Usage).RequireAuthorization(Access.SignedInOrSetup);
         // A reflashed device's sequence is restored from this (tools/Metering.Cli: metering seq restore).
-        meters.MapGet("/{meterId}/sequence", (string meterId, IStateStore store) => store.SequenceHighWater(meterId) is { } highWater
-                ? Results.Json(new { meter = meterId, highWater })
+        meters.MapGet("/{meterId}/sequence", Results<Ok<SequenceJson>, ProblemHttpResult> (string meterId, IStateStore store) =>
+                store.SequenceHighWater(meterId) is { } highWater
+                ? TypedResults.Ok(new SequenceJson(meterId, highWater))
                 : Problems.NotFound("Unknown meter", $"No meter '{meterId}' is registered."))
             .RequireAuthorization(Access.TechnicianOrSetup)
             .WithSummary("Technician: the meter's sequence high-water mark in the ledger (newest reading, event or gauge seq; a seq_jump reading excluded).");
         return app;
     }
 
-    private static object ToJson(MeterView m) => new
-    {
-        id = m.Meter.Id,
-        community = m.Meter.Community,
-        resource = m.Meter.Resource.Name(),
-        unit = m.Meter.Resource.Unit(),
-        lastSeen = Iso(m.LastSeenMs),
-        lastSeq = m.LastSeq,
-        channels = m.Channels.Select(c => new { name = c.Name, lastSeq = c.LastSeq, register = c.Register }),
-        status = m.Status is not { } s ? null : new
-        {
-            state = s.State, fw = s.Firmware, boot = s.Boot, outbox = s.Outbox, battMv = s.BatteryMv,
-            deviceTime = Iso(s.TsMs), lastSeen = Iso(s.ReceivedMs),
-        },
-    };
+    private static MeterJson ToJson(MeterView m) => new(
+        m.Meter.Id, m.Meter.Community, m.Meter.Resource.Name(), m.Meter.Resource.Unit(), Iso(m.LastSeenMs), m.LastSeq,
+        m.Channels.Select(c => new MeterChannelJson(c.Name, c.LastSeq, c.Register)),
+        m.Status is not { } s ? null : new MeterStatusJson(s.State, s.Firmware, s.Boot, s.Outbox, s.BatteryMv, Iso(s.TsMs), Iso(s.ReceivedMs)));
 
-    private static async Task<IResult> RegisterAsync(HttpRequest request, LedgerWriter ledger, TimeProvider time, ILogger<LedgerWriter> logger)
+    private static async Task<Results<Created<RegisteredMeterJson>, Ok<RegisteredMeterJson>, ProblemHttpResult>> RegisterAsync(HttpRequest request, LedgerWriter ledger, TimeProvider time, ILogger<LedgerWriter> logger)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, JsonBody.SmallBytes);
         if (problem is not null) return problem;
@@ -81,41 +74,39 @@ internal static class MeteringApi
         var meter = new MeterInfo(id!, community!, resource);
         var outcome = await ledger.SubmitAsync(new RegisterMeterWrite(meter, time.GetUtcNow().ToUnixTimeMilliseconds()),
             request.HttpContext.RequestAborted);
-        var registered = new { id = meter.Id, community = meter.Community, resource = resource.Name(), unit = resource.Unit() };
+        var registered = new RegisteredMeterJson(meter.Id, meter.Community, resource.Name(), resource.Unit());
         if (outcome.Status == LedgerStatus.Committed)
             logger.LogInformation("Meter {Meter} registered in {Community} as {Resource} by {Actor}", meter.Id, meter.Community, resource.Name(), request.HttpContext.User.Actor());
         return outcome.Status switch
         {
-            LedgerStatus.Committed => Results.Created($"/api/v1/meters/{meter.Id}", registered),
-            LedgerStatus.AlreadyRegistered => Results.Ok(registered),
-            _ => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Meter already registered differently",
+            LedgerStatus.Committed => TypedResults.Created($"/api/v1/meters/{meter.Id}", registered),
+            LedgerStatus.AlreadyRegistered => TypedResults.Ok(registered),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Meter already registered differently",
                 detail: $"Meter '{meter.Id}' is registered in community '{outcome.Existing!.Community}' as {outcome.Existing.Resource.Name()}."),
         };
     }
 
-    private static IResult Usage(string meterId, string? from, string? to, MeterRegistry registry, IStateStore store, HttpContext http, PolicyStore policy)
+    private static Results<Ok<UsageJson>, ProblemHttpResult> Usage(string meterId, string? from, string? to, MeterRegistry registry, IStateStore store, HttpContext http, PolicyStore policy)
     {
         if (!MayReadMeter(http, meterId, policy)) return AccessProblems.Forbidden(http);
         if (!TryParseIso(from, out var fromTime)) return Bad("'from' must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z.");
         if (!TryParseIso(to, out var toTime)) return Bad("'to' must be an ISO 8601 date-time, e.g. 2026-02-01T00:00:00Z.");
         if (toTime <= fromTime) return Bad("'to' must be later than 'from'.");
         if (!registry.TryGet(meterId, out var meter))
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown meter", detail: $"No meter '{meterId}' is registered.");
+            return Problems.NotFound("Unknown meter", $"No meter '{meterId}' is registered.");
         var fromHour = UsageRules.HourStartMs(fromTime.ToUnixTimeMilliseconds());
         var channels = store.Usage(meter.Id, fromHour, toTime.ToUnixTimeMilliseconds());
-        return Results.Json(new
-        {
-            meter = meter.Id,
-            community = meter.Community,
-            resource = meter.Resource.Name(),
-            unit = meter.Resource.Unit(),
-            from = fromTime.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
-            to = toTime.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
-            resolution = "PT1H",
-            bucketsFrom = Iso(fromHour),
-            channels = channels.Select(c => new { name = c.Channel, usage = c.Usage }),
-            total = channels.Sum(c => c.Usage),
-        });
+        return TypedResults.Ok(new UsageJson(
+            meter.Id,
+            meter.Community,
+            meter.Resource.Name(),
+            meter.Resource.Unit(),
+            From: fromTime.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
+            To: toTime.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
+            Resolution: "PT1H",
+            BucketsFrom: Iso(fromHour)!,
+            Channels: channels.Select(c => new ChannelUsageJson(c.Channel, c.Usage)),
+            Total: channels.Sum(c => c.Usage)));
     }
 
     /// <summary>Technicians read any meter; a member only the meters the policy lists for its household.</summary>
@@ -131,5 +122,29 @@ internal static class MeteringApi
     private static string? Iso(long? ms) =>
         ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v).ToString("O", CultureInfo.InvariantCulture) : null;
 
-    private static IResult Bad(string detail) => Problems.Bad(detail);
+    private static ProblemHttpResult Bad(string detail) => Problems.Bad(detail);
 }
+
+/// <summary>GET /healthz. <c>backup</c>: off, scheduled, ok or failed with the last success and error (Backup/BackupStatus.cs).</summary>
+internal sealed record HealthJson(string Status, string Version, string Ledger, string Broker, object Backup);
+
+/// <summary>A meter with its registers (base units: mL, Wh, g) and its retained status.</summary>
+internal sealed record MeterJson(
+    string Id, string Community, string Resource, string Unit, string? LastSeen, long LastSeq, IEnumerable<MeterChannelJson> Channels, MeterStatusJson? Status);
+
+internal sealed record MeterChannelJson(string Name, long LastSeq, long Register);
+
+/// <summary>The device's retained status: firmware, boot count, outbox depth (readings), battery in mV.</summary>
+internal sealed record MeterStatusJson(string State, string? Fw, long? Boot, long? Outbox, long? BattMv, string? DeviceTime, string? LastSeen);
+
+internal sealed record RegisteredMeterJson(string Id, string Community, string Resource, string Unit);
+
+/// <summary>Usage per channel in base units, summed over the hour buckets from <c>bucketsFrom</c> to <c>to</c>.</summary>
+internal sealed record UsageJson(
+    string Meter, string Community, string Resource, string Unit, string From, string To, string Resolution, string BucketsFrom,
+    IEnumerable<ChannelUsageJson> Channels, long Total);
+
+internal sealed record ChannelUsageJson(string Name, long Usage);
+
+/// <summary>The newest seq the ledger holds for the meter.</summary>
+internal sealed record SequenceJson(string Meter, long HighWater);

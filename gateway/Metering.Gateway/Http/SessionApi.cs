@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -21,36 +22,32 @@ internal static class SessionApi
     {
         var session = app.MapGroup("/api/v1/session").WithTags("session");
         session.MapPost("/", SignInAsync).AllowAnonymous().WithSummary("Sign in with name and password; sets the session cookie.");
-        session.MapGet("/", (HttpContext http) => Results.Json(Me(http))).RequireAuthorization(Access.SignedIn)
+        session.MapGet("/", (HttpContext http) => TypedResults.Ok(Me(http))).RequireAuthorization(Access.SignedIn)
             .WithSummary("The signed-in account: name, role, household.");
-        session.MapDelete("/", async (HttpContext http, SignedOutSessions signedOut, Microsoft.Extensions.Options.IOptions<AuthOptions> options) =>
+        session.MapDelete("/", async Task<NoContent> (HttpContext http, SignedOutSessions signedOut, Microsoft.Extensions.Options.IOptions<AuthOptions> options) =>
         {
             // The session ends on the server too: a copy of the cookie is refused from now on.
             if (http.User.FindFirst(Roles.SessionClaim)?.Value is { } sid) signedOut.End(sid, TimeSpan.FromMinutes(options.Value.SessionMinutes));
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-            return Results.NoContent();
+            return TypedResults.NoContent();
         }).AllowAnonymous().WithSummary("Sign out: ends the cookie session on the server, so a copy of the cookie is refused too.");
         return app;
     }
 
-    internal static object Me(HttpContext http)
+    internal static SessionJson Me(HttpContext http)
     {
         var runtime = http.RequestServices.GetService<ICommonsRuntime>();
-        return new
-        {
-            name = http.User.Actor(),
-            role = http.User.RoleOf()?.Name(),
-            household = http.User.HouseholdOf(),
-            // Set when an administrator set this password: every other request is refused until the owner chooses one.
-            passwordResetBy = http.User.ResetBy(),
-            // The language the dashboard speaks to this account; null: the browser's.
-            language = http.User.Actor() is { } actor ? http.RequestServices.GetRequiredService<AccountStore>().Find(actor)?.Language : null,
-            hasPolicy = runtime?.HasPolicy ?? http.RequestServices.GetRequiredService<Policy.PolicyStore>().HasPolicy,
-            runtime = runtime is not null,
-        };
+        return new SessionJson(
+            http.User.Actor(),
+            http.User.RoleOf()?.Name(),
+            http.User.HouseholdOf(),
+            http.User.ResetBy(),
+            http.User.Actor() is { } actor ? http.RequestServices.GetRequiredService<AccountStore>().Find(actor)?.Language : null,
+            HasPolicy: runtime?.HasPolicy ?? http.RequestServices.GetRequiredService<Policy.PolicyStore>().HasPolicy,
+            Runtime: runtime is not null);
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext http, AccountStore accounts, SignInThrottle throttle, AuthMetrics metrics, ILogger<AccountStore> logger)
+    private static async Task<Results<Ok<SignedInJson>, ProblemHttpResult>> SignInAsync(HttpContext http, AccountStore accounts, SignInThrottle throttle, AuthMetrics metrics, ILogger<AccountStore> logger)
     {
         var (body, problem) = await JsonBody.ReadAsync(http.Request, JsonBody.SmallBytes);
         if (problem is not null) return problem;
@@ -87,6 +84,14 @@ internal static class SessionApi
         var principal = new System.Security.Claims.ClaimsPrincipal(identity);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
         logger.LogInformation("Signed in: {Name} ({Role}) from {Address}", account.Name, account.Role, address);
-        return Results.Json(new { name = account.Name, role = account.Role.Name(), household = account.Household, passwordResetBy = account.ResetBy, language = account.Language });
+        return TypedResults.Ok(new SignedInJson(account.Name, account.Role.Name(), account.Household, account.ResetBy, account.Language));
     }
 }
+
+/// <summary>GET /api/v1/session. <c>passwordResetBy</c>: set when an administrator set this password (every
+/// other request is refused until the owner chooses one); <c>language</c>: null means the browser's;
+/// <c>runtime</c>: whether the policy runtime runs.</summary>
+internal sealed record SessionJson(string Name, string? Role, string? Household, string? PasswordResetBy, string? Language, bool HasPolicy, bool Runtime);
+
+/// <summary>POST /api/v1/session: the account just signed in.</summary>
+internal sealed record SignedInJson(string Name, string Role, string? Household, string? PasswordResetBy, string? Language);

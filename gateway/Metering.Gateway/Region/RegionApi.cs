@@ -3,6 +3,7 @@ using System.Globalization;
 using Commons.Metering.Gateway.Domain;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,23 +18,23 @@ internal static class RegionApi
         if (app.ServiceProvider.GetService<RegionService>() is not null)
         {
             // Authenticated by the community's own token (Authorization: Community <token>), not by an account.
-            app.MapPost("/api/v1/region/reports", Report).AllowAnonymous().WithTags("region");
+            app.MapPost("/api/v1/region/reports", Report).AllowAnonymous().WithTags("region").Produces<RegionAnswerJson>(StatusCodes.Status200OK);
             app.MapGet("/api/v1/region", Overview).RequireAuthorization(Auth.Access.SignedInOrSetup).WithTags("region");
-            app.MapGet("/api/v1/region/proposals", (RegionService region) => Results.Json(region.Council.Pending().Select(ProposalJson)))
+            app.MapGet("/api/v1/region/proposals", (RegionService region) => TypedResults.Ok(region.Council.Pending().Select(ProposalJson)))
                 .RequireAuthorization(Auth.Access.SignedInOrSetup).WithTags("region");
             app.MapPost("/api/v1/region/proposals", Propose).RequireAuthorization(Auth.Access.Council).WithTags("region");
             app.MapPost("/api/v1/region/proposals/{id}/approve", (string id, HttpContext http, RegionService region) =>
                 Acted(region.Council.Approve(id, Auth.Access.Actor(http.User)))).RequireAuthorization(Auth.Access.Council).WithTags("region");
-            app.MapGet("/api/v1/region/loans", (RegionLedger ledger) => Results.Json(ledger.AllLoans().Select(LoanJson)))
+            app.MapGet("/api/v1/region/loans", (RegionLedger ledger) => TypedResults.Ok(ledger.AllLoans().Select(LoanJson)))
                 .RequireAuthorization(Auth.Access.SignedInOrSetup).WithTags("region");
             app.MapPost("/api/v1/region/loans", ProposeLoan).RequireAuthorization(Auth.Access.Council).WithTags("region");
             app.MapPost("/api/v1/region/loans/{id}/approve", (string id, HttpContext http, RegionService region) =>
                 Loaned(region.Aid.Approve(id, Auth.Access.Actor(http.User)))).RequireAuthorization(Auth.Access.Council).WithTags("region");
             app.MapPost("/api/v1/region/stages", ProposeStage).RequireAuthorization(Auth.Access.Council).WithTags("region");
-            app.MapPost("/api/v1/region/stages/{id}/approve", (string id, HttpContext http, RegionService region, TimeProvider time) =>
+            app.MapPost("/api/v1/region/stages/{id}/approve", Results<Ok<RegionStageJson>, ProblemHttpResult> (string id, HttpContext http, RegionService region, TimeProvider time) =>
             {
                 var r = region.Council.ApproveStage(id, Auth.Access.Actor(http.User), time.GetUtcNow(), out var p);
-                return r.Accepted ? Results.Json(StageJson(p!)) : Results.Problem(statusCode: 409, title: "Refused", detail: r.Refusal);
+                return r.Accepted ? TypedResults.Ok(StageJson(p!)) : Refused(r.Refusal);
             }).RequireAuthorization(Auth.Access.Council).WithTags("region");
         }
         if (app.ServiceProvider.GetService<UpstreamReporter>() is not null)
@@ -41,177 +42,151 @@ internal static class RegionApi
         return app;
     }
 
-    private static async Task<IResult> Report(HttpContext http, RegionService region)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Report(HttpContext http, RegionService region)
     {
         var header = http.Request.Headers.Authorization.ToString();
         var token = header.StartsWith("Community ", StringComparison.Ordinal) ? header["Community ".Length..].Trim() : null;
         if (http.Request.ContentLength > RegionWire.MaxReportBytes)
-            return Results.Problem(statusCode: 413, title: "Report too large", detail: $"a report is at most {RegionWire.MaxReportBytes} bytes");
+            return TypedResults.Problem(statusCode: 413, title: "Report too large", detail: $"a report is at most {RegionWire.MaxReportBytes} bytes");
         using var ms = new MemoryStream();
         var buffer = new byte[1024];
         int n;
         while ((n = await http.Request.Body.ReadAsync(buffer, http.RequestAborted)) > 0)
         {
             if (ms.Length + n > RegionWire.MaxReportBytes)
-                return Results.Problem(statusCode: 413, title: "Report too large", detail: $"a report is at most {RegionWire.MaxReportBytes} bytes");
+                return TypedResults.Problem(statusCode: 413, title: "Report too large", detail: $"a report is at most {RegionWire.MaxReportBytes} bytes");
             ms.Write(buffer, 0, n);
         }
         var result = region.Handle(token, ms.ToArray());
         return result.Answer is { } a
-            ? Results.Bytes(RegionWire.Encode(a), "application/json")
-            : Results.Problem(statusCode: result.Status, title: result.Title, detail: result.Detail);
+            ? TypedResults.Bytes(RegionWire.Encode(a), "application/json")
+            : TypedResults.Problem(statusCode: result.Status, title: result.Title, detail: result.Detail);
     }
 
     /// <summary>A delegate proposes a budget: {"resource","budgetPerPeriod","needPerPersonPerPeriod","rule"}.</summary>
-    private static async Task<IResult> Propose(HttpContext http, RegionService region)
+    private static async Task<Results<Ok<RegionProposalJson>, ProblemHttpResult>> Propose(HttpContext http, RegionService region)
     {
         ProposalBody? body;
         try { body = await http.Request.ReadFromJsonAsync<ProposalBody>(http.RequestAborted); }
-        catch (System.Text.Json.JsonException e) { return Results.Problem(statusCode: 400, title: "Bad request", detail: e.Message); }
+        catch (System.Text.Json.JsonException e) { return TypedResults.Problem(statusCode: 400, title: "Bad request", detail: e.Message); }
         if (body is null || !Resources.TryParse(body.Resource, out var r))
-            return Results.Problem(statusCode: 400, title: "Bad request", detail: "'resource' must be water, energy or forest.");
+            return TypedResults.Problem(statusCode: 400, title: "Bad request", detail: "'resource' must be water, energy or forest.");
         if (body.Rule is not (null or "by_population" or "by_shares" or "by_recent_use"))
-            return Results.Problem(statusCode: 400, title: "Bad request", detail: "'rule' must be by_population, by_shares or by_recent_use.");
+            return TypedResults.Problem(statusCode: 400, title: "Bad request", detail: "'rule' must be by_population, by_shares or by_recent_use.");
         var rule = body.Rule switch { "by_shares" => RegionalRule.ByShares, "by_recent_use" => RegionalRule.ByRecentUse, _ => RegionalRule.ByPopulation };
         return Acted(region.Council.Propose(Auth.Access.Actor(http.User), r, body.BudgetPerPeriod, body.NeedPerPersonPerPeriod, rule));
     }
 
     /// <summary>A delegate proposes a regional stage: {"resource","stage","hours"}.</summary>
-    private static async Task<IResult> ProposeStage(HttpContext http, RegionService region)
+    private static async Task<Results<Ok<RegionStageJson>, ProblemHttpResult>> ProposeStage(HttpContext http, RegionService region)
     {
         StageBody? body;
         try { body = await http.Request.ReadFromJsonAsync<StageBody>(http.RequestAborted); }
-        catch (System.Text.Json.JsonException e) { return Results.Problem(statusCode: 400, title: "Bad request", detail: e.Message); }
+        catch (System.Text.Json.JsonException e) { return TypedResults.Problem(statusCode: 400, title: "Bad request", detail: e.Message); }
         if (body is null || !Resources.TryParse(body.Resource, out var r))
-            return Results.Problem(statusCode: 400, title: "Bad request", detail: "'resource' must be water, energy or forest.");
+            return TypedResults.Problem(statusCode: 400, title: "Bad request", detail: "'resource' must be water, energy or forest.");
         var result = region.Council.ProposeStage(Auth.Access.Actor(http.User), r, body.Stage, body.Hours, out var p);
-        return result.Accepted ? Results.Json(StageJson(p!)) : Results.Problem(statusCode: 409, title: "Refused", detail: result.Refusal);
+        return result.Accepted ? TypedResults.Ok(StageJson(p!)) : Refused(result.Refusal);
     }
 
     /// <summary>A council member of either community proposes a loan for the current period: {"resource","lender","borrower","amount"}.</summary>
-    private static async Task<IResult> ProposeLoan(HttpContext http, RegionService region, TimeProvider time)
+    private static async Task<Results<Ok<RegionLoanJson>, ProblemHttpResult>> ProposeLoan(HttpContext http, RegionService region, TimeProvider time)
     {
         LoanBody? body;
         try { body = await http.Request.ReadFromJsonAsync<LoanBody>(http.RequestAborted); }
-        catch (System.Text.Json.JsonException e) { return Results.Problem(statusCode: 400, title: "Bad request", detail: e.Message); }
+        catch (System.Text.Json.JsonException e) { return TypedResults.Problem(statusCode: 400, title: "Bad request", detail: e.Message); }
         if (body is null || !Resources.TryParse(body.Resource, out var r) || body.Lender is null || body.Borrower is null)
-            return Results.Problem(statusCode: 400, title: "Bad request", detail: "'resource' (water, energy or forest), 'lender', 'borrower' and 'amount' are required.");
+            return TypedResults.Problem(statusCode: 400, title: "Bad request", detail: "'resource' (water, energy or forest), 'lender', 'borrower' and 'amount' are required.");
         var (from, to) = region.PeriodAt(r, time.GetUtcNow());
         return Loaned(region.Aid.Propose(Auth.Access.Actor(http.User), r, body.Lender, body.Borrower, body.Amount, from, to));
     }
 
     private sealed record LoanBody(string? Resource, string? Lender, string? Borrower, long Amount);
 
-    private static IResult Loaned(LoanResult r) => r.Accepted
-        ? Results.Json(LoanJson(r.Loan!))
-        : Results.Problem(statusCode: 409, title: "Refused", detail: r.Refusal);
+    private static Results<Ok<RegionLoanJson>, ProblemHttpResult> Loaned(LoanResult r) => r.Accepted
+        ? TypedResults.Ok(LoanJson(r.Loan!))
+        : Refused(r.Refusal);
 
-    private static object LoanJson(Loan l) => new
-    {
-        id = l.Id,
-        resource = l.Resource.Name(),
-        lender = l.Lender,
-        borrower = l.Borrower,
-        amount = l.Amount,
-        from = DateTimeOffset.FromUnixTimeMilliseconds(l.FromMs).ToString("O", CultureInfo.InvariantCulture),
-        to = DateTimeOffset.FromUnixTimeMilliseconds(l.ToMs).ToString("O", CultureInfo.InvariantCulture),
-        lenderApprovals = l.LenderApprovals.Order(StringComparer.Ordinal),
-        borrowerApprovals = l.BorrowerApprovals.Order(StringComparer.Ordinal),
-        active = l.Active,
-    };
+    private static RegionLoanJson LoanJson(Loan l) => new(
+        l.Id,
+        l.Resource.Name(),
+        l.Lender,
+        l.Borrower,
+        l.Amount,
+        DateTimeOffset.FromUnixTimeMilliseconds(l.FromMs).ToString("O", CultureInfo.InvariantCulture),
+        DateTimeOffset.FromUnixTimeMilliseconds(l.ToMs).ToString("O", CultureInfo.InvariantCulture),
+        l.LenderApprovals.Order(StringComparer.Ordinal),
+        l.BorrowerApprovals.Order(StringComparer.Ordinal),
+        l.Active);
 
     private sealed record StageBody(string? Resource, int Stage, int Hours);
 
-    private static object StageJson(StageProposal p) => new
-    {
-        id = p.Id,
-        resource = p.Resource.Name(),
-        stage = p.Stage,
-        hours = p.Hours,
-        proposer = p.Proposer,
-        approvals = p.Approvals.Order(StringComparer.Ordinal),
-        active = p.Active,
-    };
+    private static RegionStageJson StageJson(StageProposal p) =>
+        new(p.Id, p.Resource.Name(), p.Stage, p.Hours, p.Proposer, p.Approvals.Order(StringComparer.Ordinal), p.Active);
 
     private sealed record ProposalBody(string? Resource, long BudgetPerPeriod, long NeedPerPersonPerPeriod, string? Rule);
 
-    private static IResult Acted(CouncilResult r) => r.Accepted
-        ? Results.Json(ProposalJson(r.Proposal!))
-        : Results.Problem(statusCode: 409, title: "Refused", detail: r.Refusal);
+    private static Results<Ok<RegionProposalJson>, ProblemHttpResult> Acted(CouncilResult r) => r.Accepted
+        ? TypedResults.Ok(ProposalJson(r.Proposal!))
+        : Refused(r.Refusal);
 
-    private static object ProposalJson(BudgetProposal p) => new
-    {
-        id = p.Id,
-        resource = p.Resource.Name(),
-        budgetPerPeriod = p.BudgetPerPeriod,
-        needPerPersonPerPeriod = p.NeedPerPersonPerPeriod,
-        rule = RegionalCouncil.RuleName(p.Rule),
-        proposer = p.Proposer,
-        approvals = p.Approvals.Order(StringComparer.Ordinal),
-        active = p.Active,
-    };
+    private static ProblemHttpResult Refused(string? refusal) => TypedResults.Problem(statusCode: 409, title: "Refused", detail: refusal);
+
+    private static RegionProposalJson ProposalJson(BudgetProposal p) => new(
+        p.Id, p.Resource.Name(), p.BudgetPerPeriod, p.NeedPerPersonPerPeriod, RegionalCouncil.RuleName(p.Rule), p.Proposer,
+        p.Approvals.Order(StringComparer.Ordinal), p.Active);
 
     /// <summary>Public aggregates only: per resource and current period each member's reported use,
     /// population, stage, floor and cap, and what the budget could not cover or give.</summary>
-    private static IResult Overview(RegionService region, RegionOptions options, RegionLedger ledger, TimeProvider time)
+    private static Ok<RegionOverviewJson> Overview(RegionService region, RegionOptions options, RegionLedger ledger, TimeProvider time)
     {
         var now = time.GetUtcNow();
-        return Results.Json(new
-        {
-            region = options.Id,
-            resources = options.BudgetedResources().OrderBy(r => r).Select(r =>
+        return TypedResults.Ok(new RegionOverviewJson(
+            options.Id,
+            options.BudgetedResources().OrderBy(r => r).Select(r =>
             {
                 var budget = region.Council.Budget(r);
                 var from = Policy.PolicyPeriods.StartOf(budget.Period, now, options.Offset);
                 var table = region.Allocate(r, from.ToUnixTimeMilliseconds());
                 var use = ledger.Use(r, from.ToUnixTimeMilliseconds());
-                return new
-                {
-                    resource = r.Name(),
-                    unit = r.Unit(),
-                    period = budget.Period.ToString().ToLowerInvariant(),
-                    from = from.ToString("O", CultureInfo.InvariantCulture),
-                    budget = budget.BudgetPerPeriod,
-                    rule = RegionalCouncil.RuleName(budget.Rule),
-                    needPerPerson = budget.NeedPerPersonPerPeriod,
-                    stage = region.Council.StageAt(r, now)?.Stage ?? 0,
-                    stageUntil = region.Council.StageAt(r, now) is { } st ? DateTimeOffset.FromUnixTimeMilliseconds(st.UntilMs).ToString("O", CultureInfo.InvariantCulture) : null,
-                    floorShortfall = table.FloorShortfall,
-                    unallocated = table.Unallocated,
-                    communities = table.Communities.Select(c => new
-                    {
-                        id = c.Community,
-                        persons = c.Persons,
-                        floor = c.Floor,
-                        cap = c.Cap,
-                        used = use.TryGetValue(c.Community, out var u) ? u.Used : (long?)null,
-                        stage = use.TryGetValue(c.Community, out var s) ? s.Stage : (int?)null,
-                        households = use.TryGetValue(c.Community, out var h) ? h.Households : (int?)null,
-                    }),
-                };
-            }),
-        });
+                return new RegionResourceJson(
+                    r.Name(),
+                    r.Unit(),
+                    budget.Period.ToString().ToLowerInvariant(),
+                    from.ToString("O", CultureInfo.InvariantCulture),
+                    budget.BudgetPerPeriod,
+                    RegionalCouncil.RuleName(budget.Rule),
+                    budget.NeedPerPersonPerPeriod,
+                    region.Council.StageAt(r, now)?.Stage ?? 0,
+                    region.Council.StageAt(r, now) is { } st ? DateTimeOffset.FromUnixTimeMilliseconds(st.UntilMs).ToString("O", CultureInfo.InvariantCulture) : null,
+                    table.FloorShortfall,
+                    table.Unallocated,
+                    table.Communities.Select(c => new RegionCommunityJson(
+                        c.Community,
+                        c.Persons,
+                        c.Floor,
+                        c.Cap,
+                        use.TryGetValue(c.Community, out var u) ? u.Used : null,
+                        use.TryGetValue(c.Community, out var s) ? s.Stage : null,
+                        use.TryGetValue(c.Community, out var h) ? h.Households : null)));
+            })));
     }
 
-    private static IResult Upstream(UpstreamReporter reporter, Commons.CommonsRuntime runtime, Policy.PolicyStore store, UpstreamOptions options) =>
-        Results.Json(new
-        {
-            region = options.Url,
-            pendingReports = reporter.Pending,
-            resources = store.Current.Resources.OrderBy(r => r.Key).Select(r =>
+    private static Ok<UpstreamJson> Upstream(UpstreamReporter reporter, Commons.CommonsRuntime runtime, Policy.PolicyStore store, UpstreamOptions options) =>
+        TypedResults.Ok(new UpstreamJson(
+            options.Url,
+            reporter.Pending,
+            store.Current.Resources.OrderBy(r => r.Key).Select(r =>
             {
                 var d = runtime.DelegatedCaps.GetValueOrDefault(r.Key);
-                return new
-                {
-                    resource = r.Key.Name(),
-                    ownCap = r.Value.CapPerPeriod,
-                    delegatedCap = d?.Cap,
-                    source = d is null ? "own" : d.Source == CapSource.Region ? "region" : "fallback",
-                    validUntil = d is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(d.ValidUntilMs).ToString("O", CultureInfo.InvariantCulture),
-                    regionalStage = d?.RegionalStage ?? 0,
-                    stage = runtime.Overview().Resources.FirstOrDefault(o => o.Resource == r.Key)?.Stage ?? 0,
-                    inForce = EffectiveCap.Stricter(r.Value.CapPerPeriod, d),
-                };
-            }),
-        });
+                return new UpstreamResourceJson(
+                    r.Key.Name(),
+                    r.Value.CapPerPeriod,
+                    d?.Cap,
+                    d is null ? "own" : d.Source == CapSource.Region ? "region" : "fallback",
+                    d is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(d.ValidUntilMs).ToString("O", CultureInfo.InvariantCulture),
+                    d?.RegionalStage ?? 0,
+                    runtime.Overview().Resources.FirstOrDefault(o => o.Resource == r.Key)?.Stage ?? 0,
+                    EffectiveCap.Stricter(r.Value.CapPerPeriod, d));
+            })));
 }

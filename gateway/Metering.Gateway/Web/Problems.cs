@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Commons.Metering.Gateway.Web;
 
@@ -7,15 +8,15 @@ namespace Commons.Metering.Gateway.Web;
 /// authentication events (which have no IResult to return).</summary>
 internal static class Problems
 {
-    public static IResult Of(int status, string title, string detail, IReadOnlyList<string>? errors = null) =>
-        Results.Problem(statusCode: status, title: title, detail: detail,
+    public static ProblemHttpResult Of(int status, string title, string detail, IReadOnlyList<string>? errors = null) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail,
             extensions: errors is null ? null : new Dictionary<string, object?> { ["errors"] = errors });
 
-    public static IResult Bad(string detail) => Of(StatusCodes.Status400BadRequest, "Bad request", detail);
+    public static ProblemHttpResult Bad(string detail) => Of(StatusCodes.Status400BadRequest, "Bad request", detail);
 
-    public static IResult NotFound(string title, string detail) => Of(StatusCodes.Status404NotFound, title, detail);
+    public static ProblemHttpResult NotFound(string title, string detail) => Of(StatusCodes.Status404NotFound, title, detail);
 
-    public static IResult NoPolicy() => NotFound("No policy",
+    public static ProblemHttpResult NoPolicy() => NotFound("No policy",
         "No policy is configured: set Metering:Policy:File (Metering__Policy__File) to the community's policy file. The gateway meters, nothing is enforced.");
 
     public static Task Write(HttpContext http, int status, string title, string detail) =>
@@ -32,7 +33,7 @@ internal static class JsonBody
     /// <summary>A whole policy file: village.yaml is ~4 KB; 256 KB leaves room for a big community.</summary>
     public const int PolicyBytes = 256 * 1024;
 
-    public static async Task<(JsonElement Body, IResult? Problem)> ReadAsync(HttpRequest request, int maxBytes)
+    public static async Task<(JsonElement Body, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, int maxBytes)
     {
         if (!IsJson(request)) return (default, NotJson());
         if (request.ContentLength > maxBytes) return (default, TooLarge(maxBytes));
@@ -59,7 +60,7 @@ internal static class JsonBody
     public static bool IsJson(HttpRequest request) =>
         request.ContentType is { } type && type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase);
 
-    public static IResult NotJson() => Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+    public static ProblemHttpResult NotJson() => Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
         "Send the body as JSON with 'Content-Type: application/json' (a write without fields sends {}).");
 
     public static string? Str(this JsonElement e, string name) =>
@@ -68,6 +69,6 @@ internal static class JsonBody
     public static double? Number(this JsonElement e, string name) =>
         e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetDouble(out var d) ? d : null;
 
-    private static IResult TooLarge(int maxBytes) =>
+    private static ProblemHttpResult TooLarge(int maxBytes) =>
         Problems.Of(StatusCodes.Status413PayloadTooLarge, "Request too large", $"The body may have at most {maxBytes} bytes.");
 }
