@@ -1,4 +1,5 @@
 using Commons.Metering.Gateway.Domain;
+
 namespace Commons.Metering.Firmware.Host.Fleet;
 
 /// <summary>One circuit (energy) or branch (water) of a simulated household: its own channel with its
