@@ -24,7 +24,15 @@ public static class GatewayHost
     /// <summary>Meters the <c>--demo</c> switch simulates unless Metering:Demo:SimulatedMeters says otherwise.</summary>
     public const int DemoMeters = 30;
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>The command that runs the gateway with a simulated fleet (gateway/Metering.Gateway.Demo).</summary>
+    public const string DemoCommand = "dotnet run --project gateway/Metering.Gateway.Demo";
+
+    /// <summary>The gateway as it ships: no simulated fleet; <c>--demo</c> and Metering:Demo:SimulatedMeters
+    /// are refused with the command that runs them.</summary>
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, demoFleet: null);
+
+    /// <param name="demoFleet">the simulated fleet (gateway/Metering.Gateway.Demo), or null.</param>
+    public static async Task<int> RunAsync(string[] args, IDemoFleet? demoFleet)
     {
         if (args.Contains("--version"))
         {
@@ -32,11 +40,17 @@ public static class GatewayHost
             return ExitOk;
         }
         PrivateFiles.Apply();
-        // `--demo` (the README's run command) is short for --Metering:Demo:SimulatedMeters=30.
-        var demo = args.Contains("--demo");
+        // `--demo` is short for --Metering:Demo:SimulatedMeters=30 with demo accounts and a generated
+        // policy; the demo program implies it unless a fleet size above 0 is set (then only the fleet runs).
+        var demoSwitch = args.Contains("--demo");
         args = args.Where(a => a != "--demo").ToArray();
         // appsettings.json beside the dll, whatever the working directory (./data stays relative to it).
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var fleetSized = int.TryParse(builder.Configuration["Metering:Demo:SimulatedMeters"], out var meters) && meters > 0;
+        if (demoFleet is null && (demoSwitch || fleetSized))
+            return Fail(ExitInvalidConfiguration, (demoSwitch ? "--demo" : "Metering:Demo:SimulatedMeters") +
+                " needs the simulated fleet, which is not part of this gateway (it ships without the GPIO packages the fleet runs on): run `" + DemoCommand + "`");
+        var demo = demoFleet is not null && (demoSwitch || !fleetSized);
         if (demo && builder.Configuration["Metering:Demo:SimulatedMeters"] is null or "0")
             builder.Configuration["Metering:Demo:SimulatedMeters"] = DemoMeters.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (demo && builder.Configuration["Metering:Auth:DemoAccounts"] is null) builder.Configuration["Metering:Auth:DemoAccounts"] = "true";
@@ -65,10 +79,10 @@ public static class GatewayHost
         if (taken.Count > 0) return Fail(ExitPortInUse, string.Join("\n", taken));
 
         // --demo without a policy file: the simulated fleet's own policy, so the dashboard has
-        // households, allowances and a council to show (Demo/DemoPolicy.cs).
+        // households, allowances and a council to show (gateway/Metering.Gateway.Demo/DemoPolicy.cs).
         if (demo && !options.Policy.Configured && options.Demo.SimulatedMeters > 0)
         {
-            options.Policy.File = Demo.DemoPolicy.WriteFile(options.Storage.DataDirectory, Demo.DemoFleetService.FleetOptionsFor(options));
+            options.Policy.File = demoFleet!.WritePolicy(options);
             builder.Configuration["Metering:Policy:File"] = options.Policy.File;
         }
         var policy = new Policy.PolicyStore();
@@ -76,6 +90,7 @@ public static class GatewayHost
             return Fail(ExitInvalidConfiguration, $"Invalid policy file {Path.GetFullPath(options.Policy.File)} (Metering:Policy:File):\n  " + string.Join("\n  ", loaded.Errors));
         builder.Services.AddSingleton(policy);
         builder.Services.AddMeteringGateway(builder.Configuration);
+        if (demoFleet is not null && options.Demo.SimulatedMeters > 0) demoFleet.AddServices(builder.Services, options);
         // The executable only: READY, the watchdog and STOPPING when systemd runs it as a Type=notify unit (packaging/README.md).
         builder.Services.AddHostedService<Hosting.SystemdNotify>();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(options.Http.Host), options.Http.Port));
@@ -87,7 +102,7 @@ public static class GatewayHost
         catch (Auth.AccountsFileException e) { return Fail(ExitInvalidConfiguration, e.Message); }
         app.Logger.LogInformation("Commons Metering gateway {Version}", Hosting.GatewayVersion.Informational);
         app.Logger.LogInformation("{Configuration}", EffectiveConfiguration.Describe(options, builder.Configuration));
-        app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(WhereToLook(options, builder.Configuration, dashboard)));
+        app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(WhereToLook(options, builder.Configuration, dashboard, demoFleet)));
         try
         {
             await app.RunAsync();
@@ -125,12 +140,12 @@ public static class GatewayHost
         return code;
     }
 
-    private static string WhereToLook(GatewayOptions o, IConfiguration configuration, string dashboard)
+    private static string WhereToLook(GatewayOptions o, IConfiguration configuration, string dashboard, IDemoFleet? demoFleet)
     {
         var http = $"http://{o.Http.Host}:{o.Http.Port}";
         var simulated = configuration.GetValue<int>("Metering:Demo:SimulatedMeters");
         var broker = o.Broker.Mode == BrokerMode.Embedded ? $"embedded MQTT broker on {o.Broker.Host}:{o.Broker.Port}" : $"external MQTT broker {o.Broker.Host}:{o.Broker.Port}";
-        var demo = simulated > 0 ? $"  {simulated} simulated meters publish a reading every {Demo.DemoFleetService.ReadingIntervalMs / 1000} s.\n" : "";
+        var demo = simulated > 0 && demoFleet is not null ? $"  {simulated} simulated meters publish a reading every {demoFleet.ReadingIntervalMs / 1000} s.\n" : "";
         return $"\nCommons Metering gateway {Hosting.GatewayVersion.Informational} is running (" + broker + ", state in " + Path.GetFullPath(o.Storage.DataDirectory) + ").\n" +
             $"  meters and their registers: {http}/api/v1/meters\n" +
             $"  usage of one meter:         {http}/api/v1/meters/METER_ID/usage?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z\n" +

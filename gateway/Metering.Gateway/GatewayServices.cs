@@ -1,7 +1,6 @@
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Commons;
 using Commons.Metering.Gateway.Dashboard;
-using Commons.Metering.Gateway.Demo;
 using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ingest.Confirmations;
@@ -88,9 +87,6 @@ public static class GatewayServices
         services.AddSingleton<ILedgerBatchObserver>(sp => sp.GetRequiredService<ConfirmationHub>());
         services.AddSingleton<LedgerWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<LedgerWriter>());
-
-        // Demo mode: the meters exist before the broker takes the first uplink.
-        if (options.Demo.SimulatedMeters > 0) services.AddHostedService<DemoFleetService>();
 
         // Ingest.
         services.AddSingleton<BrokerHealth>();

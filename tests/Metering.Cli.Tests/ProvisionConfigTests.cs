@@ -127,6 +127,18 @@ public sealed class ProvisionConfigTests
         Assert.Empty(Directory.GetFileSystemEntries(work.Path)); // no credentials file, no config.json
     }
 
+    /// <summary>The wire contract's id rule (Metering.Domain's WireIds): a trailing line feed is no part
+    /// of an id, though a rule ending in `$` lets it through.</summary>
+    [Fact]
+    public void Provision_WithATrailingLineFeedInTheMeterId_IsRefused_AndWritesNothing()
+    {
+        using var work = new TempDir("cli-config");
+        var r = CliProcess.Run(work.Path, Provision("w-0001\n", "water"));
+        Assert.True(r.ExitCode == ExitCodes.Usage, r.ToString());
+        Assert.Contains("--meter and --community must match ^[a-z0-9][a-z0-9_-]{0,47}$", r.Stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(work.Path));
+    }
+
     [Theory]
     [InlineData("--wifi-ssid")]
     [InlineData("--wifi-password")]

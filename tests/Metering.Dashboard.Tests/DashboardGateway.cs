@@ -23,7 +23,8 @@ public partial class DashboardGateway : IDisposable
     /// <param name="environment">further gateway settings, e.g. an InfluxDB sink.</param>
     public DashboardGateway(int simulatedMeters, bool policy, bool demoAccounts, string? policyFile = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        Process = new GatewayProcess();
+        // Simulated meters run in the demo program; the gateway as it ships refuses them.
+        Process = new GatewayProcess(demo: simulatedMeters > 0);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) Process.Environment[key] = value;
         if (policy) Process.Environment["Metering__Policy__File"] = policyFile is null ? PolicyPath : Path.Combine(AppContext.BaseDirectory, "policies", policyFile);
         if (demoAccounts) Process.Environment["Metering__Auth__DemoAccounts"] = "true";

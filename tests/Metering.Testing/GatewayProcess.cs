@@ -1,7 +1,7 @@
 namespace Commons.Metering.Testing;
 
-/// <summary>The BUILT gateway (gateway/Metering.Gateway/bin/{Configuration}/net10.0/Metering.Gateway.dll)
-/// run as a real process with `dotnet`, on free loopback ports and a temporary data directory.
+/// <summary>The BUILT gateway (gateway/Metering.Gateway/bin/{Configuration}/net10.0/Metering.Gateway.dll,
+/// or with the simulated fleet gateway/Metering.Gateway.Demo/...) run as a real process with `dotnet`, on free loopback ports and a temporary data directory.
 /// Start() waits for /healthz; Kill() is SIGKILL (a crash), Restart() starts it again on the same
 /// ports and data. Output (stdout + stderr) is kept for failure messages.
 /// Usage:
@@ -14,8 +14,9 @@ public sealed class GatewayProcess : IDisposable
     private readonly TempDir? _ownedDataDir;
     private readonly ServerProcess _process;
 
-    /// <param name="arguments">Command-line arguments after the dll (e.g. <c>--demo</c>).</param>
-    public GatewayProcess(string? dataDirectory = null, int? brokerPort = null, int? httpPort = null, IReadOnlyList<string>? arguments = null)
+    /// <param name="arguments">Command-line arguments after the dll (e.g. <c>--demo</c>, with <paramref name="demo"/>).</param>
+    /// <param name="demo">run the gateway with the simulated fleet (<see cref="DemoDll"/>) instead of the gateway as it ships.</param>
+    public GatewayProcess(string? dataDirectory = null, int? brokerPort = null, int? httpPort = null, IReadOnlyList<string>? arguments = null, bool demo = false)
     {
         if (dataDirectory is null) _ownedDataDir = new TempDir("gateway");
         DataDirectory = dataDirectory ?? _ownedDataDir!.Path;
@@ -30,7 +31,7 @@ public sealed class GatewayProcess : IDisposable
         // authentication set it to "true", tests of the default remove it.
         Environment["Metering__Broker__RequireAuthentication"] = "false";
         // Readiness is /healthz (WaitHealthy), not the port: the gateway listens before its ledger is open.
-        _process = new ServerProcess("gateway", "dotnet", "dotnet-sdk-10.0", [GatewayDll, .. arguments ?? []], HttpPort, DataDirectory, Environment);
+        _process = new ServerProcess("gateway", "dotnet", "dotnet-sdk-10.0", [demo ? DemoDll : GatewayDll, .. arguments ?? []], HttpPort, DataDirectory, Environment);
     }
 
     /// <summary>Embedded mode: where the gateway's broker listens. External mode: set
@@ -51,19 +52,21 @@ public sealed class GatewayProcess : IDisposable
 
     /// <summary>The gateway dll of the same build configuration as the calling test assembly, found
     /// by walking up to the folder that holds Metering.sln.</summary>
-    public static string GatewayDll
+    public static string GatewayDll => BuiltDll("Metering.Gateway");
+
+    /// <summary>The gateway with the simulated fleet (gateway/Metering.Gateway.Demo), built like <see cref="GatewayDll"/>.</summary>
+    public static string DemoDll => BuiltDll("Metering.Gateway.Demo");
+
+    private static string BuiltDll(string project)
     {
-        get
-        {
 #if DEBUG
-            const string configuration = "Debug";
+        const string configuration = "Debug";
 #else
-            const string configuration = "Release";
+        const string configuration = "Release";
 #endif
-            var dll = RepoPaths.Of("gateway", "Metering.Gateway", "bin", configuration, "net10.0", "Metering.Gateway.dll");
-            if (!File.Exists(dll)) throw new FileNotFoundException($"Build the gateway first (dotnet build gateway/Metering.Gateway): {dll} is missing", dll);
-            return dll;
-        }
+        var dll = RepoPaths.Of("gateway", project, "bin", configuration, "net10.0", project + ".dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException($"Build it first (dotnet build gateway/{project}): {dll} is missing", dll);
+        return dll;
     }
 
     /// <summary>Starts the process and waits until /healthz answers 200.</summary>

@@ -6,7 +6,7 @@ using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
-using Commons.Metering.Gateway.Tests.Fuzz;
+using Commons.Metering.Testing.Fuzz;
 using CsCheck;
 
 namespace Commons.Metering.Bench;

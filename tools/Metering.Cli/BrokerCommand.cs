@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Commons.Metering.Gateway.Registry;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Cli;
 
@@ -27,7 +28,7 @@ internal static class BrokerCommand
         {
             var path = r.GetValue(registry)!;
             var gw = r.GetValue(gatewayUser);
-            if (gw is not null && !Ids.IsId(gw)) return ProvisionCommand.Fail(ExitCodes.Usage, "--gateway-user must match ^[a-z0-9][a-z0-9_-]{0,47}$");
+            if (gw is not null && !WireIds.IsId(gw)) return ProvisionCommand.Fail(ExitCodes.Usage, "--gateway-user must match ^[a-z0-9][a-z0-9_-]{0,47}$");
             try
             {
                 using var held = CredentialsFile.Lock(path);

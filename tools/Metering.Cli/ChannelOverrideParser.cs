@@ -1,4 +1,5 @@
 using System.Globalization;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Cli;
 
@@ -24,7 +25,7 @@ internal static class ChannelOverrideParser
     {
         var eq = spec.IndexOf('=');
         var name = eq < 0 ? spec : spec[..eq];
-        if (!Ids.Channel().IsMatch(name)) throw new FormatException($"channel name '{name}' must match ^[a-z0-9][a-z0-9_]{{0,31}}$");
+        if (!WireIds.IsChannelName(name)) throw new FormatException($"channel name '{name}' must match ^[a-z0-9][a-z0-9_]{{0,31}}$");
         if (eq < 0 || eq == spec.Length - 1)
             throw new FormatException($"--channel {spec}: give the calibration, NAME=UNITS/PULSES for a pulse channel or NAME=OFFSET:GRAMS/COUNTS for a load cell " +
                                       "(the channels themselves come from the pin map)");

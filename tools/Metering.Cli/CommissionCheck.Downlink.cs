@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using MQTTnet;
 using MQTTnet.Exceptions;
 using MQTTnet.Protocol;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Cli;
 
@@ -73,7 +74,7 @@ internal static partial class CommissionCheck
             using var doc = JsonDocument.Parse(Encoding.UTF8.GetString(payload));
             var r = doc.RootElement;
             return r.ValueKind == JsonValueKind.Object && r.TryGetProperty("op", out var op) && op.ValueKind == JsonValueKind.String && op.GetString() == "ping"
-                && r.TryGetProperty("cid", out var cid) && cid.ValueKind == JsonValueKind.String && Ids.Cid().IsMatch(cid.GetString()!) ? cid.GetString() : null;
+                && r.TryGetProperty("cid", out var cid) && cid.ValueKind == JsonValueKind.String && WireIds.IsToken(cid.GetString()!) ? cid.GetString() : null;
         }
         catch (JsonException) { return null; }
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Cli;
 
@@ -40,7 +41,7 @@ internal static class CommissionCommand
         {
             var id = r.GetValue(meter)!;
             var comm = r.GetValue(community)!;
-            if (!Ids.IsId(id) || !Ids.IsId(comm)) return ProvisionCommand.Fail(ExitCodes.Usage, "--meter and --community must match ^[a-z0-9][a-z0-9_-]{0,47}$");
+            if (!WireIds.IsId(id) || !WireIds.IsId(comm)) return ProvisionCommand.Fail(ExitCodes.Usage, "--meter and --community must match ^[a-z0-9][a-z0-9_-]{0,47}$");
             if (r.GetValue(timeout) is < 1 or > 3600) return ProvisionCommand.Fail(ExitCodes.Usage, "--timeout-s must be 1..3600");
             var wait = TimeSpan.FromSeconds(r.GetValue(timeout));
             if (r.GetValue(asDevice) && r.GetValue(viaBroker)) return ProvisionCommand.Fail(ExitCodes.Usage, "--as-device and --via-broker exclude each other");
@@ -54,7 +55,7 @@ internal static class CommissionCommand
             }
             if (!Endpoint.TryParseUrl(r.GetValue(gateway), out var url)) return ProvisionCommand.Fail(ExitCodes.Usage, "--gateway must be an http(s) URL, e.g. http://127.0.0.1:8080");
             if (!r.GetValue(asDevice)) return await CommissionGatewayPing.RunAsync(new CommissionGatewayPing.Settings(url, comm, id, wait), cancel);
-            if (!Ids.Channel().IsMatch(r.GetValue(channel)!)) return ProvisionCommand.Fail(ExitCodes.Usage, "--channel must match ^[a-z0-9][a-z0-9_]{0,31}$");
+            if (!WireIds.IsChannelName(r.GetValue(channel)!)) return ProvisionCommand.Fail(ExitCodes.Usage, "--channel must match ^[a-z0-9][a-z0-9_]{0,31}$");
             var options = new CommissionCheck.Settings(endpoint, r.GetValue(user) ?? id,
                 r.GetValue(password) ?? Environment.GetEnvironmentVariable(PasswordVariable), comm, id, url, r.GetValue(channel)!, wait);
             return await CommissionCheck.RunAsync(options, cancel);

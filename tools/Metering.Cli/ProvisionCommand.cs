@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Commons.Metering.Firmware.Drivers;
 using Commons.Metering.Gateway.Registry;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Cli;
 
@@ -48,7 +49,7 @@ internal static class ProvisionCommand
             var id = r.GetValue(meter)!;
             var comm = r.GetValue(community)!;
             var res = r.GetValue(resource)!;
-            if (!Ids.IsId(id) || !Ids.IsId(comm)) return Fail(ExitCodes.Usage, "--meter and --community must match ^[a-z0-9][a-z0-9_-]{0,47}$");
+            if (!WireIds.IsId(id) || !WireIds.IsId(comm)) return Fail(ExitCodes.Usage, "--meter and --community must match ^[a-z0-9][a-z0-9_-]{0,47}$");
             if (!Endpoint.TryParse(r.GetValue(broker), out var endpoint)) return Fail(ExitCodes.Usage, "--broker must be host:port");
             if (r.GetValue(iterations) is < 1 or > MosquittoPasswordHash.MaxIterations) return Fail(ExitCodes.Usage, $"--hash-iterations must be 1..{MosquittoPasswordHash.MaxIterations}");
             if (!IsWpaPassphrase(r.GetValue(wifiPassword)!)) return Fail(ExitCodes.Usage, "--wifi-password must be a WPA2 passphrase: 8 to 63 printable ASCII characters");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json.Nodes;
 using Commons.Metering.Firmware.Drivers;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Cli;
 
@@ -28,7 +29,7 @@ internal static class SeqCommand
         restore.SetAction(async (r, cancel) =>
         {
             var id = r.GetValue(meter)!;
-            if (!Ids.IsId(id)) return ProvisionCommand.Fail(ExitCodes.Usage, "--meter must match ^[a-z0-9][a-z0-9_-]{0,47}$");
+            if (!WireIds.IsId(id)) return ProvisionCommand.Fail(ExitCodes.Usage, "--meter must match ^[a-z0-9][a-z0-9_-]{0,47}$");
             if (!Uri.TryCreate(r.GetValue(gateway), UriKind.Absolute, out var baseUrl)) return ProvisionCommand.Fail(ExitCodes.Usage, "--gateway must be an http(s) address");
             var path = Path.GetFullPath(r.GetValue(config) ?? Path.Combine("devices", id, DeviceFiles.ConfigFileName));
             JsonObject json;

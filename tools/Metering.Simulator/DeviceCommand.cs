@@ -3,6 +3,7 @@ using Commons.Metering.Firmware.Drivers;
 using Commons.Metering.Firmware.Host.Board;
 using Commons.Metering.Firmware.Host.Fleet;
 using Commons.Metering.Firmware.Host.Replay;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Simulator;
 
@@ -37,7 +38,7 @@ internal static class DeviceCommand
         {
             var id = result.GetValue(meter)!;
             var community = result.GetValue(common.Community)!;
-            if (!ProtocolIds.IsMeterId(id) || !ProtocolIds.IsMeterId(community))
+            if (!WireIds.IsId(id) || !WireIds.IsId(community))
             {
                 Console.Error.WriteLine("error: --meter and --community must match ^[a-z0-9][a-z0-9_-]{0,47}$");
                 return ExitCodes.Usage;

@@ -1,6 +1,7 @@
 using Commons.Metering.Firmware.Host.Mqtt;
 using Commons.Metering.Firmware.Host.Platform;
 using Commons.Metering.Firmware.Host.Replay;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Firmware.Host.Fleet;
 
@@ -81,7 +82,7 @@ public sealed class FleetOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
     public void Validate()
     {
-        if (!ProtocolIds.IsMeterId(Community)) throw new ArgumentException($"community '{Community}' must match ^[a-z0-9][a-z0-9_-]{{0,47}}$");
+        if (!WireIds.IsId(Community)) throw new ArgumentException($"community '{Community}' must match ^[a-z0-9][a-z0-9_-]{{0,47}}$");
         if (Meters is < 1 or > 100_000) throw new ArgumentOutOfRangeException(nameof(Meters), Meters, "1..100000");
         if (ConfirmTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ConfirmTimeout), ConfirmTimeout, "must be positive");
         if (Mix.Water < 0 || Mix.Energy < 0 || Mix.Forest < 0 || Mix.Water + Mix.Energy + Mix.Forest == 0)

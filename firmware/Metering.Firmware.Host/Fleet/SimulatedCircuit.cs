@@ -1,3 +1,5 @@
+using Commons.Metering.Gateway.Domain;
+
 namespace Commons.Metering.Firmware.Host.Fleet;
 
 /// <summary>One circuit (energy) or branch (water) of a simulated household: its own channel with its
@@ -31,7 +33,7 @@ public sealed record SimulatedCircuit(string Name, double Share)
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var c in circuits)
         {
-            if (!Replay.ProtocolIds.IsChannelName(c.Name)) throw new ArgumentException($"circuit '{c.Name}' must match ^[a-z0-9][a-z0-9_]{{0,31}}$");
+            if (!WireIds.IsChannelName(c.Name)) throw new ArgumentException($"circuit '{c.Name}' must match ^[a-z0-9][a-z0-9_]{{0,31}}$");
             if (!seen.Add(c.Name)) throw new ArgumentException($"circuit '{c.Name}' appears twice");
             if (!(c.Share > 0) || double.IsInfinity(c.Share)) throw new ArgumentException($"circuit '{c.Name}' needs a positive share");
         }

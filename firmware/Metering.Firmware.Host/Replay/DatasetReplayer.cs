@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Commons.Metering.Firmware.Host.Fleet;
 using Commons.Metering.Firmware.Host.Mqtt;
 using Commons.Metering.Firmware.Host.Platform;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Firmware.Host.Replay;
 
@@ -64,7 +65,7 @@ public static class DatasetReplayer
     public static async Task<ReplayResult> RunAsync(IReadOnlyList<DatasetRow> rows, MeterKind kind, ReplayOptions options,
         IProgress<ReplayProgress>? progress = null, TimeSpan? progressInterval = null, CancellationToken cancellationToken = default)
     {
-        if (!ProtocolIds.IsMeterId(options.Community)) throw new ArgumentException($"community '{options.Community}' breaks the id rule");
+        if (!WireIds.IsId(options.Community)) throw new ArgumentException($"community '{options.Community}' breaks the id rule");
         var dir = Directory.CreateDirectory(options.DataDirectory).FullName;
         var meters = new List<ReplayMeter>();
         var stopwatch = Stopwatch.StartNew();
@@ -74,7 +75,7 @@ public static class DatasetReplayer
             var seed = 1;
             foreach (var group in rows.GroupBy(r => r.MeterId).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
-                if (!ProtocolIds.IsMeterId(group.Key)) throw new ArgumentException($"meter id '{group.Key}' breaks the id rule");
+                if (!WireIds.IsId(group.Key)) throw new ArgumentException($"meter id '{group.Key}' breaks the id rule");
                 var meter = new ReplayMeter(group.Key, kind, group.ToList(), options, new ReplayClock(),
                     Path.Combine(dir, group.Key + ".flash"), seed++);
                 meters.Add(meter);

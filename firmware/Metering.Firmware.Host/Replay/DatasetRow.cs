@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace Commons.Metering.Firmware.Host.Replay;
 
 /// <summary>One measured register of a real meter: at <see cref="UnixMs"/> the channel's
@@ -19,18 +17,4 @@ public sealed class Dataset
     public int DuplicateMismatches { get; init; }
 
     public IReadOnlyList<string> MeterIds => Rows.Select(r => r.MeterId).Distinct().Order(StringComparer.Ordinal).ToList();
-}
-
-/// <summary>The id rules of the wire contract (docs/protocol.md, "Topics" and "reading").</summary>
-public static partial class ProtocolIds
-{
-    public static bool IsMeterId(string id) => MeterIdPattern().IsMatch(id);
-
-    public static bool IsChannelName(string name) => ChannelPattern().IsMatch(name);
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,47}$")]
-    private static partial Regex MeterIdPattern();
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9_]{0,31}$")]
-    private static partial Regex ChannelPattern();
 }

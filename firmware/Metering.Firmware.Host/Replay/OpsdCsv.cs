@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Firmware.Host.Replay;
 
@@ -30,7 +31,7 @@ public static partial class OpsdCsv
 
         var prefix = CommonPrefix(columns.Skip(1).ToArray());
         meterId ??= MeterIdFromPrefix(prefix);
-        if (!ProtocolIds.IsMeterId(meterId)) throw new FormatException($"meter id '{meterId}' breaks the protocol's id rule");
+        if (!WireIds.IsId(meterId)) throw new FormatException($"meter id '{meterId}' breaks the protocol's id rule");
 
         // Column index -> channel name, or -> index of the column it duplicates.
         var channels = new string?[columns.Length];
@@ -120,7 +121,7 @@ public static partial class OpsdCsv
     {
         var name = NonChannelChars().Replace(raw.ToLowerInvariant(), "_").Trim('_');
         if (name.Length > 32) name = name[..32];
-        if (!ProtocolIds.IsChannelName(name)) throw new FormatException($"column '{raw}' gives no valid channel name");
+        if (!WireIds.IsChannelName(name)) throw new FormatException($"column '{raw}' gives no valid channel name");
         return name;
     }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Ingest;
@@ -54,14 +53,8 @@ internal static partial class JsonFields
     public static void Fail(ref RejectReason? error, RejectReason reason) => error ??= reason;
 
     /// <summary>Channel names: ^[a-z0-9][a-z0-9_]{0,31}$ (docs/protocol.md, "reading").</summary>
-    public static bool IsChannelName(string? s) => s is not null && ChannelName().IsMatch(s);
+    public static bool IsChannelName(string? s) => WireIds.IsChannelName(s);
 
     /// <summary>Command ids and permit ids: ^[A-Za-z0-9_-]{1,32}$ (docs/protocol.md).</summary>
-    public static bool IsToken32(string? s) => s is not null && Token32().IsMatch(s);
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9_]{0,31}\\z", RegexOptions.CultureInvariant)]
-    private static partial Regex ChannelName();
-
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,32}\\z", RegexOptions.CultureInvariant)]
-    private static partial Regex Token32();
+    public static bool IsToken32(string? s) => WireIds.IsToken(s);
 }

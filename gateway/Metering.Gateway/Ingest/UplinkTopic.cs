@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Gateway.Ingest;
@@ -51,11 +50,8 @@ public readonly partial record struct UplinkTopic(string Community, string Meter
     }
 
     /// <summary>Community and meter ids: ^[a-z0-9][a-z0-9_-]{0,47}$ (docs/protocol.md, "Topics").</summary>
-    public static bool IsId(string? value) => value is not null && IdPattern().IsMatch(value);
+    public static bool IsId(string? value) => WireIds.IsId(value);
 
     public override string ToString() =>
         $"{Root}/{LayoutVersion}/{Community}/{Meter}/up/{Kind.ToString().ToLowerInvariant()}";
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,47}\\z", RegexOptions.CultureInvariant)]
-    private static partial Regex IdPattern();
 }

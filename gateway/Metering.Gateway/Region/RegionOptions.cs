@@ -168,11 +168,9 @@ public sealed class RegionalResourceOptions
 
 internal static class RegionIds
 {
-    public const string Pattern = "^[a-z0-9][a-z0-9_-]{0,47}$";
+    public const string Pattern = Domain.WireIds.IdRule;
 
-    private static readonly System.Text.RegularExpressions.Regex Id = new(Pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-
-    public static bool Valid(string? id) => id is not null && Id.IsMatch(id);
+    public static bool Valid(string? id) => Domain.WireIds.IsId(id);
 
     /// <summary>"+03:00" or "-05:30" (the policy file's utc_offset form), at most 14 h (UTC+14 is the farthest zone).</summary>
     public static bool TryOffset(string? s, out TimeSpan offset)

@@ -6,7 +6,7 @@ using Commons.Metering.Testing;
 
 namespace Commons.Metering.Dashboard.Tests.Api;
 
-/// <summary>The gateway as a newcomer starts it, <c>--demo</c>: within the first minute every
+/// <summary>The gateway as a newcomer starts it (gateway/Metering.Gateway.Demo, no arguments): within the first minute every
 /// simulated water meter has drawn water and every forest meter has booked a load, so no chart or
 /// gauge of the demo is empty.</summary>
 [Trait("Category", "Integration")]
@@ -15,7 +15,7 @@ public sealed partial class DemoGatewayTests(Xunit.Abstractions.ITestOutputHelpe
     [Fact]
     public async Task Demo_MovesWaterAndForest_WithinItsFirstMinute()
     {
-        using var gateway = new GatewayProcess(arguments: ["--demo"]);
+        using var gateway = new GatewayProcess(demo: true);
         var started = Stopwatch.StartNew();
         gateway.Start();
         DashboardGateway.WaitForStartupLines(gateway);
@@ -42,7 +42,7 @@ public sealed partial class DemoGatewayTests(Xunit.Abstractions.ITestOutputHelpe
                 TimeSpan.FromSeconds(10)), r.GetProperty("resource").GetString() + " shows no use on the overview");
     }
 
-    /// <summary>GatewayHost.DemoMeters: what <c>--demo</c> simulates.</summary>
+    /// <summary>GatewayHost.DemoMeters: what the demo simulates.</summary>
     private const int GatewayHostDemoMeters = 30;
 
     // "    technician    tech           Cp7WLf2ngiNw" (GatewayHost's start-up lines).

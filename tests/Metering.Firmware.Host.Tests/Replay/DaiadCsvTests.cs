@@ -1,4 +1,5 @@
 using Commons.Metering.Firmware.Host.Replay;
+using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Tests.Replay;
 
@@ -10,7 +11,7 @@ public sealed class DaiadCsvTests
         var data = DaiadCsv.Read(TestData.DaiadSlice);
         Assert.Equal(1978, data.Rows.Count); // wc -l minus the header
         Assert.Equal(new[] { "w-1f8730a95d67", "w-219ffd09b533", "w-68777360346f", "w-890930db249c", "w-f19afcd03c39" }, data.MeterIds);
-        Assert.All(data.MeterIds, id => Assert.True(ProtocolIds.IsMeterId(id), id));
+        Assert.All(data.MeterIds, id => Assert.True(WireIds.IsId(id), id));
         Assert.All(data.Rows, r => Assert.Equal(("main", "mL"), (r.Channel, r.Unit)));
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Commons.Metering.Gateway.Actuation;
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
+using Commons.Metering.Testing.Fuzz;
 using CsCheck;
 
 namespace Commons.Metering.Gateway.Tests.Fuzz;

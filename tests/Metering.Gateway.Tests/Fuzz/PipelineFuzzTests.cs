@@ -5,6 +5,7 @@ using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Telemetry;
 using Commons.Metering.Gateway.Tests.Telemetry;
+using Commons.Metering.Testing.Fuzz;
 using CsCheck;
 
 namespace Commons.Metering.Gateway.Tests.Fuzz;

@@ -12,7 +12,7 @@ internal static class PolicyFiles
         throw new InvalidOperationException("Metering.sln not found above " + AppContext.BaseDirectory);
     }
 
-    public static string VillagePath => Path.Combine(RepoRoot(), "gateway", "Metering.Gateway", "Policy", "examples", "village.yaml");
+    public static string VillagePath => Path.Combine(RepoRoot(), "gateway", "Metering.Policy", "examples", "village.yaml");
 
     public static string Village => File.ReadAllText(VillagePath);
 

@@ -7,7 +7,7 @@ namespace Commons.Metering.Gateway.Tests.Policy;
 /// <summary>Policy/README.md's defaults table matches PolicyDefaults, and its example error is real.</summary>
 public sealed class PolicyReadmeTests
 {
-    private static readonly string Readme = File.ReadAllText(Path.Combine(PolicyFiles.RepoRoot(), "gateway", "Metering.Gateway", "Policy", "README.md"));
+    private static readonly string Readme = File.ReadAllText(Path.Combine(PolicyFiles.RepoRoot(), "gateway", "Metering.Policy", "README.md"));
 
     [Fact]
     public void DefaultsTable_ListsEveryDefaultWithItsValue()

@@ -161,7 +161,7 @@ public sealed class EmbeddedGatewayTests(Xunit.Abstractions.ITestOutputHelper ou
     [Fact]
     public async Task DemoMode_RegistersTheSimulatedFleet_AndItsReadingsReachTheLedger()
     {
-        using var gw = new GatewayProcess();
+        using var gw = new GatewayProcess(demo: true);
         gw.Environment["Metering__Demo__SimulatedMeters"] = "3";
         gw.Start();
         using var http = gw.CreateHttpClient();
@@ -179,6 +179,20 @@ public sealed class EmbeddedGatewayTests(Xunit.Abstractions.ITestOutputHelper ou
             Assert.True(DateTime.UtcNow < deadline, $"demo meters did not report within 30 s: {meters}\n{gw.Output}");
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>The gateway as it ships has no simulated fleet (its GPIO packages stay out of the
+    /// server): <c>--demo</c>, or a fleet size, is refused with the command that runs it.</summary>
+    [Theory]
+    [InlineData("--demo", null, "--demo needs the simulated fleet")]
+    [InlineData(null, "3", "Metering:Demo:SimulatedMeters needs the simulated fleet")]
+    public void TheShippedGateway_RefusesTheDemo_NamingTheDemoProgram(string? argument, string? meters, string message)
+    {
+        using var gw = new GatewayProcess(arguments: argument is null ? [] : [argument]);
+        if (meters is not null) gw.Environment["Metering__Demo__SimulatedMeters"] = meters;
+        Assert.Equal(2, gw.RunToExit());
+        Assert.Contains(message, gw.Output);
+        Assert.Contains("run `dotnet run --project gateway/Metering.Gateway.Demo`", gw.Output);
     }
 
     [Fact]

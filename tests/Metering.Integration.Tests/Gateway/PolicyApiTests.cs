@@ -16,7 +16,7 @@ public sealed class PolicyApiTests : IDisposable
 
     private static string VillageYaml()
     {
-        return File.ReadAllText(RepoPaths.Of("gateway", "Metering.Gateway", "Policy", "examples", "village.yaml"));
+        return File.ReadAllText(RepoPaths.Of("gateway", "Metering.Policy", "examples", "village.yaml"));
     }
 
     private string WritePolicy(string yaml)

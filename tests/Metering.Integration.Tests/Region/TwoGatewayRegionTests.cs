@@ -24,7 +24,7 @@ public sealed partial class TwoGatewayRegionTests : IDisposable
 
     private static string VillageYaml()
     {
-        return File.ReadAllText(RepoPaths.Of("gateway", "Metering.Gateway", "Policy", "examples", "village.yaml"));
+        return File.ReadAllText(RepoPaths.Of("gateway", "Metering.Policy", "examples", "village.yaml"));
     }
 
     private static string Reading(long seq, long tsMs, params (string Channel, long Register)[] channels) =>

@@ -13,9 +13,9 @@ namespace Commons.Metering.Gateway.Demo;
 /// <summary>Demo mode (Metering:Demo:SimulatedMeters > 0, or <c>--demo</c>): registers a simulated
 /// fleet of water, energy and forest meters and runs it in this process. Each meter is the real
 /// firmware core on the host runtime with its own flash file under {DataDirectory}/sim and its own
-/// MQTT connection to the broker, exactly like a field device. Registered only in demo mode; it
-/// starts after the ledger and before the broker, so the meters exist before the first reading
-/// (the devices retry until the broker listens).</summary>
+/// MQTT connection to the broker, exactly like a field device. Registered after the gateway's own
+/// services, so it starts once the ledger and the broker run: it registers its meters before any of
+/// them publishes, and stops first.</summary>
 internal sealed class DemoFleetService(
     LedgerWriter ledger,
     IOptions<GatewayOptions> options,

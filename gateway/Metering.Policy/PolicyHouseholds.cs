@@ -1,6 +1,5 @@
 using Commons.Metering.Gateway.Domain;
 using System.Collections.Frozen;
-using Commons.Metering.Gateway.Ledger;
 
 namespace Commons.Metering.Gateway.Policy;
 

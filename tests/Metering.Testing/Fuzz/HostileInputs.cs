@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using CsCheck;
 
-namespace Commons.Metering.Gateway.Tests.Fuzz;
+namespace Commons.Metering.Testing.Fuzz;
 
 /// <summary>One hostile uplink: where it came from (for the histogram and for shrunk failures), the
 /// topic it arrives on, and its payload bytes.</summary>
@@ -16,7 +16,7 @@ public sealed record HostileInput(string Family, string Topic, byte[] Payload)
 /// vectors of tests/vectors/v1: random bytes, mutated vectors (bit flips, truncation, splicing,
 /// duplicated keys), huge, negative and non-finite numbers, deep nesting, wrong types, invalid
 /// UTF-8, oversized payloads and junk topics. Shared by the fuzz tests and `Metering.Bench fuzz`
-/// (linked into the bench project). Meter ids are fz-0..fz-7 in community "fz"; the valid
+/// (both reference this library). Meter ids are fz-0..fz-7 in community "fz"; the valid
 /// streams the tests interleave use other ids, so no hostile input can touch their truth.</summary>
 public sealed class HostileInputs
 {
