@@ -16,7 +16,7 @@ public sealed class GatewayLayerTests
         ["Telemetry"],
         ["Ledger"],
         ["Ingest", "Hosting"],
-        ["Actuation", "Sinks", "Auth", "Demo"],
+        ["Actuation", "Sinks", "Auth", "Demo", "Cluster"],
         ["Commons", "Backup"],
         ["Dashboard", "Region"],
         ["Http"],
