@@ -62,6 +62,16 @@ public static class ClusterServices
         return services;
     }
 
+    /// <summary>On a cluster instance that does not hold <paramref name="community"/>'s lease: that lease's row
+    /// (its holder and URL, or no holder right now), for an answer that says where to ask. Null when this
+    /// instance owns the community or is no cluster instance.</summary>
+    public static async Task<LeaseRow?> OwnedElsewhereAsync(IServiceProvider services, string community, CancellationToken ct)
+    {
+        if (services.GetService<HeldLeases>() is not { } held || held.Holds(community)) return null;
+        var leases = await services.GetRequiredService<LeaseTable>().ListAsync(ct).ConfigureAwait(false);
+        return leases.FirstOrDefault(l => l.Community == community) ?? new LeaseRow(community, null, 0, DateTimeOffset.MinValue, null, false);
+    }
+
     /// <summary>The cluster's state for GET /api/v1/cluster: this instance, what it holds, every lease row.</summary>
     public static async Task<ClusterStatus> StatusAsync(IServiceProvider services, CancellationToken ct)
     {

@@ -113,7 +113,6 @@ public sealed class ClusterLeaseTests(ITestOutputHelper output)
         Signal(owner, "-STOP");
         var paused = await WaitOwnsAsync(other, "north", Takeover);
         Phase($"north taken over from a stopped instance after {paused.TotalSeconds:F1} s");
-        await Task.Delay(TimeSpan.FromSeconds(1));
         Signal(owner, "-CONT");
         // Awake, it owns north no more (its own deadline passed) and takes back only its share: south.
         Assert.True(await Poll.UntilAsync(async () => (await OwnedAsync(owner)).SequenceEqual(["south"]) && (await OwnedAsync(other)).SequenceEqual(["north"]),
@@ -134,6 +133,15 @@ public sealed class ClusterLeaseTests(ITestOutputHelper output)
         Phase("the restarted instance holds its share");
         var holders = Holders(db);
         Assert.Equal(["gw-a", "gw-b"], holders.Values.Select(h => h ?? "(none)").Order().ToArray());
+        // What only north's owner can do (reach its devices), the other instance answers with where to ask.
+        var notNorth = (await OwnedAsync(owner)).Contains("north") ? other : owner;
+        using (var http = notNorth.CreateHttpClient())
+        {
+            using var ping = await http.PostAsync($"api/v1/meters/{fleet.MeterIds[0]}/ping", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+            var answer = await ping.Content.ReadAsStringAsync();
+            Assert.True(ping.StatusCode == System.Net.HttpStatusCode.Conflict, $"{ping.StatusCode}: {answer}");
+            Assert.Contains($"owned by instance '{holders["north"]}' at http://127.0.0.1:", answer, StringComparison.Ordinal);
+        }
 
         await fleet.FreezeAsync();
         Assert.True(await fleet.WaitForDrainAsync(TimeSpan.FromSeconds(60)), $"device outboxes did not drain: {fleet.Status()}");
