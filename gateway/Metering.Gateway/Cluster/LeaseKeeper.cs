@@ -39,9 +39,13 @@ internal sealed class LeaseKeeper(
 
     public string Instance => table.Instance;
 
+    /// <summary>Starts applying transitions to the listeners (ExecuteAsync does; tests that drive
+    /// <see cref="RoundAsync"/> themselves call it).</summary>
+    internal void StartApplying() => _applier ??= Task.Run(() => ApplyAsync(CancellationToken.None), CancellationToken.None);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _applier = Task.Run(() => ApplyAsync(CancellationToken.None), CancellationToken.None);
+        StartApplying();
         var deadlines = Task.Run(() => WatchDeadlinesAsync(stoppingToken), CancellationToken.None);
         var opened = false;
         while (!stoppingToken.IsCancellationRequested)
