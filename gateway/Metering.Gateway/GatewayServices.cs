@@ -1,4 +1,5 @@
 using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Cluster;
 using Commons.Metering.Gateway.Commons;
 using Commons.Metering.Gateway.Dashboard;
 using Commons.Metering.Gateway.Http;
@@ -26,7 +27,7 @@ public static class GatewayServices
 {
     /// <summary>The storage provider's implementation of each seam. A new provider (PostgreSQL) adds its
     /// case here and implements IStateStore, ISinkOutbox and ICommonsStore; nothing above them changes.</summary>
-    private static void AddStorage(IServiceCollection services)
+    private static void AddStorage(IServiceCollection services, bool cluster)
     {
         services.AddSingleton<IStateStore>(sp =>
         {
@@ -34,7 +35,7 @@ public static class GatewayServices
             return o.Provider switch
             {
                 StorageProvider.Sqlite => new SqliteStateStore(o.DataDirectory, o.Synchronous),
-                StorageProvider.Postgres => new PostgresStateStore(o.ConnectionString!),
+                StorageProvider.Postgres => new PostgresStateStore(o.ConnectionString!, shared: cluster),
                 _ => throw Unsupported(o),
             };
         });
@@ -71,10 +72,12 @@ public static class GatewayServices
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         var options = configuration.GetSection(GatewayDefaults.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        // Several instances share the database and the broker, each owning communities by lease (Cluster/README.md).
+        var cluster = Cluster.ClusterServices.Enabled(configuration);
 
         // Storage: one seam per concern (ledger, sink outbox, policy runtime state), all from the
         // configured provider; the ledger's single writer follows.
-        AddStorage(services);
+        AddStorage(services, cluster);
         services.AddSingleton<IGaugeReader>(sp => sp.GetRequiredService<IStateStore>() as IGaugeReader
             ?? throw new NotSupportedException("the state store cannot read gauges"));
         services.AddSingleton<MeterRegistry>();
@@ -94,7 +97,8 @@ public static class GatewayServices
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<GatewayOptions>>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<IngestPipeline>>(), sp.GetRequiredService<ConfirmationHub>(),
             sp.GetRequiredService<ConfirmationMetrics>()));
-        if (options.Broker.Mode == BrokerMode.External) AddIngest<ExternalBrokerIngest>(services);
+        if (cluster) services.AddClusterInstance(configuration);
+        else if (options.Broker.Mode == BrokerMode.External) AddIngest<ExternalBrokerIngest>(services);
         else AddIngest<EmbeddedBrokerIngest>(services);
         // After the broker: starts once it listens, stops before it.
         services.AddHostedService<ConfirmationSender>();
@@ -103,7 +107,10 @@ public static class GatewayServices
         services.TryAddSingleton<Policy.PolicyStore>();
         services.TryAddSingleton<IMeterHouseholds, Policy.PolicyHouseholds>();
         // Commons runtime: the policy acts, only when a policy file is configured (Commons/README.md).
-        if (options.Policy.Configured) Commons.CommonsServices.AddCommonsRuntime(services, configuration);
+        if (options.Policy.Configured) Commons.CommonsServices.AddCommonsRuntime(services, configuration, hosted: !cluster);
+        // In a cluster the runtime runs only on the owner of the policy's community.
+        if (options.Policy.Configured && cluster)
+            services.AddGatedPolicyRuntime<Commons.CommonsRuntime>(sp => sp.GetRequiredService<Policy.PolicyStore>().Current.Community);
         // Federation (Region/README.md): the region's side and the community's upward link, each only when configured.
         Region.RegionServices.AddRegionalTier(services, configuration);
         // Actuation: the commission ping's ack waiters (Http/CommissionApi.cs), independent of any policy.

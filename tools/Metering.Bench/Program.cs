@@ -82,5 +82,16 @@ var pipeTimed = new Option<int>("--per-publisher") { Description = "Timed readin
 var pipeRounds = new Option<int>("--rounds") { Description = "Rounds of broker only, embedded, external, bridged; the median ratio decides", DefaultValueFactory = _ => 3 };
 var pipelined = new Command("pipelined", "Pipelined publishers (20 in flight each) through the embedded broker, mosquitto and a bridged village broker into the ledger, against mosquitto to one subscriber.") { pipePublishers, pipeWarmup, pipeTimed, pipeRounds };
 pipelined.SetAction((r, cancel) => new PipelinedBenchmark(r.GetValue(pipePublishers), r.GetValue(pipeWarmup), r.GetValue(pipeTimed), Console.Out).RunAsync(r.GetValue(pipeRounds), cancel));
-var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, broker, e2ePolicy, ledger, sink, core, datasetCommand, fuzz, memory, scaling, burst, soak, routing, pipelined };
+var clusterCommunities = new Option<int>("--communities") { Description = "Communities the cluster serves", DefaultValueFactory = _ => 6 };
+var clusterMeters = new Option<int>("--meters-per-community") { Description = "Meters (MQTT clients) in each community", DefaultValueFactory = _ => 20 };
+var clusterReadings = new Option<int>("--readings-per-meter") { Description = "Readings each meter publishes", DefaultValueFactory = _ => 200 };
+var clusterKills = new Option<int>("--takeovers") { Description = "Kills of a community's owner (2 instances) for the takeover percentiles", DefaultValueFactory = _ => 20 };
+var clusterLease = new Option<int>("--lease-s") { Description = "Metering:Cluster:LeaseSeconds (renewal every third of it)", DefaultValueFactory = _ => 10 };
+var cluster = new Command("cluster", "Gateway instances on one PostgreSQL ledger and one mosquitto: readings/s with 1, 2 and 3 instances on the same load; takeover time p50/p99 after kill -9 of a community's owner.")
+{
+    clusterCommunities, clusterMeters, clusterReadings, clusterKills, clusterLease,
+};
+cluster.SetAction((r, cancel) => new ClusterBenchmark(r.GetValue(clusterCommunities), r.GetValue(clusterMeters), r.GetValue(clusterReadings),
+    r.GetValue(clusterKills), r.GetValue(clusterLease), Console.Out).RunAsync(cancel));
+var root = new RootCommand("Commons Metering benchmarks (see docs/benchmarks.md)") { e2e, broker, e2ePolicy, ledger, sink, core, datasetCommand, fuzz, memory, scaling, burst, soak, routing, pipelined, cluster };
 return await root.Parse(args).InvokeAsync();

@@ -12,8 +12,10 @@ namespace Commons.Metering.Gateway.Commons;
 public static class CommonsServices
 {
     /// <summary>The policy runtime (Commons/README.md): the ledger observer, the runtime as ICommonsRuntime
-    /// and as a hosted service started after the ledger and the ingest. Only with a policy file.</summary>
-    public static IServiceCollection AddCommonsRuntime(this IServiceCollection services, IConfiguration configuration)
+    /// and as a hosted service started after the ledger and the ingest. Only with a policy file. Not
+    /// <paramref name="hosted"/>: whoever registers it starts and stops it (a cluster instance, while it
+    /// owns the policy's community: Cluster/PolicyRuntimeGate.cs).</summary>
+    public static IServiceCollection AddCommonsRuntime(this IServiceCollection services, IConfiguration configuration, bool hosted = true)
     {
         var options = CommonsOptions.Bind(configuration);
         // Reported like every other invalid setting: GatewayHost turns it into exit code 2 at start.
@@ -30,7 +32,7 @@ public static class CommonsServices
             sp.GetRequiredService<ILogger<CommonsRuntime>>(), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetService<OpenCommonsStore>()));
         services.AddSingleton<ICommonsRuntime>(sp => sp.GetRequiredService<CommonsRuntime>());
-        services.AddHostedService(sp => sp.GetRequiredService<CommonsRuntime>());
+        if (hosted) services.AddHostedService(sp => sp.GetRequiredService<CommonsRuntime>());
         return services;
     }
 

@@ -43,7 +43,7 @@ internal static class CommissionApi
             // no account exists (a fresh install), like the other meter endpoints (Auth/Access.cs).
             .RequireAuthorization(p => p.AddRequirements(new OpenWhileNoAccounts([Role.Technician, Role.Administrator])))
             .WithSummary($"Technician: send the device a ping through the gateway's broker connection and wait for its ack " +
-                         $"{{timeoutS?: 1..{MaxTimeoutS}, default {DefaultTimeoutS}}}: 200 acked or refused, 504 no ack in time, 404 unknown meter, 503 broker down.");
+                         $"{{timeoutS?: 1..{MaxTimeoutS}, default {DefaultTimeoutS}}}: 200 acked or refused, 504 no ack in time, 404 unknown meter, 409 its community owned by another cluster instance, 503 broker down.");
         return app;
     }
 
@@ -57,6 +57,11 @@ internal static class CommissionApi
         if (timeoutS is < 1 or > MaxTimeoutS || timeoutS != Math.Floor(timeoutS))
             return Problems.Bad($"'timeoutS' must be a whole number of seconds, 1..{MaxTimeoutS} (default {DefaultTimeoutS}).");
         if (!registry.TryGet(meterId, out var meter)) return Problems.NotFound("Unknown meter", $"No meter '{meterId}' is registered.");
+        // A cluster instance reaches only the devices of the communities it owns (Cluster/README.md).
+        if (await Cluster.ClusterServices.OwnedElsewhereAsync(http.RequestServices, meter.Community, http.RequestAborted) is { } lease)
+            return Problems.Of(StatusCodes.Status409Conflict, "Owned by another instance", lease.Holder is null
+                ? $"Community '{meter.Community}' has no owner right now (a takeover is under way); try again in a few seconds. GET /api/v1/cluster lists the owners."
+                : $"Community '{meter.Community}' is owned by instance '{lease.Holder}'{(lease.HolderUrl is { } url ? $" at {url}" : "")}: send the ping there. GET /api/v1/cluster lists the owners.");
         if (!downlinks.CanPublish)
             return Problems.Of(StatusCodes.Status503ServiceUnavailable, "Broker unavailable",
                 "The gateway has no broker connection that can take a downlink now (external broker down?); try again shortly. /healthz shows the broker's state.");

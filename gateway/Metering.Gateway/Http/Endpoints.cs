@@ -27,7 +27,8 @@ internal static class Endpoints
         // 1. The API's description and the dashboard's pages (anonymous).
         app.MapOpenApi(OpenApiPath).AllowAnonymous();
         app.MapDashboardAssets();
-        // 2. Operations: health, metrics, meters and their registers, gauges, commissioning, CSV history in.
+        // 2. Operations: health, metrics, meters and their registers, gauges, commissioning, CSV history in,
+        // held readings, the InfluxDB rebuild, the cluster's leases.
         app.MapMeteringApi();
         app.MapGaugeApi();
         app.MapStageGaugeApi();
@@ -35,6 +36,7 @@ internal static class Endpoints
         app.MapCsvImportApi();
         app.MapHeldReadingsApi();
         app.MapInfluxRebuildApi();
+        app.MapClusterApi();
         // 3. Accounts and sign-in.
         app.MapSessionApi();
         app.MapAccountsApi();

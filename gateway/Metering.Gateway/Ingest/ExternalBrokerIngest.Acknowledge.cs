@@ -140,7 +140,7 @@ internal sealed partial class ExternalBrokerIngest
         if (health.LedgerFailed(ex.Message))
             logger.LogError(ex, "Ledger commit failed ({Reason}): uplinks are NOT acknowledged until commits succeed again; the broker " +
                 "{Host}:{Port} keeps them in the session of '{ClientId}'. Retrying every {RetryMs} ms up to {MaxRetryMs} ms. First: {Topic}",
-                ex.Message, _o.Host, _o.Port, _o.ClientId, retryMs, MaxRetryDelayMs, topic);
+                ex.Message, _o.Host, _o.Port, _clientId, retryMs, MaxRetryDelayMs, topic);
     }
 
     /// <summary>The probe committed: every earlier submission has finished by now (the ledger writer

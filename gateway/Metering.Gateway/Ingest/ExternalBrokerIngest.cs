@@ -23,14 +23,18 @@ namespace Commons.Metering.Gateway.Ingest;
 /// reconnects when the broker goes silent while the connection still looks up.
 /// Devices that announce "confirm":1 are also sent end-to-end confirmations through this connection
 /// (QoS 0, <see cref="PublishConfirmationAsync"/>; Confirmations/ConfirmationHub.cs): the broker's
-/// PUBACK to them is only as safe as that broker's memory, the confirmation follows the commit.</summary>
+/// PUBACK to them is only as safe as that broker's memory, the confirmation follows the commit.
+/// With a <c>community</c> (a cluster instance's session for one owned community, Cluster/ClusterIngest.cs)
+/// it subscribes to that community's uplinks only, as client {Broker:ClientId}-{community}, so the
+/// broker keeps that community's queue in a session of its own that moves with the lease.</summary>
 internal sealed partial class ExternalBrokerIngest(
     IngestPipeline pipeline,
     BrokerHealth health,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<ExternalBrokerIngest> logger,
-    System.Diagnostics.Metrics.IMeterFactory? meters = null) : BackgroundService, IDownlinkPublisher, Confirmations.IConfirmationPublisher
+    System.Diagnostics.Metrics.IMeterFactory? meters = null,
+    string? community = null) : BackgroundService, IDownlinkPublisher, Confirmations.IConfirmationPublisher
 {
     /// <summary>SO_RCVBUF and SO_SNDBUF of the gateway's connection to the broker. MQTTnet sets both
     /// to its BufferSize (8 KB by default), which also turns off Linux's receive-buffer autotuning.
@@ -44,7 +48,10 @@ internal sealed partial class ExternalBrokerIngest(
     private readonly BrokerOptions _o = options.Value.Broker;
     private readonly BrokerMetrics? _metrics = meters is null ? null : new BrokerMetrics(meters);
     private readonly SubscriptionWatchdog _watchdog = new(time, options.Value.Broker.WatchdogIntervalMs, options.Value.Broker.WatchdogTimeoutMs);
-    private readonly string _heartbeatTopic = SubscriptionWatchdog.HeartbeatTopic(options.Value.Broker.ClientId);
+    private readonly string _clientId = community is null ? options.Value.Broker.ClientId : $"{options.Value.Broker.ClientId}-{community}";
+    private readonly string _filter = community is null ? UplinkTopic.SubscriptionFilter : $"{UplinkTopic.Root}/{UplinkTopic.LayoutVersion}/{community}/+/up/#";
+    private readonly string _heartbeatTopic = SubscriptionWatchdog.HeartbeatTopic(
+        community is null ? options.Value.Broker.ClientId : $"{options.Value.Broker.ClientId}-{community}");
     private long _heartbeats;
     private IMqttClient? _client;
     private TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -120,11 +127,11 @@ internal sealed partial class ExternalBrokerIngest(
     }
 
     /// <summary>The gateway's connection to the broker.</summary>
-    internal static MqttClientOptions ClientOptions(BrokerOptions o)
+    internal static MqttClientOptions ClientOptions(BrokerOptions o, string? clientId = null)
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(o.Host, o.Port)
-            .WithClientId(o.ClientId)
+            .WithClientId(clientId ?? o.ClientId)
             // Persistent session: the broker keeps the subscription and queues uplinks while the gateway is away.
             .WithCleanSession(false)
             .WithProtocolVersion(MqttProtocolVersion.V311)
@@ -144,17 +151,18 @@ internal sealed partial class ExternalBrokerIngest(
         var acker = Task.Run(() => AcknowledgeInOrderAsync(client, acks.Reader, ackerStop.Token), CancellationToken.None);
         try
         {
-            var connect = await client.ConnectAsync(ClientOptions(_o), stoppingToken).ConfigureAwait(false);
+            var connect = await client.ConnectAsync(ClientOptions(_o, _clientId), stoppingToken).ConfigureAwait(false);
             if (connect.ResultCode != MqttClientConnectResultCode.Success)
                 throw new InvalidOperationException($"CONNACK {connect.ResultCode}");
             // Resubscribe on every connection: harmless when the session already has it.
             var subscribe = new MqttClientSubscribeOptionsBuilder()
-                .WithTopicFilter(UplinkTopic.SubscriptionFilter, MqttQualityOfServiceLevel.AtLeastOnce)
-                .Build();
-            await client.SubscribeAsync(subscribe, stoppingToken).ConfigureAwait(false);
-            health.Set(true, $"subscribed to {UplinkTopic.SubscriptionFilter} on {_o.Host}:{_o.Port} as '{_o.ClientId}' (session present: {connect.IsSessionPresent})");
+                .WithTopicFilter(_filter, MqttQualityOfServiceLevel.AtLeastOnce);
+            // One community's filter does not cover the watchdog's heartbeat topic (commons/v1/_gateway/...).
+            if (community is not null) subscribe = subscribe.WithTopicFilter(_heartbeatTopic, MqttQualityOfServiceLevel.AtLeastOnce);
+            await client.SubscribeAsync(subscribe.Build(), stoppingToken).ConfigureAwait(false);
+            health.Set(true, $"subscribed to {_filter} on {_o.Host}:{_o.Port} as '{_clientId}' (session present: {connect.IsSessionPresent})");
             logger.LogInformation("Connected to broker {Host}:{Port} as {ClientId}, session present: {SessionPresent}",
-                _o.Host, _o.Port, _o.ClientId, connect.IsSessionPresent);
+                _o.Host, _o.Port, _clientId, connect.IsSessionPresent);
             using var connection = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var deaf = _watchdog.Enabled
                 ? _watchdog.RunAsync(ct => PublishHeartbeatAsync(client, ct), connection.Token)

@@ -25,6 +25,7 @@ public sealed class LedgerWriter : IHostedService, IDisposable
     private readonly int _maxBatch;
     private readonly ILedgerObserver[] _observers;
     private readonly ILedgerBatchObserver[] _batchObservers;
+    private readonly ILedgerFence? _fence;
 
     // A full disk or a lost file fails every batch until it is fixed: one line per kind per window,
     // the count in /metrics (metering_ledger_commit_failures_total), the stack traces at Debug.
@@ -33,8 +34,9 @@ public sealed class LedgerWriter : IHostedService, IDisposable
 
     public LedgerWriter(IStateStore store, MeterRegistry registry, IMeterFactory meters,
         IOptions<GatewayOptions> options, ILogger<LedgerWriter> logger, IEnumerable<ILedgerObserver>? observers = null,
-        IEnumerable<ILedgerBatchObserver>? batchObservers = null, IMeterHouseholds? households = null)
+        IEnumerable<ILedgerBatchObserver>? batchObservers = null, IMeterHouseholds? households = null, ILedgerFence? fence = null)
     {
+        _fence = fence;
         _observers = observers?.ToArray() ?? [];
         _batchObservers = batchObservers?.ToArray() ?? [];
         _failures = new RateLimitedLog(logger, TimeProvider.System, RateLimitedLog.DefaultWindow);
@@ -171,6 +173,8 @@ public sealed class LedgerWriter : IHostedService, IDisposable
                 tx.Savepoint();
                 try
                 {
+                    // Write by write, the fence too: a write for a community lost meanwhile rolls back alone.
+                    _fence?.Check(tx, [CommunityOf(batch[i].Write)]);
                     outcomes[i] = (_batch.Apply(tx, batch[i].Write), null);
                     tx.Release();
                 }
@@ -183,6 +187,8 @@ public sealed class LedgerWriter : IHostedService, IDisposable
                         _logger.LogDebug(e, "Ledger write for meter {Meter} failed", batch[i].Write.Meter);
                 }
             }
+            // Last, so the lease rows stay locked (FOR SHARE) only from here to the commit.
+            if (_fence is not null && !isolate) _fence.Check(tx, batch.Select(p => CommunityOf(p.Write)).Distinct(StringComparer.Ordinal).ToList());
             tx.Commit();
             return true;
         }
@@ -196,6 +202,18 @@ public sealed class LedgerWriter : IHostedService, IDisposable
             return false;
         }
     }
+
+    private static string CommunityOf(LedgerWrite write) => write switch
+    {
+        ReadingWrite w => w.MeterInfo.Community,
+        EventWrite w => w.MeterInfo.Community,
+        StatusWrite w => w.MeterInfo.Community,
+        AckWrite w => w.MeterInfo.Community,
+        GaugeWrite w => w.MeterInfo.Community,
+        HeldDecisionWrite w => w.MeterInfo.Community,
+        RegisterMeterWrite w => w.MeterInfo.Community,
+        _ => throw new ArgumentOutOfRangeException(nameof(write), write.GetType().Name, "unknown ledger write"),
+    };
 
     private void AfterCommit(LedgerWrite write, LedgerOutcome outcome)
     {

@@ -16,7 +16,7 @@ public sealed class GatewayLayerTests
         ["Telemetry"],
         ["Ledger"],
         ["Ingest", "Hosting"],
-        ["Actuation", "Sinks", "Auth"],
+        ["Actuation", "Sinks", "Auth", "Cluster"],
         ["Commons", "Backup"],
         ["Dashboard", "Region"],
         ["Http"],

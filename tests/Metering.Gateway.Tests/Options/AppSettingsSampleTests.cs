@@ -24,6 +24,7 @@ public sealed class AppSettingsSampleTests
         (CommonsOptions.Section, typeof(CommonsOptions)),
         (AuthOptions.Section, typeof(AuthOptions)),
         (UpstreamOptions.Section, typeof(UpstreamOptions)),
+        (Gateway.Cluster.ClusterOptions.Section, typeof(Gateway.Cluster.ClusterOptions)),
     ];
 
     private static IConfigurationRoot Sample()

@@ -18,23 +18,46 @@ internal sealed class PostgresLedgerTransaction : ILedgerTransaction
     private readonly LedgerOverlay _overlay = new();
     private LedgerOverlay? _savepoint;
 
+    /// <summary>Several instances on one database (Cluster/README.md): the outbox rows wait for the
+    /// commit, which inserts them under one advisory lock that every instance's commit takes, so ids
+    /// follow commit order across instances and a sink's cursor never passes an id that commits later.
+    /// Null: one writer, rows inserted as they come (its commits are already in id order).</summary>
+    private readonly List<string>? _outboxLines;
+    private int _outboxAtSavepoint;
+
+    /// <summary>The advisory lock key of the outbox's inserters: the name's hash, as PostgresMigrator keys its lock.</summary>
+    internal const string OutboxLockName = "sink_outbox inserters";
+
     private static readonly string ChannelLimitFlag = ReadingFlag.ChannelLimit.Name();
     private static readonly string SeqGapFlag = ReadingFlag.SeqGap.Name();
     private static readonly string SeqJumpFlag = ReadingFlag.SeqJump.Name();
     private static readonly string HeldFlag = ReadingFlag.ImplausibleRate.Name();
     private static readonly string RejectedFlag = ReadingFlag.ImplausibleRejected.Name();
 
-    public PostgresLedgerTransaction(NpgsqlConnection connection, PostgresWriterState state)
+    public PostgresLedgerTransaction(NpgsqlConnection connection, PostgresWriterState state, bool serializeOutbox = false)
     {
         _connection = connection;
         _state = state;
+        _generation = state.Cleared;
+        if (serializeOutbox) _outboxLines = [];
         // READ COMMITTED (PostgreSQL's default) is enough: one writer owns these meters, and the
         // primary keys make a second insert of (meter, seq) fail rather than count twice.
         _tx = connection.BeginTransaction();
     }
 
+    /// <summary>The writer's connection and transaction, for a check that must run inside it (Ledger/ILedgerFence.cs).</summary>
+    internal NpgsqlConnection Connection => _connection;
+    internal NpgsqlTransaction Transaction => _tx;
+
+    private readonly int _generation;
+
+    /// <summary>False when the cached state was asked to be forgotten after this transaction began
+    /// (PostgresStateStore.ForgetCachedState): what it computed may rest on another writer's stale rows.</summary>
+    internal bool StateCurrent => Volatile.Read(ref _state.Requested) == _generation;
+
     public void Savepoint()
     {
+        _outboxAtSavepoint = _outboxLines?.Count ?? 0;
         _tx.Save(SavepointName);
         _savepoint = new LedgerOverlay();
     }
@@ -50,6 +73,7 @@ internal sealed class PostgresLedgerTransaction : ILedgerTransaction
     {
         _tx.Rollback(SavepointName);
         _tx.Release(SavepointName);
+        _outboxLines?.RemoveRange(_outboxAtSavepoint, _outboxLines.Count - _outboxAtSavepoint);
         _savepoint = null;
     }
 
@@ -59,6 +83,11 @@ internal sealed class PostgresLedgerTransaction : ILedgerTransaction
             Run("UPDATE meters SET last_seen_ms = GREATEST(COALESCE(last_seen_ms, 0), $2) WHERE id = $1", meter, ms);
         foreach (var (meter, channel) in _overlay.NewChannels)
             Run("INSERT INTO channels(meter, channel) VALUES ($1, $2) ON CONFLICT DO NOTHING", meter, channel);
+        if (_outboxLines is { Count: > 0 })
+        {
+            Run("SELECT pg_advisory_xact_lock(hashtext($1))", OutboxLockName);
+            Run("INSERT INTO sink_outbox(line) SELECT line FROM unnest($1::text[]) WITH ORDINALITY AS t(line, n) ORDER BY n", (object)_outboxLines.ToArray());
+        }
         _tx.Commit();
         _overlay.MergeInto(_state.Meters, _state.Channels);
     }
@@ -203,7 +232,11 @@ internal sealed class PostgresLedgerTransaction : ILedgerTransaction
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING
             """, meter, uplink.Seq, g.Name, g.Quantity, g.Sensor, g.Last, g.Min, g.Max, g.Mean, g.Samples, uplink.TsMs, receivedMs, flag) == 1;
 
-    public void AppendOutbox(string line) => Run("INSERT INTO sink_outbox(line) VALUES ($1)", line);
+    public void AppendOutbox(string line)
+    {
+        if (_outboxLines is not null) _outboxLines.Add(line);
+        else Run("INSERT INTO sink_outbox(line) VALUES ($1)", line);
+    }
 
     public void Dispose() => _tx.Dispose(); // rolls back unless committed; the overlay is dropped with it
 

@@ -16,12 +16,23 @@ internal sealed partial class PostgresStateStore : IStateStore, IGaugeReader
     private readonly NpgsqlDataSource _source;
     private readonly PostgresWriterState _writerState = new();
     private NpgsqlConnection? _writer;
+    private readonly bool _shared;
 
-    public PostgresStateStore(string connectionString)
+    /// <param name="shared">Several gateway instances write this database, each for the communities it
+    /// holds the lease of (Cluster/README.md): the outbox rows are inserted at commit under a lock all
+    /// of them take, and <see cref="ForgetCachedState"/> is honoured.</param>
+    public PostgresStateStore(string connectionString, bool shared = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         _source = NpgsqlDataSource.Create(connectionString);
+        _shared = shared;
     }
+
+    /// <summary>Another instance may have written this gateway's meters since it read their state (a
+    /// community's lease came back): the next transaction reads every meter's and channel's state from
+    /// the rows again, and one begun before this call reports <see cref="PostgresLedgerTransaction.StateCurrent"/>
+    /// false. Safe from any thread; the writer clears its cache at its next Begin.</summary>
+    public void ForgetCachedState() => Interlocked.Increment(ref _writerState.Requested);
 
     public void Open()
     {
@@ -43,7 +54,14 @@ internal sealed partial class PostgresStateStore : IStateStore, IGaugeReader
             _writerState.Meters.Clear();
             _writerState.Channels.Clear();
         }
-        return new PostgresLedgerTransaction(writer, _writerState);
+        var requested = Volatile.Read(ref _writerState.Requested);
+        if (requested != _writerState.Cleared)
+        {
+            _writerState.Meters.Clear();
+            _writerState.Channels.Clear();
+            _writerState.Cleared = requested;
+        }
+        return new PostgresLedgerTransaction(writer, _writerState, _shared);
     }
 
     public IReadOnlyList<MeterInfo> LoadMeters()
