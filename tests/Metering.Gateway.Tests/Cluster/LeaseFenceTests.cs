@@ -20,7 +20,7 @@ public sealed class LeaseFenceTests : IAsyncLifetime
     private static readonly MeterInfo Meter = new("m1", North, Resource.Water);
     private readonly string _db = TestPostgres.CreateDatabase();
     private readonly List<IDisposable> _owned = [];
-    private readonly Commons.Metering.Gateway.Telemetry.MeterExporter _meters = new();
+    private readonly global::Commons.Metering.Gateway.Telemetry.MeterExporter _meters = new();
     private LeaseTable _a = null!;
     private LeaseTable _b = null!;
 
