@@ -1,14 +1,23 @@
+using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 
 /// <summary>The council's and technicians' acts: emergencies by quorum with a sunset, policy proposals.</summary>
-public sealed class CommonsActsTests
+public class CommonsActsTests
 {
-    private static async Task<CommonsHarness> StartedAsync()
+    private readonly StorageProvider _provider;
+
+    public CommonsActsTests() : this(StorageProvider.Sqlite)
     {
-        var h = new CommonsHarness(TestPolicy.Yaml);
+    }
+
+    protected CommonsActsTests(StorageProvider provider) => _provider = provider;
+
+    private async Task<CommonsHarness> StartedAsync()
+    {
+        var h = new CommonsHarness(TestPolicy.Yaml, provider: _provider);
         await h.StartAsync();
         return h;
     }
@@ -110,3 +119,6 @@ public sealed class CommonsActsTests
         finally { await h.DisposeAsync(); }
     }
 }
+
+/// <summary>Every case of <see cref="CommonsActsTests"/> again with the ledger and the runtime's state on a real PostgreSQL.</summary>
+public sealed class CommonsActsPostgresTests() : CommonsActsTests(StorageProvider.Postgres);
