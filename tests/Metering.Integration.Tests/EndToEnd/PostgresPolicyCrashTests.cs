@@ -6,6 +6,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace Commons.Metering.Tests.EndToEnd;
 
@@ -17,7 +18,7 @@ namespace Commons.Metering.Tests.EndToEnd;
 /// cids; no command is issued anew (a runtime back at stage 0 would reopen the garden valve with a new cid),
 /// and the device's ack, delivered twice, completes the valve command exactly once.</summary>
 [Trait("Category", "Integration")]
-public sealed class PostgresPolicyCrashTests : IDisposable
+public sealed class PostgresPolicyCrashTests(ITestOutputHelper output) : IDisposable
 {
     private const string Community = "riverside";
     private const string GardenValve = "w-h01/garden/valve";
@@ -26,7 +27,10 @@ public sealed class PostgresPolicyCrashTests : IDisposable
     [Fact]
     public async Task PolicyOnPostgres_KilledAtStageTwo_ResumesStageAndCommandBook_AndCompletesTheValveCommandOnce()
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        void Step(string what) => output.WriteLine($"{watch.Elapsed.TotalSeconds,5:F1} s: {what}");
         using var postgres = Postgres.StartNew();
+        Step("PostgreSQL up");
         var db = postgres.CreateDatabase("policy");
         var policy = _dir.File("village.yaml");
         File.Copy(RepoPaths.Of("gateway", "Metering.Gateway", "Policy", "examples", "village.yaml"), policy);
@@ -37,6 +41,7 @@ public sealed class PostgresPolicyCrashTests : IDisposable
         gateway.Environment["Metering__Registry__AutoRegister"] = "true";
         gateway.Environment["Logging__LogLevel__Default"] = "Warning";
         gateway.Start();
+        Step("gateway up");
 
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var seen = new List<(string Cid, string Op, string? Channel)>();
@@ -48,12 +53,14 @@ public sealed class PostgresPolicyCrashTests : IDisposable
         await Poll.UntilOrFailAsync(() => Stage(db)?.StartsWith("2|", StringComparison.Ordinal) == true
                 && Commands(db).Any(c => c.Key == GardenValve && c.State == "Sent") && Cid(db, GardenValve) is { } cid && Seen(seen).Contains(cid),
             TimeSpan.FromSeconds(20), () => $"stage {Stage(db)}; commands {Describe(db)}; the device saw {string.Join(",", Seen(seen))}\n{gateway.Output}");
+        Step("stage 2, valve command sent");
         var before = Commands(db);
         var valve = before.Single(c => c.Key == GardenValve);
 
         await device.DisconnectAsync();
         gateway.Kill();
         gateway.Restart();
+        Step("killed and restarted");
 
         // The device comes back (the embedded broker's sessions died with it) and sends its next reading.
         lock (seen) seen.Clear();
@@ -62,6 +69,7 @@ public sealed class PostgresPolicyCrashTests : IDisposable
         await Poll.UntilOrFailAsync(() => Seen(seen).Contains(valve.Cid), TimeSpan.FromSeconds(20),
             () => $"after the restart the device saw {string.Join(",", Seen(seen))}, waiting for {valve.Cid}\n{gateway.Output}");
 
+        Step("valve command resent");
         Assert.StartsWith("2|", Stage(db), StringComparison.Ordinal);
         // Resumed, not rebuilt: every command is one the book held before the kill, none issued anew.
         Assert.Equal(before.Select(c => c.Cid).Order(StringComparer.Ordinal), Commands(db).Select(c => c.Cid).Order(StringComparer.Ordinal));
