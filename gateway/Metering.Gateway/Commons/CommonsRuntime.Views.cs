@@ -127,7 +127,8 @@ public sealed partial class CommonsRuntime
     public AuditVerification VerifyAudit()
     {
         Initialize();
-        return File.Exists(_auditPath) ? AuditLog.Verify(_auditPath) : new AuditVerification(true, 0, null, null, null);
+        var verified = File.Exists(_auditPath) ? AuditLog.Verify(_auditPath) : new AuditVerification(true, 0, null, null, null);
+        return AuditAnchor.Check(_db, _auditPath, verified);
     }
 
     private EmergencyView? EmergencyView(DateTimeOffset now)

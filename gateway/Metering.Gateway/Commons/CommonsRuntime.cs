@@ -49,7 +49,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
             var auditLog = new AuditLog(_auditPath, _time);
             if (auditLog.TornTailPath is { } torn)
                 _logger.LogWarning("Audit log {Audit} ended in a record torn by a crash; it was cut off and kept in {Torn}; the chain verifies", _auditPath, torn);
-            _audit = new RuntimeAuditSink(auditLog, _events, BreakerChanged);
+            _audit = new RuntimeAuditSink(auditLog, _events, BreakerChanged, _db);
             _commands = new CommandBook(_db, _options, _time, CommandChanged, metrics is null ? null : l => _metrics?.TripLatency.Observe(l.TotalSeconds));
             if (metrics is not null) _metrics = new CommonsMetrics(metrics, () => _feed.Dropped, () => _commands.OpenCount, BreakerCounts);
             _emergency = new EmergencyProtocol(store.Current.Council, store.Current.EmergencyMaxDuration, _time, _audit);

@@ -62,6 +62,30 @@ public class CommonsActsTests
         Assert.True(h.Runtime.VerifyAudit().Ok);
     }
 
+    /// <summary>The hash chain alone cannot tell a log cut short (or an older copy put back) from a complete
+    /// one; the chain's head anchored in the state store can.</summary>
+    [Fact]
+    public async Task AnAuditLogCutShortAcrossARestart_StillChains_ButIsReportedBroken_ByItsAnchorInTheStateStore()
+    {
+        await using var h = await StartedAsync();
+        h.Runtime.DeclareEmergency("amina", "spring dry", TimeSpan.FromHours(2));
+        h.Runtime.DeclareEmergency("bruno", "spring dry", TimeSpan.FromHours(2));
+        await h.StepAsync();
+        var full = h.Runtime.VerifyAudit();
+        Assert.True(full.Ok, full.ToString());
+        Assert.True(full.Records >= 3, full.ToString());
+
+        var lines = await File.ReadAllLinesAsync(h.Runtime.AuditPath);
+        await File.WriteAllLinesAsync(h.Runtime.AuditPath, lines[..^1]); // the newest record gone, whole: the rest still chains
+        Assert.True(Gateway.Policy.AuditLog.Verify(h.Runtime.AuditPath).Ok);
+        await h.RestartAsync();
+
+        var cut = h.Runtime.VerifyAudit();
+        Assert.False(cut.Ok);
+        Assert.Equal((full.Records - 1, full.Records), (cut.Records, cut.FirstBrokenSeq!.Value));
+        Assert.Contains("cut off", cut.Problem, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task RenewalWithAFreshQuorum_ExtendsTheEmergency_AndSurvivesARestart()
     {
