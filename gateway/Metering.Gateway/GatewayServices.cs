@@ -54,14 +54,15 @@ public static class GatewayServices
             var o = Storage(sp);
             return o.Provider switch
             {
-                StorageProvider.Sqlite => path => new CommonsDb(path),
+                StorageProvider.Sqlite => (path, _) => new CommonsDb(path),
+                StorageProvider.Postgres => (_, community) => new Commons.Postgres.PostgresCommonsStore(o.ConnectionString!, community),
                 _ => throw Unsupported(o),
             };
         });
 
         static StorageOptions Storage(IServiceProvider sp) => sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Storage;
         static NotSupportedException Unsupported(StorageOptions o) => new(
-            $"Metering:Storage:Provider '{o.Provider}' holds the ledger and the sink outbox only: the policy runtime's state is not built on it yet (Storage/README.md); run without Metering:Policy:File.");
+            $"Metering:Storage:Provider '{o.Provider}' is not a storage provider of this gateway (Sqlite or Postgres).");
     }
 
     public static IServiceCollection AddMeteringGateway(this IServiceCollection services, IConfiguration configuration)

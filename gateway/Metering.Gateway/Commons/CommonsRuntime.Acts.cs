@@ -15,17 +15,17 @@ public sealed partial class CommonsRuntime
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             if (NotCouncil(actor, "propose a policy") is { } refused)
             {
-                Db.SaveRefusal(now, actor, yaml, refused.Refusal!, []);
+                _db.SaveRefusal(now, actor, yaml, refused.Refusal!, []);
                 return refused;
             }
-            var r = Changes_.Propose(yaml, "proposal.yaml", effectiveAt, actor);
+            var r = _changes.Propose(yaml, "proposal.yaml", effectiveAt, actor);
             if (!r.Accepted || r.Proposal is not { } p)
             {
                 var errors = r.Errors.Select(e => e.ToString()).ToList();
-                Db.SaveRefusal(now, actor, yaml, r.Refusal!, errors);
+                _db.SaveRefusal(now, actor, yaml, r.Refusal!, errors);
                 return ActResult.Refused(r.Refusal!, errors);
             }
-            Db.SaveProposal(p.Id, yaml, actor, effectiveAt.ToUnixTimeMilliseconds(), [], "pending", now);
+            _db.SaveProposal(p.Id, yaml, actor, effectiveAt.ToUnixTimeMilliseconds(), [], "pending", now);
             // The proposer's own approval counts as one.
             return Approve(actor, p.Id);
         }
@@ -36,12 +36,12 @@ public sealed partial class CommonsRuntime
         Initialize();
         lock (_gate)
         {
-            var before = Changes_.Pending.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
-            var r = Changes_.Approve(proposalId, actor);
+            var before = _changes.Pending.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+            var r = _changes.Approve(proposalId, actor);
             if (!r.Accepted) return ActResult.Refused(r.Refusal!);
-            var saved = Db.Proposals().First(p => p.Id == proposalId);
-            Db.SaveProposal(proposalId, saved.Yaml, saved.Proposer, saved.EffectiveMs, r.Proposal!.Approvals.Order(StringComparer.Ordinal), "pending", saved.CreatedMs);
-            if (before.Count != Changes_.Pending.Count) PolicyActivated(before);
+            var saved = _db.Proposals().First(p => p.Id == proposalId);
+            _db.SaveProposal(proposalId, saved.Yaml, saved.Proposer, saved.EffectiveMs, r.Proposal!.Approvals.Order(StringComparer.Ordinal), "pending", saved.CreatedMs);
+            if (before.Count != _changes.Pending.Count) PolicyActivated(before);
             return ActResult.Ok(proposalId);
         }
     }
@@ -50,10 +50,10 @@ public sealed partial class CommonsRuntime
     /// becomes the policy persisted in commons.db, and the runtime is rebuilt on it.</summary>
     private void PolicyActivated(IReadOnlySet<string> pendingBefore)
     {
-        var stillPending = Changes_.Pending.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
-        var activated = Db.Proposals().Where(p => pendingBefore.Contains(p.Id) && !stillPending.Contains(p.Id)).OrderBy(p => p.EffectiveMs).ToList();
-        foreach (var p in activated) Db.SaveProposal(p.Id, p.Yaml, p.Proposer, p.EffectiveMs, p.Approvals, "activated", p.CreatedMs);
-        if (activated.Count > 0) Db.Set("policy_yaml", activated[^1].Yaml);
+        var stillPending = _changes.Pending.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var activated = _db.Proposals().Where(p => pendingBefore.Contains(p.Id) && !stillPending.Contains(p.Id)).OrderBy(p => p.EffectiveMs).ToList();
+        foreach (var p in activated) _db.SaveProposal(p.Id, p.Yaml, p.Proposer, p.EffectiveMs, p.Approvals, "activated", p.CreatedMs);
+        if (activated.Count > 0) _db.Set("policy_yaml", activated[^1].Yaml);
         Build();
         RestoreStages();
         _emergencyApplied = null;
@@ -66,7 +66,7 @@ public sealed partial class CommonsRuntime
     public void RecordAccountAct(string administrator, string kind, object payload)
     {
         Initialize();
-        lock (_gate) Audit_.Append(administrator, AuditRoles.Administrator, kind, payload);
+        lock (_gate) _audit.Append(administrator, AuditRoles.Administrator, kind, payload);
     }
 
     public ActResult DeclareEmergency(string actor, string reason, TimeSpan duration)
@@ -76,17 +76,17 @@ public sealed partial class CommonsRuntime
         {
             if (NotCouncil(actor, "declare an emergency") is { } refused) return refused;
             if (TooLong(actor, "declare", duration) is { } tooLong) return tooLong;
-            if (Emergency_.Active is { } e) return ActResult.Refused($"an emergency is already in force until {e.Sunset:O}; sign a renewal instead");
+            if (_emergency.Active is { } e) return ActResult.Refused($"an emergency is already in force until {e.Sunset:O}; sign a renewal instead");
             var maxAge = EmergencyProtocol.DefaultApprovalMaxAge;
             var now = _time.GetUtcNow();
-            Db.Sign("declare", actor, reason, (long)duration.TotalSeconds, now.ToUnixTimeMilliseconds());
-            Audit_.Append(actor, AuditRoles.Council, "emergency.signed", new { act = "declare", reason, duration_s = (long)duration.TotalSeconds });
+            _db.Sign("declare", actor, reason, (long)duration.TotalSeconds, now.ToUnixTimeMilliseconds());
+            _audit.Append(actor, AuditRoles.Council, "emergency.signed", new { act = "declare", reason, duration_s = (long)duration.TotalSeconds });
             // Same reason, signed within the approval window: the quorum the protocol checks.
-            var sigs = Db.Signatures("declare").Where(s => s.Reason == reason && now - DateTimeOffset.FromUnixTimeMilliseconds(s.SignedMs) <= maxAge).ToList();
+            var sigs = _db.Signatures("declare").Where(s => s.Reason == reason && now - DateTimeOffset.FromUnixTimeMilliseconds(s.SignedMs) <= maxAge).ToList();
             if (sigs.Select(s => s.Member).Distinct().Count() < _store.Current.Council.K)
                 return ActResult.Ok("pending");
-            var result = Emergency_.DeclareByQuorum(reason, duration, Approvals(sigs));
-            Db.ClearSignatures("declare");
+            var result = _emergency.DeclareByQuorum(reason, duration, Approvals(sigs));
+            _db.ClearSignatures("declare");
             if (!result.Accepted) return ActResult.Refused(result.Refusal!);
             TickEmergency();
             return ActResult.Ok("declared");
@@ -100,21 +100,21 @@ public sealed partial class CommonsRuntime
         {
             if (NotCouncil(actor, "renew an emergency") is { } refused) return refused;
             if (TooLong(actor, "renew", duration) is { } tooLong) return tooLong;
-            if (Emergency_.Active is not { } e)
+            if (_emergency.Active is not { } e)
             {
                 // Audited by the protocol as emergency.refused.
-                var r = Emergency_.Renew(duration, []);
+                var r = _emergency.Renew(duration, []);
                 return ActResult.Refused(r.Refusal!);
             }
             var now = _time.GetUtcNow();
-            Db.Sign("renew", actor, e.Reason, (long)duration.TotalSeconds, now.ToUnixTimeMilliseconds());
+            _db.Sign("renew", actor, e.Reason, (long)duration.TotalSeconds, now.ToUnixTimeMilliseconds());
             _renewSigned = true;
-            Audit_.Append(actor, AuditRoles.Council, "emergency.signed", new { act = "renew", reason = e.Reason, duration_s = (long)duration.TotalSeconds });
+            _audit.Append(actor, AuditRoles.Council, "emergency.signed", new { act = "renew", reason = e.Reason, duration_s = (long)duration.TotalSeconds });
             // Fresh: only signatures made during the current term count (the protocol checks it again).
-            var sigs = Db.Signatures("renew").Where(s => DateTimeOffset.FromUnixTimeMilliseconds(s.SignedMs) > e.TermStart).ToList();
+            var sigs = _db.Signatures("renew").Where(s => DateTimeOffset.FromUnixTimeMilliseconds(s.SignedMs) > e.TermStart).ToList();
             if (sigs.Select(s => s.Member).Distinct().Count() < _store.Current.Council.K) return ActResult.Ok("pending");
-            var result = Emergency_.Renew(duration, Approvals(sigs));
-            Db.ClearSignatures("renew");
+            var result = _emergency.Renew(duration, Approvals(sigs));
+            _db.ClearSignatures("renew");
             if (!result.Accepted) return ActResult.Refused(result.Refusal!);
             TickEmergency();
             return ActResult.Ok("renewed");
@@ -139,7 +139,7 @@ public sealed partial class CommonsRuntime
             if (b.State == BreakerState.Closed) return ActResult.Refused($"breaker '{breakerId}' is not tripped");
             if (!b.Reset(actor, AuditRoles.Technician)) return ActResult.Refused("only a technician may reset a breaker");
             // The device's own trip too (docs/protocol.md "reset"), before the valve reopens.
-            Commands_.Desire(c.Meter.Id, $"{c.Meter.Id}/{c.Channel.Id}/reset:{_time.GetUtcNow().ToUnixTimeMilliseconds()}",
+            _commands.Desire(c.Meter.Id, $"{c.Meter.Id}/{c.Channel.Id}/reset:{_time.GetUtcNow().ToUnixTimeMilliseconds()}",
                 CommandCodec.Reset("", 0, c.Channel.Id), false, "technician reset by " + actor, "");
             Evaluate(c.Household, c.Resource);
             return ActResult.Ok(breakerId);
@@ -154,14 +154,14 @@ public sealed partial class CommonsRuntime
         if (duration <= max) return null;
         var why = string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{duration.TotalHours:0.#} h is longer than the {max.TotalHours:0.#} h the policy allows for an emergency");
-        Audit_.Append(actor, AuditRoles.Council, "emergency.refused", new { act, reason = why });
+        _audit.Append(actor, AuditRoles.Council, "emergency.refused", new { act, reason = why });
         return ActResult.Refused(why);
     }
 
     private ActResult? NotCouncil(string actor, string what)
     {
         if (_store.Current.Council.Members.Contains(actor)) return null;
-        Audit_.Append(actor, AuditRoles.Council, "act.refused", new { act = what, reason = "not a council member" });
+        _audit.Append(actor, AuditRoles.Council, "act.refused", new { act = what, reason = "not a council member" });
         return ActResult.Refused($"'{actor}' is not a member of the council in force and may not {what}");
     }
 

@@ -116,7 +116,7 @@ public sealed partial class CommonsRuntime
     private sealed record RotationState(long Slot, Dictionary<string, long> Minutes, Dictionary<string, long> Last,
         List<string> Shed, long SlotEndMs, Dictionary<string, long> Sheddable);
 
-    private void SaveRotation(ZoneRuntime z) => Db.Set("rotation:" + z.Zone.Id, JsonSerializer.Serialize(new RotationState(
+    private void SaveRotation(ZoneRuntime z) => _db.Set("rotation:" + z.Zone.Id, JsonSerializer.Serialize(new RotationState(
         z.Scheduler.Slot, z.Scheduler.MinutesLost.ToDictionary(), z.Scheduler.LastShedSlot.ToDictionary(), [.. z.Shed],
         z.SlotEnd.ToUnixTimeMilliseconds(), z.SheddableLoad.ToDictionary())));
 
@@ -124,7 +124,7 @@ public sealed partial class CommonsRuntime
     /// before a restart or a policy change.</summary>
     private void RestoreRotation(ZoneRuntime z, DateTimeOffset now)
     {
-        if (Db.Get("rotation:" + z.Zone.Id) is not { } json || JsonSerializer.Deserialize<RotationState>(json) is not { } s) return;
+        if (_db.Get("rotation:" + z.Zone.Id) is not { } json || JsonSerializer.Deserialize<RotationState>(json) is not { } s) return;
         z.Scheduler.Restore(s.Slot, s.Minutes, s.Last);
         var members = z.Zone.Households.ToHashSet(StringComparer.Ordinal);
         foreach (var (h, load) in s.Sheddable.Where(x => members.Contains(x.Key))) z.SheddableLoad[h] = load;
@@ -137,7 +137,7 @@ public sealed partial class CommonsRuntime
     /// <summary>Breakers of every scope as they were before a restart (no new audit record).</summary>
     private void RestoreBreakers()
     {
-        foreach (var b in Db.Breakers())
+        foreach (var b in _db.Breakers())
         {
             if (!Enum.TryParse<BreakerState>(b.State, out var state) || state == BreakerState.Closed || FindBreaker(b.Id) is not { } breaker) continue;
             SafetyReason? safety = Enum.TryParse<SafetyReason>(b.Safety, ignoreCase: true, out var s) ? s : null;
@@ -156,10 +156,10 @@ public sealed partial class CommonsRuntime
 
     private void BreakerChanged(string id, string kind)
     {
-        if (_db is null || FindBreaker(id) is not { } b) return;
+        if (FindBreaker(id) is not { } b) return;
         var scope = b.Scope.ToString().ToLowerInvariant();
         _metrics?.CountBreakerTransition(scope, kind.StartsWith("breaker.", StringComparison.Ordinal) ? kind["breaker.".Length..] : kind);
-        Db.SaveBreaker(id, b.State.ToString(), b.Reason, b.Safety?.ToString(), b.NeedsTechnician, b.Since.ToUnixTimeMilliseconds(),
+        _db.SaveBreaker(id, b.State.ToString(), b.Reason, b.Safety?.ToString(), b.NeedsTechnician, b.Since.ToUnixTimeMilliseconds(),
             b.OpenUntil.ToUnixTimeMilliseconds(), b.RecentTrips);
     }
 

@@ -31,7 +31,7 @@ public sealed partial class CommonsRuntime : IDelegatedCapTarget
             {
                 if (_delegated.TryGetValue(r, out var before) && before.Cap == c.Cap && before.Source == c.Source) continue;
                 var own = _store.Current.Resources.TryGetValue(r, out var rp) ? rp.CapPerPeriod : (long?)null;
-                Audit_.Append("region", AuditRoles.System, "region.cap.applied", new
+                _audit.Append("region", AuditRoles.System, "region.cap.applied", new
                 {
                     resource = r.Name(),
                     delegated_cap = c.Cap,
@@ -43,7 +43,7 @@ public sealed partial class CommonsRuntime : IDelegatedCapTarget
             }
             var stagesBefore = _delegated.ToDictionary(d => d.Key, d => d.Value.RegionalStage);
             _delegated = caps;
-            using var batch = Db.Batch();
+            using var batch = _db.Batch();
             Build();
             RestoreStages();
             foreach (var h in _store.Current.Households)
@@ -53,11 +53,11 @@ public sealed partial class CommonsRuntime : IDelegatedCapTarget
             {
                 var regional = RegionalStage(resource);
                 if (regional == stagesBefore.GetValueOrDefault(resource)) continue;
-                Audit_.Append("region", AuditRoles.System, "region.stage.applied", new { resource = resource.Name(), regional_stage = regional });
+                _audit.Append("region", AuditRoles.System, "region.stage.applied", new { resource = resource.Name(), regional_stage = regional });
                 var before = rr.Stages.Current;
                 rr.StageReason = regional > 0 ? $"regional stage {regional}" : "regional stage ended";
                 // The stricter of a community emergency (stage 3) and the region's stage; the triggers may go higher still.
-                if (rr.Stages.Declare(Math.Max(Emergency_.Active is null ? 0 : 3, regional), rr.StageReason) != before) StageChanged(resource, rr, null);
+                if (rr.Stages.Declare(Math.Max(_emergency.Active is null ? 0 : 3, regional), rr.StageReason) != before) StageChanged(resource, rr, null);
                 else SaveStage(resource, rr);
             }
         }

@@ -28,16 +28,16 @@ public sealed partial class CommonsRuntime
                 if (!_online.GetValueOrDefault(r.Meter))
                 {
                     _online[r.Meter] = true;
-                    if (_publisher.CanPublish) Commands_.DeviceOnline(r.Meter);
+                    if (_publisher.CanPublish) _commands.DeviceOnline(r.Meter);
                 }
                 OnReading(r.Meter, r.Reading, c.CommittedTimestamp, c.Outcome ?? LedgerOutcome.Committed);
                 break;
             case HeldDecisionWrite h when c.Outcome?.Accepted is { } accepted: OnHeldAccepted(h, accepted, c.CommittedTimestamp); break;
-            case AckWrite a: Commands_.Acked(a.Meter, a.Ack); break;
+            case AckWrite a: _commands.Acked(a.Meter, a.Ack); break;
             case GaugeWrite g: OnGauge(g, c.CommittedTimestamp); break;
             case StatusWrite s:
                 _online[s.Meter] = s.Status.State == "online";
-                if (s.Status.State == "online") Commands_.DeviceOnline(s.Meter);
+                if (s.Status.State == "online") _commands.DeviceOnline(s.Meter);
                 break;
             case EventWrite e when e.Event.Channel is { } ch && DeviceTrips.TryGetValue(e.Event.Kind, out var reason)
                 && _channels.TryGetValue(e.Meter + "/" + ch, out var cr) && cr.Safety is { } safety:
@@ -87,7 +87,7 @@ public sealed partial class CommonsRuntime
                 AddZoneLoad(cr, delta);
                 AddResourceUse(r, meter, fromMs, reading.TsMs, delta);
             }
-            Commands_.Reading(meter, ch.Name, ch.Register);
+            _commands.Reading(meter, ch.Name, ch.Register);
             cr.Safety?.Observe(at, ch.Register);
         }
         var first = channels[0];
@@ -124,8 +124,8 @@ public sealed partial class CommonsRuntime
                 cr.Decision = d;
                 if (cr.Actuator is not { } op) continue;
                 // Same decision, command not expired: nothing to do (the hot path of every reading).
-                if (d == before && Commands_.Latest(cr.ActuatorKey!)?.State != CommandState.Expired) continue;
-                Commands_.Desire(m.Id, cr.ActuatorKey!, new Command("", 0, op, cr.Channel.Id, State: cr.ActuatorValue(d.IsCut)),
+                if (d == before && _commands.Latest(cr.ActuatorKey!)?.State != CommandState.Expired) continue;
+                _commands.Desire(m.Id, cr.ActuatorKey!, new Command("", 0, op, cr.Channel.Id, State: cr.ActuatorValue(d.IsCut)),
                     d.IsCut, Why(d, rr), cr.ActuatorValue(false), cause);
             }
         }
@@ -168,8 +168,8 @@ public sealed partial class CommonsRuntime
             }
         }
         TickEmergency();
-        var pending = Changes_.Pending.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
-        if (pending.Count > 0 && Changes_.Activate()) PolicyActivated(pending);
+        var pending = _changes.Pending.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        if (pending.Count > 0 && _changes.Activate()) PolicyActivated(pending);
         foreach (var z in _zones)
             if (now >= z.SlotEnd) NextRotationSlot(z, now);
         TickBreakers(now);
@@ -178,11 +178,11 @@ public sealed partial class CommonsRuntime
 
     private void TickEmergency()
     {
-        var active = Emergency_.Active;
+        var active = _emergency.Active;
         if (active != _emergencyApplied)
         {
             _emergencyApplied = active;
-            Db.Set("emergency", active is null ? null : System.Text.Json.JsonSerializer.Serialize(active));
+            _db.Set("emergency", active is null ? null : System.Text.Json.JsonSerializer.Serialize(active));
             // OpenADR SIMPLE level 3 = emergency: an emergency holds every resource at stage 3 at least.
             foreach (var (resource, rr) in _resources)
             {
@@ -193,12 +193,12 @@ public sealed partial class CommonsRuntime
             }
         }
         // Renewal signatures still short of a quorum when the emergency ended: refused, audited.
-        if (active is null && _renewSigned && Db.Signatures("renew").Count > 0)
+        if (active is null && _renewSigned && _db.Signatures("renew").Count > 0)
         {
             _renewSigned = false;
-            var sigs = Db.Signatures("renew");
-            Emergency_.Renew(TimeSpan.FromSeconds(sigs[^1].DurationS), sigs.Select(s => new Approval(s.Member, DateTimeOffset.FromUnixTimeMilliseconds(s.SignedMs))).ToList());
-            Db.ClearSignatures("renew");
+            var sigs = _db.Signatures("renew");
+            _emergency.Renew(TimeSpan.FromSeconds(sigs[^1].DurationS), sigs.Select(s => new Approval(s.Member, DateTimeOffset.FromUnixTimeMilliseconds(s.SignedMs))).ToList());
+            _db.ClearSignatures("renew");
         }
     }
 }

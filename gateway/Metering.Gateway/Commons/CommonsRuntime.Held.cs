@@ -13,7 +13,7 @@ public sealed partial class CommonsRuntime
     public void RecordHeldDecision(string technician, string kind, object payload)
     {
         Initialize();
-        lock (_gate) Audit_.Append(technician, AuditRoles.Technician, kind, payload);
+        lock (_gate) _audit.Append(technician, AuditRoles.Technician, kind, payload);
     }
 
     /// <summary>The accepted reading, as if it had been counted when it came: from the baseline the

@@ -30,7 +30,7 @@ public sealed partial class CommonsRuntime
         var status = rr.Status(h.Id, _used.GetValueOrDefault((h.Id, m.Resource)));
         var periodS = (long)(rr.PeriodEnd - rr.PeriodStart).TotalSeconds;
         foreach (var c in m.Channels)
-            Commands_.Desire(m.Id, $"{m.Id}/{c.Id}/allowance", CommandCodec.Allowance("", 0, c.Id, status.Allowance, periodS,
+            _commands.Desire(m.Id, $"{m.Id}/{c.Id}/allowance", CommandCodec.Allowance("", 0, c.Id, status.Allowance, periodS,
                 rr.PeriodStart.ToUnixTimeMilliseconds(), status.Used, c.Use.ToString().ToLowerInvariant()),
                 false, $"allowance for {rr.Policy.Period.ToString().ToLowerInvariant()} from {rr.PeriodStart:O}", "");
     }
@@ -39,14 +39,14 @@ public sealed partial class CommonsRuntime
     {
         if (rr.Policy.Safety is not { } s || (s.LeakMinutes is null && s.BurstMaxPerMinute is null)) return;
         foreach (var c in m.Channels)
-            Commands_.Desire(m.Id, $"{m.Id}/{c.Id}/safety", CommandCodec.Safety("", 0, c.Id, (s.LeakMinutes ?? 0) * 60L, s.BurstMaxPerMinute ?? 0),
+            _commands.Desire(m.Id, $"{m.Id}/{c.Id}/safety", CommandCodec.Safety("", 0, c.Id, (s.LeakMinutes ?? 0) * 60L, s.BurstMaxPerMinute ?? 0),
                 false, "safety thresholds of the policy", "");
     }
 
     private void PushStage(Meter m, ResourceRuntime rr, long? cause)
     {
         var stage = rr.Stages.Current;
-        Commands_.Desire(m.Id, m.Id + "//stage", CommandCodec.Stage("", 0, stage, CurtailWord(rr.Policy, stage)), false,
+        _commands.Desire(m.Id, m.Id + "//stage", CommandCodec.Stage("", 0, stage, CurtailWord(rr.Policy, stage)), false,
             $"stage {stage}: {rr.StageReason}", "0/none", cause);
     }
 

@@ -18,19 +18,16 @@ public sealed partial class CommonsRuntime
     private List<ZoneRuntime> _zones = [];
     private readonly Dictionary<string, bool> _online = new(StringComparer.Ordinal);
     private readonly CurtailedTime _curtailed = new();
-    private EmergencyProtocol? _emergency;
-    private PolicyChanges? _changes;
+    private EmergencyProtocol _emergency;
+    private PolicyChanges _changes;
     private Emergency? _emergencyApplied;
     // A renewal signature may be waiting (checked at each tick only then: the tick runs every pass).
     private bool _renewSigned = true;
 
-    private EmergencyProtocol Emergency_ => _emergency ?? throw new InvalidOperationException("the commons runtime has not started");
-    private PolicyChanges Changes_ => _changes ?? throw new InvalidOperationException("the commons runtime has not started");
-
     /// <summary>A council-approved policy activated before a restart stays in force (not the file's).</summary>
     private void RestorePolicy()
     {
-        if (Db.Get("policy_yaml") is not { } yaml) return;
+        if (_db.Get("policy_yaml") is not { } yaml) return;
         var parsed = PolicyLoader.Parse(yaml, "activated-policy.yaml");
         if (parsed.Policy is { } p && p.Community == _store.Current.Community) _store.Swap(p);
         else _logger.LogWarning("The activated policy in {State} is no longer valid; the file's policy stays in force", _statePath);
@@ -46,9 +43,9 @@ public sealed partial class CommonsRuntime
         var oldBreakers = _resources.Values.Select(r => r.Breaker).Concat(_zones.Select(z => z.Breaker)).OfType<CircuitBreaker>()
             .ToDictionary(b => b.Id, StringComparer.Ordinal);
         CircuitBreaker NewBreaker(string id, BreakerScope scope) =>
-            oldBreakers.TryGetValue(id, out var b) ? b : new CircuitBreaker(id, scope, BreakerOptions.Default, _time, Audit_);
+            oldBreakers.TryGetValue(id, out var b) ? b : new CircuitBreaker(id, scope, BreakerOptions.Default, _time, _audit);
         _resources = p.Resources.ToDictionary(r => r.Key, r =>
-            new ResourceRuntime(r.Value, new StageMonitor(r.Value, Audit_), AllowanceCalculator.Compute(UnderDelegatedCaps(p), r.Key),
+            new ResourceRuntime(r.Value, new StageMonitor(r.Value, _audit), AllowanceCalculator.Compute(UnderDelegatedCaps(p), r.Key),
                 r.Value.Breaker is null ? null : NewBreaker(ResourceBreakerId(r.Key), BreakerScope.Resource)));
         var channels = new Dictionary<string, ChannelRuntime>(StringComparer.Ordinal);
         foreach (var h in p.Households)
@@ -58,7 +55,7 @@ public sealed partial class CommonsRuntime
                     var key = m.Id + "/" + c.Id;
                     var limits = p.Resources.TryGetValue(m.Resource, out var rp) ? rp.Safety : new SafetyLimits(null, null);
                     var safety = _channels.TryGetValue(key, out var old) && old.Safety is { } s ? s
-                        : new ChannelSafety(key, limits, BreakerOptions.Default, _time, Audit_);
+                        : new ChannelSafety(key, limits, BreakerOptions.Default, _time, _audit);
                     channels[key] = new ChannelRuntime(h, m, c, safety) { LastRegister = old?.LastRegister, LastTsMs = old?.LastTsMs ?? 0 };
                 }
         _channels = channels;
@@ -68,12 +65,12 @@ public sealed partial class CommonsRuntime
         foreach (var z in _zones) RestoreRotation(z, now);
         foreach (var r in _resources.Values.Where(r => r.Breaker is { } b && oldBreakers.ContainsKey(b.Id)))
             (r.BreakerSeen, r.BreakerCut) = (r.Breaker!.State, r.Breaker.State == BreakerState.Open);
-        var active = _emergency?.Active;
-        _emergency?.Dispose();
-        _emergency = new EmergencyProtocol(p.Council, p.EmergencyMaxDuration, _time, Audit_);
+        var active = _emergency.Active;
+        _emergency.Dispose();
+        _emergency = new EmergencyProtocol(p.Council, p.EmergencyMaxDuration, _time, _audit);
         if (active is not null) _emergency.Restore(active);
-        var pending = _changes?.Pending ?? [];
-        _changes = new PolicyChanges(_store, _time, Audit_);
+        var pending = _changes.Pending;
+        _changes = new PolicyChanges(_store, _time, _audit);
         foreach (var pp in pending) _changes.Restore(pp);
         foreach (var r in _resources.Values) SetPeriod(r, now);
         LoadUsage();
@@ -117,16 +114,16 @@ public sealed partial class CommonsRuntime
     {
         RestoreBreakers();
         RestoreStages();
-        if (Db.Get("emergency") is { } json && JsonSerializer.Deserialize<Emergency>(json) is { } e)
+        if (_db.Get("emergency") is { } json && JsonSerializer.Deserialize<Emergency>(json) is { } e)
         {
             _emergencyApplied = e;
-            Emergency_.Restore(e);
+            _emergency.Restore(e);
         }
-        foreach (var p in Db.Proposals().Where(p => p.State == "pending"))
+        foreach (var p in _db.Proposals().Where(p => p.State == "pending"))
         {
             var parsed = PolicyLoader.Parse(p.Yaml, "proposal-" + p.Id[..8] + ".yaml");
             if (parsed.Policy is { } policy)
-                Changes_.Restore(new PolicyProposal(p.Id, policy, DateTimeOffset.FromUnixTimeMilliseconds(p.EffectiveMs), p.Proposer, p.Approvals.ToHashSet(StringComparer.Ordinal)));
+                _changes.Restore(new PolicyProposal(p.Id, policy, DateTimeOffset.FromUnixTimeMilliseconds(p.EffectiveMs), p.Proposer, p.Approvals.ToHashSet(StringComparer.Ordinal)));
         }
     }
 
@@ -134,7 +131,7 @@ public sealed partial class CommonsRuntime
     {
         foreach (var (resource, r) in _resources)
         {
-            if (Db.Get("stage:" + resource.Name()) is not { } saved) continue;
+            if (_db.Get("stage:" + resource.Name()) is not { } saved) continue;
             var parts = saved.Split('|', 3);
             r.Stages.Restore(int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
             r.StageReason = parts.Length > 2 ? parts[2] : "restored";
@@ -142,5 +139,5 @@ public sealed partial class CommonsRuntime
     }
 
     private void SaveStage(Resource resource, ResourceRuntime r) =>
-        Db.Set("stage:" + resource.Name(), $"{r.Stages.Triggered}|{r.Stages.Declared}|{r.StageReason}");
+        _db.Set("stage:" + resource.Name(), $"{r.Stages.Triggered}|{r.Stages.Declared}|{r.StageReason}");
 }

@@ -76,7 +76,7 @@ public sealed partial class CommonsRuntime
     public IReadOnlyList<CommandView> Commands(int limit)
     {
         Initialize();
-        return Db.Newest(Math.Clamp(limit, 1, 10_000)).Select(ToView).ToList();
+        return _db.Newest(Math.Clamp(limit, 1, 10_000)).Select(ToView).ToList();
     }
 
     internal static CommandView ToView(CommandRecord r)
@@ -95,8 +95,8 @@ public sealed partial class CommonsRuntime
         Initialize();
         var k = _store.Current.Council.K;
         static DateTimeOffset At(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
-        var proposals = Db.Proposals().Select(p => new ProposalView(p.Id, p.Proposer, At(p.EffectiveMs), p.Approvals, k, p.State, p.Yaml, At(p.CreatedMs)));
-        var refused = Db.Refusals(RefusalsListed).Select(r => new ProposalView(
+        var proposals = _db.Proposals().Select(p => new ProposalView(p.Id, p.Proposer, At(p.EffectiveMs), p.Approvals, k, p.State, p.Yaml, At(p.CreatedMs)));
+        var refused = _db.Refusals(RefusalsListed).Select(r => new ProposalView(
             Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(r.Yaml))),
             r.Proposer, At(r.CreatedMs), [], k, "refused", r.Yaml, At(r.CreatedMs), r.Reason, r.Errors));
         return proposals.Concat(refused).OrderByDescending(p => p.Created).ToList();
@@ -105,7 +105,7 @@ public sealed partial class CommonsRuntime
     public string? PolicyYaml()
     {
         Initialize();
-        return Db.Get("policy_yaml") ?? _store.InstalledText;
+        return _db.Get("policy_yaml") ?? _store.InstalledText;
     }
 
     public IReadOnlyList<AuditRecord> Audit(int limit)
@@ -127,17 +127,18 @@ public sealed partial class CommonsRuntime
     public AuditVerification VerifyAudit()
     {
         Initialize();
-        return File.Exists(_auditPath) ? AuditLog.Verify(_auditPath) : new AuditVerification(true, 0, null, null, null);
+        var verified = File.Exists(_auditPath) ? AuditLog.Verify(_auditPath) : new AuditVerification(true, 0, null, null, null);
+        return AuditAnchor.Check(_db, _auditPath, verified);
     }
 
     private EmergencyView? EmergencyView(DateTimeOffset now)
     {
-        var pending = Db.Signatures("declare").Concat(Db.Signatures("renew")).Select(s => s.Member).Distinct().ToList();
+        var pending = _db.Signatures("declare").Concat(_db.Signatures("renew")).Select(s => s.Member).Distinct().ToList();
         var council = _store.Current.Council.K;
         var max = _store.Current.EmergencyMaxDuration;
-        List<SignatureView> Signed(string act) => Db.Signatures(act).Select(s => new SignatureView(s.Member, act, s.Reason, TimeSpan.FromSeconds(s.DurationS),
+        List<SignatureView> Signed(string act) => _db.Signatures(act).Select(s => new SignatureView(s.Member, act, s.Reason, TimeSpan.FromSeconds(s.DurationS),
             DateTimeOffset.FromUnixTimeMilliseconds(s.SignedMs))).ToList();
-        if (Emergency_.Active is not { } e)
+        if (_emergency.Active is not { } e)
         {
             var sigs = Signed("declare");
             return sigs.Count == 0 ? null

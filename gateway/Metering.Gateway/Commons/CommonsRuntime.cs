@@ -27,10 +27,9 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
     private readonly string _auditPath;
     private readonly EventHub _events = new();
     private readonly Lock _gate = new();
-    private readonly OpenCommonsStore _openState;
-    private ICommonsStore? _db;
-    private RuntimeAuditSink? _audit;
-    private CommandBook? _commands;
+    private readonly ICommonsStore _db;
+    private readonly RuntimeAuditSink _audit;
+    private readonly CommandBook _commands;
     private bool _initialized;
     private readonly CommonsMetrics? _metrics;
 
@@ -39,10 +38,28 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
         OpenCommonsStore? openState = null)
     {
         (_store, _ledger, _publisher, _feed, _options, _time, _logger) = (store, ledger, publisher, feed, options, time, logger);
-        _openState = openState ?? (path => new CommonsDb(path));
         if (meters is not null) _metrics = new CommonsMetrics(meters, () => _feed.Dropped, () => _commands?.OpenCount ?? 0, BreakerCounts);
         _statePath = Path.GetFullPath(options.StatePath(dataDirectory));
         _auditPath = Path.GetFullPath(options.AuditPath(dataDirectory));
+        // The state store, the audit log and the command book exist from here on; what they restore from the
+        // ledger waits for Initialize (the ledger opens when the host starts its writer, after construction).
+        _db = (openState ?? ((path, _) => new CommonsDb(path)))(_statePath, store.Current.Community);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(_auditPath)!);
+            var auditLog = new AuditLog(_auditPath, _time);
+            if (auditLog.TornTailPath is { } torn)
+                _logger.LogWarning("Audit log {Audit} ended in a record torn by a crash; it was cut off and kept in {Torn}; the chain verifies", _auditPath, torn);
+            _audit = new RuntimeAuditSink(auditLog, _events, BreakerChanged, _db);
+            _commands = new CommandBook(_db, _options, _time, CommandChanged, _metrics is null ? null : _metrics.ObserveTripLatency);
+            _emergency = new EmergencyProtocol(store.Current.Council, store.Current.EmergencyMaxDuration, _time, _audit);
+            _changes = new PolicyChanges(_store, _time, _audit);
+        }
+        catch
+        {
+            _db.Dispose();
+            throw;
+        }
     }
 
     public bool HasPolicy => _store.HasPolicy;
@@ -52,29 +69,18 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
     public string AuditPath => _auditPath;
 
     /// <summary>Trip latency: tripping reading committed -> its command handed to the broker.</summary>
-    public LatencyRecorder TripLatency => Commands_.TripLatency;
+    public LatencyRecorder TripLatency => _commands.TripLatency;
 
     /// <summary>Committed writes not evaluated because the queue was full.</summary>
     public long DroppedWrites => _feed.Dropped;
 
-    private ICommonsStore Db => _db ?? throw new InvalidOperationException("the commons runtime has not started");
-    private RuntimeAuditSink Audit_ => _audit ?? throw new InvalidOperationException("the commons runtime has not started");
-    private CommandBook Commands_ => _commands ?? throw new InvalidOperationException("the commons runtime has not started");
-
-    /// <summary>Opens the state file and the audit log, loads the policy's runtime and restores what was
-    /// persisted. Needs the ledger open (registered after the ledger writer, started after it). Idempotent.</summary>
+    /// <summary>Loads the command book, the policy's runtime and what was persisted, with usage and registers
+    /// from the ledger. Needs the ledger open (registered after the ledger writer, started after it). Idempotent.</summary>
     public void Initialize()
     {
         lock (_gate)
         {
             if (_initialized) return;
-            _db = _openState(_statePath);
-            Directory.CreateDirectory(Path.GetDirectoryName(_auditPath)!);
-            var auditLog = new AuditLog(_auditPath, _time);
-            if (auditLog.TornTailPath is { } torn)
-                _logger.LogWarning("Audit log {Audit} ended in a record torn by a crash; it was cut off and kept in {Torn}; the chain verifies", _auditPath, torn);
-            _audit = new RuntimeAuditSink(auditLog, _events, BreakerChanged);
-            _commands = new CommandBook(_db, _options, _time, CommandChanged, _metrics is null ? null : _metrics.ObserveTripLatency);
             _commands.Load();
             RestorePolicy();
             Build();
@@ -83,7 +89,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
             _initialized = true;
         }
         _logger.LogInformation("Commons runtime: policy of {Community} v{Version}, state {State}, audit {Audit}, {Open} open commands",
-            _store.Current.Community, _store.Current.Version, _statePath, _auditPath, Commands_.OpenCount);
+            _store.Current.Community, _store.Current.Version, _statePath, _auditPath, _commands.OpenCount);
     }
 
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -122,7 +128,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
         lock (_gate)
         {
             // One transaction per pass: every command is on disk before SendDueAsync hands it out.
-            using var batch = Db.Batch();
+            using var batch = _db.Batch();
             // Bounded: at most a queue's worth per pass, so commands go out even under a flood.
             var n = 0;
             for (; n < _options.QueueCapacity && _feed.Reader.TryRead(out var c); n++) Handle(c);
@@ -136,7 +142,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
     {
         var tick = TimeSpan.FromMilliseconds(_options.TickMs);
         long? due;
-        lock (_gate) due = Commands_.NextDueMs();
+        lock (_gate) due = _commands.NextDueMs();
         if (due is null) return tick;
         var wait = TimeSpan.FromMilliseconds(due.Value - _time.GetUtcNow().ToUnixTimeMilliseconds());
         return wait < TimeSpan.Zero ? TimeSpan.Zero : wait < tick ? wait : tick;
@@ -147,8 +153,8 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
         IReadOnlyList<CommandRecord> due;
         lock (_gate)
         {
-            using var batch = Db.Batch();
-            due = Commands_.Due();
+            using var batch = _db.Batch();
+            due = _commands.Due();
         }
         if (due.Count == 0) return;
         // Meters in parallel, each meter's commands in order (a reset before the valve reopens).
@@ -160,8 +166,8 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
         })).ConfigureAwait(false);
         lock (_gate)
         {
-            using var batch = Db.Batch();
-            foreach (var (r, ok, at) in sent.SelectMany(x => x)) Commands_.Attempted(r, ok, at);
+            using var batch = _db.Batch();
+            foreach (var (r, ok, at) in sent.SelectMany(x => x)) _commands.Attempted(r, ok, at);
         }
     }
 
@@ -189,7 +195,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
         {
             _logger.LogWarning("Command {Cid} to {Meter} escalated: {Why}", r.Cid, r.Meter, r.Why);
             // The audit sink publishes it as a "command" event.
-            Audit_.Append("actuation", AuditRoles.System, "command.escalated", new { cid = r.Cid, meter = r.Meter, command = r.Detail, attempts = r.Attempts, why = r.Why });
+            _audit.Append("actuation", AuditRoles.System, "command.escalated", new { cid = r.Cid, meter = r.Meter, command = r.Detail, attempts = r.Attempts, why = r.Why });
             return;
         }
         else if (r.State is CommandState.Pending && r.Attempts > 0) return;
@@ -203,8 +209,8 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
         base.Dispose();
         lock (_gate)
         {
-            _emergency?.Dispose();
-            _db?.Dispose();
+            _emergency.Dispose();
+            _db.Dispose();
         }
     }
 }

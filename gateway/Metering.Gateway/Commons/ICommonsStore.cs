@@ -3,9 +3,11 @@ using Commons.Metering.Gateway.Actuation;
 namespace Commons.Metering.Gateway.Commons;
 
 /// <summary>The policy runtime's storage seam: the state that must survive a restart (commands, breakers,
-/// stages and other keyed values, emergency signatures, proposals, refusals). SQLite today
-/// (<see cref="CommonsDb"/>, its own file commons.db); another database implements this interface.
-/// Called under the runtime's lock; the dashboard's reads may come from other threads.</summary>
+/// stages and other keyed values, emergency signatures, proposals, refusals) of ONE community: the one
+/// whose policy the runtime runs. SQLite (<see cref="CommonsDb"/>, its own file commons.db) or PostgreSQL
+/// (Postgres/PostgresCommonsStore, tables shared by communities and keyed by them); both derive from
+/// <see cref="AdoCommonsStore"/>. Called under the runtime's lock; the dashboard's reads may come from
+/// other threads.</summary>
 internal interface ICommonsStore : IDisposable
 {
     /// <summary>One transaction (one sync) for everything written until the scope ends. Nestable.</summary>
@@ -48,6 +50,7 @@ internal interface ICommonsStore : IDisposable
     IReadOnlyList<(long CreatedMs, string Proposer, string Yaml, string Reason, string[] Errors)> Refusals(int limit);
 }
 
-/// <summary>Opens the runtime's state at <paramref name="path"/> (a file for SQLite); the storage
-/// provider registers it (GatewayServices).</summary>
-internal delegate ICommonsStore OpenCommonsStore(string path);
+/// <summary>Opens the state of <paramref name="community"/>'s runtime: at <paramref name="path"/> for SQLite
+/// (a file per gateway), in the configured database for PostgreSQL (rows keyed by the community). The
+/// storage provider registers it (GatewayServices).</summary>
+internal delegate ICommonsStore OpenCommonsStore(string path, string community);

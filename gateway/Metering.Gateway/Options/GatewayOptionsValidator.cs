@@ -55,8 +55,6 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             yield return Field("Demo:SimulatedMeters", $"must be between 0 and {MaxSimulatedMeters}", o.Demo.SimulatedMeters);
         if (o.Policy.Configured && !File.Exists(o.Policy.File))
             yield return Field("Policy:File", $"must name an existing file (looked for {Path.GetFullPath(o.Policy.File)})", o.Policy.File);
-        if (o.Policy.Configured && o.Storage.Provider == StorageProvider.Postgres)
-            yield return Field("Policy:File", "cannot be used with Storage:Provider Postgres yet: the policy runtime's state (commands, breakers, proposals) is kept in SQLite only (Storage/README.md)", o.Policy.File);
     }
 
     /// <summary>Safe defaults: an embedded broker without authentication only on loopback, unless the

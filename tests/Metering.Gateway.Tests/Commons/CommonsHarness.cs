@@ -2,9 +2,11 @@ using System.Buffers;
 using System.Text;
 using Commons.Metering.Gateway.Actuation;
 using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.Commons.Postgres;
 using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Ledger.Postgres;
 using Commons.Metering.Gateway.Ledger.Sqlite;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Policy;
@@ -32,9 +34,11 @@ internal sealed class RecordingPublisher : IDownlinkPublisher
     }
 }
 
-/// <summary>The real ledger (SQLite in a temporary folder) with the commons runtime observing it, a fake
-/// clock and a recording downlink publisher. Readings and acks go in through the real ingest pipeline;
-/// <see cref="StepAsync"/> lets the runtime evaluate what was committed. Restart keeps the folder.</summary>
+/// <summary>The real ledger and runtime state (SQLite in a temporary folder, or with
+/// <see cref="StorageProvider.Postgres"/> a fresh database of its own on the test run's PostgreSQL) with the
+/// commons runtime observing it, a fake clock and a recording downlink publisher. Readings and acks go in
+/// through the real ingest pipeline; <see cref="StepAsync"/> lets the runtime evaluate what was committed.
+/// Restart keeps the folder and the database.</summary>
 internal sealed class CommonsHarness : IAsyncDisposable
 {
     public const string Community = "testville";
@@ -42,7 +46,8 @@ internal sealed class CommonsHarness : IAsyncDisposable
     private readonly Dictionary<string, long> _seq = new(StringComparer.Ordinal);
     private MeterExporter _ingestMeters = null!;
 
-    public CommonsHarness(string yaml, CommonsOptions? options = null, FakeTimeProvider? time = null, string? directory = null, MeterExporter? metrics = null)
+    public CommonsHarness(string yaml, CommonsOptions? options = null, FakeTimeProvider? time = null, string? directory = null, MeterExporter? metrics = null,
+        StorageProvider provider = StorageProvider.Sqlite)
     {
         Metrics = metrics;
         Yaml = yaml;
@@ -50,6 +55,11 @@ internal sealed class CommonsHarness : IAsyncDisposable
         Directory = directory ?? System.IO.Directory.CreateTempSubdirectory("commons-tests-").FullName;
         Time = time ?? new FakeTimeProvider(Start);
         Options = new GatewayOptions { Registry = { AutoRegister = true }, Storage = { DataDirectory = Directory, Synchronous = SqliteSynchronous.Normal } };
+        if (provider == StorageProvider.Postgres)
+        {
+            Options.Storage.Provider = StorageProvider.Postgres;
+            Options.Storage.ConnectionString = TestPostgres.CreateDatabase();
+        }
         Open();
     }
 
@@ -77,7 +87,9 @@ internal sealed class CommonsHarness : IAsyncDisposable
         Policy = new PolicyStore();
         var loaded = Policy.TryApply(Yaml, "test.yaml");
         Assert.True(loaded.Ok, string.Join("\n", loaded.Errors));
-        Store = new SqliteStateStore(Directory, Options.Storage.Synchronous);
+        Store = Options.Storage.Provider == StorageProvider.Postgres
+            ? new PostgresStateStore(Options.Storage.ConnectionString!)
+            : new SqliteStateStore(Directory, Options.Storage.Synchronous);
         var feed = new CommitFeed(CommonsOptions);
         var registry = new MeterRegistry();
         // The ledger's and ingest's meters, apart from the runtime's (Metrics, when the test asked for them).
@@ -85,8 +97,14 @@ internal sealed class CommonsHarness : IAsyncDisposable
         var metrics = _ingestMeters;
         Ledger = new LedgerWriter(Store, registry, metrics, options, NullLogger<LedgerWriter>.Instance, [feed]);
         Pipeline = new IngestPipeline(registry, Ledger, metrics, Time, options, NullLogger<IngestPipeline>.Instance);
-        Runtime = new CommonsRuntime(Policy, Store, Publisher, feed, CommonsOptions, Directory, Time, NullLogger<CommonsRuntime>.Instance, Metrics);
+        Runtime = new CommonsRuntime(Policy, Store, Publisher, feed, CommonsOptions, Directory, Time, NullLogger<CommonsRuntime>.Instance, Metrics,
+            (path, community) => OpenStore(Options.Storage, path, community));
     }
+
+    /// <summary>The runtime's state store of the provider <paramref name="storage"/> names (GatewayServices' choice).</summary>
+    public static ICommonsStore OpenStore(StorageOptions storage, string path, string community) => storage.Provider == StorageProvider.Postgres
+        ? new PostgresCommonsStore(storage.ConnectionString!, community)
+        : new CommonsDb(path);
 
     public async Task StartAsync()
     {

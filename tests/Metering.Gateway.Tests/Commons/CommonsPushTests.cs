@@ -1,3 +1,4 @@
+using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Actuation;
 using Commons.Metering.Gateway.Commons;
 
@@ -5,12 +6,20 @@ namespace Commons.Metering.Gateway.Tests.Commons;
 
 /// <summary>Device autonomy: every household meter gets its channels' class, allowance and safety
 /// thresholds, and the stage with what it curtails; values already acknowledged are not sent again.</summary>
-public sealed class CommonsPushTests
+public class CommonsPushTests
 {
+    private readonly StorageProvider _provider;
+
+    public CommonsPushTests() : this(StorageProvider.Sqlite)
+    {
+    }
+
+    protected CommonsPushTests(StorageProvider provider) => _provider = provider;
+
     [Fact]
     public async Task Start_PushesClassAllowanceAndSafety_OnceAcked_NotAgainAfterARestart()
     {
-        var h = new CommonsHarness(TestPolicy.Yaml);
+        var h = new CommonsHarness(TestPolicy.Yaml, provider: _provider);
         try
         {
             await h.StartAsync();
@@ -48,7 +57,7 @@ public sealed class CommonsPushTests
     [Fact]
     public async Task PushThatEscalatedWhileTheDeviceWasAway_IsIssuedAnewWhenItComesBackOnline()
     {
-        await using var h = new CommonsHarness(TestPolicy.Yaml, new Gateway.Commons.CommonsOptions { MaxAttempts = 2, AckTimeoutSeconds = 30 });
+        await using var h = new CommonsHarness(TestPolicy.Yaml, new Gateway.Commons.CommonsOptions { MaxAttempts = 2, AckTimeoutSeconds = 30 }, provider: _provider);
         await h.StartAsync();
         await h.ReadingAsync("w-h1", ("kitchen", 0), ("garden", 0));
         await h.AdvanceAsync(TimeSpan.FromMinutes(5));
@@ -68,7 +77,7 @@ public sealed class CommonsPushTests
     [Fact]
     public async Task PushSentBeforeTheMeterWasRegistered_GoesOutAgainWithItsFirstReading_NotAfterTheBackoff()
     {
-        await using var h = new CommonsHarness(TestPolicy.Yaml, new Gateway.Commons.CommonsOptions { AckTimeoutSeconds = 30 });
+        await using var h = new CommonsHarness(TestPolicy.Yaml, new Gateway.Commons.CommonsOptions { AckTimeoutSeconds = 30 }, provider: _provider);
         await h.StartAsync();
         await h.StepAsync(); // pushed at start, before any device connected: nobody received them
         var first = h.Runtime.Commands(100).Where(c => c.Meter == "w-h1" && c.State == "sent").ToList();
@@ -92,3 +101,6 @@ public sealed class CommonsPushTests
         Assert.Equal(sent + first.Count, h.SentTo("w-h1").Count);
     }
 }
+
+/// <summary>Every case of <see cref="CommonsPushTests"/> again with the ledger and the runtime's state on a real PostgreSQL.</summary>
+public sealed class CommonsPushPostgresTests() : CommonsPushTests(StorageProvider.Postgres);

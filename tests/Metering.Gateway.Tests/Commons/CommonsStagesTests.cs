@@ -1,18 +1,27 @@
+using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 
 /// <summary>Stages from the reservoir, with hysteresis, shed in order and never below a floor.</summary>
-public sealed class CommonsStagesTests
+public class CommonsStagesTests
 {
+    private readonly StorageProvider _provider;
+
+    public CommonsStagesTests() : this(StorageProvider.Sqlite)
+    {
+    }
+
+    protected CommonsStagesTests(StorageProvider provider) => _provider = provider;
+
     private static string ValveState(CommonsHarness h, string meter, string channel) =>
         h.SentTo(meter).LastOrDefault(c => c.Op == "valve" && c.Channel == channel)?.State ?? "open";
 
     [Fact]
     public async Task FallingReservoir_RaisesStagesOneToThree_ShedsInOrder_KeepsFloors_AndStepsDownWithHysteresis()
     {
-        await using var h = new CommonsHarness(TestPolicy.Yaml);
+        await using var h = new CommonsHarness(TestPolicy.Yaml, provider: _provider);
         await h.StartAsync();
         await h.ReadingAsync("w-h1", ("kitchen", 0), ("garden", 0));
         await h.ReadingAsync("w-h2", ("kitchen", 0), ("laundry", 0));
@@ -63,7 +72,7 @@ public sealed class CommonsStagesTests
     [Fact]
     public async Task Restart_KeepsStage_LockedBreaker_AndResendsUnfinishedCommandsWithTheirCids()
     {
-        var h = new CommonsHarness(TestPolicy.Yaml);
+        var h = new CommonsHarness(TestPolicy.Yaml, provider: _provider);
         try
         {
             await h.StartAsync();
@@ -105,7 +114,7 @@ public sealed class CommonsStagesTests
     [Fact]
     public async Task DeviceReportedLeak_TripsTheGatewayBreakerToo()
     {
-        await using var h = new CommonsHarness(TestPolicy.Yaml);
+        await using var h = new CommonsHarness(TestPolicy.Yaml, provider: _provider);
         await h.StartAsync();
         await h.ReadingAsync("w-h2", ("kitchen", 0), ("laundry", 0));
         await h.EventAsync("w-h2", "leak", "laundry");
@@ -114,3 +123,6 @@ public sealed class CommonsStagesTests
         Assert.Equal("closed", ValveState(h, "w-h2", "laundry"));
     }
 }
+
+/// <summary>Every case of <see cref="CommonsStagesTests"/> again with the ledger and the runtime's state on a real PostgreSQL.</summary>
+public sealed class CommonsStagesPostgresTests() : CommonsStagesTests(StorageProvider.Postgres);

@@ -1,3 +1,4 @@
+using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Actuation;
 using Commons.Metering.Gateway.Commons;
 using Microsoft.Extensions.Time.Testing;
@@ -8,8 +9,16 @@ namespace Commons.Metering.Gateway.Tests.Commons;
 /// 4 downlinks between two ticks, so the gateway keeps at most 3 routine commands outstanding per device
 /// (the fourth slot only for an actuation) and sends the next one as an ack frees a slot, never waiting
 /// for a resend timer. The fake clock never moves in these tests unless said so.</summary>
-public sealed class CommonsWindowTests
+public class CommonsWindowTests
 {
+    private readonly StorageProvider _provider;
+
+    public CommonsWindowTests() : this(StorageProvider.Sqlite)
+    {
+    }
+
+    protected CommonsWindowTests(StorageProvider provider) => _provider = provider;
+
     private static readonly string[] Channels = ["c1", "c2", "c3", "c4", "c5", "c6"];
 
     /// <summary>One household meter with six channels and safety thresholds: 6 allowances + 6 safety = 12 pushes at start.</summary>
@@ -35,7 +44,7 @@ public sealed class CommonsWindowTests
     [Fact]
     public async Task TwelveDueCommands_NeverMoreThanThreeOutstanding_AllAckedInPriorityOrder_WithoutResendTimers()
     {
-        await using var h = new CommonsHarness(SixChannels);
+        await using var h = new CommonsHarness(SixChannels, provider: _provider);
         await h.StartAsync();
         await ReadingAsync(h);
         var issued = h.Runtime.Commands(10_000).Where(c => c.Meter == "w-h1").ToList();
@@ -67,7 +76,7 @@ public sealed class CommonsWindowTests
     [Fact]
     public async Task ASafetyCut_TakesTheSpareFourthSlot_WhileRoutinePushesWaitForAnAck()
     {
-        await using var h = new CommonsHarness(TestPolicy.Yaml);
+        await using var h = new CommonsHarness(TestPolicy.Yaml, provider: _provider);
         await h.StartAsync();
         await h.ReadingAsync("w-h1", ("kitchen", 0), ("garden", 0));   // 4 pushes: 3 go out, 1 waits
         Assert.Equal(CommandBook.DeviceWindow, Outstanding(h, "w-h1"));
@@ -90,7 +99,7 @@ public sealed class CommonsWindowTests
     [Fact]
     public async Task TheWindow_SurvivesAGatewayRestart_NothingIsLostOrSentTwice()
     {
-        var h = new CommonsHarness(SixChannels);
+        var h = new CommonsHarness(SixChannels, provider: _provider);
         try
         {
             await h.StartAsync();
@@ -173,14 +182,16 @@ public sealed class CommonsWindowTests
         Assert.Contains(book.Due(), r => r.Key == "w-1/c1/allowance" && r.State == CommandState.Pending);
     });
 
-    /// <summary>A command book on its own commons.db, a resend time of 30 s and a fake clock.</summary>
-    private static void WithBook(Action<CommandBook, FakeTimeProvider> test)
+    /// <summary>A command book on its own state store (commons.db, or a fresh PostgreSQL database), a resend
+    /// time of 30 s and a fake clock.</summary>
+    private void WithBook(Action<CommandBook, FakeTimeProvider> test)
     {
         var dir = System.IO.Directory.CreateTempSubdirectory("command-book-");
         try
         {
             var time = new FakeTimeProvider(CommonsHarness.Start);
-            using var db = new CommonsDb(Path.Combine(dir.FullName, "commons.db"));
+            var storage = new StorageOptions { Provider = _provider, ConnectionString = _provider == StorageProvider.Postgres ? TestPostgres.CreateDatabase() : null };
+            using var db = CommonsHarness.OpenStore(storage, Path.Combine(dir.FullName, "commons.db"), CommonsHarness.Community);
             var book = new CommandBook(db, new CommonsOptions { AckTimeoutSeconds = 30 }, time, _ => { });
             book.Load();
             test(book, time);
@@ -188,3 +199,6 @@ public sealed class CommonsWindowTests
         finally { Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); dir.Delete(recursive: true); }
     }
 }
+
+/// <summary>Every case of <see cref="CommonsWindowTests"/> again with the ledger and the runtime's state on a real PostgreSQL.</summary>
+public sealed class CommonsWindowPostgresTests() : CommonsWindowTests(StorageProvider.Postgres);

@@ -10,9 +10,10 @@ using Commons.Metering.Testing;
 
 namespace Commons.Metering.Gateway.Tests.Sinks;
 
-/// <summary>The sink outbox's contract (Sinks/ISinkOutbox.cs) on each provider, with the rows written
-/// by the ledger's own transaction: batches in id order as one body, cursors never backwards, a row
-/// pruned only once every sink delivered it, ids never reused after a prune.</summary>
+/// <summary>The sink outbox's contract (Sinks/ISinkOutbox.cs, its rules in Sinks/AdoSinkOutbox.cs) on each
+/// provider, with the rows written by the ledger's own transaction: batches in id order as one body, cursors
+/// never backwards, a row pruned only once every sink delivered it (in chunks when there are many), ids
+/// never reused after a prune.</summary>
 public class SinkOutboxContractTests : IDisposable
 {
     private readonly TempDir _dir = new("outbox");
@@ -72,6 +73,18 @@ public class SinkOutboxContractTests : IDisposable
         Assert.Equal(0, _store.OutboxDepth());
         _outbox.Commit("vm", batch.LastId - 1, [], 6, sinks);
         Assert.Equal(batch.LastId, _outbox.ReadCursor("vm"));
+    }
+
+    [Fact]
+    public void APruneLongerThanOneChunk_RemovesEveryDeliveredRow_AndKeepsTheRest()
+    {
+        var rows = SinkConstants.PruneChunkRows + 50;
+        Append([.. Enumerable.Range(1, rows).Select(i => $"m v={i}i {i}")]);
+        var last = _outbox.MaxId();
+
+        Assert.Equal(rows - 10, _outbox.Commit("influx", last - 10, [], 0, ["influx"]));
+        Assert.Equal(10, _store.OutboxDepth());
+        Assert.Equal(last - 9, _outbox.ReadBatchAfter(0, 1).LastId);
     }
 
     [Fact]

@@ -35,9 +35,13 @@ public sealed class Postgres : IDisposable
         Check(initdb, "initdb");
 
         // listen_addresses: loopback only; unix_socket_directories: the private folder (the package's
-        // /var/run/postgresql may not exist or belong to another cluster).
+        // /var/run/postgresql may not exist or belong to another cluster). fsync=off: the tests kill
+        // processes, never the machine, and what a killed postmaster wrote is in the kernel's page cache
+        // either way (https://www.postgresql.org/docs/current/runtime-config-wal.html#GUC-FSYNC); on a
+        // shared test machine each commit's flush to disk cost more than the statements themselves.
+        // synchronous_commit stays on: a commit still returns only once its WAL is written.
         string[] serverArgs = ["-D", data, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-c", "listen_addresses=127.0.0.1", "-c", $"unix_socket_directories={_dir.Path}", "-c", "max_connections=200"];
+            "-c", "listen_addresses=127.0.0.1", "-c", $"unix_socket_directories={_dir.Path}", "-c", "max_connections=200", "-c", "fsync=off"];
         _process = launcher is null
             ? new ServerProcess("postgres", Path.Combine(bin, "postgres"), DebianPackage, serverArgs, Port, _dir.Path)
             : new ServerProcess("postgres", launcher, DebianPackage, [.. prefix, Path.Combine(bin, "postgres"), .. serverArgs], Port, _dir.Path);

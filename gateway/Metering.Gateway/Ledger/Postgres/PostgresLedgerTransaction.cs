@@ -6,17 +6,14 @@ namespace Commons.Metering.Gateway.Ledger.Postgres;
 /// <summary>One group-commit transaction on the PostgreSQL writer connection, the same primitives as
 /// SqliteLedgerTransaction over the same tables: meter and channel state is derived from the rows
 /// (never stored), read once per meter and channel and then kept in <see cref="PostgresWriterState"/>;
-/// this transaction's writes live in an overlay merged there only after the commit. A failed
+/// this transaction's writes live in an overlay merged there only after the commit (OverlaidLedgerTransaction, shared with SQLite). A failed
 /// statement aborts a PostgreSQL transaction as a whole, so LedgerWriter's retry write by write
 /// (one savepoint per write) is what isolates a bad write, as on SQLite.</summary>
-internal sealed class PostgresLedgerTransaction : ILedgerTransaction
+internal sealed class PostgresLedgerTransaction : OverlaidLedgerTransaction, ILedgerTransaction
 {
     private const string SavepointName = "w";
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _tx;
-    private readonly PostgresWriterState _state;
-    private readonly LedgerOverlay _overlay = new();
-    private LedgerOverlay? _savepoint;
 
     /// <summary>Several instances on one database (Cluster/README.md): the outbox rows wait for the
     /// commit, which inserts them under one advisory lock that every instance's commit takes, so ids
@@ -35,6 +32,7 @@ internal sealed class PostgresLedgerTransaction : ILedgerTransaction
     private static readonly string RejectedFlag = ReadingFlag.ImplausibleRejected.Name();
 
     public PostgresLedgerTransaction(NpgsqlConnection connection, PostgresWriterState state, bool serializeOutbox = false)
+        : base(state.Meters, state.Channels)
     {
         _connection = connection;
         _state = state;
@@ -49,39 +47,33 @@ internal sealed class PostgresLedgerTransaction : ILedgerTransaction
     internal NpgsqlConnection Connection => _connection;
     internal NpgsqlTransaction Transaction => _tx;
 
+    private readonly PostgresWriterState _state;
     private readonly int _generation;
 
     /// <summary>False when the cached state was asked to be forgotten after this transaction began
     /// (PostgresStateStore.ForgetCachedState): what it computed may rest on another writer's stale rows.</summary>
     internal bool StateCurrent => Volatile.Read(ref _state.Requested) == _generation;
 
-    public void Savepoint()
+    protected override void BeginSavepoint()
     {
         _outboxAtSavepoint = _outboxLines?.Count ?? 0;
         _tx.Save(SavepointName);
-        _savepoint = new LedgerOverlay();
     }
 
-    public void Release()
-    {
-        _tx.Release(SavepointName);
-        _savepoint?.ReleaseInto(_overlay);
-        _savepoint = null;
-    }
+    protected override void ReleaseSavepoint() => _tx.Release(SavepointName);
 
-    public void RollbackToSavepoint()
+    protected override void RollbackSavepoint()
     {
         _tx.Rollback(SavepointName);
         _tx.Release(SavepointName);
         _outboxLines?.RemoveRange(_outboxAtSavepoint, _outboxLines.Count - _outboxAtSavepoint);
-        _savepoint = null;
     }
 
-    public void Commit()
+    protected override void CommitRows(LedgerOverlay overlay)
     {
-        foreach (var (meter, ms) in _overlay.LastSeenMs)
+        foreach (var (meter, ms) in overlay.LastSeenMs)
             Run("UPDATE meters SET last_seen_ms = GREATEST(COALESCE(last_seen_ms, 0), $2) WHERE id = $1", meter, ms);
-        foreach (var (meter, channel) in _overlay.NewChannels)
+        foreach (var (meter, channel) in overlay.NewChannels)
             Run("INSERT INTO channels(meter, channel) VALUES ($1, $2) ON CONFLICT DO NOTHING", meter, channel);
         if (_outboxLines is { Count: > 0 })
         {
@@ -89,7 +81,6 @@ internal sealed class PostgresLedgerTransaction : ILedgerTransaction
             Run("INSERT INTO sink_outbox(line) SELECT line FROM unnest($1::text[]) WITH ORDINALITY AS t(line, n) ORDER BY n", (object)_outboxLines.ToArray());
         }
         _tx.Commit();
-        _overlay.MergeInto(_state.Meters, _state.Channels);
     }
 
     public MeterInfo? GetMeter(string id)
@@ -102,10 +93,8 @@ internal sealed class PostgresLedgerTransaction : ILedgerTransaction
         Run("INSERT INTO meters(id, community, resource, registered_ms) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
             meter.Id, meter.Community, meter.Resource.Name(), registeredMs);
 
-    public MeterState GetMeterState(string meter)
+    protected override MeterState ReadMeterState(string meter)
     {
-        if (_savepoint is not null && _savepoint.Meters.TryGetValue(meter, out var s)) return s;
-        if (_overlay.Meters.TryGetValue(meter, out s) || _state.Meters.TryGetValue(meter, out s)) return s;
         // The maxima UsageRules.AfterReading/AfterEvent keep, derived from the rows as on SQLite: a
         // seq_jump row never moved the sequence, only a counted reading (no flag, or seq_gap) moved the time.
         using var r = Query("""
@@ -118,14 +107,8 @@ internal sealed class PostgresLedgerTransaction : ILedgerTransaction
             """, meter, SeqJumpFlag, SeqGapFlag);
         r.Read();
         var readingSeq = r.GetInt64(0);
-        s = new MeterState(Math.Max(readingSeq, Math.Max(r.GetInt64(1), r.GetInt64(3))), readingSeq, r.GetInt64(2));
-        _state.Meters[meter] = s;
-        return s;
+        return new MeterState(Math.Max(readingSeq, Math.Max(r.GetInt64(1), r.GetInt64(3))), readingSeq, r.GetInt64(2));
     }
-
-    public void SetMeterState(string meter, MeterState state) => (_savepoint ?? _overlay).Meters[meter] = state;
-
-    public void RecordSeen(string meter, long receivedMs) => (_savepoint ?? _overlay).SeenAt(meter, receivedMs);
 
     public bool ReadingExists(string meter, long seq)
     {
@@ -139,11 +122,8 @@ internal sealed class PostgresLedgerTransaction : ILedgerTransaction
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
             """, meter, reading.Seq, channel.Name, channel.Resource.Unit(), channel.Register, usage, flag, reading.TsMs, receivedMs, readingFlag, reading.Permit);
 
-    public ChannelState? GetChannel(string meter, string channel)
+    protected override ChannelState? ReadChannel(string meter, string channel)
     {
-        var key = (meter, channel);
-        if (_savepoint is not null && _savepoint.Channels.TryGetValue(key, out var s)) return s;
-        if (_overlay.Channels.TryGetValue(key, out s) || _state.Channels.TryGetValue(key, out s)) return s;
         // The channel's newest counted row (SqliteLedgerTransaction.GetChannel: late, seq_jump, ts_behind,
         // held, channel_limit and rejected rows never move the state).
         using var r = Query("""
@@ -151,20 +131,9 @@ internal sealed class PostgresLedgerTransaction : ILedgerTransaction
             WHERE meter = $1 AND channel = $2 AND (reading_flag IS NULL OR reading_flag = $3) AND (flag IS NULL OR flag NOT IN ($4, $5, $6))
             ORDER BY seq DESC LIMIT 1
             """, meter, channel, SeqGapFlag, HeldFlag, ChannelLimitFlag, RejectedFlag);
-        if (!r.Read()) return null;
-        s = new ChannelState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
-        _state.Channels[key] = s;
-        return s;
+        return r.Read() ? new ChannelState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)) : null;
     }
 
-    public void SetChannel(string meter, string channel, ChannelState state)
-    {
-        var key = (meter, channel);
-        var overlay = _savepoint ?? _overlay;
-        var known = (_savepoint?.Channels.ContainsKey(key) ?? false) || _overlay.Channels.ContainsKey(key) || _state.Channels.ContainsKey(key);
-        if (!known) overlay.NewChannels.Add(key);
-        overlay.Channels[key] = state;
-    }
 
     public ChannelState? LatestHeld(string meter, string channel, long afterSeq)
     {
@@ -191,16 +160,11 @@ internal sealed class PostgresLedgerTransaction : ILedgerTransaction
             """, meter, seq, channel, flag, usage, actor, reason, decidedMs);
     }
 
-    public int ChannelCount(string meter)
+    protected override int CommittedChannelCount(string meter)
     {
-        long committed;
-        using (var r = Query("SELECT COUNT(*) FROM channels WHERE meter = $1", meter))
-        {
-            r.Read();
-            committed = r.GetInt64(0);
-        }
-        var pending = _overlay.NewChannels.Count(k => k.Meter == meter) + (_savepoint?.NewChannels.Count(k => k.Meter == meter) ?? 0);
-        return checked((int)committed + pending);
+        using var r = Query("SELECT COUNT(*) FROM channels WHERE meter = $1", meter);
+        r.Read();
+        return checked((int)r.GetInt64(0));
     }
 
     public void AddHourlyUsage(string meter, string channel, long hourStartMs, long usage) =>

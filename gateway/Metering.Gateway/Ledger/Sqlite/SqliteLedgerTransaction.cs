@@ -4,22 +4,20 @@ using Microsoft.Data.Sqlite;
 namespace Commons.Metering.Gateway.Ledger.Sqlite;
 
 /// <summary>One group-commit transaction on the writer connection. Commands are prepared once per
-/// connection (<see cref="WriterState"/>) and re-bound for every row. Meter and channel state is
+/// connection (<see cref="WriterState"/>) and re-bound for every row. Meter and channel state is (OverlaidLedgerTransaction)
 /// read through an overlay: writes of this transaction first, then the committed state in memory,
 /// then SQLite; the overlay reaches <see cref="WriterState"/> only when the commit succeeded.
 /// That state is never written as rows of its own (schema v3): it is derived from the reading and
 /// event rows, which the ledger writes anyway, so a batch costs no UPDATE per meter and channel
 /// (~8 us per reading; docs/benchmarks.md) and the state can never disagree with the rows.</summary>
-internal sealed partial class SqliteLedgerTransaction : ILedgerTransaction
+internal sealed partial class SqliteLedgerTransaction : OverlaidLedgerTransaction, ILedgerTransaction
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _tx;
     private readonly WriterState _state;
     private const string SavepointName = "w";
-    private readonly LedgerOverlay _overlay = new();
-    private LedgerOverlay? _savepoint;
 
-    public SqliteLedgerTransaction(SqliteConnection connection, WriterState state)
+    public SqliteLedgerTransaction(SqliteConnection connection, WriterState state) : base(state.Meters, state.Channels)
     {
         _connection = connection;
         _state = state;
@@ -27,46 +25,26 @@ internal sealed partial class SqliteLedgerTransaction : ILedgerTransaction
         _tx = connection.BeginTransaction(deferred: false);
     }
 
-    public void Savepoint()
-    {
-        _tx.Save(SavepointName);
-        _savepoint = new LedgerOverlay();
-    }
 
-    public void Release()
-    {
-        _tx.Release(SavepointName);
-        if (_savepoint is not null)
-        {
-            _savepoint.MergeInto(_overlay.Meters, _overlay.Channels);
-            foreach (var (meter, ms) in _savepoint.LastSeenMs) _overlay.SeenAt(meter, ms);
-            foreach (var key in _savepoint.NewChannels) _overlay.NewChannels.Add(key);
-        }
-        _savepoint = null;
-    }
+    protected override void BeginSavepoint() => _tx.Save(SavepointName);
 
-    public void RollbackToSavepoint()
+    protected override void ReleaseSavepoint() => _tx.Release(SavepointName);
+
+    protected override void RollbackSavepoint()
     {
         _tx.Rollback(SavepointName);
         _tx.Release(SavepointName);
-        _savepoint = null;
-    }
-
-    public void Commit()
-    {
-        FlushState();
-        _tx.Commit();
-        _overlay.MergeInto(_state.Meters, _state.Channels);
     }
 
     /// <summary>What the rows do not carry: a channel's first appearance (the list of a meter's
     /// channels) and the last-seen time of writes without a newer reading row; once per batch.</summary>
-    private void FlushState()
+    protected override void CommitRows(LedgerOverlay overlay)
     {
-        foreach (var (meter, ms) in _overlay.LastSeenMs)
+        foreach (var (meter, ms) in overlay.LastSeenMs)
             Run("UPDATE meters SET last_seen_ms = MAX(COALESCE(last_seen_ms, 0), $b) WHERE id = $a", meter, ms);
-        foreach (var (meter, channel) in _overlay.NewChannels)
+        foreach (var (meter, channel) in overlay.NewChannels)
             Run("INSERT OR IGNORE INTO channels(meter, channel) VALUES ($a, $b)", meter, channel);
+        _tx.Commit();
     }
 
     public MeterInfo? GetMeter(string id)
@@ -79,10 +57,8 @@ internal sealed partial class SqliteLedgerTransaction : ILedgerTransaction
         Run("INSERT OR IGNORE INTO meters(id, community, resource, registered_ms) VALUES ($a, $b, $c, $d)",
             meter.Id, meter.Community, meter.Resource.Name(), registeredMs);
 
-    public MeterState GetMeterState(string meter)
+    protected override MeterState ReadMeterState(string meter)
     {
-        if (_savepoint is not null && _savepoint.Meters.TryGetValue(meter, out var s)) return s;
-        if (_overlay.Meters.TryGetValue(meter, out s) || _state.Meters.TryGetValue(meter, out s)) return s;
         // Committed state, derived once per meter from its rows (each lookup walks the primary key back
         // from the meter's last entry; UsageRules.AfterReading/AfterEvent keep exactly these maxima): a
         // seq_jump row never moved the sequence, only a counted reading (no flag, or seq_gap) moved the time.
@@ -96,14 +72,8 @@ internal sealed partial class SqliteLedgerTransaction : ILedgerTransaction
             """, meter, SeqJumpFlag, SeqGapFlag);
         r.Read();
         var readingSeq = r.GetInt64(0);
-        s = new MeterState(Math.Max(readingSeq, Math.Max(r.GetInt64(1), r.GetInt64(3))), readingSeq, r.GetInt64(2));
-        _state.Meters[meter] = s;
-        return s;
+        return new MeterState(Math.Max(readingSeq, Math.Max(r.GetInt64(1), r.GetInt64(3))), readingSeq, r.GetInt64(2));
     }
-
-    public void SetMeterState(string meter, MeterState state) => (_savepoint ?? _overlay).Meters[meter] = state;
-
-    public void RecordSeen(string meter, long receivedMs) => (_savepoint ?? _overlay).SeenAt(meter, receivedMs);
 
     public bool ReadingExists(string meter, long seq)
     {
@@ -117,11 +87,8 @@ internal sealed partial class SqliteLedgerTransaction : ILedgerTransaction
             VALUES ($a, $b, $c, $d, $e, $f, $g, $h, $i, $j, $k)
             """, meter, reading.Seq, channel.Name, channel.Resource.Unit(), channel.Register, usage, flag, reading.TsMs, receivedMs, readingFlag, reading.Permit);
 
-    public ChannelState? GetChannel(string meter, string channel)
+    protected override ChannelState? ReadChannel(string meter, string channel)
     {
-        var key = (meter, channel);
-        if (_savepoint is not null && _savepoint.Channels.TryGetValue(key, out var s)) return s;
-        if (_overlay.Channels.TryGetValue(key, out s) || _state.Channels.TryGetValue(key, out s)) return s;
         // Committed state, derived once per channel: its newest counted row (a late, seq_jump or
         // ts_behind reading, or a channel held as implausible_rate or rejected by a technician, never
         // moves the state; one a technician accepted does). The
@@ -131,10 +98,7 @@ internal sealed partial class SqliteLedgerTransaction : ILedgerTransaction
             WHERE meter = $a AND channel = $b AND (reading_flag IS NULL OR reading_flag = $c) AND (flag IS NULL OR flag NOT IN ($d, $e, $f))
             ORDER BY seq DESC LIMIT 1
             """, meter, channel, SeqGapFlag, HeldFlag, ChannelLimitFlag, RejectedFlag);
-        if (!r.Read()) return null;    // first reading of this channel: the baseline
-        s = new ChannelState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
-        _state.Channels[key] = s;
-        return s;
+        return r.Read() ? new ChannelState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)) : null;
     }
 
     public ChannelState? LatestHeld(string meter, string channel, long afterSeq)
@@ -147,12 +111,11 @@ internal sealed partial class SqliteLedgerTransaction : ILedgerTransaction
         return r.Read() ? new ChannelState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)) : null;
     }
 
-    public int ChannelCount(string meter)
+    protected override int CommittedChannelCount(string meter)
     {
         using var r = Query("SELECT COUNT(*) FROM channels WHERE meter = $a", meter);
         r.Read();
-        var pending = _overlay.NewChannels.Count(k => k.Meter == meter) + (_savepoint?.NewChannels.Count(k => k.Meter == meter) ?? 0);
-        return r.GetInt32(0) + pending;
+        return r.GetInt32(0);
     }
 
     private static readonly string ChannelLimitFlag = ReadingFlag.ChannelLimit.Name();
@@ -176,14 +139,6 @@ internal sealed partial class SqliteLedgerTransaction : ILedgerTransaction
             """, meter, seq, channel, flag, usage, actor, reason, decidedMs);
     }
 
-    public void SetChannel(string meter, string channel, ChannelState state)
-    {
-        var key = (meter, channel);
-        var overlay = _savepoint ?? _overlay;
-        var known = (_savepoint?.Channels.ContainsKey(key) ?? false) || _overlay.Channels.ContainsKey(key) || _state.Channels.ContainsKey(key);
-        if (!known) overlay.NewChannels.Add(key);
-        overlay.Channels[key] = state;
-    }
 
     public void AddHourlyUsage(string meter, string channel, long hourStartMs, long usage) =>
         Run("""
