@@ -141,7 +141,7 @@ public static class GatewayHost
     {
         var http = $"http://{o.Http.Host}:{o.Http.Port}";
         var simulated = configuration.GetValue<int>("Metering:Demo:SimulatedMeters");
-        var broker = o.Broker.Mode == BrokerMode.Embedded ? $"embedded MQTT broker on {o.Broker.Host}:{o.Broker.Port}" : $"external MQTT broker {o.Broker.Host}:{o.Broker.Port}";
+        var broker = o.Broker.Mode == BrokerMode.Embedded ? $"embedded MQTT broker on {o.Broker.Host}:{o.Broker.Port}" : $"external MQTT broker {string.Join(",", BrokerEndpoints.Of(o.Broker))}";
         var demo = simulated > 0 ? $"  {simulated} simulated meters publish a reading every {Demo.DemoFleetService.ReadingIntervalMs / 1000} s.\n" : "";
         return $"\nCommons Metering gateway {Hosting.GatewayVersion.Informational} is running (" + broker + ", state in " + Path.GetFullPath(o.Storage.DataDirectory) + ").\n" +
             $"  meters and their registers: {http}/api/v1/meters\n" +
