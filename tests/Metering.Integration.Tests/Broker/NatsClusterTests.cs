@@ -15,25 +15,31 @@ public sealed class NatsClusterTests(Xunit.Abstractions.ITestOutputHelper output
     private static readonly DateTimeOffset T0 = DateTimeOffset.UtcNow.AddHours(-3);
     private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
 
-    /// <summary>A gateway subscribed through node <paramref name="node"/> only.</summary>
-    internal static GatewayProcess GatewayOn(NatsCluster nats, string servers)
+    /// <summary>A gateway in External mode with these Broker:Servers.</summary>
+    internal static GatewayProcess GatewayOn(string servers)
     {
         var gw = new GatewayProcess();
         gw.Environment["Metering__Broker__Mode"] = "External";
         gw.Environment["Metering__Broker__Servers"] = servers;
-        gw.Environment["Metering__Broker__ClientId"] = "gateway-nats";
+        // A '.' and a ' ' in the client id, which names the watchdog's heartbeat topic: nats-server
+        // before 2.10 refuses MQTT topics holding either (its subjects use '.' between tokens).
+        gw.Environment["Metering__Broker__ClientId"] = "gateway.nats 1";
         gw.Environment["Metering__Broker__ReconnectMaxDelayMs"] = "1000";
+        gw.Environment["Metering__Broker__WatchdogIntervalMs"] = "300";
+        gw.Environment["Metering__Broker__WatchdogTimeoutMs"] = "1500";
         return gw;
     }
 
     [Fact]
     public async Task RetainedStatus_QueuedCommand_AndLastWill_CrossNodes_WithTheGatewayInTheLoop()
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         using var nats = new NatsCluster();
         nats.Start();
+        output.WriteLine($"{watch.Elapsed.TotalSeconds,5:F1} s: three NATS nodes serve MQTT sessions");
         string Explain(GatewayProcess gw) => $"{gw.Output}\n{nats.Logs}";
 
-        using var gw = GatewayOn(nats, $"127.0.0.1:{nats.MqttPort(0)}");
+        using var gw = GatewayOn($"127.0.0.1:{nats.MqttPort(0)}");
         gw.Start();
         using var http = gw.CreateHttpClient();
         await GatewayApi.RegisterAsync(http, "m1");
@@ -78,7 +84,10 @@ public sealed class NatsClusterTests(Xunit.Abstractions.ITestOutputHelper output
         } // Dispose kills the process
         await GatewayApi.EventuallyAsync(async () => await StateAsync(http, "m1") == "offline", TimeSpan.FromSeconds(15), () => Explain(gw));
         Assert.Contains("\"offline\"", RetainedStatus(nats, 2));
-        output.WriteLine(gw.Output.Split('\n').FirstOrDefault(l => l.Contains("Connected to broker", StringComparison.Ordinal)) ?? "");
+        // One connection all along: the heartbeats came back, the watchdog never found it deaf.
+        Assert.True(gw.Output.Split('\n').Count(l => l.Contains("Connected to broker", StringComparison.Ordinal)) == 1, Explain(gw));
+        Assert.DoesNotContain("Subscription watchdog", gw.Output);
+        output.WriteLine($"{watch.Elapsed.TotalSeconds,5:F1} s: done");
     }
 
     /// <summary>What a new clean-session subscriber on <paramref name="node"/> receives retained on m1's status topic.</summary>
