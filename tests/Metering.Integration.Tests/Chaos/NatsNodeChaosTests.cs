@@ -40,11 +40,12 @@ public sealed class NatsNodeChaosTests(ITestOutputHelper output)
         output.WriteLine($"{watch.Elapsed.TotalSeconds,5:F1} s: node 0 killed with {before} readings committed");
         await ChaosKit.UntilAsync(() => ChaosKit.Committed(gateway) >= before + 150, TimeSpan.FromSeconds(30), Explain);
         output.WriteLine($"{watch.Elapsed.TotalSeconds,5:F1} s: {ChaosKit.Committed(gateway)} committed through nodes 1 and 2");
-        nats.StartNode(0);
-        output.WriteLine($"{watch.Elapsed.TotalSeconds,5:F1} s: node 0 back");
+        nats.LaunchNode(0); // it rejoins while the fleets drain
 
         await ChaosKit.AssertLedgerEqualsTruthAsync(onDoomedNode, gateway, output, TimeSpan.FromSeconds(30));
         await ChaosKit.AssertLedgerEqualsTruthAsync(onOtherNode, gateway, output, TimeSpan.FromSeconds(30));
+        nats.WaitServing(0);
+        output.WriteLine($"{watch.Elapsed.TotalSeconds,5:F1} s: node 0 serves MQTT sessions again");
         output.WriteLine($"{watch.Elapsed.TotalSeconds,5:F1} s: ledger equals truth; duplicates dropped by the ledger: " +
             $"{await ChaosKit.MetricAsync(gateway, "metering_rejected_total{reason=\"duplicate\"}")}");
     }

@@ -63,6 +63,14 @@ public sealed class NatsCluster : IDisposable
     public void StartNode(int node, TimeSpan? readyTimeout = null) =>
         StartNode(node, readyTimeout ?? TimeSpan.FromSeconds(30), launched: false);
 
+    /// <summary>Starts one node again without waiting (it rejoins while the test goes on);
+    /// <see cref="WaitServing"/> waits for it later.</summary>
+    public void LaunchNode(int node) => _nodes[node].Launch();
+
+    /// <summary>Waits until a launched node serves MQTT sessions.</summary>
+    public void WaitServing(int node, TimeSpan? readyTimeout = null) =>
+        StartNode(node, readyTimeout ?? TimeSpan.FromSeconds(30), launched: true);
+
     private void StartNode(int node, TimeSpan timeout, bool launched)
     {
         if (!launched) _nodes[node].Launch();
