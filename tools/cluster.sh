@@ -108,7 +108,10 @@ EOF
   # commit the gateway confirms to a device is on both machines' disks before the device hears it.
   local pg1 pg2; pg1=$(free_port); pg2=$(free_port)
   mkdir -p "$dir/pg"
-  [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$dir/pg"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres:postgres "$dir/pg"
+    "${as_pg[@]}" test -w "$dir/pg" || { echo "error: the 'postgres' user cannot reach $dir (a parent folder closed to others?); use --dir under /tmp" >&2; exit 2; }
+  fi
   "${as_pg[@]}" "$bin/initdb" -D "$dir/pg/primary" --auth=trust --username=postgres --encoding=UTF8 --no-sync >"$dir/pg-initdb.log"
   cat >>"$dir/pg/primary/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
