@@ -164,6 +164,9 @@ Cluster up in $dir (logs: $dir/*.log):
 EOF
 }
 
+# Running: its /proc entry exists and is not a zombie (a process whose parent has not reaped it yet).
+alive() { [ -r "/proc/$1/stat" ] && ! sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | grep -q '^Z'; }
+
 down() {
   [ -d "$dir" ] || { echo "no cluster in $dir"; return 0; }
   local f pid name
@@ -173,7 +176,7 @@ down() {
     pid=$(cat "$f")
     # Each was started with setsid: its process group is its own, so this ends it and its children only.
     kill -TERM -- "-$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    for _ in $(seq 1 50); do alive "$pid" || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null || true
   done
   rm -rf "$dir"
@@ -185,7 +188,7 @@ status() {
   cat "$dir/state.env"
   local f
   for f in "$dir"/*.pid; do
-    if kill -0 "$(cat "$f")" 2>/dev/null; then echo "$(basename "$f" .pid): running"; else echo "$(basename "$f" .pid): stopped"; fi
+    if alive "$(cat "$f")"; then echo "$(basename "$f" .pid): running"; else echo "$(basename "$f" .pid): stopped"; fi
   done
 }
 

@@ -53,10 +53,11 @@ public sealed class ClusterScriptTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Running: a /proc entry that is not a zombie (an exited process nobody reaped yet).</summary>
     private static bool Alive(int pid)
     {
-        try { return !Process.GetProcessById(pid).HasExited; }
-        catch (ArgumentException) { return false; }
+        try { return File.ReadAllText($"/proc/{pid}/stat").Split(") ")[^1][0] != 'Z'; }
+        catch (IOException) { return false; }
     }
 
     private static string Logs(string dir) => !Directory.Exists(dir) ? "" :
