@@ -167,18 +167,32 @@ EOF
 # Running: its /proc entry exists and is not a zombie (a process whose parent has not reaped it yet).
 alive() { [ -r "/proc/$1/stat" ] && ! sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | grep -q '^Z'; }
 
+# Stops these together: SIGTERM to each one's process group (each was started with setsid, so this
+# ends it and its children only), up to 10 s for all, then SIGKILL to what is left.
+stop() {
+  local name f pids=() pid
+  for name in "$@"; do
+    f="$dir/$name.pid"; [ -f "$f" ] || continue
+    pid=$(cat "$f"); pids+=("$pid")
+    kill -TERM -- "-$pid" 2>/dev/null || true
+  done
+  for _ in $(seq 1 100); do
+    local left=0
+    for pid in "${pids[@]}"; do alive "$pid" && left=1; done
+    [ $left -eq 1 ] || break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+}
+
 down() {
   [ -d "$dir" ] || { echo "no cluster in $dir"; return 0; }
-  local f pid name
-  # Fleet and gateway first (the fleet drains into a running broker), then the servers.
-  for name in fleet gateway-1 nats-0 nats-1 nats-2 pg-standby pg-primary; do
-    f="$dir/$name.pid"; [ -f "$f" ] || continue
-    pid=$(cat "$f")
-    # Each was started with setsid: its process group is its own, so this ends it and its children only.
-    kill -TERM -- "-$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do alive "$pid" || break; sleep 0.1; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-  done
+  # The fleet first (it drains into a running broker), the gateway, the brokers and the standby
+  # together, the primary last.
+  stop fleet
+  stop gateway-1
+  stop nats-0 nats-1 nats-2 pg-standby
+  stop pg-primary
   rm -rf "$dir"
   echo "cluster in $dir stopped and removed"
 }
