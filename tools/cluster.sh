@@ -168,13 +168,15 @@ EOF
 alive() { [ -r "/proc/$1/stat" ] && ! sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | grep -q '^Z'; }
 
 # Stops these together: SIGTERM to each one's process group (each was started with setsid, so this
-# ends it and its children only), up to 10 s for all, then SIGKILL to what is left.
+# ends it and its children only), up to 10 s for all, then SIGKILL to what is left. PostgreSQL gets
+# SIGINT, its "fast" shutdown: on SIGTERM ("smart") it waits for every client to disconnect first.
 stop() {
-  local name f pids=() pid
+  local name f pids=() pid signal
   for name in "$@"; do
     f="$dir/$name.pid"; [ -f "$f" ] || continue
     pid=$(cat "$f"); pids+=("$pid")
-    kill -TERM -- "-$pid" 2>/dev/null || true
+    signal=TERM; [[ $name != pg-* ]] || signal=INT
+    kill -"$signal" -- "-$pid" 2>/dev/null || true
   done
   for _ in $(seq 1 100); do
     local left=0

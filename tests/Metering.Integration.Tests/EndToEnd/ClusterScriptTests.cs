@@ -36,7 +36,7 @@ public sealed class ClusterScriptTests(ITestOutputHelper output)
             }, TimeSpan.FromSeconds(30), () => Logs(dir));
 
             // The ledger is on the primary, and the standby confirms each commit (synchronous).
-            await using var primary = new NpgsqlConnection($"Host=127.0.0.1;Port={state["PG_PRIMARY"]};Username=postgres;Database=metering");
+            await using var primary = new NpgsqlConnection($"Host=127.0.0.1;Port={state["PG_PRIMARY"]};Username=postgres;Database=metering;Pooling=false");
             await primary.OpenAsync();
             await using var replication = new NpgsqlCommand("SELECT application_name || ':' || sync_state FROM pg_stat_replication", primary);
             Assert.Equal("standby:sync", (string?)await replication.ExecuteScalarAsync());
