@@ -12,6 +12,7 @@ have mosquitto_pub    || missing+=(mosquitto-clients)
 have influxd          || missing+=(influxdb)
 have victoria-metrics || missing+=(victoria-metrics)
 have chromium         || missing+=(chromium)
+have nats-server      || missing+=(nats-server)
 # PostgreSQL keeps initdb and postgres off PATH, under /usr/lib/postgresql/{major}/bin.
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
 # The Debian package test: systemd-analyze verifies the unit, curl asks the installed gateway.
@@ -24,7 +25,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  # On machines with systemd, the mosquitto package starts a system broker on port 1883.
+  # On machines with systemd, the mosquitto package starts a system broker on port 1883 (and
+  # nats-server one on 4222); the tests never use those ports.
   # The tests never use 1883 (they pick free ports), but `dotnet run` of the gateway does:
   # see README.md "Port 1883 is already in use".
 fi

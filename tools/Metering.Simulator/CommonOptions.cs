@@ -10,7 +10,7 @@ internal sealed class CommonOptions
 
     public Option<string> Broker { get; } = new("--broker")
     {
-        Description = "MQTT broker as host:port",
+        Description = "MQTT broker as host:port, or the nodes of a broker cluster as host:port,host:port,... (each connection attempt takes the next)",
         DefaultValueFactory = _ => "127.0.0.1:1883",
     };
 
@@ -39,7 +39,7 @@ internal sealed class CommonOptions
         command.Add(Workers);
     }
 
-    public MqttBrokerOptions BrokerOptions(ParseResult result) => MqttBrokerOptions.Parse(result.GetValue(Broker)!) with
+    public MqttBrokerOptions BrokerOptions(ParseResult result) => MqttBrokerOptions.ParseList(result.GetValue(Broker)!) with
     {
         Username = result.GetValue(Username),
         Password = Environment.GetEnvironmentVariable(PasswordVariable),

@@ -32,6 +32,33 @@ namespace Commons.Metering.Firmware.Drivers
         public string MqttHost;
         public int MqttPort = 1883;
         public string MqttUser;
+
+        /// <summary>Most entries of mqtt.servers (our choice: a cluster has three nodes; more are
+        /// reached through a DNS name).</summary>
+        public const int MaxMqttServers = 4;
+
+        /// <summary>mqtt.servers ("host1:port1,host2:port2"), tried in turn; when given it replaces
+        /// mqtt.host and mqtt.port. Read them through <see cref="BrokerCount"/>, <see cref="BrokerHost"/>
+        /// and <see cref="BrokerPort"/>.</summary>
+        public readonly string[] MqttServerHosts = new string[MaxMqttServers];
+        public readonly int[] MqttServerPorts = new int[MaxMqttServers];
+        public int MqttServerCount;
+
+        /// <summary>The brokers the transport tries in turn: mqtt.servers, else mqtt.host:mqtt.port.</summary>
+        public int BrokerCount
+        {
+            get { return MqttServerCount > 0 ? MqttServerCount : (MqttHost == null || MqttHost.Length == 0 ? 0 : 1); }
+        }
+
+        public string BrokerHost(int index)
+        {
+            return MqttServerCount > 0 ? MqttServerHosts[index] : MqttHost;
+        }
+
+        public int BrokerPort(int index)
+        {
+            return MqttServerCount > 0 ? MqttServerPorts[index] : MqttPort;
+        }
         public string MqttPassword;
 
         /// <summary>The software watchdog reboots the board when the main loop has not come back for
@@ -118,9 +145,9 @@ namespace Commons.Metering.Firmware.Drivers
             {
                 return "wifi.ssid is missing";
             }
-            if (MqttHost == null || MqttHost.Length == 0)
+            if (BrokerCount == 0)
             {
-                return "mqtt.host is missing";
+                return "mqtt.host (or mqtt.servers) is missing";
             }
             if (ChannelCount == 0 && GaugeCount == 0)
             {

@@ -141,6 +141,7 @@ namespace Commons.Metering.Firmware.Drivers
                 case 1:
                     if (key == "host") { return Text("mqtt.host", 64, out s.MqttHost); }
                     if (key == "port") { return IntField("mqtt.port", 1, 65535, ref s.MqttPort); }
+                    if (key == "servers") { return MqttServers(s); }
                     if (key == "user") { return Text("mqtt.user", 64, out s.MqttUser); }
                     if (key == "password") { return Text("mqtt.password", 64, out s.MqttPassword); }
                     break;

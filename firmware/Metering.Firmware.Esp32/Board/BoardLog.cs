@@ -12,12 +12,22 @@ namespace Commons.Metering.Esp32.Board
             Debug.WriteLine(text);
         }
 
+        private static string Brokers(DeviceSetup s)
+        {
+            string text = "";
+            for (int i = 0; i < s.BrokerCount; i++)
+            {
+                text += (i == 0 ? "" : ",") + s.BrokerHost(i) + ":" + s.BrokerPort(i);
+            }
+            return text;
+        }
+
         public static void DumpConfig(DeviceSetup s)
         {
             Line("Commons Metering " + s.Config.FirmwareVersion + " on " + s.Board + " (" + s.Variant + ")");
             Line("  meter " + s.Config.Community + "/" + s.Config.MeterId + ", reading every " + s.Config.ReadingIntervalMs + " ms");
             Line("  wifi " + s.WifiSsid + " password " + Mask(s.WifiPassword));
-            Line("  mqtt " + s.MqttHost + ":" + s.MqttPort + " user " + s.MqttUser + " password " + Mask(s.MqttPassword));
+            Line("  mqtt " + Brokers(s) + " user " + s.MqttUser + " password " + Mask(s.MqttPassword));
             for (int i = 0; i < s.PinCount; i++)
             {
                 PinAssignment p = s.Pins[i];

@@ -24,8 +24,10 @@ namespace Commons.Metering.Esp32.Board
         /// for a broker on the local network to answer within the first call.</summary>
         private const int ConnectWaitMs = 1000;
 
-        private readonly string _host;
-        private readonly int _port;
+        private readonly DeviceSetup _brokers;
+        private int _nextBroker;
+        private string _host;
+        private int _port;
         private readonly string _user;
         private readonly string _password;
         private readonly int _inflightCap;
@@ -39,12 +41,13 @@ namespace Commons.Metering.Esp32.Board
         private string _willTopic;
         private string _will;
 
+        /// <param name="brokers">The setup's brokers (mqtt.servers, else mqtt.host and mqtt.port):
+        /// every new connection attempt takes the next one, so a dead cluster node costs one attempt.</param>
         /// <param name="inflightCap">Messages M2Mqtt may hold unacknowledged, in both directions
         /// (TransportQueue.InflightCapacity).</param>
-        public M2MqttTransport(string host, int port, string user, string password, int inflightCap)
+        public M2MqttTransport(DeviceSetup brokers, string user, string password, int inflightCap)
         {
-            _host = host;
-            _port = port;
+            _brokers = brokers;
             _user = user;
             _password = password;
             _inflightCap = inflightCap;
@@ -77,6 +80,9 @@ namespace Commons.Metering.Esp32.Board
                     _closingByUs = false;
                     _clientId = clientId;
                     _willTopic = willTopic;
+                    _host = _brokers.BrokerHost(_nextBroker);
+                    _port = _brokers.BrokerPort(_nextBroker);
+                    _nextBroker = (_nextBroker + 1) % _brokers.BrokerCount;
                     // M2Mqtt takes the will as a string; the core's payloads are ASCII (docs/protocol.md).
                     _will = Ascii(willPayload);
                 }
@@ -160,7 +166,14 @@ namespace Commons.Metering.Esp32.Board
                 willTopic = _willTopic;
                 will = _will;
             }
-            MqttClient client = new MqttClient(_host, _port, false, null, null, MqttSslProtocols.None);
+            string host;
+            int port;
+            lock (_sync)
+            {
+                host = _host;
+                port = _port;
+            }
+            MqttClient client = new MqttClient(host, port, false, null, null, MqttSslProtocols.None);
             client.ProtocolVersion = MqttProtocolVersion.Version_3_1_1;
             client.Settings.InflightQueueSize = _inflightCap;
             client.MqttMsgPublished += OnPublished;

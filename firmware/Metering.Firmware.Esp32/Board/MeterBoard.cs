@@ -43,7 +43,7 @@ namespace Commons.Metering.Esp32.Board
             bool sleeper = s.SleepIntervalS > 0;
             PowerSensors(true);
 
-            M2MqttTransport transport = new M2MqttTransport(s.MqttHost, s.MqttPort, s.MqttUser, s.MqttPassword,
+            M2MqttTransport transport = new M2MqttTransport(s, s.MqttUser, s.MqttPassword,
                 TransportQueue.InflightCapacity(s.Config.MaxInflight));
             FlashFileBlockStore store = new FlashFileBlockStore(FlashFileBlockStore.DevicePath,
                 FlashFileBlockStore.DefaultBlockSize, FlashFileBlockStore.DefaultBlockCount);

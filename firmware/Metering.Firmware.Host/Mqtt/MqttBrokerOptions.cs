@@ -11,6 +11,24 @@ public sealed record MqttBrokerOptions
 
     public required string Host { get; init; }
     public int Port { get; init; } = DefaultPort;
+
+    /// <summary>Further listeners of the same broker cluster (NATS, EMQX or VerneMQ nodes sharing the
+    /// device's session). The transport takes the next endpoint on every connection attempt.</summary>
+    public IReadOnlyList<(string Host, int Port)> AlsoAt { get; init; } = [];
+
+    /// <summary>Host:Port first, then <see cref="AlsoAt"/>.</summary>
+    public IReadOnlyList<(string Host, int Port)> Endpoints => [(Host, Port), .. AlsoAt];
+
+    /// <summary>Parses "host:port,host:port,..." (each entry as <see cref="Parse"/>): the first is
+    /// Host:Port, the rest <see cref="AlsoAt"/>.</summary>
+    public static MqttBrokerOptions ParseList(string endpoints)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(endpoints);
+        var all = endpoints.Split(',').Select(e => e.Trim().Length == 0
+            ? throw new FormatException($"'{endpoints}': an empty entry") : Parse(e)).ToList();
+        if (all.Select(e => (e.Host, e.Port)).Distinct().Count() != all.Count) throw new FormatException($"'{endpoints}': an endpoint is listed twice");
+        return all[0] with { AlsoAt = all.Skip(1).Select(e => (e.Host, e.Port)).ToList() };
+    }
     public string? Username { get; init; }
     public string? Password { get; init; }
 
@@ -63,5 +81,5 @@ public sealed record MqttBrokerOptions
         return new MqttBrokerOptions { Host = host, Port = port };
     }
 
-    public override string ToString() => $"{Host}:{Port}" + (Username is null ? "" : $" as {Username} (password {(Password is null ? "none" : "***")})");
+    public override string ToString() => string.Join(',', Endpoints.Select(e => $"{e.Host}:{e.Port}")) + (Username is null ? "" : $" as {Username} (password {(Password is null ? "none" : "***")})");
 }

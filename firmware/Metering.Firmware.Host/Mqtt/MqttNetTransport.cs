@@ -7,7 +7,8 @@ using MQTTnet.Protocol;
 namespace Commons.Metering.Firmware.Host.Mqtt;
 
 /// <summary>The core's <see cref="IMqttTransport"/> over an MQTTnet 5 client: MQTT 3.1.1 (what
-/// M2Mqtt speaks on the device), QoS 1, cleanSession=false, a retained QoS 1 last will. Calls
+/// M2Mqtt speaks on the device), QoS 1, cleanSession=false, a retained QoS 1 last will; each
+/// connection attempt takes the next of <see cref="MqttBrokerOptions.Endpoints"/>. Calls
 /// block with timeouts; nothing reconnects here (the core owns reconnection and its outbox).
 /// <see cref="Publish"/> returns at once with an id of its own; the PUBACK completes MQTTnet's
 /// publish task, whose continuation reports <see cref="ITransportListener.OnPublished"/>.
@@ -21,6 +22,7 @@ public sealed class MqttNetTransport : IMqttTransport, IDisposable
     private readonly object _publishGate = new();
     private ITransportListener? _listener;
     private int _lastId;
+    private int _nextEndpoint;
     private volatile bool _disconnecting;
     private long _published;
     private long _acknowledged;
@@ -61,8 +63,12 @@ public sealed class MqttNetTransport : IMqttTransport, IDisposable
         if (Volatile.Read(ref _disposed) != 0) return false;
         if (_client.IsConnected) return true;
         _disconnecting = false;
+        // Each attempt takes the next listener of the cluster: a dead node costs one attempt.
+        var endpoints = _broker.Endpoints;
+        var (host, port) = endpoints[_nextEndpoint];
+        _nextEndpoint = (_nextEndpoint + 1) % endpoints.Count;
         var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(_broker.Host, _broker.Port)
+            .WithTcpServer(host, port)
             .WithProtocolVersion(MqttProtocolVersion.V311)
             .WithClientId(clientId)
             .WithCleanSession(false)

@@ -139,8 +139,8 @@ internal sealed partial class ExternalBrokerIngest
         _watchdog.Holding = true;
         if (health.LedgerFailed(ex.Message))
             logger.LogError(ex, "Ledger commit failed ({Reason}): uplinks are NOT acknowledged until commits succeed again; the broker " +
-                "{Host}:{Port} keeps them in the session of '{ClientId}'. Retrying every {RetryMs} ms up to {MaxRetryMs} ms. First: {Topic}",
-                ex.Message, _o.Host, _o.Port, _clientId, retryMs, MaxRetryDelayMs, topic);
+                "{Endpoint} keeps them in the session of '{ClientId}'. Retrying every {RetryMs} ms up to {MaxRetryMs} ms. First: {Topic}",
+                ex.Message, _endpoint, _clientId, retryMs, MaxRetryDelayMs, topic);
     }
 
     /// <summary>The probe committed: every earlier submission has finished by now (the ledger writer

@@ -47,6 +47,12 @@ internal sealed partial class ExternalBrokerIngest(
 
     private readonly BrokerOptions _o = options.Value.Broker;
     private readonly BrokerMetrics? _metrics = meters is null ? null : new BrokerMetrics(meters);
+
+    /// <summary>Broker:Servers (or Host:Port); <see cref="_endpoint"/> is the one of the current or
+    /// next connection, the following one after every connection that ended or failed.</summary>
+    private readonly IReadOnlyList<BrokerEndpoint> _endpoints = BrokerEndpoints.Of(options.Value.Broker);
+    private int _next;
+    private BrokerEndpoint _endpoint = BrokerEndpoints.Of(options.Value.Broker)[0];
     private readonly SubscriptionWatchdog _watchdog = new(time, options.Value.Broker.WatchdogIntervalMs, options.Value.Broker.WatchdogTimeoutMs);
     private readonly string _clientId = community is null ? options.Value.Broker.ClientId : $"{options.Value.Broker.ClientId}-{community}";
     private readonly string _filter = community is null ? UplinkTopic.SubscriptionFilter : $"{UplinkTopic.Root}/{UplinkTopic.LayoutVersion}/{community}/+/up/#";
@@ -61,7 +67,7 @@ internal sealed partial class ExternalBrokerIngest(
     /// <summary>QoS 1 through the gateway's own connection: returns after the broker's PUBACK.</summary>
     public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        var client = _client is { IsConnected: true } c ? c : throw new InvalidOperationException($"not connected to the broker {_o.Host}:{_o.Port}");
+        var client = _client is { IsConnected: true } c ? c : throw new InvalidOperationException($"not connected to the broker {_endpoint}");
         var message = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
             .WithPayload(payload.ToArray())
@@ -75,7 +81,7 @@ internal sealed partial class ExternalBrokerIngest(
     /// connection, so nothing waits for the broker's answer.</summary>
     public async Task PublishConfirmationAsync(string meter, string topic, byte[] payload, CancellationToken cancellationToken)
     {
-        var client = _client is { IsConnected: true } c ? c : throw new InvalidOperationException($"not connected to the broker {_o.Host}:{_o.Port}");
+        var client = _client is { IsConnected: true } c ? c : throw new InvalidOperationException($"not connected to the broker {_endpoint}");
         var message = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
             .WithPayload(payload)
@@ -97,6 +103,10 @@ internal sealed partial class ExternalBrokerIngest(
         var delayMs = _o.ReconnectMinDelayMs;
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Rotation: a node that died or went deaf is skipped on the next attempt; with one
+            // endpoint this is always the same.
+            _endpoint = _endpoints[_next];
+            _next = (_next + 1) % _endpoints.Count;
             try
             {
                 await ConnectAndRunAsync(client, stoppingToken).ConfigureAwait(false);
@@ -108,9 +118,9 @@ internal sealed partial class ExternalBrokerIngest(
             }
             catch (Exception e)
             {
-                health.Set(false, $"broker {_o.Host}:{_o.Port} unreachable: {e.Message}");
-                logger.LogWarning("Broker {Host}:{Port} not reachable ({Error}); retrying in {DelayMs} ms",
-                    _o.Host, _o.Port, e.Message, delayMs);
+                health.Set(false, $"broker {_endpoint} unreachable: {e.Message}");
+                logger.LogWarning("Broker {Endpoint} not reachable ({Error}); retrying in {DelayMs} ms with {Next}",
+                    _endpoint, e.Message, delayMs, _endpoints[_next]);
             }
             // Backoff with jitter so many gateways do not reconnect in step.
             var jittered = delayMs / 2 + Random.Shared.Next(delayMs / 2 + 1);
@@ -126,11 +136,12 @@ internal sealed partial class ExternalBrokerIngest(
         }
     }
 
-    /// <summary>The gateway's connection to the broker.</summary>
-    internal static MqttClientOptions ClientOptions(BrokerOptions o, string? clientId = null)
+    /// <summary>The gateway's connection to the broker at <paramref name="endpoint"/>, as
+    /// <paramref name="clientId"/> (Broker:ClientId when null).</summary>
+    internal static MqttClientOptions ClientOptions(BrokerOptions o, BrokerEndpoint endpoint, string? clientId = null)
     {
         var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(o.Host, o.Port)
+            .WithTcpServer(endpoint.Host, endpoint.Port)
             .WithClientId(clientId ?? o.ClientId)
             // Persistent session: the broker keeps the subscription and queues uplinks while the gateway is away.
             .WithCleanSession(false)
@@ -151,7 +162,7 @@ internal sealed partial class ExternalBrokerIngest(
         var acker = Task.Run(() => AcknowledgeInOrderAsync(client, acks.Reader, ackerStop.Token), CancellationToken.None);
         try
         {
-            var connect = await client.ConnectAsync(ClientOptions(_o, _clientId), stoppingToken).ConfigureAwait(false);
+            var connect = await client.ConnectAsync(ClientOptions(_o, _endpoint, _clientId), stoppingToken).ConfigureAwait(false);
             if (connect.ResultCode != MqttClientConnectResultCode.Success)
                 throw new InvalidOperationException($"CONNACK {connect.ResultCode}");
             // Resubscribe on every connection: harmless when the session already has it.
@@ -160,9 +171,9 @@ internal sealed partial class ExternalBrokerIngest(
             // One community's filter does not cover the watchdog's heartbeat topic (commons/v1/_gateway/...).
             if (community is not null) subscribe = subscribe.WithTopicFilter(_heartbeatTopic, MqttQualityOfServiceLevel.AtLeastOnce);
             await client.SubscribeAsync(subscribe.Build(), stoppingToken).ConfigureAwait(false);
-            health.Set(true, $"subscribed to {_filter} on {_o.Host}:{_o.Port} as '{_clientId}' (session present: {connect.IsSessionPresent})");
-            logger.LogInformation("Connected to broker {Host}:{Port} as {ClientId}, session present: {SessionPresent}",
-                _o.Host, _o.Port, _clientId, connect.IsSessionPresent);
+            health.Set(true, $"subscribed to {_filter} on {_endpoint} as '{_clientId}' (session present: {connect.IsSessionPresent})");
+            logger.LogInformation("Connected to broker {Endpoint} as {ClientId}, session present: {SessionPresent}",
+                _endpoint, _clientId, connect.IsSessionPresent);
             using var connection = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var deaf = _watchdog.Enabled
                 ? _watchdog.RunAsync(ct => PublishHeartbeatAsync(client, ct), connection.Token)
@@ -178,10 +189,10 @@ internal sealed partial class ExternalBrokerIngest(
                 else if (ended == deaf && !_disconnected.Task.IsCompleted)
                 {
                     var (_, why) = await deaf.ConfigureAwait(false);
-                    health.Set(false, $"deaf on {_o.Host}:{_o.Port}: {why}; reconnecting");
+                    health.Set(false, $"deaf on {_endpoint}: {why}; reconnecting");
                     _metrics?.CountWatchdogReconnect();
-                    logger.LogWarning("Subscription watchdog: {Why}; dropping the connection to {Host}:{Port} to reconnect and subscribe again",
-                        why, _o.Host, _o.Port);
+                    logger.LogWarning("Subscription watchdog: {Why}; dropping the connection to {Endpoint} to reconnect and subscribe again",
+                        why, _endpoint);
                     await DropAsync(client).ConfigureAwait(false);
                     return;
                 }
@@ -192,8 +203,8 @@ internal sealed partial class ExternalBrokerIngest(
                 // How a heartbeat cut short by the connection's end failed is of no interest.
                 try { await deaf.ConfigureAwait(false); } catch (Exception) { }
             }
-            health.Set(false, $"disconnected from {_o.Host}:{_o.Port}");
-            logger.LogWarning("Disconnected from broker {Host}:{Port}", _o.Host, _o.Port);
+            health.Set(false, $"disconnected from {_endpoint}");
+            logger.LogWarning("Disconnected from broker {Endpoint}", _endpoint);
         }
         finally
         {

@@ -90,11 +90,24 @@ internal sealed class SubscriptionWatchdog(TimeProvider time, int intervalMs, in
         }
     }
 
-    private static string Sanitize(string clientId)
+    /// <summary>The client id as one safe topic level: letters, digits, '_' and '-' stay, anything
+    /// else becomes '_' and then a short hash of the whole id follows, so two ids that differ only
+    /// there keep apart. Beyond MQTT's own wildcards and separator: nats-server before 2.10 refuses
+    /// a topic holding '.' or ' ' and drops the connection (its subjects separate tokens with '.'),
+    /// so a gateway named "gw.site 1" reconnected in a loop on a NATS cluster.</summary>
+    internal static string Sanitize(string clientId)
     {
         var chars = clientId.ToCharArray();
+        var changed = false;
         for (var i = 0; i < chars.Length; i++)
-            if (chars[i] is '/' or '+' or '#' || char.IsControl(chars[i])) chars[i] = '_';
-        return chars.Length == 0 ? "_" : new string(chars);
+        {
+            if (char.IsAsciiLetterOrDigit(chars[i]) || chars[i] is '_' or '-') continue;
+            chars[i] = '_';
+            changed = true;
+        }
+        if (chars.Length == 0) return "_";
+        if (!changed) return clientId;
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(clientId));
+        return new string(chars) + "-" + Convert.ToHexStringLower(hash, 0, 4);
     }
 }

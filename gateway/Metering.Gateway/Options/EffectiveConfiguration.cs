@@ -17,6 +17,7 @@ internal static partial class EffectiveConfiguration
             ["Broker:Mode"] = o.Broker.Mode.ToString(),
             ["Broker:Host"] = o.Broker.Host,
             ["Broker:Port"] = o.Broker.Port.ToString(),
+            ["Broker:Servers"] = o.Broker.Servers,
             ["Broker:ClientId"] = o.Broker.ClientId,
             ["Broker:Username"] = o.Broker.Username,
             ["Broker:Password"] = o.Broker.Password,

@@ -57,6 +57,11 @@ public sealed class BrokerOptions
 
     public int Port { get; set; } = GatewayDefaults.BrokerPort;
 
+    /// <summary>External mode: the listeners of a broker cluster, "host1:port1,host2:port2"
+    /// (Options/BrokerEndpoints.cs); the gateway takes the next one on every reconnect. Null or empty:
+    /// Host and Port alone.</summary>
+    public string? Servers { get; set; }
+
     /// <summary>External mode: fixed client id, so the broker keeps the gateway's session (and the
     /// readings published while the gateway is down).</summary>
     public string ClientId { get; set; } = GatewayDefaults.BrokerClientId;

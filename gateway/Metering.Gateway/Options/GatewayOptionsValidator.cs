@@ -29,6 +29,13 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             yield return Field("Broker:Host", "must be an IP address to bind the embedded broker to (e.g. 127.0.0.1)", o.Broker.Host);
         if (!IPAddress.TryParse(o.Http.Host, out _))
             yield return Field("Http:Host", "must be an IP address to bind the HTTP API to (e.g. 127.0.0.1)", o.Http.Host);
+        if (!string.IsNullOrWhiteSpace(o.Broker.Servers))
+        {
+            if (o.Broker.Mode != BrokerMode.External)
+                yield return Field("Broker:Servers", "applies to External mode only (the embedded broker listens on Broker:Host and Broker:Port)", o.Broker.Servers);
+            else if (!BrokerEndpoints.TryParse(o.Broker.Servers, out _, out var why))
+                yield return Field("Broker:Servers", $"must be a list 'host1:port1,host2:port2': {why}", o.Broker.Servers);
+        }
         if (o.Broker.Mode == BrokerMode.External && string.IsNullOrWhiteSpace(o.Broker.ClientId))
             yield return Field("Broker:ClientId", "must not be empty in External mode (the persistent session is keyed by it)", o.Broker.ClientId);
         if (o.Broker.Mode == BrokerMode.External && o.Broker.RequireAuthentication == true)

@@ -35,3 +35,27 @@ public sealed class MqttBrokerOptionsTests
         Assert.Contains("w-0001", o.ToString());
     }
 }
+
+/// <summary>"host:port,host:port": the nodes of a broker cluster, tried in turn.</summary>
+public sealed class MqttBrokerOptionsListTests
+{
+    [Fact]
+    public void ParseList_FirstIsHostAndPort_TheRestAlsoAt()
+    {
+        var o = MqttBrokerOptions.ParseList("n1:1883, n2:1884,[::1]:1885");
+        Assert.Equal(("n1", 1883), (o.Host, o.Port));
+        Assert.Equal([("n1", 1883), ("n2", 1884), ("::1", 1885)], o.Endpoints);
+        Assert.Equal("n1:1883,n2:1884,::1:1885", o.ToString());
+    }
+
+    [Fact]
+    public void ParseList_OfOneEndpoint_IsParse() =>
+        Assert.Equal([("broker.local", 1883)], MqttBrokerOptions.ParseList("broker.local").Endpoints);
+
+    [Theory]
+    [InlineData("n1:1883,")]
+    [InlineData("n1:1883,n1:1883")]
+    [InlineData("n1:1883,n2:0")]
+    public void ParseList_RejectsBadLists(string text) =>
+        Assert.Throws<FormatException>(() => MqttBrokerOptions.ParseList(text));
+}
