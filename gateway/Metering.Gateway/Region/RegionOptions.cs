@@ -42,6 +42,9 @@ public sealed class RegionOptions
     /// <summary>Keyed by resource name: water, energy, forest.</summary>
     public Dictionary<string, RegionalResourceOptions> Resources { get; set; } = [];
 
+    /// <summary>Reports over MQTT as well as HTTP (RegionMqttListener); no Host = HTTP only.</summary>
+    public RegionMqttOptions Mqtt { get; set; } = new();
+
     public bool Configured => !string.IsNullOrWhiteSpace(Id);
 
     public static RegionOptions Bind(IConfiguration configuration) =>
@@ -82,6 +85,7 @@ public sealed class RegionOptions
             yield return $"{Section}:Council:K must be between 1 and the {Council.Members.Count} members (is {Council.K})";
         if (Council.Members.Distinct(StringComparer.Ordinal).Count() != Council.Members.Count)
             yield return $"{Section}:Council:Members lists a delegate more than once";
+        foreach (var e in Mqtt.Errors($"{Section}:Mqtt")) yield return e;
         foreach (var dup in Communities.GroupBy(c => c.Id).Where(g => g.Count() > 1))
             yield return $"{Section}:Communities lists '{dup.Key}' more than once";
         foreach (var (name, r) in Resources)

@@ -22,7 +22,7 @@ public sealed record RegionAnswer(string Region, string Community, long Seq, boo
 
 /// <summary>Hand-ordered JSON for both messages (field order as in docs/federation.md; decoders do not
 /// depend on it) and strict decoding: every field required, integers only, clear reasons.</summary>
-public static class RegionWire
+public static partial class RegionWire
 {
     public const int Version = 1;
 
