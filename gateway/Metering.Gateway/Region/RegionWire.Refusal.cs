@@ -9,7 +9,8 @@ public static partial class RegionWire
     public static byte[] EncodeRefusal(int status, string title, string detail)
     {
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+        // Relaxed escaping: the detail quotes ids with apostrophes, and this JSON never goes into HTML.
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteNumber("v", 1);

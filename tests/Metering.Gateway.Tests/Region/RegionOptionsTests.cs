@@ -52,4 +52,23 @@ public sealed class RegionOptionsTests
         Assert.Contains(errors, e => e.StartsWith("Metering:Upstream:Url needs a policy file", StringComparison.Ordinal));
         Assert.Empty(Errors(new() { ["Metering:Upstream:Url"] = "https://region.example/", ["Metering:Upstream:Token"] = "t" }));
     }
+
+    [Fact]
+    public void UpstreamOverMqtt_NeedsTheBrokersAddressAndTheRegionsId()
+    {
+        var mqtt = new Dictionary<string, string?> { ["Metering:Upstream:Transport"] = "mqtt", ["Metering:Upstream:Token"] = "t" };
+        mqtt["Metering:Upstream:Url"] = "https://region.example/";
+        var errors = Errors(mqtt);
+        Assert.Contains(errors, e => e.StartsWith("Metering:Upstream:Url 'https://region.example/' must be the region's broker, mqtt://host:port", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Metering:Upstream:Region '' must be the region's id", StringComparison.Ordinal));
+        mqtt["Metering:Upstream:Url"] = "mqtt://127.0.0.1:1884";
+        mqtt["Metering:Upstream:Region"] = "river-a";
+        Assert.Empty(Errors(mqtt));
+        mqtt["Metering:Upstream:Transport"] = "amqp";
+        Assert.Contains(Errors(mqtt), e => e.StartsWith("Metering:Upstream:Transport 'amqp' must be http or mqtt", StringComparison.Ordinal));
+        var region = ValidRegion();
+        region["Metering:Region:Mqtt:Host"] = "127.0.0.1";
+        region["Metering:Region:Mqtt:Port"] = "0";
+        Assert.Contains(Errors(region), e => e.StartsWith("Metering:Region:Mqtt:Port must be between 1 and 65535", StringComparison.Ordinal));
+    }
 }

@@ -28,6 +28,29 @@ public sealed class RegionWireTests
         Assert.Equal(Vector("answer.json"), RegionWire.Encode(a));
     }
 
+    [Fact]
+    public void RefusedVector_IsWhatTheRegionPublishesForARefusal_AndDecodesToItsReason()
+    {
+        const string detail = "water: the report's day starting 1772409600000 is not one of the region's periods (week at UTC offset +00:00): " +
+            "give the community's policy the same period and utc_offset.";
+        Assert.Equal(Vector("refused.json"), RegionWire.EncodeRefusal(422, "Periods differ", detail));
+        Assert.True(RegionWire.TryDecodeRefusal(Vector("refused.json"), out var why));
+        Assert.Equal("422 Periods differ: " + detail, why);
+        Assert.False(RegionWire.TryDecodeRefusal(Vector("answer.json"), out _));
+    }
+
+    [Fact]
+    public void MqttTopics_HaveTheShapeOfADevicesTopics_SoACommunitysDeviceAccountAtTheRegionCoversThem()
+    {
+        Assert.Equal("commons/v1/river-a/upper/up/report", RegionTopics.Report("river-a", "upper"));
+        Assert.Equal("commons/v1/river-a/upper/down/answer", RegionTopics.Answer("river-a", "upper"));
+        Assert.Equal("commons/v1/river-a/upper/down/refused", RegionTopics.Refused("river-a", "upper"));
+        Assert.Equal("upper", RegionTopics.ReportingCommunity("river-a", "commons/v1/river-a/upper/up/report"));
+        Assert.Null(RegionTopics.ReportingCommunity("river-a", "commons/v1/river-b/upper/up/report"));
+        Assert.Null(RegionTopics.ReportingCommunity("river-a", "commons/v1/river-a/upper/up/reading"));
+        Assert.Null(RegionTopics.ReportingCommunity("river-a", "commons/v1/river-a/Upper/up/report"));
+    }
+
     [Theory]
     [InlineData("not json", "")]
     [InlineData("""{"v":2,"community":"upper","seq":1,"ts":0,"breakers":0,"resources":[]}""", "'v' must be 1")]
