@@ -150,6 +150,9 @@ public sealed class RegionalResourceOptions
     /// <summary>by_population, by_shares or by_recent_use (RegionalAllocation).</summary>
     public string Rule { get; set; } = "by_population";
 
+    /// <summary>Stage triggers on gauges the members report (a river's level): RegionalStageTriggers.</summary>
+    public List<RegionalTriggerOptions> Triggers { get; set; } = [];
+
     public PolicyPeriod PeriodKind => Enum.Parse<PolicyPeriod>(Period, ignoreCase: true);
 
     public RegionalRule RuleKind => Rule switch
@@ -167,6 +170,8 @@ public sealed class RegionalResourceOptions
         if (NeedPerPersonPerPeriod < 0) yield return $"{key}:NeedPerPersonPerPeriod cannot be negative (is {NeedPerPersonPerPeriod})";
         if (Rule is not ("by_population" or "by_shares" or "by_recent_use"))
             yield return $"{key}:Rule '{Rule}' must be by_population, by_shares or by_recent_use";
+        for (var i = 0; i < Triggers.Count; i++)
+            foreach (var e in Triggers[i].Errors($"{key}:Triggers:{i}")) yield return e;
     }
 }
 

@@ -62,6 +62,8 @@ public sealed class RegionService(RegionOptions options, RegionLedger ledger, IA
         lock (_gate)
         {
             var stored = ledger.Store(report, Encoding.UTF8.GetString(body), now.ToUnixTimeMilliseconds());
+            // Before the caps, so this very answer carries a stage the report's gauges raise.
+            if (stored && report.Gauges is { Count: > 0 } gauges) Council.Triggers.Observe(report.Community, gauges, now);
             var caps = new List<DelegatedCap>();
             foreach (var r in options.BudgetedResources())
             {

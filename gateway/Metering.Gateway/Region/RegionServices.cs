@@ -41,7 +41,7 @@ public static class RegionServices
                 upstream.OverMqtt
                     ? (IUpstreamTransport)new MqttUpstreamTransport(upstream, sp.GetRequiredService<TimeProvider>())
                     : new HttpUpstreamTransport(upstream, new HttpClient { Timeout = UpstreamTimeout }),
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<UpstreamReporter>>()));
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<UpstreamReporter>>(), sp.GetRequiredService<Commons.CommonsRuntime>()));
             services.AddHostedService(sp => sp.GetRequiredService<UpstreamReporter>());
         }
         return services;

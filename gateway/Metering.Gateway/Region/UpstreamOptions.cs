@@ -41,6 +41,10 @@ public sealed class UpstreamOptions
     /// <summary>Reports and delegated caps waiting or kept; empty = {DataDirectory}/upstream.db.</summary>
     public string StateFile { get; set; } = "";
 
+    /// <summary>Shared gauges this community reports to the region under a regional name (a river's
+    /// level for the region's stage triggers). Only these leave; name only gauges of shared meters.</summary>
+    public List<UpstreamGaugeOptions> Gauges { get; set; } = [];
+
     public bool Configured => !string.IsNullOrWhiteSpace(Url);
 
     public bool OverMqtt => Transport == "mqtt";
@@ -64,6 +68,10 @@ public sealed class UpstreamOptions
         else if (OverMqtt && (!Uri.TryCreate(Url, UriKind.Absolute, out var m) || m.Scheme is not ("mqtt" or "mqtts") || m.AbsolutePath is not ("" or "/")))
             yield return $"{Section}:Url '{Url}' must be the region's broker, mqtt://host:port or mqtts://host:port (Transport mqtt)";
         if (OverMqtt && !RegionIds.Valid(Region)) yield return $"{Section}:Region '{Region}' must be the region's id ({RegionIds.Pattern}) with Transport mqtt: its topics carry it";
+        if (Gauges.Count > RegionWire.MaxGauges) yield return $"{Section}:Gauges lists {Gauges.Count}; a report carries at most {RegionWire.MaxGauges}";
+        for (var i = 0; i < Gauges.Count; i++)
+            if (!RegionIds.Valid(Gauges[i].Meter) || string.IsNullOrWhiteSpace(Gauges[i].Gauge) || !RegionIds.Valid(Gauges[i].Name))
+                yield return $"{Section}:Gauges:{i} needs Meter (a meter id), Gauge (its gauge's name) and Name (the regional name, {RegionIds.Pattern})";
         if (AnswerTimeoutSeconds is < 1 or > 600) yield return $"{Section}:AnswerTimeoutSeconds must be between 1 and 600 (is {AnswerTimeoutSeconds})";
         if (string.IsNullOrWhiteSpace(Token)) yield return $"{Section}:Token is required with {Section}:Url (the region keeps its SHA-256)";
         if (!policyConfigured) yield return $"{Section}:Url needs a policy file (Metering:Policy:File): the reports are built from it";
@@ -71,4 +79,14 @@ public sealed class UpstreamOptions
         if (RetryMinSeconds < 1) yield return $"{Section}:RetryMinSeconds must be at least 1 (is {RetryMinSeconds})";
         if (RetryMaxSeconds < RetryMinSeconds) yield return $"{Section}:RetryMaxSeconds must be at least RetryMinSeconds (is {RetryMaxSeconds})";
     }
+}
+
+/// <summary>One gauge reported upward: meter <see cref="Meter"/>'s gauge <see cref="Gauge"/> as <see cref="Name"/>.</summary>
+public sealed class UpstreamGaugeOptions
+{
+    public string Meter { get; set; } = "";
+
+    public string Gauge { get; set; } = "";
+
+    public string Name { get; set; } = "";
 }

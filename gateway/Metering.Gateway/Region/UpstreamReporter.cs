@@ -15,12 +15,12 @@ namespace Commons.Metering.Gateway.Region;
 /// (HTTPS or MQTT, Upstream:Transport) only carries a report and its answer.</summary>
 public sealed class UpstreamReporter(
     UpstreamOptions options, UpstreamOutbox outbox, PolicyStore policy, ICommonsRuntime runtime, IDelegatedCapTarget target,
-    IUpstreamTransport transport, TimeProvider time, ILogger<UpstreamReporter> logger) : BackgroundService
+    IUpstreamTransport transport, TimeProvider time, ILogger<UpstreamReporter> logger, ILatestGauges? gauges = null) : BackgroundService
 {
     /// <summary>Over HTTP(S) with this client.</summary>
     public UpstreamReporter(UpstreamOptions options, UpstreamOutbox outbox, PolicyStore policy, ICommonsRuntime runtime, IDelegatedCapTarget target,
-        HttpClient http, TimeProvider time, ILogger<UpstreamReporter> logger)
-        : this(options, outbox, policy, runtime, target, new HttpUpstreamTransport(options, http), time, logger)
+        HttpClient http, TimeProvider time, ILogger<UpstreamReporter> logger, ILatestGauges? gauges = null)
+        : this(options, outbox, policy, runtime, target, new HttpUpstreamTransport(options, http), time, logger, gauges)
     {
     }
 
@@ -34,7 +34,7 @@ public sealed class UpstreamReporter(
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var seq = outbox.NextSeq(now);
-        outbox.Enqueue(seq, RegionWire.Encode(UpstreamSnapshot.Build(policy.Current, runtime.Overview(), seq, now)));
+        outbox.Enqueue(seq, RegionWire.Encode(UpstreamSnapshot.Build(policy.Current, runtime.Overview(), seq, now, options.Gauges, gauges)));
         return seq;
     }
 
