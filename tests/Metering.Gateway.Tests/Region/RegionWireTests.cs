@@ -29,6 +29,20 @@ public sealed class RegionWireTests
     }
 
     [Fact]
+    public void ReportWithGaugesVector_DecodesToItsMeaning_AndEncodesBackByteForByte()
+    {
+        Assert.True(RegionWire.TryDecodeReport(Vector("report-gauges.json"), out var r, out var error), error);
+        Assert.Equal(new RegionalGauge("river-level", 1_150, 1772408700000), Assert.Single(r!.Gauges!));
+        Assert.Equal(Vector("report-gauges.json"), RegionWire.Encode(r));
+        // Without gauges the field is left out: report.json, as a member that reports none sends it.
+        Assert.True(RegionWire.TryDecodeReport(Vector("report.json"), out var plain, out _));
+        Assert.Empty(plain!.Gauges!);
+        var twice = System.Text.Encoding.UTF8.GetString(Vector("report-gauges.json")).Replace("}]}", "},{\"g\":\"river-level\",\"value\":1,\"ts\":1}]}", StringComparison.Ordinal);
+        Assert.False(RegionWire.TryDecodeReport(System.Text.Encoding.UTF8.GetBytes(twice), out _, out error));
+        Assert.Equal("gauge 'river-level' is listed twice", error);
+    }
+
+    [Fact]
     public void RefusedVector_IsWhatTheRegionPublishesForARefusal_AndDecodesToItsReason()
     {
         const string detail = "water: the report's day starting 1772409600000 is not one of the region's periods (week at UTC offset +00:00): " +
