@@ -23,6 +23,13 @@ public sealed class RegionOptions
     /// community whose link is down for a day keeps it through the next day's period start.</summary>
     public int CapValidityHours { get; set; } = 48;
 
+    /// <summary>The same validity in seconds, in place of <see cref="CapValidityHours"/> when above 0:
+    /// a drill or a test compresses a day without the region into seconds. 0 = CapValidityHours.</summary>
+    public int CapValiditySeconds { get; set; }
+
+    /// <summary>How long a delegated cap holds without a new answer: CapValiditySeconds when set, else CapValidityHours.</summary>
+    public TimeSpan CapValidity => CapValiditySeconds > 0 ? TimeSpan.FromSeconds(CapValiditySeconds) : TimeSpan.FromHours(CapValidityHours);
+
     /// <summary>The longest a regional stage may last before the council must declare it again: 72 h,
     /// a community's emergency sunset (Policy/PolicyDefaults.cs, EmergencyMaxHours).</summary>
     public int StageMaxHours { get; set; } = Policy.PolicyDefaults.EmergencyMaxHours;
@@ -76,6 +83,8 @@ public sealed class RegionOptions
         if (!RegionIds.Valid(Id)) yield return $"{Section}:Id '{Id}' must match {RegionIds.Pattern}";
         if (!RegionIds.TryOffset(UtcOffset, out _)) yield return $"{Section}:UtcOffset '{UtcOffset}' must look like +03:00 or -05:30";
         if (CapValidityHours is < 1 or > 24 * 31) yield return $"{Section}:CapValidityHours must be between 1 and 744 (is {CapValidityHours})";
+        if (CapValiditySeconds is < 0 or > 24 * 31 * 3600)
+            yield return $"{Section}:CapValiditySeconds must be between 0 (use CapValidityHours) and 2678400 (is {CapValiditySeconds})";
         if (StageMaxHours is < 1 or > 24 * 31) yield return $"{Section}:StageMaxHours must be between 1 and 744 (is {StageMaxHours})";
         if (Communities.Count == 0) yield return $"{Section}:Communities must list at least one member community";
         if (Resources.Count == 0) yield return $"{Section}:Resources must give at least one budget (water, energy or forest)";

@@ -75,7 +75,7 @@ public sealed class RegionService(RegionOptions options, RegionLedger ledger, IA
                 var start = DateTimeOffset.FromUnixTimeMilliseconds(fromMs);
                 var stage = Council.StageAt(r, now);
                 caps.Add(new DelegatedCap(r, fromMs, PolicyPeriods.EndOf(budget.Period, start, options.Offset).ToUnixTimeMilliseconds(),
-                    a.Cap, a.Floor, now.AddHours(options.CapValidityHours).ToUnixTimeMilliseconds(), stage?.Stage ?? 0, stage?.UntilMs ?? 0));
+                    a.Cap, a.Floor, now.Add(options.CapValidity).ToUnixTimeMilliseconds(), stage?.Stage ?? 0, stage?.UntilMs ?? 0));
                 AuditChange(report.Community, r, fromMs, a);
             }
             return RegionResult.Ok(new RegionAnswer(options.Id, report.Community, report.Seq, !stored, caps));

@@ -35,6 +35,8 @@ public sealed class RegionOptionsTests
     [InlineData("Metering:Region:Resources:air:BudgetPerPeriod", "1", "Metering:Region:Resources:air is not a resource")]
     [InlineData("Metering:Region:Council:Members:0", "d1", "Metering:Region:Council:K must be between 1 and the 1 members (is 0)")]
     [InlineData("Metering:Region:Communities:0:Council:Members:0", "u1", "Metering:Region:Communities:0:Council:K must be between 1")]
+    [InlineData("Metering:Region:CapValiditySeconds", "-1", "Metering:Region:CapValiditySeconds must be between 0 (use CapValidityHours) and 2678400")]
+    [InlineData("Metering:Region:CapValiditySeconds", "2678401", "Metering:Region:CapValiditySeconds must be between 0 (use CapValidityHours) and 2678400")]
     [InlineData("Metering:Region:StageMaxHours", "0", "Metering:Region:StageMaxHours must be between 1 and 744")]
     public void BadRegionSettings_NameTheKey(string key, string value, string message)
     {
