@@ -23,7 +23,7 @@ namespace Commons.Metering.Tests.Region;
 public sealed class ThreeCommunityDroughtTests : IDisposable
 {
     private static readonly string[] Members = ["upper", "middle", "lower"];
-    private const int CapValiditySeconds = 8;
+    private const int CapValiditySeconds = 6;
     private readonly TempDir _dir = new("region-drought");
 
     /// <summary>The scenarios' village (Scenarios/ScenarioPolicies.cs) under <paramref name="community"/>, with
@@ -180,14 +180,15 @@ public sealed class ThreeCommunityDroughtTests : IDisposable
     {
         var http = Members.ToDictionary(c => c, c => communities[c].CreateHttpClient());
         using var chen = await TwoGatewayRegionTests.SignInAsync(region, "chen");
-        foreach (var c in Members)
+        // The three communities are watched at once: each wait is on its own processes.
+        await Task.WhenAll(Members.Select(async c =>
         {
             Assert.True(await fleets[c].WaitForAsync("w-0003", t => t.Channel("main").UseClass == "essential", TimeSpan.FromSeconds(30)),
                 $"{c}'s policy did not reach its devices\n{communities[c].Output}");
             var up = await UntilAsync(http[c], "/api/v1/upstream", u => Water(u).GetProperty("source").GetString() == "region"
                 && Water(u).GetProperty("inForce").GetInt64() == 10_000_000, $"{c} applies the region's 10,000 L", communities[c]);
             Assert.Equal(20_000_000, Water(up).GetProperty("ownCap").GetInt64());
-        }
+        }));
         var shared = await UntilAsync(chen, "/api/v1/region", r => Members.All(c => Member(r, c).GetProperty("persons").GetInt64() == 104), "all three report", region);
         Assert.Equal(30_000_000, Members.Sum(c => Member(shared, c).GetProperty("cap").GetInt64()));
 
@@ -204,12 +205,12 @@ public sealed class ThreeCommunityDroughtTests : IDisposable
             using var second = await bruno.PostAsync($"api/v1/region/stages/{id}/approve", JsonContent.Create(new { }));
             Assert.True((await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("active").GetBoolean());
         }
-        foreach (var c in Members)
+        await Task.WhenAll(Members.Select(async c =>
         {
             await UntilAsync(http[c], "/api/v1/upstream", u => Water(u).GetProperty("regionalStage").GetInt32() == 3 && Water(u).GetProperty("stage").GetInt32() == 3,
                 $"{c} holds the regional stage", communities[c]);
             await ExpectCutsAsync(c, fleets[c], communities[c]);
-        }
+        }));
 
         // lower's link is cut: while its cap is valid it keeps the region's cap and stage.
         var rowsBefore = ReportRows(region, "lower");
