@@ -21,11 +21,14 @@ public partial class DashboardGateway : IDisposable
 
     /// <param name="policyFile">a file of policies/ other than dashboard.yaml (with <paramref name="policy"/>).</param>
     /// <param name="environment">further gateway settings, e.g. an InfluxDB sink.</param>
-    public DashboardGateway(int simulatedMeters, bool policy, bool demoAccounts, string? policyFile = null, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="configure">settings that need the process's own ports (e.g. a gateway reporting to itself as its region).</param>
+    public DashboardGateway(int simulatedMeters, bool policy, bool demoAccounts, string? policyFile = null, IReadOnlyDictionary<string, string>? environment = null,
+        Action<GatewayProcess>? configure = null)
     {
         // Simulated meters run in the demo program; the gateway as it ships refuses them.
         Process = new GatewayProcess(demo: simulatedMeters > 0);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) Process.Environment[key] = value;
+        configure?.Invoke(Process);
         if (policy) Process.Environment["Metering__Policy__File"] = policyFile is null ? PolicyPath : Path.Combine(AppContext.BaseDirectory, "policies", policyFile);
         if (demoAccounts) Process.Environment["Metering__Auth__DemoAccounts"] = "true";
         Process.Environment["Metering__Registry__AutoRegister"] = "true";

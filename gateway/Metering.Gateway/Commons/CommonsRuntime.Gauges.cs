@@ -6,10 +6,22 @@ namespace Commons.Metering.Gateway.Commons;
 
 /// <summary>Gauges of shared meters -> stage triggers (Policy/StageMonitor.Gauges.cs): each committed
 /// gauge summary's last value, and the clock for the stale rule and the dwell time.</summary>
-public sealed partial class CommonsRuntime
+public sealed partial class CommonsRuntime : ILatestGauges
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Meter, string Gauge), (long Value, long TsMs)> _latestGauges = new();
+
+    public bool TryLatest(string meter, string gauge, out long value, out long tsMs)
+    {
+        var found = _latestGauges.TryGetValue((meter, gauge), out var v);
+        (value, tsMs) = v;
+        return found;
+    }
+
     private void OnGauge(GaugeWrite w, long cause)
     {
+        // Every plausible gauge's last value, for those the community reports to its region (Region/UpstreamSnapshot.cs).
+        foreach (var g in w.Gauge.Gauges)
+            if (GaugeLimits.IsPossible(g)) _latestGauges[(w.Meter, g.Name)] = (g.Last, w.Gauge.TsMs);
         if (!_shared.TryGetValue(w.Meter, out var shared) || !_resources.TryGetValue(shared.Resource, out var rr)) return;
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var g in w.Gauge.Gauges)
@@ -33,4 +45,10 @@ public sealed partial class CommonsRuntime
             StageChanged(resource, rr, null);
         }
     }
+}
+
+/// <summary>The newest plausible value of each committed gauge since the start, by meter and gauge name.</summary>
+public interface ILatestGauges
+{
+    bool TryLatest(string meter, string gauge, out long value, out long tsMs);
 }

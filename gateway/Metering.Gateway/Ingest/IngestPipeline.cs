@@ -90,6 +90,8 @@ public sealed class IngestPipeline
     internal Task<IngestResult> HandleAsync(string topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken, out bool confirmed)
     {
         confirmed = false;
+        // On an external broker the gateway's commons/v1/+/+/up/# also brings members' region reports: not ours.
+        if (UplinkTopic.IsRegionReport(topic)) return Task.FromResult(new IngestResult(IngestStatus.Rejected, RejectReason.BadTopic));
         if (!UplinkTopic.TryParse(topic, out var t)) return Task.FromResult(Reject(RejectReason.BadTopic, topic, "not commons/v1/{community}/{meter}/up/{reading|event|status|ack} with valid ids"));
         var confirming = _confirmations?.Confirms(t.Meter) == true;
         // Only a device that waits for confirmations ("confirm":2) is acknowledged before the commit

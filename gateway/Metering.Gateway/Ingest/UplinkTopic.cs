@@ -14,7 +14,13 @@ public readonly partial record struct UplinkTopic(string Community, string Meter
     /// <summary>True for topics the gateway owns: under commons/ with an "up" level. Anything else
     /// (downlinks, other applications) passes through the embedded broker untouched.</summary>
     public static bool IsUplinkCandidate(string topic) =>
-        topic.StartsWith(Root + "/", StringComparison.Ordinal) && topic.Contains("/up", StringComparison.Ordinal);
+        topic.StartsWith(Root + "/", StringComparison.Ordinal) && topic.Contains("/up", StringComparison.Ordinal) && !IsRegionReport(topic);
+
+    /// <summary>A member community's report to its region, commons/v1/{region}/{community}/up/report
+    /// (Region/RegionTopics.cs): the region's listener takes it, not the meter pipeline, so it is neither
+    /// ingested nor counted as a rejected uplink.</summary>
+    public static bool IsRegionReport(string topic) =>
+        topic.EndsWith("/up/report", StringComparison.Ordinal) && topic.StartsWith(Root + "/" + LayoutVersion + "/", StringComparison.Ordinal);
 
     /// <summary>True when an MQTT topic filter can match some topic <see cref="TryParse"/> accepts (a
     /// shared subscription's "$share/{group}/" stripped). Errs towards true: a community or meter level

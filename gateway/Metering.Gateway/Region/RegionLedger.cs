@@ -34,6 +34,10 @@ public sealed partial class RegionLedger : IDisposable
             CREATE TABLE IF NOT EXISTS region_loans(id TEXT PRIMARY KEY, resource TEXT NOT NULL, lender TEXT NOT NULL, borrower TEXT NOT NULL,
                 amount INTEGER NOT NULL, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL, lender_approvals TEXT NOT NULL,
                 borrower_approvals TEXT NOT NULL, active INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS region_gauges(name TEXT PRIMARY KEY, value INTEGER NOT NULL, ts_ms INTEGER NOT NULL, community TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS region_triggers(resource TEXT NOT NULL, idx INTEGER NOT NULL, active INTEGER NOT NULL,
+                latched INTEGER NOT NULL, PRIMARY KEY (resource, idx));
+            CREATE TABLE IF NOT EXISTS region_triggered(resource TEXT PRIMARY KEY, stage INTEGER NOT NULL, until_ms INTEGER NOT NULL, cause TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS region_caps(community TEXT NOT NULL, resource TEXT NOT NULL, from_ms INTEGER NOT NULL,
                 cap INTEGER NOT NULL, floor INTEGER NOT NULL, PRIMARY KEY (community, resource, from_ms));
             """);

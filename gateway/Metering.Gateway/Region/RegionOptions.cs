@@ -23,6 +23,13 @@ public sealed class RegionOptions
     /// community whose link is down for a day keeps it through the next day's period start.</summary>
     public int CapValidityHours { get; set; } = 48;
 
+    /// <summary>The same validity in seconds, in place of <see cref="CapValidityHours"/> when above 0:
+    /// a drill or a test compresses a day without the region into seconds. 0 = CapValidityHours.</summary>
+    public int CapValiditySeconds { get; set; }
+
+    /// <summary>How long a delegated cap holds without a new answer: CapValiditySeconds when set, else CapValidityHours.</summary>
+    public TimeSpan CapValidity => CapValiditySeconds > 0 ? TimeSpan.FromSeconds(CapValiditySeconds) : TimeSpan.FromHours(CapValidityHours);
+
     /// <summary>The longest a regional stage may last before the council must declare it again: 72 h,
     /// a community's emergency sunset (Policy/PolicyDefaults.cs, EmergencyMaxHours).</summary>
     public int StageMaxHours { get; set; } = Policy.PolicyDefaults.EmergencyMaxHours;
@@ -41,6 +48,9 @@ public sealed class RegionOptions
 
     /// <summary>Keyed by resource name: water, energy, forest.</summary>
     public Dictionary<string, RegionalResourceOptions> Resources { get; set; } = [];
+
+    /// <summary>Reports over MQTT as well as HTTP (RegionMqttListener); no Host = HTTP only.</summary>
+    public RegionMqttOptions Mqtt { get; set; } = new();
 
     public bool Configured => !string.IsNullOrWhiteSpace(Id);
 
@@ -73,6 +83,8 @@ public sealed class RegionOptions
         if (!RegionIds.Valid(Id)) yield return $"{Section}:Id '{Id}' must match {RegionIds.Pattern}";
         if (!RegionIds.TryOffset(UtcOffset, out _)) yield return $"{Section}:UtcOffset '{UtcOffset}' must look like +03:00 or -05:30";
         if (CapValidityHours is < 1 or > 24 * 31) yield return $"{Section}:CapValidityHours must be between 1 and 744 (is {CapValidityHours})";
+        if (CapValiditySeconds is < 0 or > 24 * 31 * 3600)
+            yield return $"{Section}:CapValiditySeconds must be between 0 (use CapValidityHours) and 2678400 (is {CapValiditySeconds})";
         if (StageMaxHours is < 1 or > 24 * 31) yield return $"{Section}:StageMaxHours must be between 1 and 744 (is {StageMaxHours})";
         if (Communities.Count == 0) yield return $"{Section}:Communities must list at least one member community";
         if (Resources.Count == 0) yield return $"{Section}:Resources must give at least one budget (water, energy or forest)";
@@ -82,6 +94,7 @@ public sealed class RegionOptions
             yield return $"{Section}:Council:K must be between 1 and the {Council.Members.Count} members (is {Council.K})";
         if (Council.Members.Distinct(StringComparer.Ordinal).Count() != Council.Members.Count)
             yield return $"{Section}:Council:Members lists a delegate more than once";
+        foreach (var e in Mqtt.Errors($"{Section}:Mqtt")) yield return e;
         foreach (var dup in Communities.GroupBy(c => c.Id).Where(g => g.Count() > 1))
             yield return $"{Section}:Communities lists '{dup.Key}' more than once";
         foreach (var (name, r) in Resources)
@@ -146,6 +159,9 @@ public sealed class RegionalResourceOptions
     /// <summary>by_population, by_shares or by_recent_use (RegionalAllocation).</summary>
     public string Rule { get; set; } = "by_population";
 
+    /// <summary>Stage triggers on gauges the members report (a river's level): RegionalStageTriggers.</summary>
+    public List<RegionalTriggerOptions> Triggers { get; set; } = [];
+
     public PolicyPeriod PeriodKind => Enum.Parse<PolicyPeriod>(Period, ignoreCase: true);
 
     public RegionalRule RuleKind => Rule switch
@@ -163,6 +179,8 @@ public sealed class RegionalResourceOptions
         if (NeedPerPersonPerPeriod < 0) yield return $"{key}:NeedPerPersonPerPeriod cannot be negative (is {NeedPerPersonPerPeriod})";
         if (Rule is not ("by_population" or "by_shares" or "by_recent_use"))
             yield return $"{key}:Rule '{Rule}' must be by_population, by_shares or by_recent_use";
+        for (var i = 0; i < Triggers.Count; i++)
+            foreach (var e in Triggers[i].Errors($"{key}:Triggers:{i}")) yield return e;
     }
 }
 

@@ -22,6 +22,7 @@ public sealed class RegionService(RegionOptions options, RegionLedger ledger, IA
     /// <summary>Loans between members; applied to every allocation of their period.</summary>
     public MutualAid Aid { get; } = new(options, ledger, audit);
 
+    /// <summary>A report over HTTP: the community proves itself with its token.</summary>
     public RegionResult Handle(string? token, byte[] body)
     {
         if (!RegionWire.TryDecodeReport(body, out var report, out var error)) return RegionResult.Bad(400, "Malformed report", error);
@@ -29,6 +30,24 @@ public sealed class RegionService(RegionOptions options, RegionLedger ledger, IA
         if (member is null || token is null || !TokenMatches(token, member.TokenSha256))
             return RegionResult.Bad(401, "Unknown community or wrong token",
                 $"'{report.Community}' is not a member of region '{options.Id}' with this token (Authorization: Community <token>).");
+        return Process(report, body);
+    }
+
+    /// <summary>A report over MQTT on <paramref name="topicCommunity"/>'s report topic: the broker signed
+    /// the community in with its account, and that account may publish only on its own topic (a device
+    /// account: Region/RegionTopics.cs), so the topic names who sent it; the report must name the same.</summary>
+    public RegionResult HandleFromBroker(string topicCommunity, byte[] body)
+    {
+        if (body.Length > RegionWire.MaxReportBytes) return RegionResult.Bad(413, "Report too large", $"a report is at most {RegionWire.MaxReportBytes} bytes");
+        if (!RegionWire.TryDecodeReport(body, out var report, out var error)) return RegionResult.Bad(400, "Malformed report", error);
+        if (options.Member(report!.Community) is null || report.Community != topicCommunity)
+            return RegionResult.Bad(401, "Unknown community or another community's topic",
+                $"the report of '{report.Community}' came on the topic of '{topicCommunity}'; a member reports on its own topic of region '{options.Id}'.");
+        return Process(report, body);
+    }
+
+    private RegionResult Process(RegionReport report, byte[] body)
+    {
         var now = time.GetUtcNow();
         foreach (var u in report.Resources)
         {
@@ -43,6 +62,8 @@ public sealed class RegionService(RegionOptions options, RegionLedger ledger, IA
         lock (_gate)
         {
             var stored = ledger.Store(report, Encoding.UTF8.GetString(body), now.ToUnixTimeMilliseconds());
+            // Before the caps, so this very answer carries a stage the report's gauges raise.
+            if (stored && report.Gauges is { Count: > 0 } gauges) Council.Triggers.Observe(report.Community, gauges, now);
             var caps = new List<DelegatedCap>();
             foreach (var r in options.BudgetedResources())
             {
@@ -54,7 +75,7 @@ public sealed class RegionService(RegionOptions options, RegionLedger ledger, IA
                 var start = DateTimeOffset.FromUnixTimeMilliseconds(fromMs);
                 var stage = Council.StageAt(r, now);
                 caps.Add(new DelegatedCap(r, fromMs, PolicyPeriods.EndOf(budget.Period, start, options.Offset).ToUnixTimeMilliseconds(),
-                    a.Cap, a.Floor, now.AddHours(options.CapValidityHours).ToUnixTimeMilliseconds(), stage?.Stage ?? 0, stage?.UntilMs ?? 0));
+                    a.Cap, a.Floor, now.Add(options.CapValidity).ToUnixTimeMilliseconds(), stage?.Stage ?? 0, stage?.UntilMs ?? 0));
                 AuditChange(report.Community, r, fromMs, a);
             }
             return RegionResult.Ok(new RegionAnswer(options.Id, report.Community, report.Seq, !stored, caps));

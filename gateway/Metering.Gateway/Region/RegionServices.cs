@@ -27,6 +27,9 @@ public static class RegionServices
             services.AddSingleton(sp => new RegionLedger(region.StatePath(DataDirectory(sp))));
             services.AddSingleton(sp => new RegionService(region, sp.GetRequiredService<RegionLedger>(),
                 new AuditLog(region.AuditPath(DataDirectory(sp)), sp.GetRequiredService<TimeProvider>()), sp.GetRequiredService<TimeProvider>()));
+            if (region.Mqtt.Configured)
+                services.AddHostedService(sp => new RegionMqttListener(region, sp.GetRequiredService<RegionService>(),
+                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RegionMqttListener>>()));
         }
         var upstream = UpstreamOptions.Bind(configuration);
         if (upstream.Configured)
@@ -35,7 +38,10 @@ public static class RegionServices
             services.AddSingleton(sp => new UpstreamOutbox(upstream.StatePath(DataDirectory(sp))));
             services.AddSingleton(sp => new UpstreamReporter(upstream, sp.GetRequiredService<UpstreamOutbox>(), sp.GetRequiredService<PolicyStore>(),
                 sp.GetRequiredService<Commons.ICommonsRuntime>(), sp.GetRequiredService<Commons.CommonsRuntime>(),
-                new HttpClient { Timeout = UpstreamTimeout }, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<UpstreamReporter>>()));
+                upstream.OverMqtt
+                    ? (IUpstreamTransport)new MqttUpstreamTransport(upstream, sp.GetRequiredService<TimeProvider>())
+                    : new HttpUpstreamTransport(upstream, new HttpClient { Timeout = UpstreamTimeout }),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<UpstreamReporter>>(), sp.GetRequiredService<Commons.CommonsRuntime>()));
             services.AddHostedService(sp => sp.GetRequiredService<UpstreamReporter>());
         }
         return services;

@@ -10,8 +10,15 @@ public sealed record ResourceUse(Resource Resource, PolicyPeriod Period, long Fr
 
 /// <summary>One upward report (docs/federation.md, "Wire"). <see cref="Seq"/> never repeats for a
 /// community and grows: it is the idempotency key at the region. <see cref="OpenBreakers"/> counts the
-/// community's open breakers (channel, zone and resource) at the time.</summary>
-public sealed record RegionReport(string Community, long Seq, long TsMs, int OpenBreakers, IReadOnlyList<ResourceUse> Resources);
+/// community's open breakers (channel, zone and resource) at the time.
+/// <see cref="Gauges"/>: shared gauges the community reports under regional names (a river's level),
+/// the inputs of the region's stage triggers; absent from the encoding when there are none.</summary>
+public sealed record RegionReport(string Community, long Seq, long TsMs, int OpenBreakers, IReadOnlyList<ResourceUse> Resources,
+    IReadOnlyList<RegionalGauge>? Gauges = null);
+
+/// <summary>A shared gauge's last value as the community measured it at <see cref="TsMs"/>, in the
+/// gauge's own integer unit (docs/protocol.md, gauge), under its regional <see cref="Name"/>.</summary>
+public sealed record RegionalGauge(string Name, long Value, long TsMs);
 
 /// <summary>A delegated cap for one resource and period, valid until <see cref="ValidUntilMs"/>, and the
 /// regional stage (0-3) in force until <see cref="StageUntilMs"/> (0: none), when it ends by itself.</summary>
@@ -22,7 +29,7 @@ public sealed record RegionAnswer(string Region, string Community, long Seq, boo
 
 /// <summary>Hand-ordered JSON for both messages (field order as in docs/federation.md; decoders do not
 /// depend on it) and strict decoding: every field required, integers only, clear reasons.</summary>
-public static class RegionWire
+public static partial class RegionWire
 {
     public const int Version = 1;
 
@@ -54,10 +61,26 @@ public static class RegionWire
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            if (r.Gauges is { Count: > 0 } gauges)
+            {
+                w.WriteStartArray("gauges");
+                foreach (var g in gauges)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("g", g.Name);
+                    w.WriteNumber("value", g.Value);
+                    w.WriteNumber("ts", g.TsMs);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }
         return ms.ToArray();
     }
+
+    /// <summary>A report carries at most 8 gauges: a region's triggers watch a few rivers or wells.</summary>
+    public const int MaxGauges = 8;
 
     public static byte[] Encode(RegionAnswer a)
     {
@@ -115,7 +138,16 @@ public static class RegionWire
                 uses.Add(new ResourceUse(r, period, Int(e, "from", 0, long.MaxValue), Int(e, "used", 0, long.MaxValue),
                     (int)Int(e, "households", 0, int.MaxValue), Int(e, "persons", 0, int.MaxValue), (int)Int(e, "stage", 0, 3)));
             }
-            report = new RegionReport(community, seq, ts, breakers, uses);
+            var gauges = new List<RegionalGauge>();
+            if (root.TryGetProperty("gauges", out _))
+                foreach (var g in Array(root, "gauges", MaxGauges))
+                {
+                    var name = Str(g, "g");
+                    if (!RegionIds.Valid(name)) throw new FormatException($"'g' must match {RegionIds.Pattern}");
+                    if (gauges.Any(x => x.Name == name)) throw new FormatException($"gauge '{name}' is listed twice");
+                    gauges.Add(new RegionalGauge(name, Int(g, "value", long.MinValue, long.MaxValue), Int(g, "ts", 0, long.MaxValue)));
+                }
+            report = new RegionReport(community, seq, ts, breakers, uses, gauges);
             error = "";
             return true;
         }

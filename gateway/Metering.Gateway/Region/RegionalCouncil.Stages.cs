@@ -61,7 +61,16 @@ public sealed partial class RegionalCouncil
         }
     }
 
-    /// <summary>The regional stage of a resource at <paramref name="now"/>: 0 once its time has passed.</summary>
-    public RegionalStage? StageAt(Resource r, DateTimeOffset now) =>
-        ledger.Stage(r) is { } s && now.ToUnixTimeMilliseconds() < s.UntilMs && s.Stage > 0 ? s : null;
+    /// <summary>Stages raised by members' gauges (Region:Resources:{resource}:Triggers).</summary>
+    public RegionalStageTriggers Triggers { get; } = new(options, ledger, audit);
+
+    /// <summary>The regional stage of a resource at <paramref name="now"/>: the higher of the declared and
+    /// the triggered one (on a tie the later end), each ending by itself; null when neither is in force.</summary>
+    public RegionalStage? StageAt(Resource r, DateTimeOffset now)
+    {
+        var declared = ledger.Stage(r) is { } s && now.ToUnixTimeMilliseconds() < s.UntilMs && s.Stage > 0 ? s : null;
+        var triggered = Triggers.StageAt(r, now);
+        if (declared is null || triggered is null) return declared ?? triggered;
+        return triggered.Stage > declared.Stage || (triggered.Stage == declared.Stage && triggered.UntilMs > declared.UntilMs) ? triggered : declared;
+    }
 }

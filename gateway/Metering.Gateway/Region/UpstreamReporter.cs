@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Commons.Metering.Gateway.Commons;
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Policy;
@@ -12,11 +11,19 @@ namespace Commons.Metering.Gateway.Region;
 /// request, and a report leaves it only when the region's answer (sent after the region's commit)
 /// names its seq. A failed send is retried, backing off, for as long as it takes: reports queue while
 /// the link is down and catch up in order after. Each answer's caps are kept on disk and handed to
-/// the policy runtime, which applies the stricter of its own and the delegated cap.</summary>
+/// the policy runtime, which applies the stricter of its own and the delegated cap. The transport
+/// (HTTPS or MQTT, Upstream:Transport) only carries a report and its answer.</summary>
 public sealed class UpstreamReporter(
     UpstreamOptions options, UpstreamOutbox outbox, PolicyStore policy, ICommonsRuntime runtime, IDelegatedCapTarget target,
-    HttpClient http, TimeProvider time, ILogger<UpstreamReporter> logger) : BackgroundService
+    IUpstreamTransport transport, TimeProvider time, ILogger<UpstreamReporter> logger, ILatestGauges? gauges = null) : BackgroundService
 {
+    /// <summary>Over HTTP(S) with this client.</summary>
+    public UpstreamReporter(UpstreamOptions options, UpstreamOutbox outbox, PolicyStore policy, ICommonsRuntime runtime, IDelegatedCapTarget target,
+        HttpClient http, TimeProvider time, ILogger<UpstreamReporter> logger, ILatestGauges? gauges = null)
+        : this(options, outbox, policy, runtime, target, new HttpUpstreamTransport(options, http), time, logger, gauges)
+    {
+    }
+
     private IReadOnlyDictionary<Resource, EffectiveCap>? _applied;
 
     /// <summary>Reports still waiting for the region.</summary>
@@ -27,7 +34,7 @@ public sealed class UpstreamReporter(
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var seq = outbox.NextSeq(now);
-        outbox.Enqueue(seq, RegionWire.Encode(UpstreamSnapshot.Build(policy.Current, runtime.Overview(), seq, now)));
+        outbox.Enqueue(seq, RegionWire.Encode(UpstreamSnapshot.Build(policy.Current, runtime.Overview(), seq, now, options.Gauges, gauges)));
         return seq;
     }
 
@@ -36,34 +43,23 @@ public sealed class UpstreamReporter(
     {
         while (outbox.Oldest() is { } next)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, options.ReportsUri) { Content = new ByteArrayContent(next.Body) };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Community", options.Token);
-            HttpResponseMessage response;
-            try { response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false); }
-            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            var sent = await transport.SendAsync(policy.Current.Community, next.Seq, next.Body, cancellationToken).ConfigureAwait(false);
+            if (sent.Answer is not { } body)
             {
-                logger.LogWarning("Region unreachable at {Url}: {Reason}; {Pending} reports wait", options.ReportsUri, e.Message, outbox.Depth);
-                return false;
-            }
-            using (response)
-            {
-                var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-                if (!response.IsSuccessStatusCode)
-                {
+                if (sent.Refused)
                     // Kept, never dropped: a refusal (wrong token, different periods) needs a person to fix the
                     // configuration, and the report is still true once they have.
-                    logger.LogError("Region refused report {Seq} with {Status}: {Body}; it stays queued ({Pending} wait)",
-                        next.Seq, (int)response.StatusCode, System.Text.Encoding.UTF8.GetString(body), outbox.Depth);
-                    return false;
-                }
-                if (!RegionWire.TryDecodeAnswer(body, out var answer, out var error) || answer!.Seq != next.Seq || answer.Community != policy.Current.Community)
-                {
-                    logger.LogError("Region answered report {Seq} with something else ({Error}); it stays queued", next.Seq, error.Length > 0 ? error : "another seq or community");
-                    return false;
-                }
-                outbox.Confirm(next.Seq, answer.Caps);
+                    logger.LogError("Region refused report {Seq} ({Reason}); it stays queued ({Pending} wait)", next.Seq, sent.Failure, outbox.Depth);
+                else
+                    logger.LogWarning("Region unreachable at {Target}: {Reason}; {Pending} reports wait", transport.Target, sent.Failure, outbox.Depth);
+                return false;
             }
+            if (!RegionWire.TryDecodeAnswer(body, out var answer, out var error) || answer!.Seq != next.Seq || answer.Community != policy.Current.Community)
+            {
+                logger.LogError("Region answered report {Seq} with something else ({Error}); it stays queued", next.Seq, error.Length > 0 ? error : "another seq or community");
+                return false;
+            }
+            outbox.Confirm(next.Seq, answer.Caps);
         }
         ApplyCaps();
         return true;

@@ -17,6 +17,11 @@ public class BrowserSession : IAsyncLifetime
 
     protected BrowserSession(string? policyFile) => _policyFile = policyFile;
 
+    /// <summary>Further settings of the gateway before it starts (<see cref="RegionBrowserSession"/>).</summary>
+    protected virtual void Configure(GatewayProcess process)
+    {
+    }
+
     /// <summary>The browser's language (navigator.language), which the dashboard speaks before sign-in
     /// and to accounts that chose none. English here; <see cref="SpanishBrowserSession"/> overrides it.</summary>
     protected virtual string Locale => "en-US";
@@ -44,7 +49,7 @@ public class BrowserSession : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium package (tools/test.sh does: apt-get install chromium).");
-        Gateway = new DashboardGateway(3, policy: true, demoAccounts: true, _policyFile);
+        Gateway = new DashboardGateway(3, policy: true, demoAccounts: true, _policyFile, configure: Configure);
         _playwright = await Playwright.CreateAsync();
         Context = await _playwright.Chromium.LaunchPersistentContextAsync(_profile.Path, new BrowserTypeLaunchPersistentContextOptions
         {

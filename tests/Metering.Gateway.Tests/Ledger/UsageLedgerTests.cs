@@ -175,6 +175,18 @@ public class UsageLedgerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RegionReportOnTheGatewaysSubscription_IsLeftToTheRegion_NotCountedAsARejectedUplink()
+    {
+        // On an external broker the gateway's commons/v1/+/+/up/# also brings members' reports to their region.
+        var before = _g.Metrics.Rejected.WithLabels(RejectReason.BadTopic.Name()).Value;
+        Assert.Equal(RejectReason.BadTopic, (await _g.PublishAsync("commons/v1/river-a/upper/up/report", "{}")).Reason);
+        Assert.Equal(before, _g.Metrics.Rejected.WithLabels(RejectReason.BadTopic.Name()).Value);
+        Assert.True(UplinkTopic.IsRegionReport("commons/v1/river-a/upper/up/report"));
+        Assert.False(UplinkTopic.IsUplinkCandidate("commons/v1/river-a/upper/up/report"));
+        Assert.True(UplinkTopic.IsUplinkCandidate("commons/v1/c1/m1/up/reading"));
+    }
+
+    [Fact]
     public async Task StatusAndAck_AreStored_AndStatusShowsInTheMeterList()
     {
         var s = await _g.PublishAsync("commons/v1/c1/m1/up/status", """{"v":1,"state":"online","fw":"1.0.0","boot":7,"outbox":3,"ts":1764245400000}""");

@@ -29,6 +29,7 @@ public sealed partial class FederationDocsTests
         var upstream = new UpstreamOptions();
         Assert.Equal(region.UtcOffset, Default(doc, "UtcOffset"));
         Assert.Equal(region.CapValidityHours.ToString(), Default(doc, "CapValidityHours"));
+        Assert.Equal(region.CapValiditySeconds.ToString(), Default(doc, "CapValiditySeconds"));
         Assert.Equal(region.StageMaxHours.ToString(), Default(doc, "StageMaxHours"));
         Assert.Equal(upstream.ReportIntervalSeconds.ToString(), Default(doc, "ReportIntervalSeconds"));
         Assert.Equal($"{upstream.RetryMinSeconds}`, `{upstream.RetryMaxSeconds}", RetryPair(doc));

@@ -35,6 +35,8 @@ public sealed class RegionOptionsTests
     [InlineData("Metering:Region:Resources:air:BudgetPerPeriod", "1", "Metering:Region:Resources:air is not a resource")]
     [InlineData("Metering:Region:Council:Members:0", "d1", "Metering:Region:Council:K must be between 1 and the 1 members (is 0)")]
     [InlineData("Metering:Region:Communities:0:Council:Members:0", "u1", "Metering:Region:Communities:0:Council:K must be between 1")]
+    [InlineData("Metering:Region:CapValiditySeconds", "-1", "Metering:Region:CapValiditySeconds must be between 0 (use CapValidityHours) and 2678400")]
+    [InlineData("Metering:Region:CapValiditySeconds", "2678401", "Metering:Region:CapValiditySeconds must be between 0 (use CapValidityHours) and 2678400")]
     [InlineData("Metering:Region:StageMaxHours", "0", "Metering:Region:StageMaxHours must be between 1 and 744")]
     public void BadRegionSettings_NameTheKey(string key, string value, string message)
     {
@@ -51,5 +53,24 @@ public sealed class RegionOptionsTests
         Assert.Contains(errors, e => e.StartsWith("Metering:Upstream:Token is required", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Metering:Upstream:Url needs a policy file", StringComparison.Ordinal));
         Assert.Empty(Errors(new() { ["Metering:Upstream:Url"] = "https://region.example/", ["Metering:Upstream:Token"] = "t" }));
+    }
+
+    [Fact]
+    public void UpstreamOverMqtt_NeedsTheBrokersAddressAndTheRegionsId()
+    {
+        var mqtt = new Dictionary<string, string?> { ["Metering:Upstream:Transport"] = "mqtt", ["Metering:Upstream:Token"] = "t" };
+        mqtt["Metering:Upstream:Url"] = "https://region.example/";
+        var errors = Errors(mqtt);
+        Assert.Contains(errors, e => e.StartsWith("Metering:Upstream:Url 'https://region.example/' must be the region's broker, mqtt://host:port", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Metering:Upstream:Region '' must be the region's id", StringComparison.Ordinal));
+        mqtt["Metering:Upstream:Url"] = "mqtt://127.0.0.1:1884";
+        mqtt["Metering:Upstream:Region"] = "river-a";
+        Assert.Empty(Errors(mqtt));
+        mqtt["Metering:Upstream:Transport"] = "amqp";
+        Assert.Contains(Errors(mqtt), e => e.StartsWith("Metering:Upstream:Transport 'amqp' must be http or mqtt", StringComparison.Ordinal));
+        var region = ValidRegion();
+        region["Metering:Region:Mqtt:Host"] = "127.0.0.1";
+        region["Metering:Region:Mqtt:Port"] = "0";
+        Assert.Contains(Errors(region), e => e.StartsWith("Metering:Region:Mqtt:Port must be between 1 and 65535", StringComparison.Ordinal));
     }
 }

@@ -57,6 +57,16 @@ public sealed class RegionServiceTests : IDisposable
     }
 
     [Fact]
+    public void CapValiditySeconds_ShortensTheValidityTheAnswerCarries()
+    {
+        var options = Options();
+        options.CapValiditySeconds = 8;
+        var region = new RegionService(options, new RegionLedger(Path.Combine(_dir, "short.db")), new AuditLog(Path.Combine(_dir, "short.log"), _time), _time);
+        var cap = Assert.Single(region.Handle("upper-token", Report("upper", 1, 1_000_000, 100)).Answer!.Caps);
+        Assert.Equal(Monday.AddHours(6).AddSeconds(8).ToUnixTimeMilliseconds(), cap.ValidUntilMs);
+    }
+
+    [Fact]
     public void ResentReport_IsADuplicate_AndCountsOnce()
     {
         var body = Report("upper", 7, 1_000_000, 100);

@@ -28,6 +28,43 @@ public sealed class RegionWireTests
         Assert.Equal(Vector("answer.json"), RegionWire.Encode(a));
     }
 
+    [Fact]
+    public void ReportWithGaugesVector_DecodesToItsMeaning_AndEncodesBackByteForByte()
+    {
+        Assert.True(RegionWire.TryDecodeReport(Vector("report-gauges.json"), out var r, out var error), error);
+        Assert.Equal(new RegionalGauge("river-level", 1_150, 1772408700000), Assert.Single(r!.Gauges!));
+        Assert.Equal(Vector("report-gauges.json"), RegionWire.Encode(r));
+        // Without gauges the field is left out: report.json, as a member that reports none sends it.
+        Assert.True(RegionWire.TryDecodeReport(Vector("report.json"), out var plain, out _));
+        Assert.Empty(plain!.Gauges!);
+        var twice = System.Text.Encoding.UTF8.GetString(Vector("report-gauges.json")).Replace("}]}", "},{\"g\":\"river-level\",\"value\":1,\"ts\":1}]}", StringComparison.Ordinal);
+        Assert.False(RegionWire.TryDecodeReport(System.Text.Encoding.UTF8.GetBytes(twice), out _, out error));
+        Assert.Equal("gauge 'river-level' is listed twice", error);
+    }
+
+    [Fact]
+    public void RefusedVector_IsWhatTheRegionPublishesForARefusal_AndDecodesToItsReason()
+    {
+        const string detail = "water: the report's day starting 1772409600000 is not one of the region's periods (week at UTC offset +00:00): " +
+            "give the community's policy the same period and utc_offset.";
+        Assert.Equal(Vector("refused.json"), RegionWire.EncodeRefusal(422, "Periods differ", detail));
+        Assert.True(RegionWire.TryDecodeRefusal(Vector("refused.json"), out var why));
+        Assert.Equal("422 Periods differ: " + detail, why);
+        Assert.False(RegionWire.TryDecodeRefusal(Vector("answer.json"), out _));
+    }
+
+    [Fact]
+    public void MqttTopics_HaveTheShapeOfADevicesTopics_SoACommunitysDeviceAccountAtTheRegionCoversThem()
+    {
+        Assert.Equal("commons/v1/river-a/upper/up/report", RegionTopics.Report("river-a", "upper"));
+        Assert.Equal("commons/v1/river-a/upper/down/answer", RegionTopics.Answer("river-a", "upper"));
+        Assert.Equal("commons/v1/river-a/upper/down/refused", RegionTopics.Refused("river-a", "upper"));
+        Assert.Equal("upper", RegionTopics.ReportingCommunity("river-a", "commons/v1/river-a/upper/up/report"));
+        Assert.Null(RegionTopics.ReportingCommunity("river-a", "commons/v1/river-b/upper/up/report"));
+        Assert.Null(RegionTopics.ReportingCommunity("river-a", "commons/v1/river-a/upper/up/reading"));
+        Assert.Null(RegionTopics.ReportingCommunity("river-a", "commons/v1/river-a/Upper/up/report"));
+    }
+
     [Theory]
     [InlineData("not json", "")]
     [InlineData("""{"v":2,"community":"upper","seq":1,"ts":0,"breakers":0,"resources":[]}""", "'v' must be 1")]

@@ -31,7 +31,9 @@ public sealed class UpstreamTests : IAsyncDisposable
             Council = new RegionalCouncilOptions { K = 1, Members = ["d1"] },
             Communities = [new MemberOptions { Id = CommonsHarness.Community, TokenSha256 = RegionServiceTests.Sha("t0ken") }, new MemberOptions { Id = "other", TokenSha256 = RegionServiceTests.Sha("x") }],
             // 600 L a day for the valley; 50 L per person.
-            Resources = { ["water"] = new RegionalResourceOptions { Period = "day", BudgetPerPeriod = 600_000, NeedPerPersonPerPeriod = 50_000 } },
+            // The river's level as a member reports it: regional stage 2 below 1,200 mm.
+            Resources = { ["water"] = new RegionalResourceOptions { Period = "day", BudgetPerPeriod = 600_000, NeedPerPersonPerPeriod = 50_000,
+                Triggers = [new RegionalTriggerOptions { Gauge = "river-level", Below = 1_200, Stage = 2, Hysteresis = 100 }] } },
         };
         _region = new RegionService(options, _regionLedger, new AuditLog(Path.Combine(_dir, "region-audit.log"), _community.Time), _community.Time);
         _link = new RegionLink(_region);
@@ -175,6 +177,36 @@ public sealed class UpstreamTests : IAsyncDisposable
         Assert.False(await wrong.DrainAsync(CancellationToken.None));
         Assert.Equal(1, wrong.Pending);
         Assert.Equal(0, _regionLedger.ReportCount(CommonsHarness.Community));
+    }
+
+    [Fact]
+    public async Task SharedGaugeNamedForTheRegion_GoesUpUnderItsRegionalName_AndItsTriggerRaisesTheCommunitysStage()
+    {
+        await _community.StartAsync();
+        var upstream = new UpstreamOptions { Url = "http://region.invalid/", Token = "t0ken", Gauges = [new UpstreamGaugeOptions { Meter = "reservoir", Gauge = "level_mm", Name = "river-level" }] };
+        var reporter = new UpstreamReporter(upstream, _outbox, _community.Policy, _community.Runtime, _community.Runtime,
+            new HttpClient(_link), _community.Time, NullLogger<UpstreamReporter>.Instance, _community.Runtime);
+        // Not heard yet: no gauge goes up.
+        reporter.Snapshot();
+        Assert.True(await reporter.DrainAsync(CancellationToken.None));
+        Assert.DoesNotContain("gauges", System.Text.Encoding.UTF8.GetString(_link.Bodies[^1]), StringComparison.Ordinal);
+        // The reservoir's first uplink registers it (Registry:AutoRegister), as in CommonsRuntimeProperties.
+        await _community.ReadingAsync("reservoir", ("level_mm", 1_500));
+        var ts = _community.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        await _community.PublishAsync("reservoir", "gauge",
+            $$"""{"v":1,"seq":1,"ts":{{ts}},"g":[{"n":"level_mm","q":"level_mm","s":"a02yyuw","last":1100,"min":1090,"max":1110,"mean":1100,"samples":12}]}""");
+        await _community.StepAsync();
+        // The community's own trigger (below 1,200 mm) says stage 1; the region's (below 1,200 mm) says 2.
+        Assert.Equal(1, _community.Runtime.Overview().Resources.Single(r => r.Resource == Resource.Water).Stage);
+        reporter.Snapshot();
+        Assert.True(await reporter.DrainAsync(CancellationToken.None));
+        await _community.StepAsync();
+        var body = System.Text.Encoding.UTF8.GetString(_link.Bodies[^1]);
+        Assert.Contains($$"""
+            "gauges":[{"g":"river-level","value":1100,"ts":{{ts}}}]
+            """, body, StringComparison.Ordinal);
+        Assert.DoesNotContain("reservoir", body, StringComparison.Ordinal);
+        Assert.Equal(2, _community.Runtime.Overview().Resources.Single(r => r.Resource == Resource.Water).Stage);
     }
 
     [Fact]

@@ -8,7 +8,8 @@ namespace Commons.Metering.Tests.Chaos;
 /// comes back: a hung server or a dead route), <see cref="DeafenExisting"/> (the open connections
 /// keep delivering what the client sends but drop everything towards it, while new connections work:
 /// a half-open connection after a NAT lost its state) and <see cref="Forward"/> (normal; black-holed
-/// connections are reset so their clients open new ones).</summary>
+/// connections are reset so their clients open new ones); <see cref="Refuse"/> (a cut link: every
+/// connection, open or new, is closed at once, so a client fails fast instead of waiting out a timeout).</summary>
 internal sealed class ChaosProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
@@ -17,6 +18,7 @@ internal sealed class ChaosProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private volatile bool _blackHole;
+    private volatile bool _refuse;
 
     public ChaosProxy(int upstreamPort)
     {
@@ -42,9 +44,20 @@ internal sealed class ChaosProxy : IAsyncDisposable
         lock (_links) foreach (var l in _links) l.ToClient = false;
     }
 
+    public void Refuse()
+    {
+        _refuse = true;
+        lock (_links)
+        {
+            foreach (var l in _links) l.Close();
+            _links.Clear();
+        }
+    }
+
     public void Forward()
     {
         _blackHole = false;
+        _refuse = false;
         lock (_links)
             foreach (var l in _links.Where(l => !l.ToClient).ToList())
             {
@@ -61,6 +74,11 @@ internal sealed class ChaosProxy : IAsyncDisposable
             try { client = await _listener.AcceptSocketAsync(_stop.Token); }
             catch (Exception) { return; }
             Accepted++;
+            if (_refuse)
+            {
+                client.Dispose();
+                continue;
+            }
             var link = new Link(client) { ToClient = !_blackHole, ToUpstream = !_blackHole };
             lock (_links) _links.Add(link);
             _ = Task.Run(() => RunAsync(link));

@@ -206,7 +206,7 @@ public sealed partial class TwoGatewayRegionTests : IDisposable
 
     /// <summary>A cookie session of a demo account, its password read from the gateway's start-up lines (the
     /// <paramref name="start"/>-th start's: each start gives the demo accounts fresh passwords).</summary>
-    private static async Task<HttpClient> SignInAsync(GatewayProcess gw, string name, int start = 1)
+    internal static async Task<HttpClient> SignInAsync(GatewayProcess gw, string name, int start = 1)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DemoSignIn(name).Matches(gw.Output).Count < start && DateTime.UtcNow < deadline) await Task.Delay(50);

@@ -59,8 +59,10 @@ M.page = (name, render) => { M.pages[name] = render; };
 M.onLive = (view, fn) => { (view.liveHandlers ||= []).push(fn); };
 M.can = (...roles) => M.me && roles.includes(M.me.role);
 
-M.navigation = function () {
+M.navigation = async function () {
   const links = [['overview', M.t('nav.overview')]];
+  // A region's gateway (region.js): its members' page.
+  if ((await M.federation()).region) links.push(['region', M.t('nav.region')]);
   if (M.me.role === 'member') links.push(['household/' + M.me.household, M.t('nav.household')]);
   if (M.can('technician', 'council', 'administrator')) links.push(['breakers', M.t('nav.breakers')], ['devices', M.t('nav.devices')]);
   if (M.can('council')) links.push(['community', M.t('nav.trend')]);
@@ -93,7 +95,7 @@ M.render = async function () {
   if (!M.me) { document.getElementById('nav').replaceChildren(); M.shown = null; M.pages.signin(root); return; }
   M.connect();
   if (!location.hash || location.hash === '#/' || location.hash === '#/signin') { location.hash = '#/overview'; return; }
-  M.navigation();
+  await M.navigation();
   const [name, ...args] = location.hash.slice(2).split('/');
   const render = M.pages[name];
   const view = h('div', { class: 'view' });

@@ -49,6 +49,7 @@
         h('div', { class: 'card', id: 'devices-offline' }, h('h3', null, M.t('overview.offline')), h('div', { class: 'big' }, M.t('overview.offlineOf', { n: o.devicesOffline, total: o.devicesTotal })),
           M.can('technician', 'council', 'administrator') ? h('a', { href: '#/devices' }, M.t('overview.seeDevices')) : null)));
     M.stageGauges(main); // stage-chart.js: the gauges that drive stages, against their thresholds
+    if ((await M.federation()).upstream) await M.capSources(main, o); // region.js: where each cap comes from
     const refresh = M.debounce(() => location.hash === '#/overview' && M.render(), 2000);
     M.onLive(main, (kind) => { if (kind !== 'ping') refresh(); });
   });
