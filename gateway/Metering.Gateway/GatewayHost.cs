@@ -146,8 +146,7 @@ public static class GatewayHost
         var http = $"http://{o.Http.Host}:{o.Http.Port}";
         var simulated = configuration.GetValue<int>("Metering:Demo:SimulatedMeters");
         var broker = o.Broker.Mode == BrokerMode.Embedded ? $"embedded MQTT broker on {o.Broker.Host}:{o.Broker.Port}" : $"external MQTT broker {string.Join(",", BrokerEndpoints.Of(o.Broker))}";
-        var demo = simulated > 0 && demoFleet is not null ? $"  {simulated} simulated meters publish a reading every {demoFleet.ReadingIntervalMs / 1000} s.
-" : "";
+        var demo = simulated > 0 && demoFleet is not null ? $"  {simulated} simulated meters publish a reading every {demoFleet.ReadingIntervalMs / 1000} s.\n" : "";
         return $"\nCommons Metering gateway {Hosting.GatewayVersion.Informational} is running (" + broker + ", state in " + Path.GetFullPath(o.Storage.DataDirectory) + ").\n" +
             $"  meters and their registers: {http}/api/v1/meters\n" +
             $"  usage of one meter:         {http}/api/v1/meters/METER_ID/usage?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z\n" +
