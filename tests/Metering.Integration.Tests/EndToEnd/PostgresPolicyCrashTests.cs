@@ -33,7 +33,7 @@ public sealed class PostgresPolicyCrashTests(ITestOutputHelper output) : IDispos
         Step("PostgreSQL up");
         var db = postgres.CreateDatabase("policy");
         var policy = _dir.File("village.yaml");
-        File.Copy(RepoPaths.Of("gateway", "Metering.Gateway", "Policy", "examples", "village.yaml"), policy);
+        File.Copy(RepoPaths.Of("gateway", "Metering.Policy", "examples", "village.yaml"), policy);
         using var gateway = new GatewayProcess();
         gateway.Environment["Metering__Storage__Provider"] = "Postgres";
         gateway.Environment["Metering__Storage__ConnectionString"] = db;

@@ -26,7 +26,7 @@ public sealed class RegionOverMqttTests : IDisposable
 
     private static string Sha(string s) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)));
 
-    private static string VillageYaml() => File.ReadAllText(RepoPaths.Of("gateway", "Metering.Gateway", "Policy", "examples", "village.yaml"));
+    private static string VillageYaml() => File.ReadAllText(RepoPaths.Of("gateway", "Metering.Policy", "examples", "village.yaml"));
 
     private static string Reading(long seq, long tsMs, long kitchen) =>
         $"{{\"v\":1,\"seq\":{seq},\"ts\":{tsMs},\"ch\":[{{\"n\":\"kitchen\",\"u\":\"mL\",\"reg\":{kitchen}}},{{\"n\":\"garden\",\"u\":\"mL\",\"reg\":0}}]}}";
