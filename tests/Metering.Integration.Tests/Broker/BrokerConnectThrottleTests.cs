@@ -10,6 +10,7 @@ namespace Commons.Metering.Tests.Broker;
 /// <summary>Repeated refused connects are slowed down and counted, and no password reaches the log;
 /// the TLS listener also takes a PKCS#12 certificate beside the plain listener; a bad certificate
 /// stops the gateway at start with exit code 2.</summary>
+[Collection(TestStreams.Beside)]
 [Trait("Category", "Integration")]
 public sealed class BrokerConnectThrottleTests
 {

@@ -5,6 +5,7 @@ namespace Commons.Metering.Tests.Broker;
 
 /// <summary>The rules of slowing refused connects (Registry/ConnectThrottle.cs), on a fake clock:
 /// pure logic, no broker (the integration test BrokerConnectThrottleTests sees it in the gateway).</summary>
+[Collection(TestStreams.Beside)]
 public sealed class ConnectThrottleTests
 {
     private readonly FakeTimeProvider _time = new();

@@ -12,6 +12,7 @@ namespace Commons.Metering.Tests.EndToEnd;
 
 /// <summary>Long backlogs drain through a gateway with its default settings, paced by its
 /// confirmations (docs/protocol.md, "Pacing"), never cut off by its flood protection.</summary>
+[Collection(TestStreams.Beside)]
 [Trait("Category", "Integration")]
 public sealed class BacklogTests(ITestOutputHelper output)
 {

@@ -11,7 +11,7 @@ namespace Commons.Metering.Tests.Packaging;
 /// metering, the unit's environment and gateway.env, /var/lib/metering) and gets /healthz with the
 /// package's version, then purges the package (the ledger stays). Needs root (it installs a package and a system
 /// user), as CI runs; fails, never skips, when not root or when dpkg-deb or systemd-analyze is missing.</summary>
-[Collection(TestStreams.Packaging)]
+[Collection(TestStreams.Beside)]
 public sealed class DebianPackageTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempDir _dir = new("deb");
