@@ -116,6 +116,30 @@ public sealed class PostgresStandbyPair : IDisposable
         return cmd.ExecuteScalar() as string;
     }
 
+    /// <summary>SIGSTOP of the standby's WAL receiver (pg_stat_wal_receiver): the standby falls behind, as
+    /// over a slow link. With synchronous replication the primary's commits wait meanwhile; returns its pid
+    /// for <see cref="DropReceivedWal"/>.</summary>
+    public int PauseReplication()
+    {
+        using var c = new NpgsqlConnection(StandbyConnectionString("postgres"));
+        c.Open();
+        using var cmd = new NpgsqlCommand("SELECT pid FROM pg_stat_wal_receiver", c);
+        var pid = cmd.ExecuteScalar() as int? ?? throw new InvalidOperationException($"the standby has no WAL receiver\n{Output}");
+        Check(Command.Run("/bin/kill", "-STOP", Port(pid)), "kill -STOP of the WAL receiver");
+        return pid;
+    }
+
+    /// <summary>SIGKILL of the paused WAL receiver: the WAL the primary sent meanwhile, still in the
+    /// receiver's socket buffer, never reaches the standby's disk (as with a link that died with the
+    /// primary). The standby's postmaster restarts its processes and recovers from its own WAL; returns
+    /// once it accepts connections again.</summary>
+    public void DropReceivedWal(int walReceiverPid)
+    {
+        Check(Command.Run("/bin/kill", "-KILL", Port(walReceiverPid)), "kill -KILL of the WAL receiver");
+        Thread.Sleep(200); // the postmaster notices its child's death asynchronously (SIGCHLD)
+        WaitUntilAcceptingConnections(StandbyPort);
+    }
+
     /// <summary>SIGKILL of the primary's postmaster and every backend: nothing of it answers any more.</summary>
     public void KillPrimary() => _primary.Kill();
 
