@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A whole cluster on one machine, on loopback: three NATS nodes (JetStream + MQTT listener, joined by
-# routes), PostgreSQL primary + synchronous streaming standby, the gateway in external-broker mode on
-# the PostgreSQL ledger, and a simulated fleet that knows all three NATS nodes.
+# routes), PostgreSQL primary + synchronous streaming standby, 1-3 gateways in external-broker mode on
+# the PostgreSQL ledger, and simulated fleets that know all three NATS nodes.
 #
 #   tools/cluster.sh up [--gateways N] [--meters M] [--dir DIR]   start it all, print where things are
 #   tools/cluster.sh status [--dir DIR]                            what runs
@@ -13,9 +13,10 @@
 # (dotnet build gateway/Metering.Gateway tools/Metering.Simulator; $METERING_CONFIGURATION, default Debug).
 # As root, PostgreSQL runs as the package's 'postgres' user (it refuses to run as root).
 #
-# Single today: ONE gateway instance. Two instances on one ledger would both run each community's
-# policy; the lease that gives each community one owner is not in this build, so --gateways above 1
-# is refused. The count stays a parameter for when it is.
+# --gateways 1 (default): one gateway owns community 'cluster' and its M meters. --gateways 2 or 3: that
+# many instances on the same database and NATS cluster, each on its own HTTP port, share communities
+# cluster-1 .. cluster-N through the lease (Metering:Cluster); each community has a fleet of M meters
+# (ids numbered on across communities: one id is one device).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -72,10 +73,11 @@ wait_for() { # what, seconds, command...
 up() {
   need nats-server nats-server; need mosquitto_pub mosquitto-clients; need curl curl; need ss iproute2
   local bin; bin=$(pg_bin)
-  if [ "$gateways" -ne 1 ]; then
-    echo "error: --gateways $gateways: one gateway instance today (see the top of this script); the community lease that lets several share a ledger is not in this build" >&2
-    exit 2
-  fi
+  case $gateways in
+    1|2|3) ;;
+    *) echo "error: --gateways $gateways: 1, 2 or 3 (three NATS nodes and one PostgreSQL pair serve up to three instances on one machine)" >&2; exit 2 ;;
+  esac
+  [[ $meters =~ ^[1-9][0-9]*$ ]] || { echo "error: --meters $meters: a positive number of meters per community" >&2; exit 2; }
   for f in "$gateway_dll" "$simulator_dll"; do
     [ -f "$f" ] || { echo "error: $f missing: dotnet build gateway/Metering.Gateway tools/Metering.Simulator" >&2; exit 3; }
   done
@@ -134,32 +136,51 @@ EOF
   timeout 30 "$bin/psql" -h 127.0.0.1 -p "$pg1" -U postgres -qc "CREATE DATABASE metering" >/dev/null
   local pgconn="Host=127.0.0.1:$pg1,127.0.0.1:$pg2;Username=postgres;Database=metering;Target Session Attributes=primary"
 
-  # --- The gateway: external mode over all three nodes, ledger on the primary (or whichever is primary).
-  local http; http=$(free_port)
-  mkdir -p "$dir/gateway-1"
-  start_bg gateway-1 env DOTNET_ENVIRONMENT=Production \
-    Metering__Broker__Mode=External Metering__Broker__Servers="$servers" Metering__Broker__ClientId=cluster-gateway-1 \
-    Metering__Http__Port="$http" Metering__Storage__Provider=Postgres Metering__Storage__ConnectionString="$pgconn" \
-    Metering__Storage__DataDirectory="$dir/gateway-1" Metering__Registry__AutoRegister=true \
-    dotnet "$gateway_dll"
-  wait_for "gateway" 90 curl -fsS "http://127.0.0.1:$http/healthz"
+  # --- The gateways: external mode over all three nodes, ledger on the primary (or whichever is primary).
+  # One instance: community 'cluster', no lease. Several: each community's lease goes to one instance, all
+  # with one broker client id (the community's session, {ClientId}-{community}, moves with its lease).
+  local communities=cluster g https=() cluster_env=()
+  if [ "$gateways" -gt 1 ]; then
+    communities=$(seq -s, -f 'cluster-%g' 1 "$gateways")
+    cluster_env=(Metering__Cluster__Communities="$communities")
+  fi
+  for g in $(seq 1 "$gateways"); do
+    https[g]=$(free_port)
+    mkdir -p "$dir/gateway-$g"
+    local instance_env=()
+    [ "$gateways" -eq 1 ] || instance_env=(Metering__Cluster__InstanceId="gateway-$g")
+    start_bg "gateway-$g" env DOTNET_ENVIRONMENT=Production \
+      Metering__Broker__Mode=External Metering__Broker__Servers="$servers" Metering__Broker__ClientId=cluster-gateway \
+      Metering__Http__Port="${https[g]}" Metering__Storage__Provider=Postgres Metering__Storage__ConnectionString="$pgconn" \
+      Metering__Storage__DataDirectory="$dir/gateway-$g" Metering__Registry__AutoRegister=true \
+      "${cluster_env[@]}" "${instance_env[@]}" \
+      dotnet "$gateway_dll"
+  done
+  for g in $(seq 1 "$gateways"); do wait_for "gateway $g" 90 curl -fsS "http://127.0.0.1:${https[g]}/healthz"; done
 
-  # --- The fleet: every meter knows all three nodes and takes the next on each reconnect.
-  start_bg fleet dotnet "$simulator_dll" fleet --broker "$servers" --community cluster --meters "$meters" --data "$dir/fleet"
+  # --- The fleets, one per community: every meter knows all three nodes and takes the next on each reconnect.
+  local c=0 community
+  for community in ${communities//,/ }; do
+    start_bg "fleet-$((c + 1))" dotnet "$simulator_dll" fleet --broker "$servers" --community "$community" --meters "$meters" \
+      --first-meter $((c * meters + 1)) --data "$dir/fleet-$((c + 1))"
+    c=$((c + 1))
+  done
 
   cat >>"$dir/state.env" <<EOF
 NATS_MQTT="$servers"
 PG_PRIMARY=$pg1
 PG_STANDBY=$pg2
 PG_CONNECTION="$pgconn"
-GATEWAY_HTTP=http://127.0.0.1:$http
+COMMUNITIES=$communities
+GATEWAY_HTTP=http://127.0.0.1:${https[1]}
 EOF
+  for g in $(seq 1 "$gateways"); do echo "GATEWAY_${g}_HTTP=http://127.0.0.1:${https[g]}" >>"$dir/state.env"; done
   cat <<EOF
 Cluster up in $dir (logs: $dir/*.log):
   NATS MQTT listeners:  $servers   (kill one: kill -9 \$(cat $dir/nats-0.pid))
   PostgreSQL primary:   127.0.0.1:$pg1, synchronous standby 127.0.0.1:$pg2 (psql -h 127.0.0.1 -p $pg1 -U postgres metering)
-  gateway 1:            http://127.0.0.1:$http/api/v1/meters  /healthz  /metrics
-  fleet:                $meters simulated meters in community 'cluster' over all three nodes
+$(for g in $(seq 1 "$gateways"); do echo "  gateway $g:            http://127.0.0.1:${https[g]}/api/v1/meters  /healthz  /metrics$([ "$gateways" -eq 1 ] || echo "  /api/v1/cluster")"; done)
+  fleets:               $meters simulated meter(s) in each of $communities, over all three nodes
   stop it all:          tools/cluster.sh down$([ "$dir" = /tmp/metering-cluster ] || echo " --dir $dir")
 EOF
 }
@@ -189,10 +210,13 @@ stop() {
 
 down() {
   [ -d "$dir" ] || { echo "no cluster in $dir"; return 0; }
-  # The fleet first (it drains into a running broker), the gateway, the brokers and the standby
+  # The fleets first (they drain into a running broker), the gateways, the brokers and the standby
   # together, the primary last.
-  stop fleet
-  stop gateway-1
+  local f fleets=() instances=()
+  for f in "$dir"/fleet-*.pid; do [ -e "$f" ] && fleets+=("$(basename "$f" .pid)"); done
+  for f in "$dir"/gateway-*.pid; do [ -e "$f" ] && instances+=("$(basename "$f" .pid)"); done
+  [ ${#fleets[@]} -eq 0 ] || stop "${fleets[@]}"
+  [ ${#instances[@]} -eq 0 ] || stop "${instances[@]}"
   stop nats-0 nats-1 nats-2 pg-standby
   stop pg-primary
   rm -rf "$dir"
@@ -212,5 +236,5 @@ case $cmd in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

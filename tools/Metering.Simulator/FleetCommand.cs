@@ -22,6 +22,7 @@ internal static class FleetCommand
         var mix = new Option<string>("--mix") { Description = "Shares of water:energy:forest meters", DefaultValueFactory = _ => "6:3:1" };
         var duration = new Option<int>("--duration-s") { Description = "Stop after this many seconds (0: run until Ctrl+C)", DefaultValueFactory = _ => 0 };
         var drain = new Option<int>("--drain-timeout-s") { Description = "On stop, wait this long for outboxes to empty", DefaultValueFactory = _ => 60 };
+        var first = new Option<int>("--first-meter") { Description = "Number in the first meter's id (w-0001 with 1); one range per community when several fleets share a ledger", DefaultValueFactory = _ => 1 };
         var seed = new Option<int>("--seed") { Description = "Seed of the simulated usage", DefaultValueFactory = _ => 1 };
         var draw = new Option<double>("--water-draw-ml")
         {
@@ -37,7 +38,7 @@ internal static class FleetCommand
 
         var command = new Command("fleet", "Runs N simulated meters (water, energy, forest usage profiles), each the real firmware core with its own flash file and MQTT connection.");
         common.AddTo(command);
-        foreach (var o in new Option[] { meters, interval, speed, data, mix, duration, drain, seed, draw, circuits }) command.Add(o);
+        foreach (var o in new Option[] { meters, first, interval, speed, data, mix, duration, drain, seed, draw, circuits }) command.Add(o);
 
         command.SetAction(async (result, cancel) =>
         {
@@ -53,6 +54,7 @@ internal static class FleetCommand
                     DataDirectory = result.GetValue(data)!,
                     Community = result.GetValue(common.Community)!,
                     Meters = result.GetValue(meters),
+                    FirstMeter = result.GetValue(first),
                     Mix = ParseMix(result.GetValue(mix)!),
                     ReadingIntervalMs = checked((int)Math.Round(intervalMs * speedValue)),
                     ClockSpeed = speedValue,

@@ -17,6 +17,10 @@ public sealed class FleetOptions
     public string Community { get; init; } = "demo";
     public int Meters { get; init; } = 30;
 
+    /// <summary>The number in the first meter's id (w-0001 with the default 1). Fleets that share a broker
+    /// and a ledger, one per community, take disjoint ranges: a meter id is one device everywhere.</summary>
+    public int FirstMeter { get; init; } = 1;
+
     /// <summary>Relative shares of water, energy and forest meters (default 6:3:1).</summary>
     public (int Water, int Energy, int Forest) Mix { get; init; } = (6, 3, 1);
 
@@ -84,6 +88,7 @@ public sealed class FleetOptions
     {
         if (!WireIds.IsId(Community)) throw new ArgumentException($"community '{Community}' must match ^[a-z0-9][a-z0-9_-]{{0,47}}$");
         if (Meters is < 1 or > 100_000) throw new ArgumentOutOfRangeException(nameof(Meters), Meters, "1..100000");
+        if (FirstMeter is < 1 or > 1_000_000) throw new ArgumentOutOfRangeException(nameof(FirstMeter), FirstMeter, "1..1000000");
         if (ConfirmTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ConfirmTimeout), ConfirmTimeout, "must be positive");
         if (Mix.Water < 0 || Mix.Energy < 0 || Mix.Forest < 0 || Mix.Water + Mix.Energy + Mix.Forest == 0)
             throw new ArgumentException("the mix needs non-negative shares with a positive sum");
@@ -105,5 +110,5 @@ public sealed class FleetOptions
     }
 
     public string MeterIdOf(int index) =>
-        (KindOf(index) switch { MeterKind.Water => "w-", MeterKind.Energy => "e-", _ => "f-" }) + (index + 1).ToString("D4");
+        (KindOf(index) switch { MeterKind.Water => "w-", MeterKind.Energy => "e-", _ => "f-" }) + (FirstMeter + index).ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
 }

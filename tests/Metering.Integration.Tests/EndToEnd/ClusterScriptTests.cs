@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Commons.Metering.Testing;
 using Commons.Metering.Testing.Servers;
 using Commons.Metering.Tests.Gateway;
@@ -7,14 +9,15 @@ using Xunit.Abstractions;
 
 namespace Commons.Metering.Tests.EndToEnd;
 
-/// <summary>tools/cluster.sh up and down once: three NATS nodes, PostgreSQL primary with its
-/// synchronous standby, the gateway and a small fleet; readings reach the ledger on the primary
+/// <summary>tools/cluster.sh up --gateways 2 and down once: three NATS nodes, PostgreSQL primary with its
+/// synchronous standby, two gateway instances sharing two communities through the lease and a one-meter
+/// fleet in each; each instance owns one community, readings of both reach the ledger on the primary
 /// through the cluster, and down leaves no process and no folder behind.</summary>
 [Trait("Category", "Integration")]
 public sealed class ClusterScriptTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task UpThenDown_ReadingsReachTheReplicatedLedger_AndNothingIsLeftBehind()
+    public async Task UpWithTwoGateways_EachOwnsAShare_ReadingsReachTheReplicatedLedger_AndNothingIsLeftBehind()
     {
         ServerProcess.Require("nats-server", NatsCluster.DebianPackage);
         // Not under a TempDir (mode 700): as root the script runs PostgreSQL as 'postgres', which must reach the folder.
@@ -22,11 +25,28 @@ public sealed class ClusterScriptTests(ITestOutputHelper output)
         var watch = Stopwatch.StartNew();
         try
         {
-            var (code, up) = Script("up", "--dir", dir, "--meters", "2");
+            var (code, up) = Script("up", "--dir", dir, "--gateways", "2", "--meters", "1");
             output.WriteLine($"{watch.Elapsed.TotalSeconds,5:F1} s: up\n{up}");
             Assert.True(code == 0, $"exit {code}\n{up}\n{Logs(dir)}");
             var state = File.ReadAllLines(Path.Combine(dir, "state.env"))
                 .Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1].Trim('"'));
+
+            // Each instance owns one of the two communities, and never both the same.
+            var owned = new List<string>();
+            foreach (var g in new[] { "GATEWAY_1_HTTP", "GATEWAY_2_HTTP" })
+            {
+                using var instance = new HttpClient { BaseAddress = new Uri(state[g] + "/"), Timeout = TimeSpan.FromSeconds(10) };
+                string[] share = [];
+                await GatewayApi.EventuallyAsync(async () =>
+                {
+                    var body = await instance.GetFromJsonAsync<JsonElement>("api/v1/cluster");
+                    share = body.GetProperty("owned").EnumerateArray().Select(e => e.GetString()!).ToArray();
+                    return share.Length == 1;
+                }, TimeSpan.FromSeconds(30), () => Logs(dir));
+                owned.AddRange(share);
+            }
+            Assert.Equal(["cluster-1", "cluster-2"], owned.Order().ToArray());
+            output.WriteLine($"{watch.Elapsed.TotalSeconds,5:F1} s: each instance owns one community");
 
             using var http = new HttpClient { BaseAddress = new Uri(state["GATEWAY_HTTP"] + "/"), Timeout = TimeSpan.FromSeconds(10) };
             await GatewayApi.EventuallyAsync(async () =>
