@@ -188,7 +188,7 @@ public sealed partial class CommonsRuntime
             {
                 var before = rr.Stages.Current;
                 rr.StageReason = active is null ? "emergency ended" : "emergency: " + active.Reason;
-                if (rr.Stages.Declare(Math.Max(active is null ? 0 : 3, RegionalStage(resource)), rr.StageReason) != before) StageChanged(resource, rr, null);
+                if (rr.Stages.Declare(Math.Max(active is null ? 0 : 3, _regional.StageOf(resource)), rr.StageReason) != before) StageChanged(resource, rr, null);
                 else SaveStage(resource, rr);
             }
         }

@@ -45,7 +45,7 @@ public sealed partial class CommonsRuntime
         CircuitBreaker NewBreaker(string id, BreakerScope scope) =>
             oldBreakers.TryGetValue(id, out var b) ? b : new CircuitBreaker(id, scope, BreakerOptions.Default, _time, _audit);
         _resources = p.Resources.ToDictionary(r => r.Key, r =>
-            new ResourceRuntime(r.Value, new StageMonitor(r.Value, _audit), AllowanceCalculator.Compute(UnderDelegatedCaps(p), r.Key),
+            new ResourceRuntime(r.Value, new StageMonitor(r.Value, _audit), AllowanceCalculator.Compute(_regional.Under(p), r.Key),
                 r.Value.Breaker is null ? null : NewBreaker(ResourceBreakerId(r.Key), BreakerScope.Resource)));
         var channels = new Dictionary<string, ChannelRuntime>(StringComparer.Ordinal);
         foreach (var h in p.Households)
