@@ -37,7 +37,7 @@ public sealed partial class CommonsRuntime : IDelegatedCapTarget
                 var before = rr.Stages.Current;
                 rr.StageReason = regional > 0 ? $"regional stage {regional}" : "regional stage ended";
                 // The stricter of a community emergency (stage 3) and the region's stage; the triggers may go higher still.
-                if (rr.Stages.Declare(Math.Max(_emergency.Active is null ? 0 : 3, regional), rr.StageReason) != before) StageChanged(resource, rr, null);
+                if (rr.Stages.Declare(Math.Max(_acts.EmergencyInForce ? 3 : 0, regional), rr.StageReason) != before) StageChanged(resource, rr, null);
                 else SaveStage(resource, rr);
             }
         }

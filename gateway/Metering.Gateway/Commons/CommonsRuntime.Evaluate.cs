@@ -168,8 +168,8 @@ public sealed partial class CommonsRuntime
             }
         }
         TickEmergency();
-        var pending = _changes.Pending.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
-        if (pending.Count > 0 && _changes.Activate()) PolicyActivated(pending);
+        var pending = _acts.PendingIds();
+        if (pending.Count > 0 && _acts.ActivateDue()) PolicyActivated(pending);
         foreach (var z in _zones)
             if (now >= z.SlotEnd) NextRotationSlot(z, now);
         TickBreakers(now);
@@ -178,11 +178,8 @@ public sealed partial class CommonsRuntime
 
     private void TickEmergency()
     {
-        var active = _emergency.Active;
-        if (active != _emergencyApplied)
+        if (_acts.TakeEmergencyChange(out var active))
         {
-            _emergencyApplied = active;
-            _db.Set("emergency", active is null ? null : System.Text.Json.JsonSerializer.Serialize(active));
             // OpenADR SIMPLE level 3 = emergency: an emergency holds every resource at stage 3 at least.
             foreach (var (resource, rr) in _resources)
             {
@@ -192,13 +189,6 @@ public sealed partial class CommonsRuntime
                 else SaveStage(resource, rr);
             }
         }
-        // Renewal signatures still short of a quorum when the emergency ended: refused, audited.
-        if (active is null && _renewSigned && _db.Signatures("renew").Count > 0)
-        {
-            _renewSigned = false;
-            var sigs = _db.Signatures("renew");
-            _emergency.Renew(TimeSpan.FromSeconds(sigs[^1].DurationS), sigs.Select(s => new Approval(s.Member, DateTimeOffset.FromUnixTimeMilliseconds(s.SignedMs))).ToList());
-            _db.ClearSignatures("renew");
-        }
+        _acts.RefuseOrphanedRenewals();
     }
 }

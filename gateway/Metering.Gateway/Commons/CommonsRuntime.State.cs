@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
@@ -18,19 +17,12 @@ public sealed partial class CommonsRuntime
     private List<ZoneRuntime> _zones = [];
     private readonly Dictionary<string, bool> _online = new(StringComparer.Ordinal);
     private readonly CurtailedTime _curtailed = new();
-    private EmergencyProtocol _emergency;
-    private PolicyChanges _changes;
-    private Emergency? _emergencyApplied;
-    // A renewal signature may be waiting (checked at each tick only then: the tick runs every pass).
-    private bool _renewSigned = true;
 
     /// <summary>A council-approved policy activated before a restart stays in force (not the file's).</summary>
     private void RestorePolicy()
     {
-        if (_db.Get("policy_yaml") is not { } yaml) return;
-        var parsed = PolicyLoader.Parse(yaml, "activated-policy.yaml");
-        if (parsed.Policy is { } p && p.Community == _store.Current.Community) _store.Swap(p);
-        else _logger.LogWarning("The activated policy in {State} is no longer valid; the file's policy stays in force", _statePath);
+        if (!_acts.RestoreActivatedPolicy())
+            _logger.LogWarning("The activated policy in {State} is no longer valid; the file's policy stays in force", _statePath);
     }
 
     /// <summary>(Re)builds every per-resource, per-channel and per-zone structure from the policy in
@@ -65,13 +57,7 @@ public sealed partial class CommonsRuntime
         foreach (var z in _zones) RestoreRotation(z, now);
         foreach (var r in _resources.Values.Where(r => r.Breaker is { } b && oldBreakers.ContainsKey(b.Id)))
             (r.BreakerSeen, r.BreakerCut) = (r.Breaker!.State, r.Breaker.State == BreakerState.Open);
-        var active = _emergency.Active;
-        _emergency.Dispose();
-        _emergency = new EmergencyProtocol(p.Council, p.EmergencyMaxDuration, _time, _audit);
-        if (active is not null) _emergency.Restore(active);
-        var pending = _changes.Pending;
-        _changes = new PolicyChanges(_store, _time, _audit);
-        foreach (var pp in pending) _changes.Restore(pp);
+        _acts.Rebuild();
         foreach (var r in _resources.Values) SetPeriod(r, now);
         LoadUsage();
         SeedRegisters();
@@ -114,17 +100,7 @@ public sealed partial class CommonsRuntime
     {
         RestoreBreakers();
         RestoreStages();
-        if (_db.Get("emergency") is { } json && JsonSerializer.Deserialize<Emergency>(json) is { } e)
-        {
-            _emergencyApplied = e;
-            _emergency.Restore(e);
-        }
-        foreach (var p in _db.Proposals().Where(p => p.State == "pending"))
-        {
-            var parsed = PolicyLoader.Parse(p.Yaml, "proposal-" + p.Id[..8] + ".yaml");
-            if (parsed.Policy is { } policy)
-                _changes.Restore(new PolicyProposal(p.Id, policy, DateTimeOffset.FromUnixTimeMilliseconds(p.EffectiveMs), p.Proposer, p.Approvals.ToHashSet(StringComparer.Ordinal)));
-        }
+        _acts.Restore();
     }
 
     private void RestoreStages()

@@ -30,6 +30,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
     private readonly ICommonsStore _db;
     private readonly RuntimeAuditSink _audit;
     private readonly CommandBook _commands;
+    private readonly CouncilActs _acts;
     private bool _initialized;
     private readonly CommonsMetrics? _metrics;
 
@@ -52,8 +53,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
                 _logger.LogWarning("Audit log {Audit} ended in a record torn by a crash; it was cut off and kept in {Torn}; the chain verifies", _auditPath, torn);
             _audit = new RuntimeAuditSink(auditLog, _events, BreakerChanged, _db);
             _commands = new CommandBook(_db, _options, _time, CommandChanged, _metrics is null ? null : _metrics.ObserveTripLatency);
-            _emergency = new EmergencyProtocol(store.Current.Council, store.Current.EmergencyMaxDuration, _time, _audit);
-            _changes = new PolicyChanges(_store, _time, _audit);
+            _acts = new CouncilActs(store, _db, _audit, _time);
         }
         catch
         {
@@ -209,7 +209,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
         base.Dispose();
         lock (_gate)
         {
-            _emergency.Dispose();
+            _acts.Dispose();
             _db.Dispose();
         }
     }
