@@ -80,10 +80,11 @@ public sealed partial class CommonsRuntime
             if (!_channels.TryGetValue(breakerId, out var c) || c.Safety is null)
             {
                 // A zone or resource breaker: closing it ends the shedding it caused; it trips again if the load is still over.
-                if (FindBreaker(breakerId) is not { } other) return ActResult.Refused($"no breaker '{breakerId}'");
+                if (_breakers.Find(breakerId) is not { } other) return ActResult.Refused($"no breaker '{breakerId}'");
                 if (other.State == BreakerState.Closed) return ActResult.Refused($"breaker '{breakerId}' is not tripped");
                 if (!other.Reset(actor, AuditRoles.Technician)) return ActResult.Refused("only a technician may reset a breaker");
-                BreakerReset(other);
+                if (_breakers.Reset(other) is var (households, resource))
+                    foreach (var h in households ?? _store.Current.Households.Select(h => h.Id)) Evaluate(_store.Current.Household(h), resource);
                 return ActResult.Ok(breakerId);
             }
             var b = c.Safety.Breaker;

@@ -14,7 +14,6 @@ public sealed partial class CommonsRuntime
     private Dictionary<string, List<ChannelRuntime>> _byMeter = new(StringComparer.Ordinal);
     private Dictionary<string, SharedMeter> _shared = new(StringComparer.Ordinal);
     private Dictionary<(string Household, Resource Resource), long> _used = [];
-    private List<ZoneRuntime> _zones = [];
     private readonly Dictionary<string, bool> _online = new(StringComparer.Ordinal);
     private readonly CurtailedTime _curtailed = new();
 
@@ -32,13 +31,12 @@ public sealed partial class CommonsRuntime
         var p = _store.Current;
         var now = _time.GetUtcNow();
         // Breakers of zones and resources that still exist are kept across a policy change, like the channels'.
-        var oldBreakers = _resources.Values.Select(r => r.Breaker).Concat(_zones.Select(z => z.Breaker)).OfType<CircuitBreaker>()
-            .ToDictionary(b => b.Id, StringComparer.Ordinal);
+        var oldBreakers = _breakers.SharedBreakers();
         CircuitBreaker NewBreaker(string id, BreakerScope scope) =>
             oldBreakers.TryGetValue(id, out var b) ? b : new CircuitBreaker(id, scope, BreakerOptions.Default, _time, _audit);
         _resources = p.Resources.ToDictionary(r => r.Key, r =>
             new ResourceRuntime(r.Value, new StageMonitor(r.Value, _audit), AllowanceCalculator.Compute(_regional.Under(p), r.Key),
-                r.Value.Breaker is null ? null : NewBreaker(ResourceBreakerId(r.Key), BreakerScope.Resource)));
+                r.Value.Breaker is null ? null : NewBreaker(BreakerBoard.ResourceBreakerId(r.Key), BreakerScope.Resource)));
         var channels = new Dictionary<string, ChannelRuntime>(StringComparer.Ordinal);
         foreach (var h in p.Households)
             foreach (var m in h.Meters)
@@ -53,20 +51,11 @@ public sealed partial class CommonsRuntime
         _channels = channels;
         _byMeter = channels.Values.GroupBy(c => c.Meter.Id).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         _shared = p.SharedMeters.ToDictionary(m => m.Id, StringComparer.Ordinal);
-        _zones = p.Zones.Select(z => new ZoneRuntime(z, NewBreaker(ZoneBreakerId(z.Id), BreakerScope.Zone)) { SlotEnd = SlotBoundary(now, z.RotationSlotMinutes) }).ToList();
-        foreach (var z in _zones) RestoreRotation(z, now);
-        foreach (var r in _resources.Values.Where(r => r.Breaker is { } b && oldBreakers.ContainsKey(b.Id)))
-            (r.BreakerSeen, r.BreakerCut) = (r.Breaker!.State, r.Breaker.State == BreakerState.Open);
+        _breakers.Rebuild(_resources, _channels, p.Zones, NewBreaker, oldBreakers, now);
         _acts.Rebuild();
         foreach (var r in _resources.Values) SetPeriod(r, now);
         LoadUsage();
         SeedRegisters();
-    }
-
-    private static DateTimeOffset SlotBoundary(DateTimeOffset now, int slotMinutes)
-    {
-        var slotMs = slotMinutes * 60_000L;
-        return DateTimeOffset.FromUnixTimeMilliseconds((now.ToUnixTimeMilliseconds() / slotMs + 1) * slotMs);
     }
 
     private void SetPeriod(ResourceRuntime r, DateTimeOffset now)
@@ -98,7 +87,7 @@ public sealed partial class CommonsRuntime
     /// <summary>Breakers, stages, the emergency and pending proposals as they were before a restart.</summary>
     private void Restore()
     {
-        RestoreBreakers();
+        _breakers.Restore();
         RestoreStages();
         _acts.Restore();
     }

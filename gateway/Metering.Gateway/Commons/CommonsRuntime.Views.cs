@@ -20,7 +20,7 @@ public sealed partial class CommonsRuntime
                 r.Value.Stages.Current, r.Value.Stages.Current == 0 ? "normal" : r.Value.StageReason)).ToList();
             var meters = p.Households.SelectMany(h => h.Meters.Select(m => m.Id)).Concat(p.SharedMeters.Select(m => m.Id)).ToList();
             return new CommunityOverview(p.Community, p.Version, resources, _acts.EmergencyView(now),
-                AllBreakers().Count(b => b.State != BreakerState.Closed),
+                _breakers.All().Count(b => b.State != BreakerState.Closed),
                 meters.Count(m => _online.TryGetValue(m, out var on) && !on), meters.Count, now);
         }
     }
@@ -39,7 +39,7 @@ public sealed partial class CommonsRuntime
                 var status = rr.Status(h.Id, _used.GetValueOrDefault((h.Id, resource)));
                 var sanction = Curtailment.SanctionFor(rr.Policy.Sanctions, status);
                 // Rotation's minutes (RotationScheduler) and every other cause's (CurtailedTime).
-                var minutes = _zones.Where(z => z.Zone.Resource == resource).Sum(z => z.Scheduler.MinutesLost.GetValueOrDefault(h.Id))
+                var minutes = _breakers.RotationMinutes(h.Id, resource)
                     + _curtailed.Minutes(h.Id, resource, rr.PeriodStart, _time.GetUtcNow());
                 var channels = h.Meters.Where(m => m.Resource == resource)
                     .SelectMany(m => _byMeter.GetValueOrDefault(m.Id) ?? [])
@@ -56,22 +56,8 @@ public sealed partial class CommonsRuntime
     public IReadOnlyList<BreakerView> Breakers()
     {
         Initialize();
-        lock (_gate)
-        {
-            var channels = _channels.Values.Where(c => c.Safety is not null).Select(c =>
-            {
-                var b = c.Safety!.Breaker;
-                return new BreakerView(b.Id, b.Scope.ToString().ToLowerInvariant(), State(b.State), b.Reason, b.Safety?.ToString().ToLowerInvariant(),
-                    b.NeedsTechnician, b.Since, c.Meter.Id, c.Channel.Id);
-            });
-            // Zone and resource breakers have no meter or channel.
-            var shared = _zones.Select(z => z.Breaker).Concat(_resources.Values.Select(r => r.Breaker).OfType<CircuitBreaker>())
-                .Select(b => new BreakerView(b.Id, b.Scope.ToString().ToLowerInvariant(), State(b.State), b.Reason, null, b.NeedsTechnician, b.Since, null, null));
-            return channels.Concat(shared).OrderBy(b => b.State == "closed").ThenBy(b => b.Id, StringComparer.Ordinal).ToList();
-        }
+        lock (_gate) return _breakers.Views();
     }
-
-    private static string State(BreakerState s) => s == BreakerState.HalfOpen ? "half_open" : s.ToString().ToLowerInvariant();
 
     public IReadOnlyList<CommandView> Commands(int limit)
     {

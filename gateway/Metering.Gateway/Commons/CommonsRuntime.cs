@@ -31,6 +31,7 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
     private readonly RuntimeAuditSink _audit;
     private readonly CommandBook _commands;
     private readonly CouncilActs _acts;
+    private readonly BreakerBoard _breakers;
     private bool _initialized;
     private readonly CommonsMetrics? _metrics;
 
@@ -45,13 +46,14 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
         // The state store, the audit log and the command book exist from here on; what they restore from the
         // ledger waits for Initialize (the ledger opens when the host starts its writer, after construction).
         _db = (openState ?? ((path, _) => new CommonsDb(path)))(_statePath, store.Current.Community);
+        _breakers = new BreakerBoard(_db, _time, _logger, _metrics);
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(_auditPath)!);
             var auditLog = new AuditLog(_auditPath, _time);
             if (auditLog.TornTailPath is { } torn)
                 _logger.LogWarning("Audit log {Audit} ended in a record torn by a crash; it was cut off and kept in {Torn}; the chain verifies", _auditPath, torn);
-            _audit = new RuntimeAuditSink(auditLog, _events, BreakerChanged, _db);
+            _audit = new RuntimeAuditSink(auditLog, _events, _breakers.Changed, _db);
             _commands = new CommandBook(_db, _options, _time, CommandChanged, _metrics is null ? null : _metrics.ObserveTripLatency);
             _acts = new CouncilActs(store, _db, _audit, _time);
         }
@@ -203,6 +205,12 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
     }
 
     public IAsyncEnumerable<CommonsEvent> Subscribe(CancellationToken cancellationToken) => _events.Subscribe(cancellationToken);
+
+    /// <summary>Non-closed breakers per (scope, state), for the metrics.</summary>
+    private IReadOnlyList<(string Scope, string State, int Count)> BreakerCounts()
+    {
+        lock (_gate) return _initialized ? _breakers.NotClosedCounts() : [];
+    }
 
     public override void Dispose()
     {
