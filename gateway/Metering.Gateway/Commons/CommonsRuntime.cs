@@ -12,8 +12,10 @@ namespace Commons.Metering.Gateway.Commons;
 /// stages, channel readings the safety breakers and the usage against allowances, both the per-channel
 /// decisions; each decision change becomes a command (<see cref="CommandBook"/>) persisted before it is
 /// handed to the broker. The same loop runs the time-based work (retries, rotation slots, emergencies
-/// and proposals falling due). All state is guarded by one lock: the dashboard's reads and acts take it
-/// briefly; the loop never holds it across I/O to the broker.</summary>
+/// and proposals falling due). The runtime composes parts that own their state (<see cref="BreakerBoard"/>,
+/// <see cref="CouncilActs"/>, <see cref="RegionalCaps"/>, <see cref="LatestGauges"/>; Commons/README.md).
+/// All state is guarded by one lock: the dashboard's reads and acts take it briefly; the loop never holds
+/// it across I/O to the broker.</summary>
 public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
 {
     private readonly PolicyStore _store;
