@@ -82,11 +82,7 @@ public sealed partial class CommonsRuntime
             _resources.TryGetValue(cr.Resource, out var r);
             if (delta > 0 && r is not null && at >= r.PeriodStart && at < r.PeriodEnd)
                 _used[(cr.Household.Id, cr.Resource)] = _used.GetValueOrDefault((cr.Household.Id, cr.Resource)) + delta;
-            if (delta > 0)
-            {
-                AddZoneLoad(cr, delta);
-                AddResourceUse(r, meter, fromMs, reading.TsMs, delta);
-            }
+            if (delta > 0) _breakers.AddUse(cr, r, fromMs, reading.TsMs, delta);
             _commands.Reading(meter, ch.Name, ch.Register);
             cr.Safety?.Observe(at, ch.Register);
         }
@@ -94,24 +90,12 @@ public sealed partial class CommonsRuntime
         Evaluate(first.Household, first.Resource, cause);
     }
 
-    private void AddZoneLoad(ChannelRuntime cr, long delta)
-    {
-        foreach (var z in _zones)
-        {
-            if (z.Zone.Resource != cr.Resource || !z.Zone.Households.Contains(cr.Household.Id)) continue;
-            z.LoadInSlot += delta;
-            z.LoadByMeterInSlot[cr.Meter.Id] = z.LoadByMeterInSlot.GetValueOrDefault(cr.Meter.Id) + delta;
-            if (cr.Channel.Use == UseClass.Discretionary)
-                z.DiscretionaryInSlot[cr.Household.Id] = z.DiscretionaryInSlot.GetValueOrDefault(cr.Household.Id) + delta;
-        }
-    }
-
     /// <summary>Decides every channel of one household for one resource and commands what changed.</summary>
     private void Evaluate(Household h, Resource resource, long? cause = null)
     {
         if (!_resources.TryGetValue(resource, out var rr)) return;
         var status = rr.Status(h.Id, _used.GetValueOrDefault((h.Id, resource)));
-        var shed = _zones.Count > 0 && _zones.Any(z => z.Zone.Resource == resource && z.Shed.Contains(h.Id));
+        var shed = _breakers.IsShed(h.Id, resource);
         var now = _time.GetUtcNow();
         foreach (var m in h.Meters)
         {
@@ -137,7 +121,7 @@ public sealed partial class CommonsRuntime
     {
         DecisionKind.Tripped => $"safety trip: {d.Safety.ToString()!.ToLowerInvariant()}",
         DecisionKind.Curtailed when d.Reason == CurtailReason.Stage => $"curtailed: stage {rr.Stages.Current} ({rr.StageReason})",
-        DecisionKind.Curtailed when d.Reason == CurtailReason.Breaker => BreakerWhy(rr),
+        DecisionKind.Curtailed when d.Reason == CurtailReason.Breaker => BreakerBoard.BreakerWhy(rr),
         DecisionKind.Curtailed => "curtailed: " + d.Reason.ToString().ToLowerInvariant(),
         _ => d.Protected ? "allowed: basic need protected" : "allowed",
     };
@@ -168,37 +152,27 @@ public sealed partial class CommonsRuntime
             }
         }
         TickEmergency();
-        var pending = _changes.Pending.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
-        if (pending.Count > 0 && _changes.Activate()) PolicyActivated(pending);
-        foreach (var z in _zones)
-            if (now >= z.SlotEnd) NextRotationSlot(z, now);
-        TickBreakers(now);
+        var pending = _acts.PendingIds();
+        if (pending.Count > 0 && _acts.ActivateDue()) PolicyActivated(pending);
+        _breakers.NextSlots(now, (h, resource) => Evaluate(_store.Current.Household(h), resource));
+        foreach (var resource in _breakers.Tick(now))
+            foreach (var h in _store.Current.Households) Evaluate(h, resource);
         TickGauges(now);
     }
 
     private void TickEmergency()
     {
-        var active = _emergency.Active;
-        if (active != _emergencyApplied)
+        if (_acts.TakeEmergencyChange(out var active))
         {
-            _emergencyApplied = active;
-            _db.Set("emergency", active is null ? null : System.Text.Json.JsonSerializer.Serialize(active));
             // OpenADR SIMPLE level 3 = emergency: an emergency holds every resource at stage 3 at least.
             foreach (var (resource, rr) in _resources)
             {
                 var before = rr.Stages.Current;
                 rr.StageReason = active is null ? "emergency ended" : "emergency: " + active.Reason;
-                if (rr.Stages.Declare(Math.Max(active is null ? 0 : 3, RegionalStage(resource)), rr.StageReason) != before) StageChanged(resource, rr, null);
+                if (rr.Stages.Declare(Math.Max(active is null ? 0 : 3, _regional.StageOf(resource)), rr.StageReason) != before) StageChanged(resource, rr, null);
                 else SaveStage(resource, rr);
             }
         }
-        // Renewal signatures still short of a quorum when the emergency ended: refused, audited.
-        if (active is null && _renewSigned && _db.Signatures("renew").Count > 0)
-        {
-            _renewSigned = false;
-            var sigs = _db.Signatures("renew");
-            _emergency.Renew(TimeSpan.FromSeconds(sigs[^1].DurationS), sigs.Select(s => new Approval(s.Member, DateTimeOffset.FromUnixTimeMilliseconds(s.SignedMs))).ToList());
-            _db.ClearSignatures("renew");
-        }
+        _acts.RefuseOrphanedRenewals();
     }
 }

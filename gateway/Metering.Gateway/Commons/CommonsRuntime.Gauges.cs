@@ -8,20 +8,14 @@ namespace Commons.Metering.Gateway.Commons;
 /// gauge summary's last value, and the clock for the stale rule and the dwell time.</summary>
 public sealed partial class CommonsRuntime : ILatestGauges
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Meter, string Gauge), (long Value, long TsMs)> _latestGauges = new();
+    private readonly LatestGauges _latestGauges = new();
 
-    public bool TryLatest(string meter, string gauge, out long value, out long tsMs)
-    {
-        var found = _latestGauges.TryGetValue((meter, gauge), out var v);
-        (value, tsMs) = v;
-        return found;
-    }
+    public bool TryLatest(string meter, string gauge, out long value, out long tsMs) => _latestGauges.TryLatest(meter, gauge, out value, out tsMs);
 
     private void OnGauge(GaugeWrite w, long cause)
     {
         // Every plausible gauge's last value, for those the community reports to its region (Region/UpstreamSnapshot.cs).
-        foreach (var g in w.Gauge.Gauges)
-            if (GaugeLimits.IsPossible(g)) _latestGauges[(w.Meter, g.Name)] = (g.Last, w.Gauge.TsMs);
+        _latestGauges.Keep(w.Meter, w.Gauge);
         if (!_shared.TryGetValue(w.Meter, out var shared) || !_resources.TryGetValue(shared.Resource, out var rr)) return;
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var g in w.Gauge.Gauges)
@@ -45,10 +39,4 @@ public sealed partial class CommonsRuntime : ILatestGauges
             StageChanged(resource, rr, null);
         }
     }
-}
-
-/// <summary>The newest plausible value of each committed gauge since the start, by meter and gauge name.</summary>
-public interface ILatestGauges
-{
-    bool TryLatest(string meter, string gauge, out long value, out long tsMs);
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
@@ -15,22 +14,14 @@ public sealed partial class CommonsRuntime
     private Dictionary<string, List<ChannelRuntime>> _byMeter = new(StringComparer.Ordinal);
     private Dictionary<string, SharedMeter> _shared = new(StringComparer.Ordinal);
     private Dictionary<(string Household, Resource Resource), long> _used = [];
-    private List<ZoneRuntime> _zones = [];
     private readonly Dictionary<string, bool> _online = new(StringComparer.Ordinal);
     private readonly CurtailedTime _curtailed = new();
-    private EmergencyProtocol _emergency;
-    private PolicyChanges _changes;
-    private Emergency? _emergencyApplied;
-    // A renewal signature may be waiting (checked at each tick only then: the tick runs every pass).
-    private bool _renewSigned = true;
 
     /// <summary>A council-approved policy activated before a restart stays in force (not the file's).</summary>
     private void RestorePolicy()
     {
-        if (_db.Get("policy_yaml") is not { } yaml) return;
-        var parsed = PolicyLoader.Parse(yaml, "activated-policy.yaml");
-        if (parsed.Policy is { } p && p.Community == _store.Current.Community) _store.Swap(p);
-        else _logger.LogWarning("The activated policy in {State} is no longer valid; the file's policy stays in force", _statePath);
+        if (!_acts.RestoreActivatedPolicy())
+            _logger.LogWarning("The activated policy in {State} is no longer valid; the file's policy stays in force", _statePath);
     }
 
     /// <summary>(Re)builds every per-resource, per-channel and per-zone structure from the policy in
@@ -40,13 +31,12 @@ public sealed partial class CommonsRuntime
         var p = _store.Current;
         var now = _time.GetUtcNow();
         // Breakers of zones and resources that still exist are kept across a policy change, like the channels'.
-        var oldBreakers = _resources.Values.Select(r => r.Breaker).Concat(_zones.Select(z => z.Breaker)).OfType<CircuitBreaker>()
-            .ToDictionary(b => b.Id, StringComparer.Ordinal);
+        var oldBreakers = _breakers.SharedBreakers();
         CircuitBreaker NewBreaker(string id, BreakerScope scope) =>
             oldBreakers.TryGetValue(id, out var b) ? b : new CircuitBreaker(id, scope, BreakerOptions.Default, _time, _audit);
         _resources = p.Resources.ToDictionary(r => r.Key, r =>
-            new ResourceRuntime(r.Value, new StageMonitor(r.Value, _audit), AllowanceCalculator.Compute(UnderDelegatedCaps(p), r.Key),
-                r.Value.Breaker is null ? null : NewBreaker(ResourceBreakerId(r.Key), BreakerScope.Resource)));
+            new ResourceRuntime(r.Value, new StageMonitor(r.Value, _audit), AllowanceCalculator.Compute(_regional.Under(p), r.Key),
+                r.Value.Breaker is null ? null : NewBreaker(BreakerBoard.ResourceBreakerId(r.Key), BreakerScope.Resource)));
         var channels = new Dictionary<string, ChannelRuntime>(StringComparer.Ordinal);
         foreach (var h in p.Households)
             foreach (var m in h.Meters)
@@ -61,26 +51,11 @@ public sealed partial class CommonsRuntime
         _channels = channels;
         _byMeter = channels.Values.GroupBy(c => c.Meter.Id).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         _shared = p.SharedMeters.ToDictionary(m => m.Id, StringComparer.Ordinal);
-        _zones = p.Zones.Select(z => new ZoneRuntime(z, NewBreaker(ZoneBreakerId(z.Id), BreakerScope.Zone)) { SlotEnd = SlotBoundary(now, z.RotationSlotMinutes) }).ToList();
-        foreach (var z in _zones) RestoreRotation(z, now);
-        foreach (var r in _resources.Values.Where(r => r.Breaker is { } b && oldBreakers.ContainsKey(b.Id)))
-            (r.BreakerSeen, r.BreakerCut) = (r.Breaker!.State, r.Breaker.State == BreakerState.Open);
-        var active = _emergency.Active;
-        _emergency.Dispose();
-        _emergency = new EmergencyProtocol(p.Council, p.EmergencyMaxDuration, _time, _audit);
-        if (active is not null) _emergency.Restore(active);
-        var pending = _changes.Pending;
-        _changes = new PolicyChanges(_store, _time, _audit);
-        foreach (var pp in pending) _changes.Restore(pp);
+        _breakers.Rebuild(_resources, _channels, p.Zones, NewBreaker, oldBreakers, now);
+        _acts.Rebuild();
         foreach (var r in _resources.Values) SetPeriod(r, now);
         LoadUsage();
         SeedRegisters();
-    }
-
-    private static DateTimeOffset SlotBoundary(DateTimeOffset now, int slotMinutes)
-    {
-        var slotMs = slotMinutes * 60_000L;
-        return DateTimeOffset.FromUnixTimeMilliseconds((now.ToUnixTimeMilliseconds() / slotMs + 1) * slotMs);
     }
 
     private void SetPeriod(ResourceRuntime r, DateTimeOffset now)
@@ -112,19 +87,9 @@ public sealed partial class CommonsRuntime
     /// <summary>Breakers, stages, the emergency and pending proposals as they were before a restart.</summary>
     private void Restore()
     {
-        RestoreBreakers();
+        _breakers.Restore();
         RestoreStages();
-        if (_db.Get("emergency") is { } json && JsonSerializer.Deserialize<Emergency>(json) is { } e)
-        {
-            _emergencyApplied = e;
-            _emergency.Restore(e);
-        }
-        foreach (var p in _db.Proposals().Where(p => p.State == "pending"))
-        {
-            var parsed = PolicyLoader.Parse(p.Yaml, "proposal-" + p.Id[..8] + ".yaml");
-            if (parsed.Policy is { } policy)
-                _changes.Restore(new PolicyProposal(p.Id, policy, DateTimeOffset.FromUnixTimeMilliseconds(p.EffectiveMs), p.Proposer, p.Approvals.ToHashSet(StringComparer.Ordinal)));
-        }
+        _acts.Restore();
     }
 
     private void RestoreStages()

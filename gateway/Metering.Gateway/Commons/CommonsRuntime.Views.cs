@@ -19,8 +19,8 @@ public sealed partial class CommonsRuntime
                 p.Households.Sum(h => _used.GetValueOrDefault((h.Id, r.Key))), r.Value.Policy.CapPerPeriod,
                 r.Value.Stages.Current, r.Value.Stages.Current == 0 ? "normal" : r.Value.StageReason)).ToList();
             var meters = p.Households.SelectMany(h => h.Meters.Select(m => m.Id)).Concat(p.SharedMeters.Select(m => m.Id)).ToList();
-            return new CommunityOverview(p.Community, p.Version, resources, EmergencyView(now),
-                AllBreakers().Count(b => b.State != BreakerState.Closed),
+            return new CommunityOverview(p.Community, p.Version, resources, _acts.EmergencyView(now),
+                _breakers.All().Count(b => b.State != BreakerState.Closed),
                 meters.Count(m => _online.TryGetValue(m, out var on) && !on), meters.Count, now);
         }
     }
@@ -39,7 +39,7 @@ public sealed partial class CommonsRuntime
                 var status = rr.Status(h.Id, _used.GetValueOrDefault((h.Id, resource)));
                 var sanction = Curtailment.SanctionFor(rr.Policy.Sanctions, status);
                 // Rotation's minutes (RotationScheduler) and every other cause's (CurtailedTime).
-                var minutes = _zones.Where(z => z.Zone.Resource == resource).Sum(z => z.Scheduler.MinutesLost.GetValueOrDefault(h.Id))
+                var minutes = _breakers.RotationMinutes(h.Id, resource)
                     + _curtailed.Minutes(h.Id, resource, rr.PeriodStart, _time.GetUtcNow());
                 var channels = h.Meters.Where(m => m.Resource == resource)
                     .SelectMany(m => _byMeter.GetValueOrDefault(m.Id) ?? [])
@@ -56,22 +56,8 @@ public sealed partial class CommonsRuntime
     public IReadOnlyList<BreakerView> Breakers()
     {
         Initialize();
-        lock (_gate)
-        {
-            var channels = _channels.Values.Where(c => c.Safety is not null).Select(c =>
-            {
-                var b = c.Safety!.Breaker;
-                return new BreakerView(b.Id, b.Scope.ToString().ToLowerInvariant(), State(b.State), b.Reason, b.Safety?.ToString().ToLowerInvariant(),
-                    b.NeedsTechnician, b.Since, c.Meter.Id, c.Channel.Id);
-            });
-            // Zone and resource breakers have no meter or channel.
-            var shared = _zones.Select(z => z.Breaker).Concat(_resources.Values.Select(r => r.Breaker).OfType<CircuitBreaker>())
-                .Select(b => new BreakerView(b.Id, b.Scope.ToString().ToLowerInvariant(), State(b.State), b.Reason, null, b.NeedsTechnician, b.Since, null, null));
-            return channels.Concat(shared).OrderBy(b => b.State == "closed").ThenBy(b => b.Id, StringComparer.Ordinal).ToList();
-        }
+        lock (_gate) return _breakers.Views();
     }
-
-    private static string State(BreakerState s) => s == BreakerState.HalfOpen ? "half_open" : s.ToString().ToLowerInvariant();
 
     public IReadOnlyList<CommandView> Commands(int limit)
     {
@@ -88,24 +74,18 @@ public sealed partial class CommonsRuntime
     }
 
     /// <summary>Refused proposals listed: the latest few are what a council member needs to see.</summary>
-    public const int RefusalsListed = 20;
+    public const int RefusalsListed = CouncilActs.RefusalsListed;
 
     public IReadOnlyList<ProposalView> Proposals()
     {
         Initialize();
-        var k = _store.Current.Council.K;
-        static DateTimeOffset At(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
-        var proposals = _db.Proposals().Select(p => new ProposalView(p.Id, p.Proposer, At(p.EffectiveMs), p.Approvals, k, p.State, p.Yaml, At(p.CreatedMs)));
-        var refused = _db.Refusals(RefusalsListed).Select(r => new ProposalView(
-            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(r.Yaml))),
-            r.Proposer, At(r.CreatedMs), [], k, "refused", r.Yaml, At(r.CreatedMs), r.Reason, r.Errors));
-        return proposals.Concat(refused).OrderByDescending(p => p.Created).ToList();
+        lock (_gate) return _acts.Proposals();
     }
 
     public string? PolicyYaml()
     {
         Initialize();
-        return _db.Get("policy_yaml") ?? _store.InstalledText;
+        lock (_gate) return _acts.PolicyYaml();
     }
 
     public IReadOnlyList<AuditRecord> Audit(int limit)
@@ -129,21 +109,5 @@ public sealed partial class CommonsRuntime
         Initialize();
         var verified = File.Exists(_auditPath) ? AuditLog.Verify(_auditPath) : new AuditVerification(true, 0, null, null, null);
         return AuditAnchor.Check(_db, _auditPath, verified);
-    }
-
-    private EmergencyView? EmergencyView(DateTimeOffset now)
-    {
-        var pending = _db.Signatures("declare").Concat(_db.Signatures("renew")).Select(s => s.Member).Distinct().ToList();
-        var council = _store.Current.Council.K;
-        var max = _store.Current.EmergencyMaxDuration;
-        List<SignatureView> Signed(string act) => _db.Signatures(act).Select(s => new SignatureView(s.Member, act, s.Reason, TimeSpan.FromSeconds(s.DurationS),
-            DateTimeOffset.FromUnixTimeMilliseconds(s.SignedMs))).ToList();
-        if (_emergency.Active is not { } e)
-        {
-            var sigs = Signed("declare");
-            return sigs.Count == 0 ? null
-                : new EmergencyView(sigs[^1].Reason, "pending", now, now, TimeSpan.Zero, 0, pending, Active: false, sigs, council, max);
-        }
-        return new EmergencyView(e.Reason, e.DeclaredBy, e.Start, e.Sunset, e.Sunset - now, e.Renewals, pending, Active: true, Signed("renew"), council, max);
     }
 }

@@ -12,8 +12,10 @@ namespace Commons.Metering.Gateway.Commons;
 /// stages, channel readings the safety breakers and the usage against allowances, both the per-channel
 /// decisions; each decision change becomes a command (<see cref="CommandBook"/>) persisted before it is
 /// handed to the broker. The same loop runs the time-based work (retries, rotation slots, emergencies
-/// and proposals falling due). All state is guarded by one lock: the dashboard's reads and acts take it
-/// briefly; the loop never holds it across I/O to the broker.</summary>
+/// and proposals falling due). The runtime composes parts that own their state (<see cref="BreakerBoard"/>,
+/// <see cref="CouncilActs"/>, <see cref="RegionalCaps"/>, <see cref="LatestGauges"/>; Commons/README.md).
+/// All state is guarded by one lock: the dashboard's reads and acts take it briefly; the loop never holds
+/// it across I/O to the broker.</summary>
 public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
 {
     private readonly PolicyStore _store;
@@ -30,6 +32,8 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
     private readonly ICommonsStore _db;
     private readonly RuntimeAuditSink _audit;
     private readonly CommandBook _commands;
+    private readonly CouncilActs _acts;
+    private readonly BreakerBoard _breakers;
     private bool _initialized;
     private readonly CommonsMetrics? _metrics;
 
@@ -44,16 +48,16 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
         // The state store, the audit log and the command book exist from here on; what they restore from the
         // ledger waits for Initialize (the ledger opens when the host starts its writer, after construction).
         _db = (openState ?? ((path, _) => new CommonsDb(path)))(_statePath, store.Current.Community);
+        _breakers = new BreakerBoard(_db, _time, _logger, _metrics);
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(_auditPath)!);
             var auditLog = new AuditLog(_auditPath, _time);
             if (auditLog.TornTailPath is { } torn)
                 _logger.LogWarning("Audit log {Audit} ended in a record torn by a crash; it was cut off and kept in {Torn}; the chain verifies", _auditPath, torn);
-            _audit = new RuntimeAuditSink(auditLog, _events, BreakerChanged, _db);
+            _audit = new RuntimeAuditSink(auditLog, _events, _breakers.Changed, _db);
             _commands = new CommandBook(_db, _options, _time, CommandChanged, _metrics is null ? null : _metrics.ObserveTripLatency);
-            _emergency = new EmergencyProtocol(store.Current.Council, store.Current.EmergencyMaxDuration, _time, _audit);
-            _changes = new PolicyChanges(_store, _time, _audit);
+            _acts = new CouncilActs(store, _db, _audit, _time);
         }
         catch
         {
@@ -204,12 +208,18 @@ public sealed partial class CommonsRuntime : BackgroundService, ICommonsRuntime
 
     public IAsyncEnumerable<CommonsEvent> Subscribe(CancellationToken cancellationToken) => _events.Subscribe(cancellationToken);
 
+    /// <summary>Non-closed breakers per (scope, state), for the metrics.</summary>
+    private IReadOnlyList<(string Scope, string State, int Count)> BreakerCounts()
+    {
+        lock (_gate) return _initialized ? _breakers.NotClosedCounts() : [];
+    }
+
     public override void Dispose()
     {
         base.Dispose();
         lock (_gate)
         {
-            _emergency.Dispose();
+            _acts.Dispose();
             _db.Dispose();
         }
     }

@@ -5,7 +5,7 @@ namespace Commons.Metering.Gateway.Commons;
 
 /// <summary>The audit log as the runtime uses it: every record is appended (hash-chained, synced) and
 /// then published as a live event, and breaker transitions are handed to <paramref name="breakerChanged"/>
-/// (breaker id, audit kind) so the runtime persists and counts them. Each record's seq and hash become the
+/// (breaker id, audit kind) so the breaker board persists and counts them. Each record's seq and hash become the
 /// chain's anchor in <paramref name="store"/> (<see cref="AuditAnchor"/>).</summary>
 internal sealed class RuntimeAuditSink(AuditLog log, EventHub events, Action<string, string> breakerChanged, ICommonsStore store) : IAuditSink
 {

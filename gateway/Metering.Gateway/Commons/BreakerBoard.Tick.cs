@@ -1,45 +1,51 @@
-using System.Globalization;
 using System.Text.Json;
 using Commons.Metering.Gateway.Domain;
-using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Policy;
 using Microsoft.Extensions.Logging;
 
 namespace Commons.Metering.Gateway.Commons;
 
-/// <summary>Zone and resource breakers (docs/design.md rule 3) and the rotation they drive; what of them
-/// survives a restart. Channel breakers are in <see cref="ChannelSafety"/>.
+/// <summary>Zone and resource breakers over time, and the rotation they drive.
 /// Zone: at each rotation slot the zone's demand (measured load plus what its shed households drew when
 /// last unshed) over its capacity opens the breaker; while it is not closed the rotation sheds
 /// discretionary channels; every slot boundary while half-open is a probe. Resource: the community's use
 /// averaged over the breaker's window above the supply's capacity opens it; while open it curtails the
 /// policy's classes; half-open lets the load back and reads one window per probe.</summary>
-public sealed partial class CommonsRuntime
+internal sealed partial class BreakerBoard
 {
-    internal static string ZoneBreakerId(string zoneId) => "zone:" + zoneId;
-
-    internal static string ResourceBreakerId(Resource r) => "resource:" + r.Name();
-
-    private CircuitBreaker? FindBreaker(string id) =>
-        _channels.TryGetValue(id, out var c) ? c.Safety?.Breaker
-        : _zones.Find(z => z.Breaker.Id == id)?.Breaker
-        ?? _resources.Values.FirstOrDefault(r => r.Breaker?.Id == id)?.Breaker;
-
-    private IEnumerable<CircuitBreaker> AllBreakers() =>
-        _channels.Values.Select(c => c.Safety?.Breaker).OfType<CircuitBreaker>()
-            .Concat(_zones.Select(z => z.Breaker))
-            .Concat(_resources.Values.Select(r => r.Breaker).OfType<CircuitBreaker>());
-
-    /// <summary>Use of a household channel for its resource breaker, kept per meter; the first reading after a
-    /// start has no known start time and counts nothing (it may hold hours of use).</summary>
-    private static void AddResourceUse(ResourceRuntime? r, string meter, long fromMs, long toMs, long delta)
+    /// <summary>A household channel's counted rise: its zones' load in the slot (per meter, and the
+    /// discretionary part per household) and its resource breaker's use, kept per meter; the first reading
+    /// after a start has no known start time and counts nothing for the resource (it may hold hours of use).</summary>
+    public void AddUse(ChannelRuntime cr, ResourceRuntime? r, long fromMs, long toMs, long delta)
     {
-        if (r?.Use is { } use && fromMs > 0) use.Add(meter, fromMs, toMs, delta);
+        foreach (var z in _zones)
+        {
+            if (z.Zone.Resource != cr.Resource || !z.Zone.Households.Contains(cr.Household.Id)) continue;
+            z.LoadInSlot += delta;
+            z.LoadByMeterInSlot[cr.Meter.Id] = z.LoadByMeterInSlot.GetValueOrDefault(cr.Meter.Id) + delta;
+            if (cr.Channel.Use == UseClass.Discretionary)
+                z.DiscretionaryInSlot[cr.Household.Id] = z.DiscretionaryInSlot.GetValueOrDefault(cr.Household.Id) + delta;
+        }
+        if (r?.Use is { } use && fromMs > 0) use.Add(cr.Meter.Id, fromMs, toMs, delta);
     }
 
-    /// <summary>Each pass: resource breakers trip, probe and act; zone breakers' lazy half-open is audited now.</summary>
-    private void TickBreakers(DateTimeOffset now)
+    /// <summary>Every zone whose slot ended moves to the next one; after each, the households whose shedding
+    /// changed are handed to <paramref name="decideAgain"/> with the zone's resource (before the next zone moves,
+    /// as a household may belong to two zones).</summary>
+    public void NextSlots(DateTimeOffset now, Action<string, Resource> decideAgain)
     {
+        foreach (var z in _zones)
+        {
+            if (now < z.SlotEnd) continue;
+            foreach (var h in NextRotationSlot(z, now)) decideAgain(h, z.Zone.Resource);
+        }
+    }
+
+    /// <summary>Each pass: resource breakers trip, probe and act; zone breakers' lazy half-open is audited now.
+    /// Returns the resources whose breaker started or stopped curtailing (every household to decide again).</summary>
+    public IReadOnlyList<Resource> Tick(DateTimeOffset now)
+    {
+        var changed = new List<Resource>();
         foreach (var z in _zones) _ = z.Breaker.State;
         foreach (var (resource, r) in _resources)
         {
@@ -65,8 +71,9 @@ public sealed partial class CommonsRuntime
             var cut = r.BreakerSeen == BreakerState.Open;
             if (cut == r.BreakerCut) continue;
             r.BreakerCut = cut;
-            foreach (var h in _store.Current.Households) Evaluate(h, resource);
+            changed.Add(resource);
         }
+        return changed;
     }
 
     /// <summary>Once per episode: a use over the supply that only one device reports is logged (who), never acted on.</summary>
@@ -74,12 +81,12 @@ public sealed partial class CommonsRuntime
     {
         var alone = rate > capacity && corroborated <= capacity;
         if (alone && !r.Uncorroborated)
-            _logger.LogWarning("Community {Resource} use {Rate} {Unit}/min is over the capacity {Capacity} {Unit}/min only by the word of one device ({Meter}): the breaker does not act on one device alone",
+            logger.LogWarning("Community {Resource} use {Rate} {Unit}/min is over the capacity {Capacity} {Unit}/min only by the word of one device ({Meter}): the breaker does not act on one device alone",
                 name, rate, unit, capacity, unit, Corroboration.Largest(bySource));
         r.Uncorroborated = alone;
     }
 
-    private void NextRotationSlot(ZoneRuntime z, DateTimeOffset now)
+    private List<string> NextRotationSlot(ZoneRuntime z, DateTimeOffset now)
     {
         var minutes = z.Zone.RotationSlotMinutes;
         foreach (var h in z.Zone.Households.Where(h => !z.Shed.Contains(h)))
@@ -94,7 +101,7 @@ public sealed partial class CommonsRuntime
         var b = z.Breaker;
         var state = b.State;
         if (state == BreakerState.Closed && demand > capacity && corroborated <= capacity)
-            _logger.LogWarning("Zone {Zone} load {Demand} {Unit}/min is over the capacity {Capacity} {Unit}/min only by the word of one device ({Meter}): the breaker does not act on one device alone",
+            logger.LogWarning("Zone {Zone} load {Demand} {Unit}/min is over the capacity {Capacity} {Unit}/min only by the word of one device ({Meter}): the breaker does not act on one device alone",
                 z.Zone.Id, demand, unit, capacity, unit, Corroboration.Largest(z.LoadByMeterInSlot));
         if (state == BreakerState.Closed && corroborated > capacity)
             b.Trip($"load {demand} {unit}/min over capacity {capacity} {unit}/min", actor: "zone:" + z.Zone.Id);
@@ -109,14 +116,19 @@ public sealed partial class CommonsRuntime
         z.DiscretionaryInSlot.Clear();
         z.SlotEnd = SlotBoundary(now, minutes);
         SaveRotation(z);
-        foreach (var h in before.Union(z.Shed).Where(h => before.Contains(h) != z.Shed.Contains(h)).ToList())
-            Evaluate(_store.Current.Household(h), z.Zone.Resource);
+        return before.Union(z.Shed).Where(h => before.Contains(h) != z.Shed.Contains(h)).ToList();
+    }
+
+    private static DateTimeOffset SlotBoundary(DateTimeOffset now, int slotMinutes)
+    {
+        var slotMs = slotMinutes * 60_000L;
+        return DateTimeOffset.FromUnixTimeMilliseconds((now.ToUnixTimeMilliseconds() / slotMs + 1) * slotMs);
     }
 
     private sealed record RotationState(long Slot, Dictionary<string, long> Minutes, Dictionary<string, long> Last,
         List<string> Shed, long SlotEndMs, Dictionary<string, long> Sheddable);
 
-    private void SaveRotation(ZoneRuntime z) => _db.Set("rotation:" + z.Zone.Id, JsonSerializer.Serialize(new RotationState(
+    private void SaveRotation(ZoneRuntime z) => db.Set("rotation:" + z.Zone.Id, JsonSerializer.Serialize(new RotationState(
         z.Scheduler.Slot, z.Scheduler.MinutesLost.ToDictionary(), z.Scheduler.LastShedSlot.ToDictionary(), [.. z.Shed],
         z.SlotEnd.ToUnixTimeMilliseconds(), z.SheddableLoad.ToDictionary())));
 
@@ -124,7 +136,7 @@ public sealed partial class CommonsRuntime
     /// before a restart or a policy change.</summary>
     private void RestoreRotation(ZoneRuntime z, DateTimeOffset now)
     {
-        if (_db.Get("rotation:" + z.Zone.Id) is not { } json || JsonSerializer.Deserialize<RotationState>(json) is not { } s) return;
+        if (db.Get("rotation:" + z.Zone.Id) is not { } json || JsonSerializer.Deserialize<RotationState>(json) is not { } s) return;
         z.Scheduler.Restore(s.Slot, s.Minutes, s.Last);
         var members = z.Zone.Households.ToHashSet(StringComparer.Ordinal);
         foreach (var (h, load) in s.Sheddable.Where(x => members.Contains(x.Key))) z.SheddableLoad[h] = load;
@@ -133,65 +145,4 @@ public sealed partial class CommonsRuntime
         z.SlotEnd = end;
         z.Shed = s.Shed.Where(members.Contains).ToHashSet(StringComparer.Ordinal);
     }
-
-    /// <summary>Breakers of every scope as they were before a restart (no new audit record).</summary>
-    private void RestoreBreakers()
-    {
-        foreach (var b in _db.Breakers())
-        {
-            if (!Enum.TryParse<BreakerState>(b.State, out var state) || state == BreakerState.Closed || FindBreaker(b.Id) is not { } breaker) continue;
-            SafetyReason? safety = Enum.TryParse<SafetyReason>(b.Safety, ignoreCase: true, out var s) ? s : null;
-            breaker.Restore(b.Reason, safety, b.Technician, DateTimeOffset.FromUnixTimeMilliseconds(b.SinceMs), state,
-                b.UntilMs is { } u ? DateTimeOffset.FromUnixTimeMilliseconds(u) : null, b.Trips);
-        }
-        var now = _time.GetUtcNow();
-        foreach (var r in _resources.Values.Where(r => r.Breaker is not null))
-        {
-            r.BreakerSeen = r.Breaker!.State;
-            r.BreakerCut = r.BreakerSeen == BreakerState.Open;
-            // The use window is empty after a start: a probe needs a whole window of fresh readings.
-            r.ProbeAt = now + TimeSpan.FromMinutes(r.Policy.Breaker!.WindowMinutes);
-        }
-    }
-
-    private void BreakerChanged(string id, string kind)
-    {
-        if (FindBreaker(id) is not { } b) return;
-        var scope = b.Scope.ToString().ToLowerInvariant();
-        _metrics?.CountBreakerTransition(scope, kind.StartsWith("breaker.", StringComparison.Ordinal) ? kind["breaker.".Length..] : kind);
-        _db.SaveBreaker(id, b.State.ToString(), b.Reason, b.Safety?.ToString(), b.NeedsTechnician, b.Since.ToUnixTimeMilliseconds(),
-            b.OpenUntil.ToUnixTimeMilliseconds(), b.RecentTrips);
-    }
-
-    /// <summary>Non-closed breakers per (scope, state), for the metrics.</summary>
-    private IReadOnlyList<(string Scope, string State, int Count)> BreakerCounts()
-    {
-        lock (_gate)
-        {
-            if (!_initialized) return [];
-            return AllBreakers().Select(b => (Scope: b.Scope.ToString().ToLowerInvariant(), State: State(b.State)))
-                .GroupBy(x => x).Select(g => (g.Key.Scope, g.Key.State, g.Count())).ToList();
-        }
-    }
-
-    /// <summary>A technician closes a zone or resource breaker: the shedding it caused ends now.</summary>
-    private void BreakerReset(CircuitBreaker b)
-    {
-        if (_zones.Find(z => z.Breaker == b) is { } z)
-        {
-            var before = z.Shed;
-            z.Shed = new(StringComparer.Ordinal);
-            SaveRotation(z);
-            foreach (var h in before) Evaluate(_store.Current.Household(h), z.Zone.Resource);
-            return;
-        }
-        foreach (var (resource, r) in _resources.Where(r => r.Value.Breaker == b))
-        {
-            (r.BreakerSeen, r.BreakerCut) = (BreakerState.Closed, false);
-            foreach (var h in _store.Current.Households) Evaluate(h, resource);
-        }
-    }
-
-    private static string BreakerWhy(ResourceRuntime rr) =>
-        string.Create(CultureInfo.InvariantCulture, $"curtailed: {rr.Policy.Resource.Name()} breaker open ({rr.Breaker?.Reason})");
 }
