@@ -9,6 +9,7 @@ namespace Commons.Metering.Dashboard.Tests.Api;
 /// <summary>The gateway as a newcomer starts it (gateway/Metering.Gateway.Demo, no arguments): within the first minute every
 /// simulated water meter has drawn water and every forest meter has booked a load, so no chart or
 /// gauge of the demo is empty.</summary>
+[Collection(TestStreams.Beside)]
 [Trait("Category", "Integration")]
 public sealed partial class DemoGatewayTests(Xunit.Abstractions.ITestOutputHelper output)
 {

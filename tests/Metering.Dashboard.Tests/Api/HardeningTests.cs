@@ -12,6 +12,7 @@ namespace Commons.Metering.Dashboard.Tests.Api;
 /// without effect: a lockout aimed at a victim, a YAML alias bomb, an SSE open/close flood filling the
 /// error log, other households' details in a member's audit view, forged log lines and passwords in the
 /// log, world-readable data files.</summary>
+[Collection(TestStreams.Beside)]
 [Trait("Category", "Integration")]
 public sealed partial class HardeningTests(PolicyGateway gw, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<PolicyGateway>
 {

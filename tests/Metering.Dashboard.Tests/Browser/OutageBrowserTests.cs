@@ -5,6 +5,7 @@ namespace Commons.Metering.Dashboard.Tests.Browser;
 /// <summary>When the gateway stops, an open page says so in a banner (not only a faded badge) and
 /// navigating says "cannot be reached" instead of "Failed to fetch"; when it is back, the banner
 /// goes and the page reloads its figures.</summary>
+[Collection(TestStreams.Beside)]
 [Trait("Category", "Integration")]
 public sealed class OutageBrowserTests(BrowserSession browser) : IClassFixture<BrowserSession>
 {
