@@ -118,7 +118,9 @@ internal sealed class GatewayHarness : IAsyncDisposable
         // As the gateway wires it (GatewayServices): the confirmations hear of every ledger batch.
         Confirmations = new ConfirmationHub(Time);
         ConfirmationMetrics = new ConfirmationMetrics(Metrics);
-        Ledger = new LedgerWriter(Store, Registry, Metrics, options, NullLogger<LedgerWriter>.Instance, batchObservers: [Confirmations]);
+        // And as the Sinks register it: with Influx:Kind set, the ledger appends their lines to sink_outbox.
+        Ledger = new LedgerWriter(Store, Registry, Metrics, options, NullLogger<LedgerWriter>.Instance, batchObservers: [Confirmations],
+            sinkRows: new Gateway.Sinks.InfluxSinkRows(Options.Influx.SinkConfigured));
         Pipeline = new IngestPipeline(Registry, Ledger, Metrics, Time, options, NullLogger<IngestPipeline>.Instance, Confirmations, ConfirmationMetrics);
     }
 }
