@@ -35,9 +35,11 @@ internal sealed partial class LedgerBatch
         if (rise > 0) tx.AddHourlyUsage(w.Meter, w.Channel, UsageRules.HourStartMs(held.TsMs), rise);
         if (sinkRows is not null)
         {
-            // The same point (series and time) as the held one: InfluxDB keeps the newer fields.
+            // The same point (series and time) as the held one: InfluxDB keeps the newer fields. The series
+            // includes the household tag: without it the usage would stand in a series of its own.
             var channel = new ChannelRegister(w.Channel, w.MeterInfo.Resource, held.Register);
-            if (sinkRows.Reading(w.MeterInfo, new Reading(w.Seq, held.TsMs, [channel], null), channel, rise, flag, null) is { } row) tx.AppendOutbox(row);
+            var row = sinkRows.Reading(w.MeterInfo, new Reading(w.Seq, held.TsMs, [channel], null), channel, rise, flag, households?.HouseholdOf(w.Meter));
+            if (row is not null) tx.AppendOutbox(row);
         }
         return new LedgerOutcome(LedgerStatus.Committed, [])
         {
