@@ -24,9 +24,12 @@ internal sealed class GatewayHarness : IAsyncDisposable
     public static readonly DateTimeOffset Start = DateTimeOffset.FromUnixTimeMilliseconds(1_764_245_400_000).AddMinutes(10);
 
     private readonly bool _ownsDirectory;
+    private readonly IMeterHouseholds? _households;
 
-    public GatewayHarness(GatewayOptions? options = null, string? directory = null)
+    /// <param name="households">The households of the policy in force, as the gateway gives them to the ledger.</param>
+    public GatewayHarness(GatewayOptions? options = null, string? directory = null, IMeterHouseholds? households = null)
     {
+        _households = households;
         Options = options ?? new GatewayOptions();
         _ownsDirectory = directory is null;
         Directory = directory ?? System.IO.Directory.CreateTempSubdirectory("gateway-tests-").FullName;
@@ -118,7 +121,9 @@ internal sealed class GatewayHarness : IAsyncDisposable
         // As the gateway wires it (GatewayServices): the confirmations hear of every ledger batch.
         Confirmations = new ConfirmationHub(Time);
         ConfirmationMetrics = new ConfirmationMetrics(Metrics);
-        Ledger = new LedgerWriter(Store, Registry, Metrics, options, NullLogger<LedgerWriter>.Instance, batchObservers: [Confirmations]);
+        // And as the Sinks register it: with Influx:Kind set, the ledger appends their lines to sink_outbox.
+        Ledger = new LedgerWriter(Store, Registry, Metrics, options, NullLogger<LedgerWriter>.Instance, batchObservers: [Confirmations],
+            households: _households, sinkRows: new Gateway.Sinks.InfluxSinkRows(Options.Influx.SinkConfigured));
         Pipeline = new IngestPipeline(Registry, Ledger, Metrics, Time, options, NullLogger<IngestPipeline>.Instance, Confirmations, ConfirmationMetrics);
     }
 }

@@ -27,7 +27,8 @@ internal sealed class InProcessIngestLedger : IAsyncDisposable
         Registry = new MeterRegistry();
         Metrics = new MeterExporter();
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
-        Ledger = new LedgerWriter(Store, Registry, Metrics, wrapped, NullLogger<LedgerWriter>.Instance);
+        Ledger = new LedgerWriter(Store, Registry, Metrics, wrapped, NullLogger<LedgerWriter>.Instance,
+            sinkRows: new Commons.Metering.Gateway.Sinks.InfluxSinkRows(options.Influx.SinkConfigured));
         Pipeline = new IngestPipeline(Registry, Ledger, Metrics, time, wrapped, NullLogger<IngestPipeline>.Instance);
     }
 

@@ -3,7 +3,7 @@ using Commons.Metering.Gateway.Domain;
 namespace Commons.Metering.Gateway.Ledger;
 
 /// <summary>Gauge uplinks: one row per gauge keyed (meter, seq, gauge), the meter's seq state, the
-/// sink outbox lines; a value impossible for its sensor is flagged, stored, and counted.</summary>
+/// sinks' outbox rows; a value impossible for its sensor is flagged, stored, and counted.</summary>
 internal sealed partial class LedgerBatch
 {
     private LedgerOutcome ApplyGauge(ILedgerTransaction tx, GaugeWrite w)
@@ -22,7 +22,7 @@ internal sealed partial class LedgerBatch
                 return LedgerOutcome.Duplicate;
             }
             if (impossible) (flags ??= new List<ReadingFlag>(1)).Add(ReadingFlag.GaugeImpossible);
-            if (writeOutbox) tx.AppendOutbox(GaugeLine.For(w.MeterInfo, uplink, gauge, flag));
+            if (sinkRows?.Gauge(w.MeterInfo, uplink, gauge, flag) is { } row) tx.AppendOutbox(row);
         }
         tx.SetMeterState(w.Meter, UsageRules.AfterEvent(state, uplink.Seq));
         tx.RecordSeen(w.Meter, w.ReceivedMs);

@@ -33,11 +33,13 @@ internal sealed partial class LedgerBatch
         tx.DecideHeld(w.Meter, w.Seq, w.Channel, flag, rise, w.Actor, w.Reason, w.ReceivedMs);
         tx.SetChannel(w.Meter, w.Channel, new ChannelState(w.Seq, held.Register, held.TsMs));
         if (rise > 0) tx.AddHourlyUsage(w.Meter, w.Channel, UsageRules.HourStartMs(held.TsMs), rise);
-        if (writeOutbox)
+        if (sinkRows is not null)
         {
-            // The same point (series and time) as the held one: InfluxDB keeps the newer fields.
+            // The same point (series and time) as the held one: InfluxDB keeps the newer fields. The series
+            // includes the household tag: without it the usage would stand in a series of its own.
             var channel = new ChannelRegister(w.Channel, w.MeterInfo.Resource, held.Register);
-            tx.AppendOutbox(_lines.For(w.MeterInfo, new Reading(w.Seq, held.TsMs, [channel], null), channel, rise, flag));
+            var row = sinkRows.Reading(w.MeterInfo, new Reading(w.Seq, held.TsMs, [channel], null), channel, rise, flag, households?.HouseholdOf(w.Meter));
+            if (row is not null) tx.AppendOutbox(row);
         }
         return new LedgerOutcome(LedgerStatus.Committed, [])
         {

@@ -5,11 +5,10 @@ namespace Commons.Metering.Gateway.Ledger;
 /// <summary>Applies the writes of one group-commit batch inside one transaction, in queue order.
 /// For a reading: one row per channel (PRIMARY KEY (meter, seq, channel); a redelivery is a
 /// duplicate and changes nothing), per-channel state, hourly usage and the sink outbox rows, all in
-/// the same transaction, so a crash at any instant loses nothing and counts nothing twice.</summary>
-internal sealed partial class LedgerBatch(bool writeOutbox, IMeterHouseholds? households = null)
+/// the same transaction, so a crash at any instant loses nothing and counts nothing twice. The outbox
+/// rows are the sinks' (<see cref="ISinkRows"/>); without a sink there are none.</summary>
+internal sealed partial class LedgerBatch(ISinkRows? sinkRows, IMeterHouseholds? households = null)
 {
-    private readonly InfluxLineBuilder _lines = new();
-
     public LedgerOutcome Apply(ILedgerTransaction tx, LedgerWrite write) => write switch
     {
         ReadingWrite r => ApplyReading(tx, r),
@@ -62,7 +61,7 @@ internal sealed partial class LedgerBatch(bool writeOutbox, IMeterHouseholds? ho
             }
             var flagName = (channelFlag ?? readingFlag)?.Name();
             tx.InsertReadingChannel(w.Meter, reading, w.ReceivedMs, readingFlag?.Name(), channel, usage, flagName);
-            if (writeOutbox) tx.AppendOutbox(_lines.For(w.MeterInfo, reading, channel, usage, flagName, households?.HouseholdOf(w.Meter)));
+            if (sinkRows?.Reading(w.MeterInfo, reading, channel, usage, flagName, households?.HouseholdOf(w.Meter)) is { } row) tx.AppendOutbox(row);
         }
         if (readingFlag == ReadingFlag.SeqJump) tx.RecordSeen(w.Meter, w.ReceivedMs);
         else tx.SetMeterState(w.Meter, counted ? UsageRules.AfterReading(meterState, reading.Seq, reading.TsMs) : UsageRules.AfterReading(meterState, reading.Seq));

@@ -34,7 +34,8 @@ public sealed class LedgerWriter : IHostedService, IDisposable
 
     public LedgerWriter(IStateStore store, MeterRegistry registry, IMeterFactory meters,
         IOptions<GatewayOptions> options, ILogger<LedgerWriter> logger, IEnumerable<ILedgerObserver>? observers = null,
-        IEnumerable<ILedgerBatchObserver>? batchObservers = null, IMeterHouseholds? households = null, ILedgerFence? fence = null)
+        IEnumerable<ILedgerBatchObserver>? batchObservers = null, IMeterHouseholds? households = null, ILedgerFence? fence = null,
+        ISinkRows? sinkRows = null)
     {
         _fence = fence;
         _observers = observers?.ToArray() ?? [];
@@ -46,7 +47,8 @@ public sealed class LedgerWriter : IHostedService, IDisposable
         _logger = logger;
         var o = options.Value;
         _maxBatch = o.Ledger.MaxBatchSize;
-        _batch = new LedgerBatch(o.Influx.SinkConfigured, households);
+        // The sinks decide what goes into sink_outbox, and whether anything does (Ledger/ISinkRows.cs).
+        _batch = new LedgerBatch(sinkRows, households);
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(o.Ledger.QueueCapacity)
         {
             SingleReader = true,

@@ -8,7 +8,8 @@ namespace Commons.Metering.Gateway.Sinks;
 public static class SinkServiceCollectionExtensions
 {
     /// <summary>Registers the Metering:Influx options (validated at start), the sink writer chosen
-    /// by Kind, the hosted drain service and <see cref="ISinkStatus"/>. The outbox lives in
+    /// by Kind, the hosted drain service, <see cref="ISinkStatus"/> and the rows the ledger writes into the
+    /// outbox (<see cref="Ledger.ISinkRows"/>). The outbox lives in
     /// {Metering:Storage:DataDirectory}/metering.db.</summary>
     public static IServiceCollection AddMeteringSinks(this IServiceCollection services, IConfiguration configuration)
     {
@@ -26,6 +27,8 @@ public static class SinkServiceCollectionExtensions
         services.TryAddSingleton<SinkOutboxSignal>();
         services.AddSingleton<Ledger.ILedgerObserver>(sp => sp.GetRequiredService<SinkOutboxSignal>());
         services.TryAddSingleton<ISinkStatus>(sp => sp.GetRequiredService<SinkSet>());
+        // The rows the ledger appends to sink_outbox in its own transaction, in InfluxDB line protocol.
+        services.TryAddSingleton<Ledger.ISinkRows, InfluxSinkRows>();
         services.AddHostedService<SinkDrainService>();
         return services;
     }

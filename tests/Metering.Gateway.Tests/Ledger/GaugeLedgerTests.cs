@@ -2,6 +2,7 @@ using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
+using Commons.Metering.Gateway.Sinks;
 using Commons.Metering.Gateway.Tests.Telemetry;
 
 namespace Commons.Metering.Gateway.Tests.Ledger;

@@ -6,8 +6,9 @@ using Microsoft.Data.Sqlite;
 namespace Commons.Metering.Gateway.Sinks.Sqlite;
 
 /// <summary>Rebuilds InfluxDB from the ledger: the reading rows of a device-time range go into
-/// sink_outbox again, as the very lines the ledger wrote when it committed them (InfluxLine, from the
-/// rows' own register, usage, seq and flag), and the running sink delivers them like any other. So the
+/// sink_outbox again, as the very lines the ledger wrote when it committed them (the same
+/// <see cref="InfluxLineBuilder"/> as <see cref="InfluxSinkRows"/>, from the rows' own register, usage,
+/// seq and flag), and the running sink delivers them like any other. So the
 /// rebuild uses the same writer, retries, breaker and dead letters, and is idempotent: InfluxDB keeps
 /// one point per series and timestamp, a line sent again overwrites itself with the same values.
 /// Live ingest is not stalled: the rows are read on their own read-only connection, and each chunk of
@@ -33,6 +34,8 @@ internal static class LedgerReplay
         (string Meter, long Seq, string Channel) after = ("", long.MinValue, "");
         long total = 0;
         var lines = new List<string>(ChunkRows);
+        // Its own builder: the ledger writer's is busy on another thread.
+        var builder = new InfluxLineBuilder();
         while (!cancel.IsCancellationRequested)
         {
             lines.Clear();
@@ -59,7 +62,7 @@ internal static class LedgerReplay
                     meter = meters[after.Meter];
                     var reading = new Reading(after.Seq, r.GetInt64(6), [], null);
                     var channel = new ChannelRegister(after.Channel, meter.Resource, r.GetInt64(3));
-                    lines.Add(InfluxLine.For(meter, reading, channel, r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5), households?.HouseholdOf(meter.Id)));
+                    lines.Add(builder.For(meter, reading, channel, r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5), households?.HouseholdOf(meter.Id)));
                 }
             }
             if (lines.Count == 0) break;

@@ -1,15 +1,17 @@
 using System.Globalization;
 using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Ledger;
 using InfluxDB.Client.Writes;
 
-namespace Commons.Metering.Gateway.Ledger;
+namespace Commons.Metering.Gateway.Sinks;
 
-/// <summary>The ledger writer's <see cref="InfluxLine.For"/>, byte for byte the same lines, with the
+/// <summary><see cref="InfluxLine.For"/> for the ledger's outbox rows (<see cref="InfluxSinkRows"/>) and
+/// the rebuild (Sqlite/LedgerReplay.cs), byte for byte the same lines, with the
 /// library's work done once per series instead of once per reading: InfluxDB.Client's PointData
 /// escapes the measurement and tags (the series key) and the flag's string value, and those strings
 /// are kept; the integer fields and the timestamp, which need no escaping, are appended per reading.
 /// Building every line with PointData was 12% of the writer thread's samples (`ledger` under perf,
-/// docs/benchmarks.md), and the writer is the one serial stage of ingest. One instance per writer
+/// docs/benchmarks.md), and the writer is the one serial stage of ingest. One instance per thread
 /// (not thread-safe); at most <see cref="MaxSeries"/> series keys are kept, then the cache starts over.</summary>
 internal sealed class InfluxLineBuilder
 {

@@ -1,16 +1,18 @@
 using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Ledger;
 using InfluxDB.Client.Api.Domain;
 using InfluxDB.Client.Writes;
 
-namespace Commons.Metering.Gateway.Ledger;
+namespace Commons.Metering.Gateway.Sinks;
 
 /// <summary>The sink_outbox row of one channel of a committed reading, in InfluxDB line protocol
-/// built by InfluxDB.Client's PointData (escaping is the library's). The contract with the Sinks:
+/// built by InfluxDB.Client's PointData (escaping is the library's). The contract with InfluxDB:
 /// measurement 'reading'; tags community, meter, channel, resource, and household when the policy in
 /// force lists the meter under one (<see cref="IMeterHouseholds"/>); integer fields reg, usage, seq
 /// and the string field flag only when flagged; timestamp = device time in milliseconds.
-/// The ledger writer writes the same lines through <see cref="InfluxLineBuilder"/> (series keys cached);
-/// this is the reference that one is tested against.</summary>
+/// The ledger's rows (<see cref="InfluxSinkRows"/>) and the rebuild (Sqlite/LedgerReplay.cs) write the
+/// same lines through <see cref="InfluxLineBuilder"/> (series keys cached); this is the reference that one
+/// is tested against.</summary>
 public static class InfluxLine
 {
     public const string Measurement = "reading";

@@ -1,8 +1,9 @@
 using Commons.Metering.Gateway.Domain;
+using Commons.Metering.Gateway.Ledger;
 using InfluxDB.Client.Api.Domain;
 using InfluxDB.Client.Writes;
 
-namespace Commons.Metering.Gateway.Ledger;
+namespace Commons.Metering.Gateway.Sinks;
 
 /// <summary>The InfluxDB line of one gauge summary: measurement <c>gauge</c>, its own (readings are
 /// measurement <c>reading</c>), tagged by community, meter, gauge, quantity and sensor; integer

@@ -1,9 +1,10 @@
 using CsCheck;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;
+using Commons.Metering.Gateway.Sinks;
 using Commons.Metering.Gateway.Domain;
 
-namespace Commons.Metering.Gateway.Tests.Ledger;
+namespace Commons.Metering.Gateway.Tests.Sinks;
 
 /// <summary>The writer's cached line builder must write exactly what InfluxDB.Client's PointData
 /// writes (<see cref="InfluxLine.For"/>), for any tag text, number and flag.</summary>
