@@ -1,6 +1,6 @@
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Cluster;
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using Commons.Metering.Gateway.Dashboard;
 using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
@@ -55,7 +55,7 @@ public static class GatewayServices
             return o.Provider switch
             {
                 StorageProvider.Sqlite => (path, _) => new CommonsDb(path),
-                StorageProvider.Postgres => (_, community) => new Commons.Postgres.PostgresCommonsStore(o.ConnectionString!, community),
+                StorageProvider.Postgres => (_, community) => new PolicyRuntime.Postgres.PostgresCommonsStore(o.ConnectionString!, community),
                 _ => throw Unsupported(o),
             };
         });
@@ -107,11 +107,11 @@ public static class GatewayServices
         // Policy: read-only so far (the host loads Metering:Policy:File and registers the store first).
         services.TryAddSingleton<Policy.PolicyStore>();
         services.TryAddSingleton<IMeterHouseholds, Policy.PolicyHouseholds>();
-        // Commons runtime: the policy acts, only when a policy file is configured (Commons/README.md).
-        if (options.Policy.Configured) Commons.CommonsServices.AddCommonsRuntime(services, configuration, hosted: !cluster);
+        // Commons runtime: the policy acts, only when a policy file is configured (PolicyRuntime/README.md).
+        if (options.Policy.Configured) PolicyRuntime.CommonsServices.AddCommonsRuntime(services, configuration, hosted: !cluster);
         // In a cluster the runtime runs only on the owner of the policy's community.
         if (options.Policy.Configured && cluster)
-            services.AddGatedPolicyRuntime<Commons.CommonsRuntime>(sp => sp.GetRequiredService<Policy.PolicyStore>().Current.Community);
+            services.AddGatedPolicyRuntime<PolicyRuntime.CommonsRuntime>(sp => sp.GetRequiredService<Policy.PolicyStore>().Current.Community);
         // Federation (Region/README.md): the region's side and the community's upward link, each only when configured.
         Region.RegionServices.AddRegionalTier(services, configuration);
         // Actuation: the commission ping's ack waiters (Http/CommissionApi.cs), independent of any policy.

@@ -1,7 +1,7 @@
 
 namespace Commons.Metering.Gateway.Actuation;
 
-/// <summary>Where a command is in its life (Commons/README.md, "Command lifecycle").</summary>
+/// <summary>Where a command is in its life (PolicyRuntime/README.md, "Command lifecycle").</summary>
 public enum CommandState
 {
     /// <summary>Persisted, not yet handed to the broker (or handed, and the broker refused it).</summary>
@@ -40,7 +40,7 @@ public sealed record CommandRecord(
 {
     public string Cid => Wire.Cid;
 
-    /// <summary>Which of a device's due commands is sent first (Commons/README.md, "Per-device window"): 0 the
+    /// <summary>Which of a device's due commands is sent first (PolicyRuntime/README.md, "Per-device window"): 0 the
     /// actuation (`reset`, `valve`, `relay`: safety cuts and the restoring of a channel), 1 the safety
     /// thresholds, 2 the rest of the policy push (`stage`, `allowance`, `ping`); the same class in the order issued.</summary>
     public int Priority => Wire.Op switch { "reset" or "valve" or "relay" => 0, "safety" => 1, _ => 2 };

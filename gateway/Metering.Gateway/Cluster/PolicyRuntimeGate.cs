@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Commons.Metering.Gateway.Cluster;
 
-/// <summary>Runs the policy runtime (Commons/) only while this instance owns the policy's community: started
+/// <summary>Runs the policy runtime (PolicyRuntime/) only while this instance owns the policy's community: started
 /// when the lease is taken, stopped when it is lost or handed back, so two instances never run one
 /// community's policy at once. The runtime is any hosted service; what it keeps lives in the shared
 /// database, so the next owner resumes from there.</summary>

@@ -1,6 +1,6 @@
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Actuation;
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using Commons.Metering.Gateway.Ingest;
 
 namespace Commons.Metering.Gateway.Dashboard;

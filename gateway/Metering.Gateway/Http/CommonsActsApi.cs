@@ -1,6 +1,6 @@
 using System.Globalization;
 using Commons.Metering.Gateway.Auth;
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

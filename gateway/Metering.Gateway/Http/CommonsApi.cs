@@ -1,5 +1,5 @@
 using Commons.Metering.Gateway.Auth;
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using Commons.Metering.Gateway.Dashboard;
 using Commons.Metering.Gateway.Web;
 using Microsoft.AspNetCore.Builder;

@@ -55,7 +55,7 @@ internal static class PolicyApi
         var to = PolicyPeriods.EndOf(rp.Period, now, policy.UtcOffset);
         var used = HouseholdUsage.UsedInPeriod(household, r, ledger, from, to);
         // Under a region the runtime computes allowances under the stricter delegated cap (Region/README.md): show those.
-        var inForce = http.RequestServices.GetService(typeof(Commons.CommonsRuntime)) is Commons.CommonsRuntime runtime ? runtime.UnderDelegatedCapsOf(policy) : policy;
+        var inForce = http.RequestServices.GetService(typeof(PolicyRuntime.CommonsRuntime)) is PolicyRuntime.CommonsRuntime runtime ? runtime.UnderDelegatedCapsOf(policy) : policy;
         var status = AllowanceCalculator.Compute(inForce, r).Status(household.Id, used);
         return TypedResults.Ok(new AllowanceJson(
             household.Id,

@@ -1,4 +1,4 @@
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using System.Globalization;
 using Commons.Metering.Gateway.Domain;
 using Microsoft.AspNetCore.Builder;
@@ -172,7 +172,7 @@ internal static class RegionApi
             })));
     }
 
-    private static Ok<UpstreamJson> Upstream(UpstreamReporter reporter, Commons.CommonsRuntime runtime, Policy.PolicyStore store, UpstreamOptions options) =>
+    private static Ok<UpstreamJson> Upstream(UpstreamReporter reporter, PolicyRuntime.CommonsRuntime runtime, Policy.PolicyStore store, UpstreamOptions options) =>
         TypedResults.Ok(new UpstreamJson(
             options.Url,
             reporter.Pending,

@@ -37,11 +37,11 @@ public static class RegionServices
             services.AddSingleton(upstream);
             services.AddSingleton(sp => new UpstreamOutbox(upstream.StatePath(DataDirectory(sp))));
             services.AddSingleton(sp => new UpstreamReporter(upstream, sp.GetRequiredService<UpstreamOutbox>(), sp.GetRequiredService<PolicyStore>(),
-                sp.GetRequiredService<Commons.ICommonsRuntime>(), sp.GetRequiredService<Commons.CommonsRuntime>(),
+                sp.GetRequiredService<PolicyRuntime.ICommonsRuntime>(), sp.GetRequiredService<PolicyRuntime.CommonsRuntime>(),
                 upstream.OverMqtt
                     ? (IUpstreamTransport)new MqttUpstreamTransport(upstream, sp.GetRequiredService<TimeProvider>())
                     : new HttpUpstreamTransport(upstream, new HttpClient { Timeout = UpstreamTimeout }),
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<UpstreamReporter>>(), sp.GetRequiredService<Commons.CommonsRuntime>()));
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<UpstreamReporter>>(), sp.GetRequiredService<PolicyRuntime.CommonsRuntime>()));
             services.AddHostedService(sp => sp.GetRequiredService<UpstreamReporter>());
         }
         return services;

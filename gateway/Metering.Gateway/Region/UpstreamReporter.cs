@@ -1,4 +1,4 @@
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Policy;
 using Microsoft.Extensions.Hosting;

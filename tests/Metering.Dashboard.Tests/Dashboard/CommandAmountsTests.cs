@@ -1,7 +1,7 @@
 using Commons.Metering.Gateway.Domain;
 using System.Text.Json;
 using Commons.Metering.Gateway.Actuation;
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using Commons.Metering.Gateway.Dashboard;
 using Commons.Metering.Gateway.Ingest;
 

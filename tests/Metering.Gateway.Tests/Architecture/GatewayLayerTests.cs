@@ -17,7 +17,7 @@ public sealed class GatewayLayerTests
         ["Ledger"],
         ["Ingest", "Hosting"],
         ["Actuation", "Sinks", "Auth", "Cluster"],
-        ["Commons", "Backup"],
+        ["PolicyRuntime", "Backup"],
         ["Dashboard", "Region"],
         ["Http"],
     ];

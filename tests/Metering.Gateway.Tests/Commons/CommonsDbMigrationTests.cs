@@ -1,4 +1,4 @@
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using Microsoft.Data.Sqlite;
 
 namespace Commons.Metering.Gateway.Tests.Commons;

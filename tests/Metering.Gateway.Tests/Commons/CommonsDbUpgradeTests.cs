@@ -1,6 +1,6 @@
 using System.Globalization;
 using Commons.Metering.Gateway.Actuation;
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using Microsoft.Data.Sqlite;
 
 namespace Commons.Metering.Gateway.Tests.Commons;

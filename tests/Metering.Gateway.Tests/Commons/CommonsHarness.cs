@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text;
 using Commons.Metering.Gateway.Actuation;
-using Commons.Metering.Gateway.Commons;
-using Commons.Metering.Gateway.Commons.Postgres;
+using Commons.Metering.Gateway.PolicyRuntime;
+using Commons.Metering.Gateway.PolicyRuntime.Postgres;
 using Commons.Metering.Gateway.Http;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;

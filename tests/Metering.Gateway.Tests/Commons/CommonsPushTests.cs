@@ -1,6 +1,6 @@
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Actuation;
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 
@@ -57,7 +57,7 @@ public class CommonsPushTests
     [Fact]
     public async Task PushThatEscalatedWhileTheDeviceWasAway_IsIssuedAnewWhenItComesBackOnline()
     {
-        await using var h = new CommonsHarness(TestPolicy.Yaml, new Gateway.Commons.CommonsOptions { MaxAttempts = 2, AckTimeoutSeconds = 30 }, provider: _provider);
+        await using var h = new CommonsHarness(TestPolicy.Yaml, new Gateway.PolicyRuntime.CommonsOptions { MaxAttempts = 2, AckTimeoutSeconds = 30 }, provider: _provider);
         await h.StartAsync();
         await h.ReadingAsync("w-h1", ("kitchen", 0), ("garden", 0));
         await h.AdvanceAsync(TimeSpan.FromMinutes(5));
@@ -77,7 +77,7 @@ public class CommonsPushTests
     [Fact]
     public async Task PushSentBeforeTheMeterWasRegistered_GoesOutAgainWithItsFirstReading_NotAfterTheBackoff()
     {
-        await using var h = new CommonsHarness(TestPolicy.Yaml, new Gateway.Commons.CommonsOptions { AckTimeoutSeconds = 30 }, provider: _provider);
+        await using var h = new CommonsHarness(TestPolicy.Yaml, new Gateway.PolicyRuntime.CommonsOptions { AckTimeoutSeconds = 30 }, provider: _provider);
         await h.StartAsync();
         await h.StepAsync(); // pushed at start, before any device connected: nobody received them
         var first = h.Runtime.Commands(100).Where(c => c.Meter == "w-h1" && c.State == "sent").ToList();

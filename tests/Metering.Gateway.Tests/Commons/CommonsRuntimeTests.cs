@@ -1,4 +1,4 @@
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 
 namespace Commons.Metering.Gateway.Tests.Commons;
 

@@ -1,5 +1,5 @@
 using Commons.Metering.Gateway.Actuation;
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using Commons.Metering.Gateway.Options;
 
 namespace Commons.Metering.Gateway.Tests.Commons;

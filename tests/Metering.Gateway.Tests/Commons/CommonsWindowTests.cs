@@ -1,6 +1,6 @@
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Actuation;
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Commons.Metering.Gateway.Tests.Commons;

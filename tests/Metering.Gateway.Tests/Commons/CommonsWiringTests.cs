@@ -1,4 +1,4 @@
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ingest;
 using Commons.Metering.Gateway.Ledger;

@@ -5,7 +5,7 @@ using Commons.Metering.Firmware.Host.Fleet;
 using Commons.Metering.Firmware.Host.Mqtt;
 using Commons.Metering.Gateway.Actuation;
 using Commons.Metering.Gateway.Auth;
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using Commons.Metering.Gateway.Tests.Policy;
 using Commons.Metering.Testing;
 using Commons.Metering.Testing.Servers;

@@ -2,7 +2,7 @@ using Commons.Metering.Testing;
 using System.Reflection;
 using System.Text.Json;
 using Commons.Metering.Gateway.Auth;
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using Commons.Metering.Gateway.Options;
 using Commons.Metering.Gateway.Region;
 using Commons.Metering.Gateway.Sinks;

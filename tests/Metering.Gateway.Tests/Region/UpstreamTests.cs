@@ -1,4 +1,4 @@
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using System.Net;
 using System.Text.Json;
 using Commons.Metering.Gateway.Domain;

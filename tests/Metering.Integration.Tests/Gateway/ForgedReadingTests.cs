@@ -11,7 +11,7 @@ namespace Commons.Metering.Tests.Gateway;
 /// faulty reading), against the built gateway with a community energy breaker of 300 Wh/min (2-minute window) and real
 /// MQTT clients: the reading is kept, flagged implausible_rate, and neither opens the community breaker
 /// nor cuts the other household; nor does the same meter lying at a possible rate over the supply (one
-/// device alone, Commons/Corroboration.cs). The same breaker still opens, and cuts, for a true overload of
+/// device alone, PolicyRuntime/Corroboration.cs). The same breaker still opens, and cuts, for a true overload of
 /// two households at possible rates (so the test can tell).</summary>
 [Trait("Category", "Integration")]
 public sealed class ForgedReadingTests

@@ -1,5 +1,5 @@
 using Commons.Metering.Gateway;
-using Commons.Metering.Gateway.Commons;
+using Commons.Metering.Gateway.PolicyRuntime;
 using Commons.Metering.Gateway.Policy;
 using Commons.Metering.Testing;
 using Microsoft.Extensions.Configuration;
