@@ -72,7 +72,7 @@ public static class GatewayHost
         var errors = GatewayOptionsValidator.Errors(options).ToList();
         errors.AddRange(Auth.AuthServices.ConfigurationErrors(builder.Configuration));
         errors.AddRange(Backup.BackupOptions.Bind(builder.Configuration).Errors(options.Storage.DataDirectory));
-        if (errors.Count == 0 && Registry.BrokerAuthorizer.StartProblem(options) is { } noAccounts) errors.Add(noAccounts);
+        if (errors.Count == 0 && BrokerAccounts.BrokerAuthorizer.StartProblem(options) is { } noAccounts) errors.Add(noAccounts);
         errors.AddRange(Region.RegionServices.ConfigurationErrors(builder.Configuration, options.Policy.Configured || demo));
         errors.AddRange(Cluster.ClusterServices.ConfigurationErrors(builder.Configuration, options));
         if (errors.Count > 0) return Fail(ExitInvalidConfiguration, "Invalid configuration:\n  " + string.Join("\n  ", errors));

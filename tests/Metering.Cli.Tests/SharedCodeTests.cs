@@ -9,7 +9,7 @@ public sealed class SharedCodeTests
     public void TheCli_CompilesNoCopyOfTheGatewaysTypes()
     {
         var copies = typeof(ExitCodes).Assembly.GetTypes()
-            .Where(t => t.Namespace?.StartsWith("Commons.Metering.Gateway.Registry", StringComparison.Ordinal) == true
+            .Where(t => t.Namespace?.StartsWith("Commons.Metering.Gateway.BrokerAccounts", StringComparison.Ordinal) == true
                 || t.Namespace?.StartsWith("Commons.Metering.Gateway.Policy", StringComparison.Ordinal) == true)
             .Select(t => t.FullName).ToList();
         Assert.True(copies.Count == 0, "compiled into the CLI as well: " + string.Join(", ", copies));
@@ -18,7 +18,7 @@ public sealed class SharedCodeTests
     [Fact]
     public void TheCredentialsFileAndTheAuditLog_ComeFromTheSharedLibrary()
     {
-        Assert.Equal("Metering.Gateway.Shared", typeof(Gateway.Registry.CredentialsFile).Assembly.GetName().Name);
+        Assert.Equal("Metering.Gateway.Shared", typeof(Gateway.BrokerAccounts.CredentialsFile).Assembly.GetName().Name);
         Assert.Equal("Metering.Gateway.Shared", typeof(Gateway.Policy.AuditLog).Assembly.GetName().Name);
     }
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Commons.Metering.Gateway.Registry;
+using Commons.Metering.Gateway.BrokerAccounts;
 using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Cli;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Commons.Metering.Firmware.Drivers;
-using Commons.Metering.Gateway.Registry;
+using Commons.Metering.Gateway.BrokerAccounts;
 using Commons.Metering.Gateway.Domain;
 
 namespace Commons.Metering.Cli;

@@ -35,7 +35,7 @@ internal sealed class BrokerMetrics
         _uplinkRouting.Record(0);
         _downlinkRouting.Record(0);
         _watchdogReconnects.Add(0);
-        foreach (var reason in Registry.BrokerAuthorizer.RefusalReasons) _authFailures.Add(0, new KeyValuePair<string, object?>("reason", reason));
+        foreach (var reason in BrokerAccounts.BrokerAuthorizer.RefusalReasons) _authFailures.Add(0, new KeyValuePair<string, object?>("reason", reason));
     }
 
     /// <summary>The broker's meter, for the TLS certificate's instruments (ReloadingCertificate).</summary>

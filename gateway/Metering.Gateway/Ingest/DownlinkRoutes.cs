@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Commons.Metering.Gateway.Registry;
+using Commons.Metering.Gateway.BrokerAccounts;
 
 namespace Commons.Metering.Gateway.Ingest;
 

@@ -6,7 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using Commons.Metering.Gateway.Domain;
 using Commons.Metering.Gateway.Ledger;
 using Commons.Metering.Gateway.Options;
-using Commons.Metering.Gateway.Registry;
+using Commons.Metering.Gateway.BrokerAccounts;
 using Commons.Metering.Gateway.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -200,7 +200,7 @@ internal sealed partial class EmbeddedBrokerIngest(
     /// <summary>Anonymous, unknown user, wrong password, or a device not using its meter id as
     /// client id: refused with "bad user name or password" (MQTT 3.1.1 return code 4), counted by
     /// reason, and remembered: the next connect of that user (or address) waits first
-    /// (Registry/ConnectThrottle.cs). The password is never logged, not even masked.</summary>
+    /// (BrokerAccounts/ConnectThrottle.cs). The password is never logged, not even masked.</summary>
     private async Task<bool> AuthenticateAsync(ValidatingConnectionEventArgs e)
     {
         var address = (e.RemoteEndPoint as IPEndPoint)?.Address.ToString();

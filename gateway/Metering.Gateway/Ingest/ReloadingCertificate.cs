@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Security.Cryptography.X509Certificates;
 using Commons.Metering.Gateway.Options;
-using Commons.Metering.Gateway.Registry;
+using Commons.Metering.Gateway.BrokerAccounts;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Certificates;
 

@@ -27,8 +27,8 @@ public readonly partial record struct UplinkTopic(string Community, string Meter
     /// is matched by any literal.</summary>
     public static bool FilterMayMatch(string filter)
     {
-        filter = Registry.TopicAcl.WithoutShare(filter);
-        return KindFilters.Any(uplinks => Registry.TopicAcl.Overlap(filter, uplinks));
+        filter = BrokerAccounts.TopicAcl.WithoutShare(filter);
+        return KindFilters.Any(uplinks => BrokerAccounts.TopicAcl.Overlap(filter, uplinks));
     }
 
     /// <summary>Every uplink topic, one filter per kind: commons/v1/+/+/up/{kind}.</summary>

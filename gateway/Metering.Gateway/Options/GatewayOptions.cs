@@ -72,7 +72,7 @@ public sealed class BrokerOptions
     public string? Password { get; set; }
 
     /// <summary>Embedded: refuse anonymous clients and enforce the topic ACL from the credentials
-    /// file (Metering.Gateway.Shared/Registry/CredentialsFile.cs) that `metering provision` fills. Unset = on for the
+    /// file (Metering.Gateway.Shared/BrokerAccounts/CredentialsFile.cs) that `metering provision` fills. Unset = on for the
     /// embedded broker (<see cref="AuthenticationRequired"/>); `--demo` sets it to false when it is
     /// not given. Explicitly true in External mode is a configuration error (that broker has its own).</summary>
     public bool? RequireAuthentication { get; set; }
@@ -108,9 +108,9 @@ public sealed class BrokerOptions
     public int WatchdogTimeoutMs { get; set; } = Ingest.SubscriptionWatchdog.DefaultTimeoutMs;
 
     /// <summary>Embedded, with RequireAuthentication: a refused connect makes the next connect of the
-    /// same user name (or, after <see cref="Registry.ConnectThrottle.AddressGrace"/> refusals, the
+    /// same user name (or, after <see cref="BrokerAccounts.ConnectThrottle.AddressGrace"/> refusals, the
     /// same client address) wait this long, doubling per further refusal up to
-    /// AuthFailureMaxDelayMs (Registry/ConnectThrottle.cs). 0 turns the slowing off (still counted).</summary>
+    /// AuthFailureMaxDelayMs (BrokerAccounts/ConnectThrottle.cs). 0 turns the slowing off (still counted).</summary>
     public int AuthFailureDelayMs { get; set; } = GatewayDefaults.AuthFailureDelayMs;
     public int AuthFailureMaxDelayMs { get; set; } = GatewayDefaults.AuthFailureMaxDelayMs;
 

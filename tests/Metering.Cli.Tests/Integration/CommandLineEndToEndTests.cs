@@ -95,7 +95,7 @@ public sealed class CommandLineEndToEndTests
     }
 
     private static IEnumerable<string> CredentialsFileUsers(string path) =>
-        Commons.Metering.Gateway.Registry.CredentialsFile.Read(path).Select(a => a.User).Order(StringComparer.Ordinal);
+        Commons.Metering.Gateway.BrokerAccounts.CredentialsFile.Read(path).Select(a => a.User).Order(StringComparer.Ordinal);
 
     [Fact]
     public void CommissionCheck_UnregisteredMeter_IsAGatewayError_AsDeviceAndThroughTheGateway()

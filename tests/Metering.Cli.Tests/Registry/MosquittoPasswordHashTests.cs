@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Commons.Metering.Gateway.Registry;
+using Commons.Metering.Gateway.BrokerAccounts;
 using Commons.Metering.Testing;
 
 namespace Commons.Metering.Cli.Tests.Registry;

@@ -1,4 +1,4 @@
-using Commons.Metering.Gateway.Registry;
+using Commons.Metering.Gateway.BrokerAccounts;
 
 namespace Commons.Metering.Cli.Tests.Registry;
 

@@ -12,7 +12,7 @@ public sealed class GatewayLayerTests
     [
         ["Storage", "Web"],
         ["Options"],
-        ["Registry"],
+        ["BrokerAccounts"],
         ["Telemetry"],
         ["Ledger"],
         ["Ingest", "Hosting"],

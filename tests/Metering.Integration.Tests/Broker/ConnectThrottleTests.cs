@@ -1,9 +1,9 @@
-using Commons.Metering.Gateway.Registry;
+using Commons.Metering.Gateway.BrokerAccounts;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Commons.Metering.Tests.Broker;
 
-/// <summary>The rules of slowing refused connects (Registry/ConnectThrottle.cs), on a fake clock:
+/// <summary>The rules of slowing refused connects (BrokerAccounts/ConnectThrottle.cs), on a fake clock:
 /// pure logic, no broker (the integration test BrokerConnectThrottleTests sees it in the gateway).</summary>
 [Collection(TestStreams.Beside)]
 public sealed class ConnectThrottleTests

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
-using Commons.Metering.Gateway.Registry;
+using Commons.Metering.Gateway.BrokerAccounts;
 using Commons.Metering.Testing;
 using Commons.Metering.Tests.Gateway;
 using MQTTnet;

@@ -77,7 +77,7 @@ public sealed class BrokerChaosTests(ITestOutputHelper output)
         using var files = new TempDir("chaos-acl");
         var passwords = files.File("passwords");
         using (var p = Process.Start(ServerProcess.Require("mosquitto_passwd", "mosquitto"), ["-c", "-b", passwords, "gw", "gw-secret"])) p.WaitForExit();
-        // The gateway's rules as Registry/BrokerAccount.cs gives them: read uplinks, write downlinks.
+        // The gateway's rules as BrokerAccounts/BrokerAccount.cs gives them: read uplinks, write downlinks.
         File.WriteAllText(files.File("acl"), "user gw\ntopic read commons/v1/+/+/up/#\ntopic write commons/v1/+/+/down/#\n");
         using var broker = new Mosquitto(passwords, files.File("acl"));
         broker.Start();

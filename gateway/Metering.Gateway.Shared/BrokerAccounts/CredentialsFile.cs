@@ -2,7 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Commons.Metering.Gateway.Registry;
+namespace Commons.Metering.Gateway.BrokerAccounts;
 
 /// <summary>The device registry's credentials: <c>broker-credentials.json</c> in the gateway's data
 /// directory, next to metering.db. Written by the technicians' command line (tools/Metering.Cli,

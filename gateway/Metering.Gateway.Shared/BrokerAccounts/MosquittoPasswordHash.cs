@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Commons.Metering.Gateway.Registry;
+namespace Commons.Metering.Gateway.BrokerAccounts;
 
 /// <summary>Salted password hashes in the format mosquitto 2 reads from its password_file:
 /// <c>$7$iterations$salt_base64$hash_base64</c>, PBKDF2-HMAC-SHA512 (mosquitto 2.0 source,

@@ -1,4 +1,4 @@
-namespace Commons.Metering.Gateway.Registry;
+namespace Commons.Metering.Gateway.BrokerAccounts;
 
 /// <summary>MQTT topic-filter arithmetic for the access rules (MQTT 3.1.1, section 4.7: '/'
 /// separates levels, '+' matches one level, '#' the rest including the parent level).</summary>

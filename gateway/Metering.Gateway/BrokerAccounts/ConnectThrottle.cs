@@ -1,4 +1,4 @@
-namespace Commons.Metering.Gateway.Registry;
+namespace Commons.Metering.Gateway.BrokerAccounts;
 
 /// <summary>Slows repeated refused connects down, so guessing a device's password runs at a few
 /// tries a minute per name however many connections the guesser opens, and the guessing does not

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Commons.Metering.Gateway.Registry;
+namespace Commons.Metering.Gateway.BrokerAccounts;
 
 /// <summary>What an account may do on the broker.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<BrokerRole>))]

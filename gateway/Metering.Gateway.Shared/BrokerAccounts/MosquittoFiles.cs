@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Commons.Metering.Gateway.Registry;
+namespace Commons.Metering.Gateway.BrokerAccounts;
 
 /// <summary>The credentials as mosquitto 2 configuration: password_file lines
 /// <c>user:$7$...</c> and an acl_file with one <c>user</c> block per account (mosquitto.conf(5),

@@ -2,7 +2,7 @@ using Commons.Metering.Gateway.Options;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Commons.Metering.Gateway.Registry;
+namespace Commons.Metering.Gateway.BrokerAccounts;
 
 /// <summary>The embedded broker's access rules, from the same credentials file the command line
 /// exports for mosquitto (<see cref="CredentialsFile"/>). The file is re-read when its write time or
