@@ -7,6 +7,7 @@ using Commons.Metering.Firmware.Host.Fleet;
 using Commons.Metering.Firmware.Host.Mqtt;
 using Commons.Metering.Testing;
 using Commons.Metering.Tests.Chaos;
+using static Commons.Metering.Tests.Region.TwoGatewayRegionTests;
 
 namespace Commons.Metering.Tests.Region;
 
@@ -71,34 +72,6 @@ public sealed class ThreeCommunityDroughtTests : IDisposable
     };
 
     private static string Token(string community) => community + "-upstream-token";
-
-    private static async Task<JsonElement> GetAsync(HttpClient http, string path)
-    {
-        using var response = await http.GetAsync(path);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path}: {(int)response.StatusCode} {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
-
-    private static async Task<JsonElement> UntilAsync(HttpClient http, string path, Func<JsonElement, bool> ok, string what, GatewayProcess gw)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        JsonElement last = default;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await GetAsync(http, path);
-            if (ok(last)) return last;
-            await Task.Delay(100);
-        }
-        throw new Xunit.Sdk.XunitException($"{what}: last {path} was {last}\n{gw.Output}");
-    }
-
-    private static JsonElement Water(JsonElement upstream) =>
-        upstream.GetProperty("resources").EnumerateArray().Single(r => r.GetProperty("resource").GetString() == "water");
-
-    private static JsonElement Member(JsonElement region, string id) =>
-        region.GetProperty("resources").EnumerateArray().Single(r => r.GetProperty("resource").GetString() == "water")
-            .GetProperty("communities").EnumerateArray().Single(c => c.GetProperty("id").GetString() == id);
 
     [Fact]
     public async Task RegionalDrought_EachCommunityShedsByItsOwnRules_FloorsKept_ACutLinkKeepsCapAndStageThenFallsBack_ReportsArriveOnce()

@@ -31,7 +31,7 @@ public sealed partial class TwoGatewayRegionTests : IDisposable
         $"{{\"v\":1,\"seq\":{seq},\"ts\":{tsMs},\"ch\":[" +
         string.Join(",", channels.Select(c => $"{{\"n\":\"{c.Channel}\",\"u\":\"mL\",\"reg\":{c.Register}}}")) + "]}";
 
-    private static async Task<JsonElement> GetAsync(HttpClient http, string path)
+    internal static async Task<JsonElement> GetAsync(HttpClient http, string path)
     {
         using var response = await http.GetAsync(path);
         var text = await response.Content.ReadAsStringAsync();
@@ -39,8 +39,9 @@ public sealed partial class TwoGatewayRegionTests : IDisposable
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    /// <summary>Polls until <paramref name="ok"/> holds (real processes, real clocks), failing with what was last seen.</summary>
-    private static async Task<JsonElement> UntilAsync(HttpClient http, string path, Func<JsonElement, bool> ok, string what, GatewayProcess gw)
+    /// <summary>Polls until <paramref name="ok"/> holds (real processes, real clocks), failing with what was last seen.
+    /// The region tests share these helpers (ThreeCommunityDroughtTests too).</summary>
+    internal static async Task<JsonElement> UntilAsync(HttpClient http, string path, Func<JsonElement, bool> ok, string what, GatewayProcess gw)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
         JsonElement last = default;
@@ -53,10 +54,10 @@ public sealed partial class TwoGatewayRegionTests : IDisposable
         throw new Xunit.Sdk.XunitException($"{what}: last {path} was {last}\n{gw.Output}");
     }
 
-    private static JsonElement Water(JsonElement region) =>
+    internal static JsonElement Water(JsonElement region) =>
         region.GetProperty("resources").EnumerateArray().Single(r => r.GetProperty("resource").GetString() == "water");
 
-    private static JsonElement Member(JsonElement region, string id) =>
+    internal static JsonElement Member(JsonElement region, string id) =>
         Water(region).GetProperty("communities").EnumerateArray().Single(c => c.GetProperty("id").GetString() == id);
 
     private static long? Used(JsonElement region) =>
