@@ -53,6 +53,7 @@ internal sealed class RefillAfterRestore(string dataDirectory, Func<IDownlinkPub
         if (!Load()) return;
         _downlinks = downlinksFactory();
         var all = true;
+        var nextAll = time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             SaveIfAnswered();
@@ -60,12 +61,17 @@ internal sealed class RefillAfterRestore(string dataDirectory, Func<IDownlinkPub
             {
                 if (_pending.Count == 0) return;
             }
+            // The full resend keeps its own schedule: other meters' statuses and acks wake the loop
+            // often, and a timer restarted by each wake would put off asking a meter whose command
+            // was lost (sent before it subscribed) for as long as the others keep answering.
+            if (all) nextAll = time.GetUtcNow() + TimeSpan.FromSeconds(ResendSeconds);
             await SendAsync(all, stoppingToken).ConfigureAwait(false);
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             try
             {
-                await _wake.WaitAsync(wait.Token).WaitAsync(TimeSpan.FromSeconds(ResendSeconds), time, stoppingToken).ConfigureAwait(false);
-                all = false;
+                var left = nextAll - time.GetUtcNow();
+                await _wake.WaitAsync(wait.Token).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, time, stoppingToken).ConfigureAwait(false);
+                all = time.GetUtcNow() >= nextAll;
             }
             catch (TimeoutException) { all = true; }
             catch (OperationCanceledException) { return; }
