@@ -86,6 +86,29 @@ public sealed class RefillAfterRestoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AMeterWhoseCommandWasLost_IsAskedAgainAMinuteAfterTheStart_ThoughAnotherMeterWokeTheServiceMeanwhile()
+    {
+        // The fresh-clone run: a meter's first refill was lost (sent before it subscribed to the restarted
+        // broker) while the others' statuses and acks kept waking the service; the full resend's timer
+        // restarted at each wake, so that meter was not asked again within the test's two minutes.
+        var publisher = new RecordingPublisher();
+        var time = new FakeTimeProvider(GatewayHarness.Start);
+        using var service = new RefillAfterRestore(Restored, () => publisher, time, NullLogger<RefillAfterRestore>.Instance);
+        await service.StartAsync(CancellationToken.None);
+        await Poll.UntilOrFailAsync(() => publisher.Sent.Count == 3, Bound, () => $"{publisher.Sent.Count} sent");
+
+        time.Advance(TimeSpan.FromSeconds(40));
+        service.Committed(new StatusWrite(Meter("e-1"), new DeviceStatus("online", "1.0.0", 1, 0, null, null, 2), 0), LedgerOutcome.Committed);
+        await Poll.UntilOrFailAsync(() => publisher.Sent.Count == 4, Bound, () => $"{publisher.Sent.Count} sent");
+
+        // A minute after the start, not a minute after e-1's wake: every meter still pending is asked again.
+        time.Advance(TimeSpan.FromSeconds(RefillAfterRestore.ResendSeconds - 40));
+        await Poll.UntilOrFailAsync(() => publisher.Sent.Count == 7, Bound, () => $"{publisher.Sent.Count} sent");
+        Assert.Equal(["commons/v1/c1/e-1/down/cmd", "commons/v1/c1/f-1/down/cmd", "commons/v1/c1/w-1/down/cmd"], publisher.Sent.Skip(4).Select(s => s.Topic).Order());
+        await service.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task WithoutARequest_NothingIsSent()
     {
         var publisher = new RecordingPublisher();
